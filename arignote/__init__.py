@@ -1,0 +1,21 @@
+"""arignote: define, differentiate, rewrite and compile symbolic array graphs.
+
+    import arignote
+    import arignote.tensor as at
+
+    x = at.vector("x")
+    f = arignote.function([x], at.exp(x).sum())
+"""
+
+from arignote.config import config  # noqa: I001
+from arignote import tensor  # noqa: F401
+from arignote.compile import Function, Mode, function, shared
+from arignote.graph import Apply, Constant, Op, Type, Variable, clone_replace, graph_replace
+from arignote.printing import debugprint, pprint
+from arignote import printing  # noqa: F401
+
+__version__ = "0.1.0"
+
+__all__ = ["Apply", "Constant", "Function", "Mode", "Op", "Type", "Variable", "clone_replace",
+           "config", "debugprint", "function", "graph_replace", "pprint", "printing", "shared",
+           "tensor"]

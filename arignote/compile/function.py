@@ -1,0 +1,236 @@
+"""`function`: compile a graph into a Python callable."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from arignote.compile.mode import Mode, get_mode
+from arignote.compile.shared import SharedVariable
+from arignote.graph.basic import Constant, Variable
+from arignote.graph.replace import graph_replace
+from arignote.graph.traversal import graph_inputs
+
+
+class MissingInputError(ValueError):
+    """A graph needs an input the function was not given."""
+
+
+class UnusedInputError(ValueError):
+    """A function was given an input its outputs do not use."""
+
+
+def function(inputs: Sequence[Variable], outputs: Any = None, mode: Any = None,
+             updates: Mapping[SharedVariable, Any] | Sequence[tuple[SharedVariable, Any]] | None = None,
+             givens: Mapping[Variable, Any] | Sequence[tuple[Variable, Any]] | None = None,
+             on_unused_input: str = "raise", name: str | None = None,
+             trust_input: bool = False) -> Function:
+    """Compile ``outputs`` as a function of ``inputs``.
+
+    ``outputs`` is one variable (the function returns one array) or a list
+    (it returns a list).  ``updates`` maps shared variables to their new
+    value, stored after each call; ``givens`` substitutes variables before
+    compiling; ``on_unused_input`` is ``"raise"``, ``"warn"`` or ``"ignore"``.
+    """
+    return Function(inputs, outputs, get_mode(mode), updates, givens, on_unused_input,
+                    name, trust_input)
+
+
+def _pairs(mapping: Any, what: str) -> list[tuple[Any, Any]]:
+    if mapping is None:
+        return []
+    if isinstance(mapping, Mapping):
+        return list(mapping.items())
+    try:
+        pairs = [tuple(p) for p in mapping]
+    except TypeError:
+        raise TypeError(f"{what} must be a dict or a list of pairs") from None
+    if any(len(p) != 2 for p in pairs):
+        raise TypeError(f"{what} must be a dict or a list of pairs")
+    return pairs
+
+
+def _check_compatible(old: Variable, new: Variable, what: str) -> None:
+    old_t, new_t = old.type, new.type
+    if getattr(old_t, "dtype", None) != getattr(new_t, "dtype", None) or \
+            getattr(old_t, "ndim", None) != getattr(new_t, "ndim", None):
+        raise TypeError(f"{what} for {old} has type {new_t}, which does not match {old_t}")
+
+
+def _view_root(var: Variable) -> Variable:
+    while var.owner is not None and var.owner.op.view_inputs:
+        var = var.owner.inputs[var.owner.op.view_inputs[0]]
+    return var
+
+
+class Function:
+    """A compiled graph.  Call it with the input values (positionally or by name)."""
+
+    def __init__(self, inputs: Sequence[Variable], outputs: Any, mode: Mode, updates: Any,
+                 givens: Any, on_unused_input: str, name: str | None, trust_input: bool) -> None:
+        from arignote.tensor.basic import as_tensor_variable
+
+        if on_unused_input not in ("raise", "warn", "ignore"):
+            raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
+        self.mode = mode
+        self.name = name
+        self.trust_input = trust_input
+        self.inputs = self._check_inputs(inputs)
+        self.single_output = outputs is not None and not isinstance(outputs, (list, tuple))
+        user_outputs = [] if outputs is None else [outputs] if self.single_output else list(outputs)
+        user_outputs = [as_tensor_variable(o) for o in user_outputs]
+
+        update_pairs = []
+        for var, expr in _pairs(updates, "updates"):
+            if not isinstance(var, SharedVariable):
+                raise TypeError(f"updates: {var} is not a shared variable")
+            expr = as_tensor_variable(expr)
+            _check_compatible(var, expr, "update")
+            update_pairs.append((var, expr))
+        if len({id(v) for v, _ in update_pairs}) != len(update_pairs):
+            raise ValueError("updates: a shared variable is updated twice")
+
+        targets = user_outputs + [expr for _, expr in update_pairs]
+        givens_pairs = []
+        for old, new in _pairs(givens, "givens"):
+            new = new if isinstance(new, Variable) else as_tensor_variable(new, dtype=old.type.dtype)
+            _check_compatible(old, new, "givens replacement")
+            givens_pairs.append((old, new))
+        if givens_pairs:
+            targets = graph_replace(targets, givens_pairs, strict=False)
+
+        self._check_used(targets, on_unused_input)
+        self.shared = [v for v in graph_inputs(targets) if isinstance(v, SharedVariable)
+                       and not any(v is i for i in self.inputs)]
+        self._check_missing(targets)
+
+        from arignote.compile.pipeline import rewrite_for_mode
+
+        self.graph_outputs = rewrite_for_mode(targets, mode)
+        self.user_outputs = user_outputs
+        self.updates = [var for var, _ in update_pairs]
+        self.n_outputs = len(user_outputs)
+
+        from arignote.compile.pipeline import link
+
+        program_inputs = self.inputs + self.shared
+        self.program = link(program_inputs, self.graph_outputs, mode)
+        self._copy_positions = self._outputs_to_copy(program_inputs)
+        self._filters = [inp.type.filter for inp in self.inputs]
+        self._input_names = [f"input {i} ({inp.name or inp.type})" for i, inp in enumerate(self.inputs)]
+        self._by_name = {inp.name: i for i, inp in enumerate(self.inputs) if inp.name}
+
+    # --- compile-time checks -------------------------------------------------------
+    @staticmethod
+    def _check_inputs(inputs: Sequence[Variable]) -> list[Variable]:
+        if isinstance(inputs, Variable) or not isinstance(inputs, (list, tuple)):
+            raise TypeError("function: inputs must be a list of variables")
+        checked = []
+        for position, var in enumerate(inputs):
+            if not isinstance(var, Variable):
+                raise TypeError(f"function: input {position} is {type(var).__name__}, not a Variable")
+            if isinstance(var, Constant):
+                raise TypeError(f"function: input {position} ({var}) is a constant; inputs must be "
+                                "symbolic variables")
+            if var.owner is not None:
+                raise TypeError(f"function: input {position} ({var}) is computed by {var.owner.op}; "
+                                "inputs must be ownerless variables (use givens to substitute)")
+            if any(var is other for other in checked):
+                raise ValueError(f"function: input {var} is given twice")
+            checked.append(var)
+        return checked
+
+    def _check_used(self, targets: list[Variable], on_unused_input: str) -> None:
+        if on_unused_input == "ignore":
+            return
+        used = {id(v) for v in graph_inputs(targets)}
+        for position, var in enumerate(self.inputs):
+            if id(var) not in used:
+                message = (f"function: input {position} ({var}) is not used to compute the outputs;"
+                           " pass on_unused_input='ignore' (or 'warn') to allow it")
+                if on_unused_input == "raise":
+                    raise UnusedInputError(message)
+                warnings.warn(message, stacklevel=4)
+
+    def _check_missing(self, targets: list[Variable]) -> None:
+        given = {id(v) for v in self.inputs + self.shared}
+        for var in graph_inputs(targets):
+            if id(var) not in given:
+                raise MissingInputError(f"function: the outputs need input {var} ({var.type}), "
+                                        "which is not among the inputs")
+
+    def _outputs_to_copy(self, program_inputs: list[Variable]) -> list[int]:
+        """Outputs that could share memory with an input, a constant or another output."""
+        roots_seen: set[int] = set()
+        copies = []
+        for position, out in enumerate(self.graph_outputs):
+            root = _view_root(out)
+            if root.owner is None or id(root) in roots_seen:
+                copies.append(position)
+            roots_seen.add(id(root))
+        return copies
+
+    # --- calling ----------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            args = self._merge_kwargs(args, kwargs)
+        if len(args) != len(self.inputs):
+            raise TypeError(f"function{' ' + self.name if self.name else ''} takes "
+                            f"{len(self.inputs)} argument(s), got {len(args)}")
+        if not self.trust_input:
+            args = [f(a, n) for f, a, n in zip(self._filters, args, self._input_names)]
+        if self.shared:
+            args = [*args, *[s._value for s in self.shared]]
+        try:
+            results = self.program(*args)
+        except Exception as exc:
+            raise self._explain_failure(exc) from exc
+        for position in self._copy_positions:
+            results[position] = np.array(results[position], copy=True)
+        if self.updates:
+            for var, value in zip(self.updates, results[self.n_outputs:]):
+                var._value = value
+            results = results[:self.n_outputs]
+        if self.single_output:
+            return results[0]
+        return results
+
+    def _merge_kwargs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
+        merged: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))
+        for key, value in kwargs.items():
+            if key not in self._by_name:
+                raise TypeError(f"function has no input named {key!r}")
+            position = self._by_name[key]
+            if position < len(args):
+                raise TypeError(f"input {key!r} given both by position and by name")
+            merged[position] = value
+        missing = [self._input_names[i] for i, v in enumerate(merged) if v is _MISSING]
+        if missing:
+            raise TypeError(f"missing value for {', '.join(missing)}")
+        return merged
+
+    def _explain_failure(self, exc: Exception) -> Exception:
+        from arignote.backend.python.linker import describe_node
+
+        node = getattr(self.program, "node_at_failure", lambda e: None)(exc)
+        if node is None:
+            return exc
+        message = f"{describe_node(node)}: {exc}"
+        try:
+            return type(exc)(message)
+        except Exception:
+            exc.add_note(message)
+            return exc
+
+    def __repr__(self) -> str:
+        return f"<arignote.Function {self.name or ''} inputs={self.inputs} outputs={self.user_outputs}>"
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()

@@ -1,0 +1,87 @@
+"""Global configuration: ``arignote.config``.
+
+Flags are plain attributes.  They can be preset through the environment
+variable ``ARIGNOTE_FLAGS`` (``"floatX=float32,trace_source=False"``) and
+changed temporarily with :meth:`Config.change_flags`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from typing import Any
+
+_DEFAULTS: dict[str, Any] = {
+    # dtype of Python floats turned into constants and of the `f`-less constructors
+    "floatX": "float64",
+    # remember the file and line of user code that built each node
+    "trace_source": True,
+    # default compilation mode name
+    "mode": "FAST_RUN",
+    # largest constant (in elements) that compile-time folding may create
+    "max_folded_constant_size": 1_000_000,
+}
+
+_CHOICES: dict[str, tuple[Any, ...]] = {
+    "floatX": ("float16", "float32", "float64"),
+    "trace_source": (True, False),
+}
+
+
+def _parse(name: str, text: str) -> Any:
+    default = _DEFAULTS[name]
+    if isinstance(default, bool):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"ARIGNOTE_FLAGS: {name} expects a boolean, got {text!r}")
+    if isinstance(default, int):
+        return int(text)
+    return text
+
+
+class Config:
+    """The flags that steer graph building and compilation."""
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_values", dict(_DEFAULTS))
+        for item in filter(None, os.environ.get("ARIGNOTE_FLAGS", "").split(",")):
+            name, _, text = item.partition("=")
+            name = name.strip()
+            if name not in _DEFAULTS:
+                raise ValueError(f"ARIGNOTE_FLAGS names an unknown flag {name!r}")
+            setattr(self, name, _parse(name, text.strip()))
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise AttributeError(f"arignote.config has no flag {name!r}") from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in _DEFAULTS:
+            raise AttributeError(f"arignote.config has no flag {name!r}")
+        choices = _CHOICES.get(name)
+        if choices is not None and value not in choices:
+            raise ValueError(f"config.{name} must be one of {choices}, got {value!r}")
+        self._values[name] = value
+
+    @contextlib.contextmanager
+    def change_flags(self, **flags: Any) -> Iterator[None]:
+        """Set flags for the duration of a ``with`` block."""
+        old = {name: getattr(self, name) for name in flags}
+        try:
+            for name, value in flags.items():
+                setattr(self, name, value)
+            yield
+        finally:
+            for name, value in old.items():
+                self._values[name] = value
+
+    def __repr__(self) -> str:
+        return "Config(" + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"
+
+
+config = Config()

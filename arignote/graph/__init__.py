@@ -1,0 +1,10 @@
+"""The graph IR: types, variables, interned nodes, ops, traversal and replacement."""
+
+from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.op import Op
+from arignote.graph.replace import clone_replace, graph_replace
+from arignote.graph.traversal import ancestors, consumers, graph_inputs, toposort
+from arignote.graph.type import Type
+
+__all__ = ["Apply", "Constant", "Op", "Type", "Variable", "ancestors", "clone_replace",
+           "consumers", "graph_inputs", "graph_replace", "toposort"]

@@ -1,0 +1,153 @@
+"""Variables, constants and nodes of the graph, with interning.
+
+Nodes are immutable and interned: an :class:`Apply` is unique for its
+``(op, inputs)`` and a :class:`Constant` for its type and value, so building
+the same expression twice gives the same object.  The intern tables hold
+their entries weakly, so a graph nobody references is collected.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from arignote.config import config
+from arignote.graph.sourceinfo import format_source, user_source
+from arignote.graph.type import Type
+
+if TYPE_CHECKING:
+    from arignote.graph.op import Op
+
+
+class Variable:
+    """A symbolic value: a graph input (``owner is None``) or a node output."""
+
+    __slots__ = ("type", "owner", "index", "name", "__weakref__")
+
+    def __init__(self, type: Type, owner: Apply | None = None, index: int | None = None,
+                 name: str | None = None) -> None:
+        self.type = type
+        self.owner = owner
+        self.index = index
+        self.name = name
+
+    # Variables compare by identity: ``==`` is never elementwise (as in PyTensor).
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def __str__(self) -> str:
+        if self.name is not None:
+            return self.name
+        if self.owner is not None:
+            op_name = str(self.owner.op)
+            if len(self.owner.outputs) == 1:
+                return f"{op_name}.0"
+            return f"{op_name}.{self.index}"
+        return f"<{self.type}>"
+
+    def eval(self, inputs_to_values: dict | None = None) -> Any:
+        """Compile this variable (cached) and evaluate it at ``inputs_to_values``."""
+        from arignote.compile.evaluate import evaluate
+
+        return evaluate(self, inputs_to_values)
+
+
+class Constant(Variable):
+    """A graph input with a fixed value; interned by type and value."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, type: Type, data: Any, name: str | None = None) -> None:
+        super().__init__(type, None, None, name)
+        self.data = data
+
+    def __str__(self) -> str:
+        if self.name is not None:
+            return self.name
+        text = str(self.data).replace("\n", "")
+        return text if len(text) <= 20 else text[:17] + "..."
+
+
+_constants: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def intern_constant(type: Type, data: Any, name: str | None = None) -> Constant:
+    """The unique constant of ``type`` holding ``data`` (already filtered)."""
+    key = (type, type.constant_key(data))
+    found = _constants.get(key)
+    if found is not None:
+        return found
+    const = type.constant_class(type, data, name)
+    _constants[key] = const
+    return const
+
+
+class Apply:
+    """One application of an op to input variables, with its output variables.
+
+    Build nodes with :meth:`Apply.build` (ops do this in ``make_node``); it
+    returns the existing node when the same ``(op, inputs)`` was built before.
+    """
+
+    __slots__ = ("op", "inputs", "outputs", "source", "__weakref__")
+
+    op: Op
+    inputs: tuple[Variable, ...]
+    outputs: tuple[Variable, ...]
+    source: tuple[str, int] | None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("Apply nodes are interned: build them with Apply.build(op, inputs, types)")
+
+    @staticmethod
+    def build(op: Op, inputs: Sequence[Variable], output_types: Sequence[Type]) -> Apply:
+        """The interned node applying ``op`` to ``inputs``."""
+        inputs = tuple(inputs)
+        key = (op, inputs)
+        node = _nodes.get(key)
+        if node is not None:
+            return node
+        for position, var in enumerate(inputs):
+            if not isinstance(var, Variable):
+                raise TypeError(f"{op}: input {position} must be a Variable, got {type(var).__name__}")
+        node = object.__new__(Apply)
+        node.op = op
+        node.inputs = inputs
+        node.outputs = tuple(t.variable_class(t, node, i, None) for i, t in enumerate(output_types))
+        node.source = user_source() if config.trace_source else None
+        _nodes[key] = node
+        return node
+
+    @property
+    def out(self) -> Variable:
+        """The single output of this node."""
+        if len(self.outputs) != 1:
+            raise ValueError(f"{self.op} has {len(self.outputs)} outputs, not one")
+        return self.outputs[0]
+
+    @property
+    def nin(self) -> int:
+        return len(self.inputs)
+
+    @property
+    def nout(self) -> int:
+        return len(self.outputs)
+
+    def where(self) -> str:
+        """The user line that built this node, as ``file:line`` ("" if unknown)."""
+        return format_source(self.source)
+
+    def __repr__(self) -> str:
+        return f"{self.op}({', '.join(map(str, self.inputs))})"
+
+
+_nodes: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def interned_node_count() -> int:
+    """How many nodes the intern table holds (for tests and diagnostics)."""
+    return len(_nodes)

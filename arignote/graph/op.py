@@ -1,0 +1,66 @@
+"""`Op`: what a node computes.
+
+An op is an immutable value object; its parameters are its identity (write
+subclasses as ``@dataclass(frozen=True)``).  All of an op's meaning lives in
+its class: how it builds a node (:meth:`make_node`, static output types),
+its NumPy implementation (:meth:`perform`), and, added by later layers, its
+shape and derivative rules.  Backend lowerings live in the backend packages.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from arignote.graph.basic import Apply, Variable
+
+
+class Op:
+    """Base class of all ops."""
+
+    __slots__ = ()
+
+    #: inputs that the output may be a view of (the output shares their memory)
+    view_inputs: ClassVar[tuple[int, ...]] = ()
+
+    def make_node(self, *inputs: Any) -> Apply:
+        """Check and convert ``inputs`` and return the interned node."""
+        raise NotImplementedError
+
+    def __call__(self, *inputs: Any) -> Any:
+        """Apply the op: its output variable, or a list when it has several."""
+        outputs = self.make_node(*inputs).outputs
+        return outputs[0] if len(outputs) == 1 else list(outputs)
+
+    def perform(self, *inputs: Any) -> Any:
+        """NumPy implementation: values in, the output value (a tuple if several) out."""
+        raise NotImplementedError(f"{type(self).__name__} has no NumPy implementation")
+
+    def py_impl(self, node: Apply) -> Callable[..., Any]:
+        """The callable that the ``py`` backend runs for ``node``.
+
+        Ops whose implementation depends on the node (its output dtype, say)
+        override this to specialise once at compile time.
+        """
+        return self.perform
+
+    def params(self) -> dict[str, Any]:
+        """The op's parameters (its identity), by name."""
+        if dataclasses.is_dataclass(self):
+            return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        return {}
+
+    def __str__(self) -> str:
+        params = self.params()
+        if not params:
+            return type(self).__name__
+        inner = ", ".join(f"{k}={v}" for k, v in params.items())
+        return f"{type(self).__name__}{{{inner}}}"
+
+    __repr__ = __str__
+
+
+def single_output(op: Op, *inputs: Variable) -> Variable:
+    """Apply a one-output op (a small helper for the tensor API)."""
+    return op.make_node(*inputs).outputs[0]

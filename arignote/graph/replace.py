@@ -1,0 +1,71 @@
+"""Rebuilding a graph with some variables replaced.
+
+Graphs are immutable, so a replacement rebuilds only the nodes downstream of
+the replaced variables; every other node is shared with the original graph.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from arignote.graph.basic import Variable
+from arignote.graph.traversal import toposort
+
+
+def _as_variable_like(old: Variable, new: Any) -> Variable:
+    if isinstance(new, Variable):
+        return new
+    # allow plain values as replacements, converted to the type of the variable
+    from arignote.tensor.basic import as_tensor_variable
+
+    return as_tensor_variable(new, dtype=getattr(old.type, "dtype", None))
+
+
+def graph_replace(outputs: Any, replace: Mapping[Variable, Any] | Sequence[tuple[Variable, Any]],
+                  strict: bool = True) -> Any:
+    """``outputs`` with each key of ``replace`` substituted by its value.
+
+    With ``strict`` the replacement must have the same type as the variable
+    it replaces; without it any type the consuming ops accept will do.
+    Returns the same structure as given: one variable, or a list.
+    """
+    items = replace.items() if isinstance(replace, Mapping) else replace
+    mapping: dict[Variable, Variable] = {}
+    for old, new in items:
+        if not isinstance(old, Variable):
+            raise TypeError(f"graph_replace: keys must be Variables, got {type(old).__name__}")
+        new = _as_variable_like(old, new)
+        if strict and new.type != old.type:
+            raise TypeError(f"graph_replace: replacement for {old} has type {new.type}, "
+                            f"expected {old.type} (pass strict=False to allow it)")
+        mapping[old] = new
+    single = isinstance(outputs, Variable)
+    outs = [outputs] if single else list(outputs)
+    rebuilt = rebuild(outs, mapping)
+    return rebuilt[0] if single else rebuilt
+
+
+def rebuild(outputs: Sequence[Variable], mapping: dict[Variable, Variable]) -> list[Variable]:
+    """Rebuild ``outputs`` under the substitution ``mapping`` (extended in place)."""
+    if not mapping:
+        return list(outputs)
+    for node in toposort(outputs):
+        if any(var in mapping for var in node.outputs):
+            continue  # replaced wholesale; its inputs do not matter
+        new_inputs = [mapping.get(var, var) for var in node.inputs]
+        if all(a is b for a, b in zip(new_inputs, node.inputs)):
+            continue
+        new_outputs = node.op.make_node(*new_inputs).outputs
+        for old, new in zip(node.outputs, new_outputs):
+            mapping[old] = new
+    return [mapping.get(var, var) for var in outputs]
+
+
+def clone_replace(output: Any, replace: Mapping[Variable, Any] | None = None, **_ignored: Any) -> Any:
+    """PyTensor's ``clone_replace``: ``output`` with ``replace`` substituted.
+
+    Interned graphs never need copying, so this is :func:`graph_replace`
+    without the type check.
+    """
+    return graph_replace(output, replace or {}, strict=False)

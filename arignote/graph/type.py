@@ -1,0 +1,37 @@
+"""`Type`: the static description of the values a variable may hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Type:
+    """Base class of all types.
+
+    A type is an immutable value: equal types are interchangeable.  Subclasses
+    say which Python class represents their variables and constants, and how a
+    run-time value is checked and converted (:meth:`filter`).
+    """
+
+    __slots__ = ()
+
+    #: class of the variables of this type (set by subclasses)
+    variable_class: type = None  # type: ignore[assignment]
+    #: class of the constants of this type (set by subclasses)
+    constant_class: type = None  # type: ignore[assignment]
+
+    def filter(self, value: Any, name: str = "value") -> Any:
+        """Return ``value`` converted to this type, or raise naming ``name``."""
+        raise NotImplementedError
+
+    def constant_key(self, data: Any) -> Any:
+        """A hashable key that identifies constant ``data`` of this type."""
+        raise NotImplementedError
+
+    def make_variable(self, name: str | None = None) -> Any:
+        """A new, distinct input variable of this type."""
+        return self.variable_class(self, None, None, name)
+
+    def is_super(self, other: Type) -> bool:
+        """Whether every value of ``other`` is also a value of this type."""
+        return self == other

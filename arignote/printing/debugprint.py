@@ -1,0 +1,116 @@
+"""`debugprint`: a graph as an indented tree, each node with an id."""
+
+from __future__ import annotations
+
+import io
+import string
+import sys
+from collections.abc import Sequence
+from typing import IO, Any
+
+from arignote.graph.basic import Apply, Constant, Variable
+
+
+def _id_names() -> Any:
+    letters = string.ascii_uppercase
+    n = 0
+    while True:
+        name, k = "", n
+        while True:
+            name = letters[k % 26] + name
+            k = k // 26 - 1
+            if k < 0:
+                break
+        yield name
+        n += 1
+
+
+def _roots(obj: Any) -> list[Variable]:
+    from arignote.compile.function import Function
+
+    if isinstance(obj, Function):
+        return list(obj.graph_outputs)
+    if isinstance(obj, Variable):
+        return [obj]
+    if isinstance(obj, Apply):
+        return list(obj.outputs)
+    if isinstance(obj, Sequence):
+        return [v for item in obj for v in _roots(item)]
+    raise TypeError(f"debugprint: cannot print {type(obj).__name__}")
+
+
+def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = False,
+               depth: int = -1, ids: str = "id", print_source: bool = False) -> Any:
+    """Print the graph of ``obj`` (variables, a node or a compiled function).
+
+    ``file="str"`` returns the text instead of printing it.  A node reached
+    again is shown once more by its id only (``···``).
+    """
+    out = io.StringIO()
+    names: dict[int, str] = {}
+    fresh = _id_names()
+    expanded: set[int] = set()
+
+    def label(var: Variable) -> str:
+        key = id(var.owner) if var.owner is not None else id(var)
+        if key not in names:
+            names[key] = next(fresh)
+        text = str(var.owner.op) if var.owner is not None else str(var)
+        if var.owner is not None and len(var.owner.outputs) > 1:
+            text += f".{var.index}"
+        if ids:
+            text += f" [id {names[key]}]"
+        if var.owner is not None and var.name:
+            text += f" '{var.name}'"
+        if print_type:
+            text += f" <{var.type}>"
+        if print_source and var.owner is not None and var.owner.source:
+            text += f"  # {var.owner.source[0]}:{var.owner.source[1]}"
+        return text
+
+    def walk(var: Variable, prefix: str, branch: str, level: int) -> None:
+        out.write(prefix + branch + label(var))
+        node = var.owner
+        if node is None or isinstance(var, Constant):
+            out.write("\n")
+            return
+        if id(node) in expanded:
+            out.write(" ···\n")
+            return
+        out.write("\n")
+        expanded.add(id(node))
+        if depth >= 0 and level >= depth:
+            return
+        child_prefix = prefix + ("" if not branch else ("│  " if branch == "├─ " else "   "))
+        for position, inp in enumerate(node.inputs):
+            last = position == len(node.inputs) - 1
+            walk(inp, child_prefix, "└─ " if last else "├─ ", level + 1)
+
+    for root in _roots(obj):
+        walk(root, "", "", 0)
+    text = out.getvalue()
+    if file == "str":
+        return text
+    stream = sys.stdout if file is None else file
+    stream.write(text)
+    return stream
+
+
+def pprint(var: Variable) -> str:
+    """A one-line infix rendering of ``var``'s graph."""
+    from arignote.tensor.elemwise import Elemwise
+
+    def render(v: Variable) -> str:
+        node = v.owner
+        if node is None:
+            return str(v)
+        args = [render(i) for i in node.inputs]
+        op = node.op
+        if isinstance(op, Elemwise) and op.scalar_op.symbol and len(args) >= 2:
+            return "(" + f" {op.scalar_op.symbol} ".join(args) + ")"
+        if isinstance(op, Elemwise) and op.scalar_op.symbol and len(args) == 1:
+            return f"{op.scalar_op.symbol}{args[0]}"
+        name = op.scalar_op.name if isinstance(op, Elemwise) else str(op)
+        return f"{name}({', '.join(args)})"
+
+    return render(var)

@@ -1,0 +1,73 @@
+"""Scalar ops: the per-element functions that `Elemwise` maps over arrays.
+
+A scalar op is an immutable value naming one mathematical function.  Its
+NumPy implementation works on whole arrays (so ``Elemwise`` can call it
+directly), and its output dtype is NumPy's for the same inputs, found once per
+dtype combination by asking NumPy.  One deliberate PyTensor departure: a
+function whose result is real-valued (``exp``, ``/``, ``sigmoid``, ...) gives
+float32, not NumPy's float16, for bool and 8/16-bit integer inputs.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+_SMALL_INTS = frozenset(np.dtype(d) for d in ("bool", "int8", "uint8", "int16", "uint16"))
+
+
+@dataclass(frozen=True)
+class ScalarOp:
+    """One elementwise function.  Subclasses set ``nin`` and ``nfunc``."""
+
+    #: number of inputs; -1 for ops taking any number of inputs (add, mul)
+    nin: ClassVar[int] = 1
+    #: the NumPy (or SciPy) function applied to whole arrays
+    nfunc: ClassVar[Callable[..., Any]]
+    #: whether integer inputs give a real-valued (float) result
+    float_result: ClassVar[bool] = False
+    #: symbol used when printing infix operators
+    symbol: ClassVar[str | None] = None
+
+    def impl(self, *inputs: Any) -> Any:
+        return type(self).nfunc(*inputs)
+
+    def output_dtype(self, *dtypes: np.dtype) -> np.dtype:
+        """The output dtype for inputs of ``dtypes``; TypeError if unsupported."""
+        return _output_dtype(self, tuple(np.dtype(d) for d in dtypes))
+
+    def check_arity(self, n: int) -> None:
+        if self.nin >= 0 and n != self.nin:
+            raise TypeError(f"{self} takes {self.nin} input(s), got {n}")
+        if self.nin < 0 and n < 1:
+            raise TypeError(f"{self} needs at least one input")
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__.lower()
+
+    def __str__(self) -> str:
+        return type(self).__name__
+
+
+@functools.lru_cache(maxsize=4096)
+def _output_dtype(op: ScalarOp, dtypes: tuple[np.dtype, ...]) -> np.dtype:
+    samples = [np.ones(1, dtype=d) for d in dtypes]
+    try:
+        with np.errstate(all="ignore"):
+            result = np.asarray(op.impl(*samples)).dtype
+    except (TypeError, ValueError) as exc:
+        names = ", ".join(d.name for d in dtypes)
+        raise TypeError(f"{op} is not defined for inputs of dtype ({names})") from exc
+    if op.float_result and result.kind == "f" and all(d in _SMALL_INTS for d in dtypes):
+        return np.dtype("float32")
+    return result
+
+
+def upcast(*dtypes: Any) -> np.dtype:
+    """NumPy's promotion of ``dtypes``."""
+    return np.result_type(*[np.dtype(d) for d in dtypes])

@@ -1,0 +1,185 @@
+"""Making tensor variables: constructors, constants and conversions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from arignote.config import config
+from arignote.graph.basic import Variable, intern_constant
+from arignote.tensor.type import TensorType, normalize_dtype
+from arignote.tensor.variable import TensorConstant, TensorVariable
+
+_PYTHON_SCALARS = (bool, int, float, complex)
+
+
+def tensor(name: str | None = None, dtype: Any = None, shape: Sequence[int | None] | None = None,
+           *, ndim: int | None = None) -> TensorVariable:
+    """A new input variable of the given dtype (default ``config.floatX``) and static shape.
+
+    ``tensor("x", shape=(None, 3))``: a matrix with 3 columns.  Give ``ndim``
+    instead of ``shape`` when no length is known.
+    """
+    if isinstance(name, TensorType):
+        return name.make_variable()
+    if shape is None:
+        shape = (None,) * (ndim or 0)
+    elif ndim is not None and ndim != len(shape):
+        raise ValueError(f"tensor: ndim={ndim} disagrees with shape={shape}")
+    return TensorType(config.floatX if dtype is None else dtype, shape).make_variable(name)
+
+
+def _constructor(ndim_shape: tuple[int | None, ...], default_dtype: str | None = None) -> Any:
+    def make(name: str | None = None, dtype: Any = None,
+             shape: Sequence[int | None] | None = None) -> TensorVariable:
+        if shape is None:
+            shape = ndim_shape
+        elif len(shape) != len(ndim_shape):
+            raise ValueError(f"expected a shape of length {len(ndim_shape)}, got {shape}")
+        return tensor(name, dtype or default_dtype, shape)
+    return make
+
+
+scalar = _constructor(())
+vector = _constructor((None,))
+matrix = _constructor((None, None))
+row = _constructor((1, None))
+col = _constructor((None, 1))
+tensor3 = _constructor((None,) * 3)
+tensor4 = _constructor((None,) * 4)
+tensor5 = _constructor((None,) * 5)
+
+_PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64", "f": "float32",
+             "d": "float64", "c": "complex64", "z": "complex128"}
+_KINDS = {"scalar": (), "vector": (None,), "matrix": (None, None), "row": (1, None),
+          "col": (None, 1), "tensor3": (None,) * 3, "tensor4": (None,) * 4, "tensor5": (None,) * 5}
+for _prefix, _dtype in _PREFIXES.items():
+    for _kind, _shape in _KINDS.items():
+        globals()[_prefix + _kind] = _constructor(_shape, _dtype)
+del _prefix, _dtype, _kind, _shape
+
+
+def _array_for(value: Any, dtype: Any) -> np.ndarray:
+    if dtype is not None:
+        dtype = normalize_dtype(dtype)
+        array = np.asarray(value)
+        if array.dtype != dtype:
+            with np.errstate(all="ignore"):
+                converted = array.astype(dtype)
+            if array.dtype.kind in "biufc" and not np.array_equal(
+                    converted, array, equal_nan=array.dtype.kind in "fc") \
+                    and not (array.dtype.kind == "f" and np.dtype(dtype).kind in "fc"):
+                raise TypeError(f"constant {value!r} cannot be represented as {dtype}")
+            array = converted
+        return array
+    if isinstance(value, float):
+        return np.asarray(value, dtype=config.floatX)
+    array = np.asarray(value)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"cannot make a tensor constant from {type(value).__name__} "
+                        f"(dtype {array.dtype})")
+    if array.dtype == np.float64 and isinstance(value, (list, tuple)) and _all_python_floats(value):
+        array = array.astype(config.floatX)
+    return array
+
+
+def _all_python_floats(value: Any) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_all_python_floats(v) for v in value)
+    return isinstance(value, (float, int)) and not isinstance(value, bool)
+
+
+def constant(value: Any, name: str | None = None, dtype: Any = None,
+             shape: Sequence[int | None] | None = None) -> TensorConstant:
+    """The (interned) constant holding ``value``."""
+    array = _array_for(value, dtype)
+    normalize_dtype(array.dtype)  # rejects unsupported dtypes with a clear message
+    array = np.array(array, copy=True)  # the graph owns its constants; nobody may mutate them
+    array.flags.writeable = False
+    kind = TensorType(array.dtype, array.shape if shape is None else shape)
+    if shape is not None and not kind.is_super(TensorType(array.dtype, array.shape)):
+        raise ValueError(f"constant of shape {array.shape} does not fit shape {tuple(shape)}")
+    return intern_constant(kind, array, name)  # type: ignore[return-value]
+
+
+def as_tensor_variable(value: Any, name: str | None = None, ndim: int | None = None,
+                       dtype: Any = None) -> TensorVariable:
+    """``value`` as a tensor variable: variables pass through, values become constants."""
+    if isinstance(value, TensorVariable | TensorConstant):
+        result = value
+    elif isinstance(value, Variable):
+        raise TypeError(f"expected a tensor variable, got {value} of type {value.type}")
+    elif hasattr(value, "owner") and hasattr(value, "outputs"):
+        raise TypeError("expected a variable, got an Apply node; use node.outputs[...]")
+    elif isinstance(value, (list, tuple)) and any(isinstance(v, Variable) for v in _flatten(value)):
+        from arignote.tensor.join import stack
+
+        result = stack([as_tensor_variable(v) for v in value])
+    else:
+        result = constant(value, dtype=dtype)
+        dtype = None
+    if dtype is not None and result.dtype != normalize_dtype(dtype):
+        result = cast(result, dtype)
+    if ndim is not None and result.ndim != ndim:
+        raise TypeError(f"expected a {ndim}-d tensor, got {result.ndim}-d {result}")
+    if name is not None:
+        result.name = name
+    return result  # type: ignore[return-value]
+
+
+def _flatten(value: Any) -> list[Any]:
+    if isinstance(value, (list, tuple)):
+        return [item for v in value for item in _flatten(v)]
+    return [value]
+
+
+def as_tensor_args(*values: Any) -> list[TensorVariable]:
+    """Operands of an elementwise op, with Python numbers typed as NumPy 2 does.
+
+    A Python scalar is "weak": it takes the dtype the other operands give it
+    (``float32_vector + 1.5`` stays float32), as in NumPy 2 and PyTensor.
+    """
+    if all(not isinstance(v, _PYTHON_SCALARS) for v in values):
+        return [as_tensor_variable(v) for v in values]
+    strong = [as_tensor_variable(v) for v in values if not isinstance(v, _PYTHON_SCALARS)]
+    if not strong:
+        return [as_tensor_variable(v) for v in values]
+    out = []
+    for v in values:
+        if isinstance(v, _PYTHON_SCALARS):
+            dtype = np.result_type(*[s.type.numpy_dtype for s in strong], v)
+            if isinstance(v, int) and not isinstance(v, bool) and dtype.kind in "iu":
+                info = np.iinfo(dtype)
+                if not info.min <= v <= info.max:
+                    raise OverflowError(f"Python integer {v} out of bounds for {dtype.name}")
+            out.append(constant(v, dtype=dtype))
+        else:
+            out.append(as_tensor_variable(v))
+    return out
+
+
+def cast(x: Any, dtype: Any) -> TensorVariable:
+    """``x`` converted to ``dtype`` (NumPy's ``astype``)."""
+    from arignote.scalar.math import Cast
+    from arignote.tensor.elemwise import Elemwise
+
+    x = as_tensor_variable(x)
+    dtype = normalize_dtype(dtype)
+    if x.dtype == dtype:
+        return x
+    return Elemwise(Cast(dtype))(x)
+
+
+def get_scalar_constant_value(v: Any) -> Any:
+    """The value of ``v`` if it is a constant, else raise NotScalarConstantError."""
+    if isinstance(v, TensorConstant):
+        return v.data
+    if not isinstance(v, Variable):
+        return np.asarray(v)
+    raise NotScalarConstantError(f"{v} is not a constant")
+
+
+class NotScalarConstantError(ValueError):
+    """Raised when a value is required to be known when the graph is built."""

@@ -1,0 +1,87 @@
+"""`Elemwise`: a scalar op mapped over arrays with NumPy broadcasting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arignote.graph.basic import Apply
+from arignote.graph.op import Op
+from arignote.scalar.basic import ScalarOp
+from arignote.tensor.basic import as_tensor_args
+from arignote.tensor.type import TensorType
+
+
+def broadcast_static_shapes(shapes: Sequence[tuple[int | None, ...]], what: str) -> tuple[int | None, ...]:
+    """The static shape of NumPy broadcasting ``shapes``; ValueError when they clash.
+
+    A ``None`` dim broadcasts like NumPy at run time: the result is known
+    only when some input has a known length other than 1 there.
+    """
+    ndim = max((len(s) for s in shapes), default=0)
+    result: list[int | None] = []
+    for axis in range(ndim):
+        known: int | None = 1
+        unknown = False
+        for shape in shapes:
+            offset = axis - (ndim - len(shape))
+            if offset < 0:
+                continue
+            dim = shape[offset]
+            if dim is None:
+                unknown = True
+            elif dim != 1:
+                if known not in (1, dim):
+                    raise ValueError(f"{what}: shapes {' and '.join(map(_fmt, shapes))} "
+                                     f"cannot be broadcast (axis {axis}: {known} vs {dim})")
+                known = dim
+        result.append(None if unknown and known == 1 else known)
+    return tuple(result)
+
+
+def _fmt(shape: tuple[int | None, ...]) -> str:
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+@dataclass(frozen=True)
+class Elemwise(Op):
+    """Apply ``scalar_op`` element by element, broadcasting the inputs."""
+
+    scalar_op: ScalarOp
+
+    def make_node(self, *inputs: Any) -> Apply:
+        variables = as_tensor_args(*inputs)
+        self.scalar_op.check_arity(len(variables))
+        dtype = self.scalar_op.output_dtype(*[v.type.numpy_dtype for v in variables])
+        shape = broadcast_static_shapes([v.type.shape for v in variables], str(self))
+        return Apply.build(self, variables, [TensorType(dtype, shape)])
+
+    def perform(self, *inputs: Any) -> Any:
+        return self.scalar_op.impl(*inputs)
+
+    def py_impl(self, node: Apply) -> Callable[..., Any]:
+        impl = self.scalar_op.impl
+        out_type = node.outputs[0].type
+        dtype = out_type.numpy_dtype
+        if _natural_dtype(self.scalar_op, [v.type.numpy_dtype for v in node.inputs]) != dtype:
+            def run_cast(*xs: Any) -> Any:
+                return np.asarray(impl(*xs)).astype(dtype, copy=False)
+            return run_cast
+        if out_type.ndim == 0:
+            # NumPy returns scalars for 0-d operations; the graph deals in arrays
+            def run_0d(*xs: Any) -> Any:
+                return np.asarray(impl(*xs))
+            return run_0d
+        return impl
+
+    def __str__(self) -> str:
+        return str(self.scalar_op)
+
+
+def _natural_dtype(op: ScalarOp, dtypes: list[np.dtype]) -> np.dtype:
+    samples = [np.ones(1, dtype=d) for d in dtypes]
+    with np.errstate(all="ignore"):
+        return np.asarray(op.impl(*samples)).dtype

@@ -1,0 +1,172 @@
+"""The elementwise math API: NumPy-named functions building `Elemwise` nodes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arignote.scalar import math as sm
+from arignote.tensor.basic import as_tensor_args, as_tensor_variable, cast
+from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.variable import TensorVariable
+
+
+def _elemwise(scalar_op: sm.ScalarOp, doc: str) -> Any:
+    op = Elemwise(scalar_op)
+
+    def apply(*inputs: Any) -> TensorVariable:
+        return op.make_node(*inputs).outputs[0]
+
+    apply.__doc__ = doc
+    apply.__name__ = scalar_op.name
+    return apply
+
+
+# arithmetic
+_add = Elemwise(sm.Add())
+_mul = Elemwise(sm.Mul())
+
+
+def add(*terms: Any) -> TensorVariable:
+    """Elementwise sum of any number of terms."""
+    return _add.make_node(*terms).outputs[0]
+
+
+def mul(*factors: Any) -> TensorVariable:
+    """Elementwise product of any number of factors."""
+    return _mul.make_node(*factors).outputs[0]
+
+
+sub = _elemwise(sm.Sub(), "x - y")
+true_div = _elemwise(sm.TrueDiv(), "x / y (true division)")
+int_div = _elemwise(sm.IntDiv(), "x // y (floor division)")
+mod = _elemwise(sm.Mod(), "x % y (sign of the divisor, as Python and NumPy)")
+pow = _elemwise(sm.Pow(), "x ** y")
+neg = _elemwise(sm.Neg(), "-x")
+abs = _elemwise(sm.Abs(), "|x|")
+sign = _elemwise(sm.Sign(), "sign of x")
+sqr = _elemwise(sm.Sqr(), "x * x")
+reciprocal = _elemwise(sm.Reciprocal(), "1 / x")
+maximum = _elemwise(sm.Maximum(), "elementwise maximum (NaN propagates)")
+minimum = _elemwise(sm.Minimum(), "elementwise minimum (NaN propagates)")
+divide = true_div
+floor_divide = int_div
+subtract = sub
+multiply = mul
+negative = neg
+power = pow
+square = sqr
+absolute = abs
+abs_ = abs
+
+# exponential, logarithmic and power
+exp = _elemwise(sm.Exp(), "e ** x")
+exp2 = _elemwise(sm.Exp2(), "2 ** x")
+expm1 = _elemwise(sm.Expm1(), "exp(x) - 1, accurate near 0")
+log = _elemwise(sm.Log(), "natural logarithm")
+log2 = _elemwise(sm.Log2(), "base-2 logarithm")
+log10 = _elemwise(sm.Log10(), "base-10 logarithm")
+log1p = _elemwise(sm.Log1p(), "log(1 + x), accurate near 0")
+sqrt = _elemwise(sm.Sqrt(), "square root")
+
+# trigonometric and hyperbolic
+sin = _elemwise(sm.Sin(), "sine")
+cos = _elemwise(sm.Cos(), "cosine")
+tan = _elemwise(sm.Tan(), "tangent")
+arcsin = _elemwise(sm.ArcSin(), "inverse sine")
+arccos = _elemwise(sm.ArcCos(), "inverse cosine")
+arctan = _elemwise(sm.ArcTan(), "inverse tangent")
+arctan2 = _elemwise(sm.ArcTan2(), "arctan(y / x) in the right quadrant")
+hypot = _elemwise(sm.Hypot(), "sqrt(x**2 + y**2)")
+sinh = _elemwise(sm.Sinh(), "hyperbolic sine")
+cosh = _elemwise(sm.Cosh(), "hyperbolic cosine")
+tanh = _elemwise(sm.Tanh(), "hyperbolic tangent")
+arcsinh = _elemwise(sm.ArcSinh(), "inverse hyperbolic sine")
+arccosh = _elemwise(sm.ArcCosh(), "inverse hyperbolic cosine")
+arctanh = _elemwise(sm.ArcTanh(), "inverse hyperbolic tangent")
+
+# special functions
+sigmoid = _elemwise(sm.Sigmoid(), "1 / (1 + exp(-x))")
+expit = sigmoid
+softplus = _elemwise(sm.Softplus(), "log(1 + exp(x)), without overflow")
+log1mexp = _elemwise(sm.Log1mexp(), "log(1 - exp(x)) for x <= 0, accurate everywhere")
+erf = _elemwise(sm.Erf(), "error function")
+erfc = _elemwise(sm.Erfc(), "1 - erf(x)")
+erfcx = _elemwise(sm.Erfcx(), "exp(x**2) * erfc(x)")
+erfinv = _elemwise(sm.Erfinv(), "inverse of erf")
+erfcinv = _elemwise(sm.Erfcinv(), "inverse of erfc")
+gamma = _elemwise(sm.Gamma(), "gamma function")
+gammaln = _elemwise(sm.GammaLn(), "log |gamma(x)|")
+psi = _elemwise(sm.Psi(), "digamma: derivative of gammaln")
+digamma = psi
+
+# rounding
+floor = _elemwise(sm.Floor(), "round down")
+ceil = _elemwise(sm.Ceil(), "round up")
+round = _elemwise(sm.RoundHalfToEven(), "round half to even, as np.round")
+round_half_to_even = round
+trunc = _elemwise(sm.Trunc(), "round toward zero")
+
+# comparison
+lt = _elemwise(sm.LT(), "x < y")
+gt = _elemwise(sm.GT(), "x > y")
+le = _elemwise(sm.LE(), "x <= y")
+ge = _elemwise(sm.GE(), "x >= y")
+eq = _elemwise(sm.EQ(), "x == y elementwise")
+neq = _elemwise(sm.NEQ(), "x != y elementwise")
+less, greater, less_equal, greater_equal, equal, not_equal = lt, gt, le, ge, eq, neq
+isnan = _elemwise(sm.IsNan(), "x is NaN")
+isinf = _elemwise(sm.IsInf(), "x is +inf or -inf")
+
+# logic and bits (bitwise on integers, logical on bool, as NumPy)
+bitwise_and = _elemwise(sm.BitwiseAnd(), "x & y")
+bitwise_or = _elemwise(sm.BitwiseOr(), "x | y")
+bitwise_xor = _elemwise(sm.BitwiseXor(), "x ^ y")
+invert = _elemwise(sm.Invert(), "~x")
+and_, or_, xor, bitwise_not = bitwise_and, bitwise_or, bitwise_xor, invert
+logical_and = _elemwise(sm.LogicalAnd(), "x and y, as bool")
+logical_or = _elemwise(sm.LogicalOr(), "x or y, as bool")
+logical_xor = _elemwise(sm.LogicalXor(), "x xor y, as bool")
+logical_not = _elemwise(sm.LogicalNot(), "not x, as bool")
+
+# complex numbers
+real = _elemwise(sm.Real(), "real part")
+imag = _elemwise(sm.Imag(), "imaginary part")
+conj = _elemwise(sm.Conj(), "complex conjugate")
+angle = _elemwise(sm.Angle(), "argument of a complex number")
+conjugate = conj
+
+_switch = Elemwise(sm.Switch())
+_clip = Elemwise(sm.Clip())
+
+
+def switch(cond: Any, ift: Any, iff: Any) -> TensorVariable:
+    """``ift`` where ``cond`` holds, else ``iff`` (elementwise, broadcasting)."""
+    cond_var, = as_tensor_args(cond)
+    if cond_var.dtype != "bool":
+        cond_var = neq(cond_var, 0)
+    _, a, b = as_tensor_args(cond_var, ift, iff)
+    return _switch.make_node(cond_var, a, b).outputs[0]
+
+
+def where(cond: Any, x: Any = None, y: Any = None) -> TensorVariable:
+    """``np.where`` with three arguments."""
+    if x is None or y is None:
+        raise TypeError("where(cond) with one argument is data-dependent; use at.nonzero(cond)")
+    return switch(cond, x, y)
+
+
+def clip(x: Any, a_min: Any, a_max: Any) -> TensorVariable:
+    """Limit ``x`` to ``[a_min, a_max]``, as ``np.clip``."""
+    return _clip.make_node(x, a_min, a_max).outputs[0]
+
+
+def tensor_copy(x: Any) -> TensorVariable:
+    """A copy of ``x`` (an identity node)."""
+    return Elemwise(sm.Identity())(as_tensor_variable(x))
+
+
+identity = tensor_copy
+
+__all__ = [name for name in dir() if not name.startswith("_") and name not in (
+    "annotations", "Any", "sm", "Elemwise", "TensorVariable", "as_tensor_args")]
+__all__ += ["cast"]

@@ -1,0 +1,152 @@
+"""`TensorType`: n-dimensional arrays of one dtype with a static shape.
+
+Each dimension of the static shape is an ``int`` (known length) or ``None``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from arignote.graph.type import Type
+
+DTYPES = (
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "complex64", "complex128",
+)
+_DTYPE_SET = frozenset(DTYPES)
+
+
+def normalize_dtype(dtype: Any) -> str:
+    """The canonical name of ``dtype``; TypeError if arignote does not support it."""
+    if dtype == "floatX":
+        from arignote.config import config
+
+        return config.floatX
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise TypeError(f"unknown dtype {dtype!r}") from None
+    if name not in _DTYPE_SET:
+        raise TypeError(f"dtype {name} is not supported; use one of {', '.join(DTYPES)}")
+    return name
+
+
+def normalize_shape(shape: Iterable[Any]) -> tuple[int | None, ...]:
+    out = []
+    for dim in shape:
+        if dim is None:
+            out.append(None)
+            continue
+        if isinstance(dim, (bool, np.bool_)) or not isinstance(dim, (int, np.integer)) or dim < 0:
+            raise TypeError(f"a static shape holds non-negative ints or None, got {dim!r}")
+        out.append(int(dim))
+    return tuple(out)
+
+
+class TensorType(Type):
+    """The type of arrays of ``dtype`` whose shape matches ``shape``."""
+
+    __slots__ = ("dtype", "shape", "_hash", "numpy_dtype")
+
+    def __init__(self, dtype: Any, shape: Iterable[Any] = ()) -> None:
+        self.dtype = normalize_dtype(dtype)
+        self.shape = normalize_shape(shape)
+        self.numpy_dtype = np.dtype(self.dtype)
+        self._hash = hash((TensorType, self.dtype, self.shape))
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def broadcastable(self) -> tuple[bool, ...]:
+        """PyTensor's view of the static shape: which dims are known to be 1."""
+        return tuple(d == 1 for d in self.shape)
+
+    def __eq__(self, other: object) -> bool:
+        return (self is other or type(other) is TensorType
+                and self.dtype == other.dtype and self.shape == other.shape)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __str__(self) -> str:
+        dims = ", ".join("?" if d is None else str(d) for d in self.shape)
+        if len(self.shape) == 1:
+            dims += ","
+        return f"Tensor{{{self.dtype}, ({dims})}}"
+
+    __repr__ = __str__
+
+    def clone(self, dtype: Any = None, shape: Iterable[Any] | None = None) -> TensorType:
+        return TensorType(self.dtype if dtype is None else dtype,
+                          self.shape if shape is None else shape)
+
+    def is_super(self, other: Type) -> bool:
+        return (isinstance(other, TensorType) and other.dtype == self.dtype
+                and len(other.shape) == len(self.shape)
+                and all(s is None or s == o for s, o in zip(self.shape, other.shape)))
+
+    # --- run-time values ---------------------------------------------------------
+
+    def filter(self, value: Any, name: str = "value") -> np.ndarray:
+        """``value`` as an ndarray of this type, or TypeError/ValueError naming ``name``.
+
+        A value converts when NumPy casts it safely, or when the conversion
+        loses nothing (checked by value); Python floats may become float32 as
+        in PyTensor.  The rank and the known dims must match.
+        """
+        dtype = self.numpy_dtype
+        if type(value) is np.ndarray and value.dtype == dtype:
+            array = value
+        else:
+            array = self._convert(value, name)
+        if array.ndim != len(self.shape):
+            raise TypeError(f"{name}: expected an array with {len(self.shape)} dimension(s) "
+                            f"({self}), got {array.ndim} (shape {array.shape})")
+        for axis, (want, got) in enumerate(zip(self.shape, array.shape)):
+            if want is not None and want != got:
+                raise ValueError(f"{name}: dimension {axis} must have length {want} ({self}), "
+                                 f"got shape {array.shape}")
+        return array
+
+    def _convert(self, value: Any, name: str) -> np.ndarray:
+        dtype = self.numpy_dtype
+        try:
+            array = np.asarray(value)
+        except Exception as exc:  # ragged lists and the like
+            raise TypeError(f"{name}: cannot convert {type(value).__name__} to {self}: {exc}") from None
+        if array.dtype == dtype:
+            return array
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"{name}: expected numbers of dtype {self.dtype}, got {array.dtype}")
+        if np.can_cast(array.dtype, dtype, "safe"):
+            return array.astype(dtype)
+        python_float = isinstance(value, float) or (
+            isinstance(value, (list, tuple)) and array.dtype == np.float64)
+        with np.errstate(all="ignore"):
+            converted = array.astype(dtype)
+            if python_float and dtype.kind == "f":
+                return converted  # PyTensor lets Python floats become float32
+            same = np.array_equal(converted, array, equal_nan=array.dtype.kind in "fc")
+        if not same:
+            raise TypeError(f"{name}: converting {array.dtype} to {self.dtype} would lose "
+                            f"information; cast the value first (for example "
+                            f"np.asarray(value, dtype='{self.dtype}'))")
+        return converted
+
+    def constant_key(self, data: np.ndarray) -> Any:
+        raw = data.tobytes()
+        return raw if len(raw) <= 64 else hashlib.blake2b(raw, digest_size=20).digest()
+
+    def value_zeros(self, shape: tuple[int, ...]) -> np.ndarray:
+        return np.zeros(shape, dtype=self.dtype)
+
+
+def tensor_type_of(value: np.ndarray) -> TensorType:
+    """The exact type of an array value (every dim known)."""
+    return TensorType(value.dtype, value.shape)
