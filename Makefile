@@ -21,8 +21,9 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -n 2 -m slow tests
 
-bench: $(STAMP)
-	$(PY) benchmarks/run.py
+# Benchmarks run in their own environment (.bench-venv) with PyTensor and JAX beside arignote.
+bench:
+	bash benchmarks/run.sh
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -59,7 +59,7 @@ def check_against_numpy(build: Callable[..., Any], reference: Callable[..., Any]
     outs = [outs] if single else list(outs)
     expected = reference(*values)
     expected = [expected] if single else list(expected)
-    fn = arignote.function(inputs, outs, mode=mode, on_unused_input="ignore")
+    fn = arignote.function(inputs, outs[0] if single else outs, mode=mode, on_unused_input="ignore")
     got = fn(*values)
     got = [got] if single else got
     assert len(got) == len(expected)

@@ -107,7 +107,12 @@ class Apply:
     def build(op: Op, inputs: Sequence[Variable], output_types: Sequence[Type]) -> Apply:
         """The interned node applying ``op`` to ``inputs``."""
         inputs = tuple(inputs)
-        key = (op, inputs)
+        # Keyed by the inputs' ids, not the inputs: a key holding its inputs would
+        # keep each dead node's inputs alive until its entry is purged, so a dead
+        # chain of n nodes would take n garbage collections to go.  The ids are
+        # safe because a live node keeps its inputs alive, and an entry whose node
+        # died is never returned by the weak dictionary.
+        key = (op, *map(id, inputs))
         node = _nodes.get(key)
         if node is not None:
             return node

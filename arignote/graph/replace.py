@@ -26,8 +26,9 @@ def graph_replace(outputs: Any, replace: Mapping[Variable, Any] | Sequence[tuple
                   strict: bool = True) -> Any:
     """``outputs`` with each key of ``replace`` substituted by its value.
 
-    With ``strict`` the replacement must have the same type as the variable
-    it replaces; without it any type the consuming ops accept will do.
+    With ``strict`` the replacement's type must fit the variable's type (same
+    dtype and rank, static dims may become known); without it any type the
+    consuming ops accept will do.
     Returns the same structure as given: one variable, or a list.
     """
     items = replace.items() if isinstance(replace, Mapping) else replace
@@ -36,9 +37,9 @@ def graph_replace(outputs: Any, replace: Mapping[Variable, Any] | Sequence[tuple
         if not isinstance(old, Variable):
             raise TypeError(f"graph_replace: keys must be Variables, got {type(old).__name__}")
         new = _as_variable_like(old, new)
-        if strict and new.type != old.type:
+        if strict and not old.type.is_super(new.type):
             raise TypeError(f"graph_replace: replacement for {old} has type {new.type}, "
-                            f"expected {old.type} (pass strict=False to allow it)")
+                            f"which does not fit {old.type} (pass strict=False to allow it)")
         mapping[old] = new
     single = isinstance(outputs, Variable)
     outs = [outputs] if single else list(outputs)

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The one command for the benchmarks (`make bench`): set up .bench-venv once, then run.
+#
+# The environment gets a Python 3.12 interpreter when one is found (PyTensor 3.x
+# needs 3.12+), arignote installed editable with its `bench` extra, and PyTensor
+# and JAX beside it.  A comparison whose install fails is skipped, not fatal.
+# Arguments go to benchmarks/run.py (`bash benchmarks/run.sh build --quick`).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+VENV=.bench-venv
+PY="$VENV/bin/python"
+STAMP="$VENV/.installed-stamp"
+NOTES="$VENV/.install-notes"
+
+is_312() {  # is "$1" a working Python 3.12 interpreter? (pyenv shims may exist yet refuse to run)
+    "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1
+}
+
+find_python312() {
+    local candidates=()
+    if command -v python3.12 >/dev/null 2>&1; then candidates+=("$(command -v python3.12)"); fi
+    local root
+    for root in "${PYENV_ROOT:-}" "$HOME/.pyenv" /root/.pyenv /opt/pyenv /usr/local/pyenv; do
+        [ -n "$root" ] || continue
+        # newest 3.12.x first
+        while IFS= read -r found; do candidates+=("$found"); done < <(
+            ls -d "$root"/versions/3.12*/bin/python3.12 2>/dev/null | sort -V -r)
+    done
+    candidates+=(/usr/local/bin/python3.12 /usr/bin/python3.12)
+    local cand
+    for cand in "${candidates[@]}"; do
+        if [ -x "$cand" ] && is_312 "$cand"; then
+            echo "$cand"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if [ ! -x "$PY" ]; then
+    if BASE="$(find_python312)"; then
+        echo "bench: creating $VENV with $BASE"
+    else
+        BASE="${PYTHON:-python3}"
+        echo "bench: no Python 3.12 found; creating $VENV with $BASE ($("$BASE" --version 2>&1))."
+        echo "bench: note: PyTensor 3.x needs Python 3.12+, so it may be unavailable in this run."
+    fi
+    "$BASE" -m venv "$VENV"
+    rm -f "$STAMP"
+fi
+
+if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ benchmarks/run.sh -nt "$STAMP" ]; then
+    echo "bench: installing arignote[bench], PyTensor and JAX into $VENV (a few minutes the first time)"
+    : > "$NOTES"
+    "$PY" -m pip install --quiet --upgrade pip || true
+    if ! "$PY" -m pip install --quiet -e '.[bench]'; then
+        echo "bench: installing the 'bench' extra failed; installing arignote alone" | tee -a "$NOTES"
+        "$PY" -m pip install --quiet -e .
+    fi
+    for pkg in pytensor jax; do
+        if ! "$PY" -m pip install --quiet "$pkg"; then
+            echo "bench: could not install $pkg; its comparison is skipped" | tee -a "$NOTES"
+        fi
+    done
+    touch "$STAMP"
+fi
+
+if [ -s "$NOTES" ]; then cat "$NOTES"; fi
+exec "$PY" benchmarks/run.py "$@"
