@@ -1,0 +1,43 @@
+"""`arignote.config`: flags, temporary changes and the environment variable."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import arignote.tensor as at
+from arignote.config import Config, config
+
+
+def test_floatx_controls_default_dtype():
+    assert at.vector().dtype == config.floatX
+    with config.change_flags(floatX="float32"):
+        assert at.vector().dtype == "float32"
+        assert at.constant(1.5).dtype == "float32"
+        assert at.dvector().dtype == "float64"
+    assert config.floatX == "float64"
+
+
+def test_unknown_and_invalid_flags_raise():
+    with pytest.raises(AttributeError, match="no flag 'floatY'"):
+        config.floatY = "float32"
+    with pytest.raises(ValueError, match="floatX must be one of"):
+        config.floatX = "int8"
+
+
+def test_environment_variable(monkeypatch):
+    monkeypatch.setenv("ARIGNOTE_FLAGS", "floatX=float32,trace_source=false")
+    fresh = Config()
+    assert fresh.floatX == "float32" and fresh.trace_source is False
+    monkeypatch.setenv("ARIGNOTE_FLAGS", "nonsense=1")
+    with pytest.raises(ValueError, match="unknown flag 'nonsense'"):
+        Config()
+
+
+def test_environment_variable_in_a_fresh_process():
+    env = dict(os.environ, ARIGNOTE_FLAGS="floatX=float32")
+    code = "import arignote.tensor as at; print(at.vector().dtype)"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "float32"
