@@ -20,8 +20,15 @@ DTYPES = (
 _DTYPE_SET = frozenset(DTYPES)
 
 
+_dtype_names: dict[Any, str] = {}
+
+
 def normalize_dtype(dtype: Any) -> str:
     """The canonical name of ``dtype``; TypeError if arignote does not support it."""
+    try:
+        return _dtype_names[dtype]  # graph building calls this for every node
+    except (KeyError, TypeError):
+        pass
     if dtype == "floatX":
         from arignote.config import config
 
@@ -32,6 +39,10 @@ def normalize_dtype(dtype: Any) -> str:
         raise TypeError(f"unknown dtype {dtype!r}") from None
     if name not in _DTYPE_SET:
         raise TypeError(f"dtype {name} is not supported; use one of {', '.join(DTYPES)}")
+    try:
+        _dtype_names[dtype] = name
+    except TypeError:  # unhashable dtype-like
+        pass
     return name
 
 
