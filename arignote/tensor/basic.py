@@ -16,7 +16,7 @@ _PYTHON_SCALARS = (bool, int, float, complex)
 
 
 def tensor(name: str | None = None, dtype: Any = None, shape: Sequence[int | None] | None = None,
-           *, ndim: int | None = None) -> TensorVariable:
+           *, ndim: int | None = None, broadcastable: Sequence[bool] | None = None) -> TensorVariable:
     """A new input variable of the given dtype (default ``config.floatX``) and static shape.
 
     ``tensor("x", shape=(None, 3))``: a matrix with 3 columns.  Give ``ndim``
@@ -24,6 +24,8 @@ def tensor(name: str | None = None, dtype: Any = None, shape: Sequence[int | Non
     """
     if isinstance(name, TensorType):
         return name.make_variable()
+    if broadcastable is not None:
+        shape = [1 if b else None for b in broadcastable]
     if shape is None:
         shape = (None,) * (ndim or 0)
     elif ndim is not None and ndim != len(shape):

@@ -63,9 +63,15 @@ class TensorType(Type):
 
     __slots__ = ("dtype", "shape", "_hash", "numpy_dtype")
 
-    def __init__(self, dtype: Any, shape: Iterable[Any] = ()) -> None:
+    def __init__(self, dtype: Any, shape: Iterable[Any] | None = None, *,
+                 broadcastable: Iterable[bool] | None = None) -> None:
+        if broadcastable is not None:
+            # PyTensor's older spelling: True means a static length of 1
+            if shape is not None:
+                raise TypeError("TensorType: give shape or broadcastable, not both")
+            shape = [1 if b else None for b in broadcastable]
         self.dtype = normalize_dtype(dtype)
-        self.shape = normalize_shape(shape)
+        self.shape = normalize_shape(() if shape is None else shape)
         self.numpy_dtype = np.dtype(self.dtype)
         self._hash = hash((TensorType, self.dtype, self.shape))
 

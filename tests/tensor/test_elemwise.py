@@ -252,3 +252,18 @@ def test_add_dtype_matches_numpy_for_any_pair(d1, d2):
     a = np.ones(2, d1)
     b = np.ones(2, d2)
     check_against_numpy(at.add, np.add, a, b)
+
+
+@given(hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3),
+       st.booleans())
+def test_broadcasting_any_shapes(shapes, static):
+    rng = np.random.default_rng(1)
+    values = [random_array(rng, s) for s in shapes.input_shapes]
+    check_against_numpy(lambda a, b, c: at.where(a > 0, b, c) * a,
+                        lambda a, b, c: np.where(a > 0, b, c) * a, *values, static=static)
+
+
+def test_broadcastable_spelling():
+    t = at.TensorType("float64", broadcastable=(True, False))
+    assert t.shape == (1, None)
+    assert at.tensor("x", dtype="float32", broadcastable=(False,)).type.shape == (None,)
