@@ -286,6 +286,11 @@ class IsInf(UnaryOp):
     nfunc = staticmethod(np.isinf)
 
 
+@dataclass(frozen=True)
+class IsFinite(UnaryOp):
+    nfunc = staticmethod(np.isfinite)
+
+
 # --- complex numbers --------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -70,9 +70,10 @@ def _array_for(value: Any, dtype: Any) -> np.ndarray:
         if array.dtype != dtype:
             with np.errstate(all="ignore"):
                 converted = array.astype(dtype)
-            if array.dtype.kind in "biufc" and not np.array_equal(
-                    converted, array, equal_nan=array.dtype.kind in "fc") \
-                    and not (array.dtype.kind == "f" and np.dtype(dtype).kind in "fc"):
+            # Rounding to a float type is what NumPy does; changing an integer is not.
+            lossy = array.dtype.kind in "biufc" and not np.array_equal(
+                converted, array, equal_nan=array.dtype.kind in "fc")
+            if lossy and np.dtype(dtype).kind not in "fc":
                 raise TypeError(f"constant {value!r} cannot be represented as {dtype}")
             array = converted
         return array

@@ -116,6 +116,7 @@ neq = _elemwise(sm.NEQ(), "x != y elementwise")
 less, greater, less_equal, greater_equal, equal, not_equal = lt, gt, le, ge, eq, neq
 isnan = _elemwise(sm.IsNan(), "x is NaN")
 isinf = _elemwise(sm.IsInf(), "x is +inf or -inf")
+isfinite = _elemwise(sm.IsFinite(), "x is neither infinite nor NaN")
 
 # logic and bits (bitwise on integers, logical on bool, as NumPy)
 bitwise_and = _elemwise(sm.BitwiseAnd(), "x & y")

@@ -70,6 +70,7 @@ UNARY = [
     ("trunc", at.trunc, np.trunc, (-3, 3), FLOATS),
     ("isnan", at.isnan, np.isnan, (-3, 3), FLOATS + ("int32",)),
     ("isinf", at.isinf, np.isinf, (-3, 3), FLOATS),
+    ("isfinite", at.isfinite, np.isfinite, (-3, 3), FLOATS + ("int8",)),
     ("invert", at.invert, np.invert, (-3, 3), ("bool", "int8", "uint16", "int64")),
     ("logical_not", at.logical_not, np.logical_not, (-1, 1), ("bool", "int32", "float64")),
     ("real", at.real, np.real, (-3, 3), ("complex64", "complex128", "float64")),
@@ -152,6 +153,11 @@ def test_python_scalars_are_weak(dtype, scalar, rng):
     x = random_array(rng, (5,), dtype, 1, 4)
     check_against_numpy(lambda v: v + scalar, lambda v: v + scalar, x)
     check_against_numpy(lambda v: scalar * v, lambda v: scalar * v, x)
+
+
+def test_python_int_rounds_to_float32_like_numpy():
+    x = np.ones(2, dtype="float32")
+    check_against_numpy(lambda v: v / 16777217, lambda v: v / 16777217, x)
 
 
 def test_python_int_out_of_range_for_dtype():
