@@ -1,3 +1,351 @@
-"""Placeholder: filled in by its own change."""
+"""Building arrays: filled arrays (alloc, zeros, full...), ranges and identity matrices.
 
-__all__: list[str] = []
+PyTensor's defaults are kept where it departs from NumPy: ``zeros``,
+``ones``, ``empty``, ``eye`` and ``tri`` give ``config.floatX`` when no dtype
+is given (NumPy gives float64, which is floatX's default value).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arignote.config import config
+from arignote.graph.basic import Apply, Variable
+from arignote.graph.op import Op
+from arignote.tensor.basic import as_tensor_variable, cast, constant
+from arignote.tensor.shape import (EntryFact, as_shape_vector, shape, shape_entry_facts,
+                                   shape_i, shape_tuple)
+from arignote.tensor.type import TensorType, normalize_dtype
+from arignote.tensor.variable import TensorConstant, TensorVariable
+
+
+def _target_static_shape(value: TensorVariable, facts: list[EntryFact],
+                         where: str) -> tuple[int | None, ...]:
+    """Static shape of broadcasting ``value`` to a shape with entries ``facts`` (NumPy's rules)."""
+    ndim = len(facts)
+    if value.ndim > ndim:
+        raise ValueError(f"{where}: cannot broadcast a {value.ndim}-d value ({value.type}) to "
+                         f"{ndim} dimension(s)")
+    offset = ndim - value.ndim
+    out: list[int | None] = []
+    for axis, fact in enumerate(facts):
+        have = value.type.shape[axis - offset] if axis >= offset else 1
+        if isinstance(fact, int):
+            if fact < 0:
+                raise ValueError(f"{where}: negative length {fact} in the target shape")
+            if have is not None and have not in (1, fact):
+                raise ValueError(f"{where}: cannot broadcast {value.type} to length {fact} "
+                                 f"along axis {axis}")
+            out.append(fact)
+        else:
+            # a successful broadcast of a length other than 1 keeps that length
+            out.append(have if have is not None and have != 1 else None)
+    return tuple(out)
+
+
+def _check_shape_vector(op: Op, shape: TensorVariable, ndim: int) -> None:
+    if shape.ndim != 1 or shape.type.numpy_dtype.kind not in "iu":
+        raise TypeError(f"{op}: the shape must be an integer vector, got {shape.type}")
+    if shape.type.shape[0] not in (None, ndim):
+        raise ValueError(f"{op}: the shape has {shape.type.shape[0]} entries, expected {ndim}")
+
+
+def _shape_value(op: Op, shape: np.ndarray, ndim: int) -> tuple[int, ...]:
+    if shape.shape != (ndim,):
+        raise ValueError(f"{op}: the shape has {shape.size} entries, expected {ndim}")
+    return tuple(shape.tolist())
+
+
+@dataclass(frozen=True)
+class Alloc(Op):
+    """A new array of shape ``shape`` (an int vector of length ``ndim``) filled with ``value``."""
+
+    ndim: int
+
+    def make_node(self, value: Any, shape: Any) -> Apply:
+        value = as_tensor_variable(value)
+        shape = as_tensor_variable(shape)
+        _check_shape_vector(self, shape, self.ndim)
+        out_shape = _target_static_shape(value, shape_entry_facts(shape, self.ndim), str(self))
+        return Apply.build(self, [value, shape], [TensorType(value.dtype, out_shape)])
+
+    def perform(self, value: np.ndarray, shape: np.ndarray) -> np.ndarray:
+        target = _shape_value(self, shape, self.ndim)
+        return np.array(np.broadcast_to(value, target))
+
+
+@dataclass(frozen=True)
+class BroadcastTo(Op):
+    """``np.broadcast_to``: a read-only view of ``x`` with shape ``shape`` (length ``ndim``)."""
+
+    ndim: int
+    view_inputs = (0,)
+
+    def make_node(self, x: Any, shape: Any) -> Apply:
+        x = as_tensor_variable(x)
+        shape = as_tensor_variable(shape)
+        _check_shape_vector(self, shape, self.ndim)
+        out_shape = _target_static_shape(x, shape_entry_facts(shape, self.ndim), str(self))
+        return Apply.build(self, [x, shape], [TensorType(x.dtype, out_shape)])
+
+    def perform(self, x: np.ndarray, shape: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(x, _shape_value(self, shape, self.ndim))
+
+
+def _shape_args(shape: Sequence[Any], what: str) -> TensorVariable:
+    """``alloc``-style ``*shape`` (or one sequence / vector) as an int vector."""
+    if len(shape) == 1 and (isinstance(shape[0], (list, tuple, np.ndarray))
+                            or (isinstance(shape[0], Variable) and shape[0].type.ndim == 1)):
+        return as_shape_vector(shape[0], what)
+    return as_shape_vector(list(shape), what)
+
+
+def alloc(value: Any, *shape: Any) -> TensorVariable:
+    """A new array of the given shape filled with ``value`` (broadcast as NumPy does)."""
+    vector = _shape_args(shape, "alloc")
+    return Alloc(_static_length("alloc", vector))(value, vector)
+
+
+def _static_length(what: str, vector: TensorVariable) -> int:
+    if vector.type.shape[0] is None:
+        raise ValueError(f"{what}: the number of dimensions is unknown, since the length of the "
+                         f"shape {vector} ({vector.type}) is not static; use specify_shape on it")
+    return vector.type.shape[0]
+
+
+def broadcast_to(x: Any, shape: Any) -> TensorVariable:
+    """``np.broadcast_to``: ``x`` seen with shape ``shape``, as a read-only view."""
+    vector = as_shape_vector(shape, "broadcast_to")
+    return BroadcastTo(_static_length("broadcast_to", vector))(x, vector)
+
+
+def _dtype_or_floatx(dtype: Any) -> str:
+    return config.floatX if dtype is None else normalize_dtype(dtype)
+
+
+def full(shape: Any, fill_value: Any, dtype: Any = None) -> TensorVariable:
+    """``np.full``: an array of ``shape`` filled with ``fill_value`` (its dtype unless ``dtype``)."""
+    value = as_tensor_variable(fill_value)
+    if dtype is not None:
+        value = cast(value, dtype)
+    return alloc(value, as_shape_vector(shape, "full"))
+
+
+def zeros(shape: Any, dtype: Any = None) -> TensorVariable:
+    """An array of zeros; dtype ``config.floatX`` unless given (PyTensor's default)."""
+    return alloc(constant(0, dtype=_dtype_or_floatx(dtype)), as_shape_vector(shape, "zeros"))
+
+
+def ones(shape: Any, dtype: Any = None) -> TensorVariable:
+    """An array of ones; dtype ``config.floatX`` unless given (PyTensor's default)."""
+    return alloc(constant(1, dtype=_dtype_or_floatx(dtype)), as_shape_vector(shape, "ones"))
+
+
+def empty(shape: Any, dtype: Any = None) -> TensorVariable:
+    """An array whose values do not matter (arignote fills it with zeros); dtype floatX by default."""
+    return zeros(shape, dtype)
+
+
+def full_like(x: Any, fill_value: Any, dtype: Any = None) -> TensorVariable:
+    """``np.full_like``: ``x``'s shape filled with ``fill_value`` cast to ``x``'s dtype (or ``dtype``)."""
+    x = as_tensor_variable(x)
+    value = cast(as_tensor_variable(fill_value), x.dtype if dtype is None else dtype)
+    return alloc(value, shape(x))
+
+
+def zeros_like(x: Any, dtype: Any = None) -> TensorVariable:
+    """Zeros of ``x``'s shape and dtype (or ``dtype``)."""
+    x = as_tensor_variable(x)
+    return alloc(constant(0, dtype=x.dtype if dtype is None else dtype), shape(x))
+
+
+def ones_like(x: Any, dtype: Any = None) -> TensorVariable:
+    """Ones of ``x``'s shape and dtype (or ``dtype``)."""
+    x = as_tensor_variable(x)
+    return alloc(constant(1, dtype=x.dtype if dtype is None else dtype), shape(x))
+
+
+def empty_like(x: Any, dtype: Any = None) -> TensorVariable:
+    """An array of ``x``'s shape and dtype whose values do not matter (zeros here)."""
+    return zeros_like(x, dtype)
+
+
+def fill(model: Any, value: Any) -> TensorVariable:
+    """``value`` broadcast against ``model``'s shape, in ``value``'s dtype (PyTensor's ``fill``)."""
+    from arignote.tensor.math import switch
+
+    model = as_tensor_variable(model)
+    value = as_tensor_variable(value)
+    # switch picks `value` everywhere; the all-true condition only contributes model's shape
+    return switch(ones_like(model, dtype="bool"), value, value)
+
+
+# --- ranges --------------------------------------------------------------------------
+
+def _range_bound(value: Any, what: str) -> TensorVariable:
+    # Python numbers are typed as NumPy types them (int64, float64), not as floatX,
+    # so that the values match np.arange's exactly.
+    if isinstance(value, (bool, int, float)):
+        value = constant(np.asarray(value))
+    value = as_tensor_variable(value)
+    if value.ndim != 0:
+        raise TypeError(f"arange: {what} must be 0-d, got {value.type}")
+    if value.type.numpy_dtype.kind not in "biuf":
+        raise TypeError(f"arange: {what} must be a real number, got dtype {value.dtype}")
+    return value
+
+
+def _arange_length(start: np.ndarray, stop: np.ndarray, step: np.ndarray, dtype: str) -> int | None:
+    """Static length of ``np.arange`` on constant bounds (None if too costly to be exact)."""
+    if step == 0:
+        raise ZeroDivisionError("arange: step must not be zero")
+    if all(v.dtype.kind in "biu" for v in (start, stop, step)):
+        a, b, s = int(start), int(stop), int(step)
+        return max(0, -((a - b) // s))  # ceil((b - a) / s) in exact integer arithmetic
+    estimate = (float(stop) - float(start)) / float(step)
+    if math.isnan(estimate):
+        raise ValueError("arange: cannot compute the length (NaN bounds)")
+    if estimate > 1_000_000:
+        return None  # float rounding at the last element is NumPy's call; don't guess
+    # NumPy's rounding of the length for float bounds is subtle; ask it on the real values
+    return len(np.arange(start, stop, step, dtype=dtype))
+
+
+@dataclass(frozen=True)
+class ARange(Op):
+    """``np.arange(start, stop, step, dtype)`` on 0-d inputs."""
+
+    dtype: str
+
+    def make_node(self, start: Any, stop: Any, step: Any) -> Apply:
+        bounds = [_range_bound(v, name) for v, name in
+                  ((start, "start"), (stop, "stop"), (step, "step"))]
+        length = None
+        if all(isinstance(v, TensorConstant) for v in bounds):
+            length = _arange_length(*[v.data for v in bounds], self.dtype)
+        return Apply.build(self, bounds, [TensorType(self.dtype, (length,))])
+
+    def perform(self, start: np.ndarray, stop: np.ndarray, step: np.ndarray) -> np.ndarray:
+        if step == 0:
+            # NumPy raises this for Python numbers (and a ValueError after a warning for arrays)
+            raise ZeroDivisionError("arange: step must not be zero")
+        return np.arange(start, stop, step, dtype=self.dtype)
+
+
+def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> TensorVariable:
+    """``np.arange`` with constant or symbolic bounds.
+
+    Without ``dtype``, NumPy's rule: int64 for integer bounds, float64 when a
+    bound is a float (whatever its precision).
+    """
+    if stop is None:
+        start, stop = 0, start
+    bounds = [_range_bound(v, name) for v, name in ((start, "start"), (stop, "stop"), (step, "step"))]
+    if dtype is None:
+        dtype = np.result_type(np.int64, *[b.type.numpy_dtype for b in bounds])
+    return ARange(normalize_dtype(dtype))(*bounds)
+
+
+# --- identity and triangular matrices ---------------------------------------------
+
+def _count_input(value: Any, what: str, where: str) -> TensorVariable:
+    value = as_tensor_variable(value)
+    if value.ndim != 0 or value.type.numpy_dtype.kind not in "iu":
+        raise TypeError(f"{where}: {what} must be a 0-d integer, got {value.type}")
+    if isinstance(value, TensorConstant) and what != "k" and value.data < 0:
+        raise ValueError(f"{where}: negative dimensions are not allowed ({what}={value.data})")
+    return value
+
+
+def _static_count(value: TensorVariable) -> int | None:
+    return int(value.data) if isinstance(value, TensorConstant) else None
+
+
+@dataclass(frozen=True)
+class Eye(Op):
+    """``np.eye(n, m, k, dtype)``: ones on the ``k``-th diagonal of an ``n`` x ``m`` matrix."""
+
+    dtype: str
+
+    def make_node(self, n: Any, m: Any, k: Any) -> Apply:
+        n, m = _count_input(n, "n", str(self)), _count_input(m, "m", str(self))
+        k = _count_input(k, "k", str(self))
+        out = TensorType(self.dtype, (_static_count(n), _static_count(m)))
+        return Apply.build(self, [n, m, k], [out])
+
+    def perform(self, n: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
+        return np.eye(int(n), int(m), int(k), dtype=self.dtype)
+
+
+@dataclass(frozen=True)
+class Tri(Op):
+    """``np.tri(n, m, k, dtype)``: ones at and below the ``k``-th diagonal."""
+
+    dtype: str
+
+    def make_node(self, n: Any, m: Any, k: Any) -> Apply:
+        n, m = _count_input(n, "N", str(self)), _count_input(m, "M", str(self))
+        k = _count_input(k, "k", str(self))
+        out = TensorType(self.dtype, (_static_count(n), _static_count(m)))
+        return Apply.build(self, [n, m, k], [out])
+
+    def perform(self, n: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
+        return np.tri(int(n), int(m), int(k), dtype=self.dtype)
+
+
+def eye(n: Any, m: Any = None, k: Any = 0, dtype: Any = None) -> TensorVariable:
+    """``np.eye``; dtype ``config.floatX`` unless given (PyTensor's default)."""
+    return Eye(_dtype_or_floatx(dtype))(n, n if m is None else m, k)
+
+
+def identity_like(x: Any, dtype: Any = None) -> TensorVariable:
+    """An identity matrix of the 2-d ``x``'s shape, in ``x``'s dtype unless ``dtype``."""
+    x = as_tensor_variable(x)
+    if x.ndim != 2:
+        raise TypeError(f"identity_like: expected a matrix, got {x.type}")
+    rows, cols = shape_tuple(x)
+    return eye(rows, cols, 0, dtype=x.dtype if dtype is None else dtype)
+
+
+def tri(N: Any, M: Any = None, k: Any = 0, dtype: Any = None) -> TensorVariable:
+    """``np.tri``; dtype ``config.floatX`` unless given (PyTensor's default)."""
+    return Tri(_dtype_or_floatx(dtype))(N, N if M is None else M, k)
+
+
+def _triangle(m: Any, k: Any, lower: bool) -> TensorVariable:
+    from arignote.tensor.math import sub, switch
+
+    m = as_tensor_variable(m)
+    if m.ndim == 0:
+        raise ValueError(f"{'tril' if lower else 'triu'}: the input must be at least 1-d")
+    if m.ndim == 1:  # NumPy treats a vector as the rows of a square matrix
+        rows = cols = shape_i(m, 0)
+    else:
+        rows, cols = shape_tuple(m)[-2:]
+    zero = constant(0, dtype=m.dtype)
+    if lower:
+        return switch(tri(rows, cols, k, dtype="bool"), m, zero)
+    below = tri(rows, cols, k - 1 if isinstance(k, int) else sub(k, 1), dtype="bool")
+    return switch(below, zero, m)
+
+
+def tril(m: Any, k: Any = 0) -> TensorVariable:
+    """``np.tril``: ``m`` with the elements above the ``k``-th diagonal zeroed (last two axes)."""
+    return _triangle(m, k, lower=True)
+
+
+def triu(m: Any, k: Any = 0) -> TensorVariable:
+    """``np.triu``: ``m`` with the elements below the ``k``-th diagonal zeroed (last two axes)."""
+    return _triangle(m, k, lower=False)
+
+
+__all__ = [
+    "Alloc", "BroadcastTo", "ARange", "Eye", "Tri",
+    "alloc", "broadcast_to", "full", "zeros", "ones", "empty", "full_like", "zeros_like",
+    "ones_like", "empty_like", "fill", "arange", "eye", "identity_like", "tri", "tril", "triu",
+]
