@@ -1,3 +1,101 @@
-"""Placeholder: filled in by its own change."""
+"""Special functions over axes: `Softmax` and `LogSoftmax` (``arignote.tensor.special``).
 
-__all__: list[str] = []
+They follow ``scipy.special.softmax`` / ``log_softmax``: ``axis=None`` means
+over all elements, the maximum is subtracted before exponentiating, and
+infinities give what SciPy gives.  Unlike SciPy they accept empty arrays
+(the result is empty too) and give float64 for every integer input (SciPy's
+follows ``np.exp``, e.g. float16 for int8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from arignote.graph.basic import Apply
+from arignote.graph.op import Op
+from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.reduction import (AxisLike, _check_axes_fit, _check_axis_field, logsumexp,
+                                       normalize_reduce_axes)
+from arignote.tensor.type import TensorType
+from arignote.tensor.variable import TensorVariable
+
+__all__ = ["Softmax", "LogSoftmax", "softmax", "log_softmax", "logsumexp"]
+
+
+def _softmax(x: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax(x: np.ndarray, axis: tuple[int, ...] | None) -> np.ndarray:
+    largest = np.max(x, axis=axis, keepdims=True)
+    # an infinite maximum is not subtracted (it would make every entry NaN)
+    shifted = x - np.where(np.isfinite(largest), largest, 0)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+@dataclass(frozen=True)
+class _AxisNormalizer(Op):
+    """An elementwise-shaped function normalising over ``axis`` (``None``: all axes)."""
+
+    axis: tuple[int, ...] | None = None
+    numpy_function: ClassVar[Callable[[np.ndarray, tuple[int, ...] | None], np.ndarray]]
+
+    def __post_init__(self) -> None:
+        _check_axis_field(self, self.axis)
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        _check_axes_fit(self, self.axis, x)
+        dtype = "float64" if x.type.numpy_dtype.kind in "biu" else x.dtype
+        return Apply.build(self, [x], [TensorType(dtype, x.type.shape)])
+
+    def _runner(self, out_dtype: np.dtype) -> Callable[[np.ndarray], np.ndarray]:
+        function = type(self).numpy_function
+        axis = self.axis
+
+        def run(x: np.ndarray) -> np.ndarray:
+            if x.size == 0:
+                return np.empty(x.shape, dtype=out_dtype)
+            # the overflow-free results of inf - inf and log(0) are the intended NaN and -inf
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.asarray(function(x.astype(out_dtype, copy=False), axis))
+        return run
+
+    def perform(self, x: np.ndarray) -> np.ndarray:
+        return self._runner(np.dtype("float64") if x.dtype.kind in "biu" else x.dtype)(x)
+
+    def py_impl(self, node: Apply) -> Callable[..., Any]:
+        return self._runner(node.outputs[0].type.numpy_dtype)
+
+
+@dataclass(frozen=True)
+class Softmax(_AxisNormalizer):
+    """``exp(x) / sum(exp(x), axis)``, computed with the maximum subtracted."""
+
+    numpy_function = staticmethod(_softmax)
+
+
+@dataclass(frozen=True)
+class LogSoftmax(_AxisNormalizer):
+    """``x - logsumexp(x, axis)``, computed with the maximum subtracted."""
+
+    numpy_function = staticmethod(_log_softmax)
+
+
+def softmax(x: Any, axis: AxisLike = None) -> TensorVariable:
+    """``scipy.special.softmax``: ``exp(x)`` normalised to sum to 1 over ``axis``
+    (``None``: all elements)."""
+    x = as_tensor_variable(x)
+    return Softmax(normalize_reduce_axes(axis, x.ndim)).make_node(x).outputs[0]
+
+
+def log_softmax(x: Any, axis: AxisLike = None) -> TensorVariable:
+    """``scipy.special.log_softmax``: the log of :func:`softmax`, accurate where
+    softmax underflows."""
+    x = as_tensor_variable(x)
+    return LogSoftmax(normalize_reduce_axes(axis, x.ndim)).make_node(x).outputs[0]
