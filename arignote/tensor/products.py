@@ -1,3 +1,303 @@
-"""Placeholder: filled in by its own change."""
+"""Products of arrays: `Dot`, `MatMul`, `TensorDot`, and the diagonal and trace.
 
-__all__: list[str] = []
+Result dtypes follow NumPy: ``np.result_type`` of the two operands (so
+``int32 @ int32`` stays int32, ``bool @ bool`` is bool, float32 stays
+float32 and float32 with float64 gives float64).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arignote.graph.basic import Apply
+from arignote.graph.op import Op
+from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
+from arignote.tensor.elemwise import broadcast_static_shapes
+from arignote.tensor.type import TensorType
+from arignote.tensor.variable import TensorVariable
+
+__all__ = ["Diagonal", "Dot", "MatMul", "TensorDot", "diagonal", "dot", "inner", "matmul",
+           "matrix_dot", "outer", "tensordot", "trace"]
+
+Shape = tuple[int | None, ...]
+
+
+def _fmt(shape: Shape) -> str:
+    dims = ", ".join("?" if d is None else str(d) for d in shape)
+    return f"({dims}{',' if len(shape) == 1 else ''})"
+
+
+def _product_dtype(a: TensorVariable, b: TensorVariable) -> str:
+    return np.result_type(a.type.numpy_dtype, b.type.numpy_dtype).name
+
+
+def _check_contracted(what: str, a: Shape, b: Shape, a_axis: int, b_axis: int) -> None:
+    """ValueError when the summed-over lengths are known and differ."""
+    n, m = a[a_axis], b[b_axis]
+    if n is not None and m is not None and n != m:
+        raise ValueError(f"{what}: shapes {_fmt(a)} and {_fmt(b)} not aligned: "
+                         f"{n} (dim {a_axis}) != {m} (dim {b_axis})")
+
+
+@dataclass(frozen=True)
+class Dot(Op):
+    """``np.dot`` of two arrays of rank >= 1.
+
+    Sums over the last axis of ``a`` and the second-to-last axis of ``b``
+    (its only axis when ``b`` is 1-d).  ``dot`` sends 0-d operands to
+    elementwise multiplication instead, so a Dot node is always a contraction.
+    """
+
+    def make_node(self, a: Any, b: Any) -> Apply:
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        if a.ndim == 0 or b.ndim == 0:
+            raise TypeError(f"Dot: operands must have at least one dimension, got {a.type} and "
+                            f"{b.type}; use at.dot, which multiplies 0-d operands")
+        sa, sb = a.type.shape, b.type.shape
+        b_axis = max(b.ndim - 2, 0)
+        _check_contracted("Dot", sa, sb, a.ndim - 1, b_axis)
+        shape = sa[:-1] + sb[:b_axis] + sb[b_axis + 1:]
+        return Apply.build(self, [a, b], [TensorType(_product_dtype(a, b), shape)])
+
+    def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(np.dot(a, b))
+
+
+@dataclass(frozen=True)
+class MatMul(Op):
+    """``np.matmul``: matrix products over the last two axes, batch axes broadcast.
+
+    A 1-d operand is a matrix with its missing axis (rows for ``a``, columns
+    for ``b``) dropped from the result, as in NumPy.
+    """
+
+    def make_node(self, a: Any, b: Any) -> Apply:
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        shape = _matmul_shape(a.type.shape, b.type.shape)
+        return Apply.build(self, [a, b], [TensorType(_product_dtype(a, b), shape)])
+
+    def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(np.matmul(a, b))
+
+
+def _matmul_shape(sa: Shape, sb: Shape) -> Shape:
+    """Static result shape of ``np.matmul``; ValueError when it cannot work."""
+    for position, shape in enumerate((sa, sb)):
+        if not shape:
+            raise ValueError(f"matmul: input operand {position} does not have enough dimensions "
+                             f"(has 0, needs at least 1)")
+    _check_contracted("matmul", sa, sb, len(sa) - 1, max(len(sb) - 2, 0))
+    batch_a, batch_b = sa[:-2], sb[:-2]
+    try:
+        batch = broadcast_static_shapes([batch_a, batch_b], "matmul")
+    except ValueError:
+        raise ValueError(f"matmul: the batch dimensions of shapes {_fmt(sa)} and {_fmt(sb)} "
+                         f"cannot be broadcast together") from None
+    rows = sa[-2:-1]  # empty for a 1-d ``a``
+    cols = sb[-1:] if len(sb) >= 2 else ()
+    return batch + rows + cols
+
+
+@dataclass(frozen=True)
+class TensorDot(Op):
+    """``np.tensordot`` summing ``a``'s ``a_axes`` against ``b``'s ``b_axes``.
+
+    One node rather than the transpose/reshape/dot it could be written as:
+    the static shape stays exact without a reshape of symbolic lengths, no
+    transposed copy is made when NumPy can avoid it, and a backend that wants
+    the lowered form can rewrite this node into it.
+    """
+
+    a_axes: tuple[int, ...]
+    b_axes: tuple[int, ...]
+
+    def make_node(self, a: Any, b: Any) -> Apply:
+        a, b = as_tensor_variable(a), as_tensor_variable(b)
+        for name, axes, x in (("a", self.a_axes, a), ("b", self.b_axes, b)):
+            if any(not 0 <= axis < x.ndim for axis in axes):
+                raise ValueError(f"{self}: axes {axes} do not fit the {x.ndim}-d operand {name} "
+                                 f"({x.type})")
+        if len(self.a_axes) != len(self.b_axes):
+            raise ValueError(f"{self}: shape-mismatch for sum: {len(self.a_axes)} axes of a "
+                             f"against {len(self.b_axes)} of b")
+        if len(set(self.a_axes)) != len(self.a_axes) or len(set(self.b_axes)) != len(self.b_axes):
+            raise ValueError(f"{self}: duplicate axes are not allowed in tensordot")
+        sa, sb = a.type.shape, b.type.shape
+        for i, j in zip(self.a_axes, self.b_axes):
+            if sa[i] is not None and sb[j] is not None and sa[i] != sb[j]:
+                raise ValueError(f"tensordot: shape-mismatch for sum: axis {i} of {_fmt(sa)} has "
+                                 f"length {sa[i]}, axis {j} of {_fmt(sb)} has length {sb[j]}")
+        shape = (tuple(n for i, n in enumerate(sa) if i not in self.a_axes)
+                 + tuple(n for j, n in enumerate(sb) if j not in self.b_axes))
+        return Apply.build(self, [a, b], [TensorType(_product_dtype(a, b), shape)])
+
+    def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.asarray(np.tensordot(a, b, axes=(list(self.a_axes), list(self.b_axes))))
+
+
+@dataclass(frozen=True)
+class Diagonal(Op):
+    """``np.diagonal``: the diagonal of the ``axis1``/``axis2`` planes, as a last axis."""
+
+    offset: int
+    axis1: int
+    axis2: int
+    # NumPy returns a read-only view of the input
+    view_inputs = (0,)
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        if x.ndim < 2:
+            raise ValueError(f"{self}: diag requires an array of at least two dimensions, "
+                             f"got {x.type}")
+        if not (0 <= self.axis1 < x.ndim and 0 <= self.axis2 < x.ndim) or self.axis1 == self.axis2:
+            raise ValueError(f"{self}: invalid axes for {x.type}")
+        shape = x.type.shape
+        rest = tuple(n for axis, n in enumerate(shape) if axis not in (self.axis1, self.axis2))
+        out = TensorType(x.dtype, rest + (_diagonal_length(shape[self.axis1], shape[self.axis2],
+                                                            self.offset),))
+        return Apply.build(self, [x], [out])
+
+    def perform(self, x: np.ndarray) -> np.ndarray:
+        return np.diagonal(x, self.offset, self.axis1, self.axis2)
+
+
+def _diagonal_length(rows: int | None, cols: int | None, offset: int) -> int | None:
+    """Length of the ``offset`` diagonal of a ``rows`` x ``cols`` plane, when known."""
+    # the diagonal has min(rows - max(-offset, 0), cols - max(offset, 0)) entries, at least 0
+    bounds = [None if rows is None else rows - max(-offset, 0),
+              None if cols is None else cols - max(offset, 0)]
+    known = [n for n in bounds if n is not None]
+    if len(known) == 2 or any(n <= 0 for n in known):
+        return max(0, min(known))
+    return None
+
+
+# --- the API ------------------------------------------------------------------------
+
+
+def dot(a: Any, b: Any) -> TensorVariable:
+    """``np.dot``: vector inner product, matrix product, or a sum over last and second-to-last axes."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.ndim == 0 or b.ndim == 0:
+        from arignote.tensor.math import mul
+
+        # both are tensors already, so no Python-scalar weak typing applies (as np.dot)
+        return mul(a, b)
+    return Dot()(a, b)
+
+
+def matmul(a: Any, b: Any) -> TensorVariable:
+    """``np.matmul`` (the ``@`` operator): batched matrix product with broadcast batch axes."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    _matmul_shape(a.type.shape, b.type.shape)  # errors worded for matmul, before delegating
+    if a.ndim <= 2 and b.ndim <= 2:
+        # np.matmul and np.dot agree on 1-d and 2-d operands (values and dtypes): one
+        # canonical node for the plain matrix product keeps rewrites in one place.
+        return Dot()(a, b)
+    return MatMul()(a, b)
+
+
+def _tensordot_axes(axes: Any, a_ndim: int, b_ndim: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    if isinstance(axes, (int, np.integer)) and not isinstance(axes, (bool, np.bool_)):
+        n = int(axes)
+        # NumPy quietly treats a negative count like 0; a count is never negative, so say so
+        if n < 0:
+            raise ValueError(f"tensordot: axes must be a non-negative number of axes, got {n}")
+        if n > a_ndim or n > b_ndim:
+            raise np.exceptions.AxisError(f"tensordot: cannot sum over {n} axes of operands with "
+                                          f"{a_ndim} and {b_ndim} dimensions")
+        return tuple(range(a_ndim - n, a_ndim)), tuple(range(n))
+    try:
+        axes_a, axes_b = axes
+    except (TypeError, ValueError):
+        raise TypeError(f"tensordot: axes must be an int or a pair of axis sequences, "
+                        f"got {axes!r}") from None
+
+    def as_list(value: Any) -> list[Any]:
+        return list(value) if isinstance(value, (list, tuple, np.ndarray)) else [value]
+
+    axes_a, axes_b = as_list(axes_a), as_list(axes_b)
+    if len(axes_a) != len(axes_b):
+        raise ValueError(f"tensordot: shape-mismatch for sum: {len(axes_a)} axes of a against "
+                         f"{len(axes_b)} axes of b")
+    norm_a = tuple(normalize_axis(axis, a_ndim) for axis in axes_a)
+    norm_b = tuple(normalize_axis(axis, b_ndim) for axis in axes_b)
+    if len(set(norm_a)) != len(norm_a) or len(set(norm_b)) != len(norm_b):
+        raise ValueError("tensordot: duplicate axes are not allowed in tensordot")
+    return norm_a, norm_b
+
+
+def tensordot(a: Any, b: Any, axes: int | Sequence[Any] = 2) -> TensorVariable:
+    """``np.tensordot``: sum products over the last ``axes`` axes of ``a`` and the first of ``b``.
+
+    ``axes`` may also be a pair ``(axes_of_a, axes_of_b)`` of ints or equal-length sequences.
+    """
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    a_axes, b_axes = _tensordot_axes(axes, a.ndim, b.ndim)
+    return TensorDot(a_axes, b_axes)(a, b)
+
+
+def _flat(x: TensorVariable) -> TensorVariable:
+    """``x.ravel()`` (a reshape only for rank >= 2, which lives in tensor.shape)."""
+    if x.ndim == 1:
+        return x
+    if x.ndim == 0:
+        return dimshuffle(x, ["x"])
+    from arignote.tensor.shape import flatten
+
+    return flatten(x, 1)
+
+
+def outer(a: Any, b: Any) -> TensorVariable:
+    """``np.outer``: ``a.ravel()[:, None] * b.ravel()[None, :]``."""
+    from arignote.tensor.math import mul
+
+    a, b = _flat(as_tensor_variable(a)), _flat(as_tensor_variable(b))
+    return mul(dimshuffle(a, [0, "x"]), dimshuffle(b, ["x", 0]))
+
+
+def inner(a: Any, b: Any) -> TensorVariable:
+    """``np.inner``: sum of products over the last axes (a product when one operand is 0-d)."""
+    a, b = as_tensor_variable(a), as_tensor_variable(b)
+    if a.ndim == 0 or b.ndim == 0:
+        from arignote.tensor.math import mul
+
+        return mul(a, b)
+    return TensorDot((a.ndim - 1,), (b.ndim - 1,))(a, b)
+
+
+def matrix_dot(*matrices: Any) -> TensorVariable:
+    """``dot`` of the arguments from left to right: ``matrix_dot(a, b, c) == dot(dot(a, b), c)``."""
+    if not matrices:
+        raise TypeError("matrix_dot needs at least one argument")
+    return functools.reduce(dot, matrices[1:], as_tensor_variable(matrices[0]))
+
+
+def diagonal(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> TensorVariable:
+    """``np.diagonal``: the ``offset`` diagonals of the ``axis1``/``axis2`` planes, along a new last axis."""
+    x = as_tensor_variable(x)
+    if x.ndim < 2:
+        raise ValueError(f"diagonal: diag requires an array of at least two dimensions, "
+                         f"got {x.type}")
+    if isinstance(offset, (bool, np.bool_)) or not isinstance(offset, (int, np.integer)):
+        raise TypeError(f"diagonal: offset must be an int, got {offset!r}")
+    a1, a2 = normalize_axis(axis1, x.ndim, "axis1"), normalize_axis(axis2, x.ndim, "axis2")
+    if a1 == a2:
+        raise ValueError("diagonal: axis1 and axis2 cannot be the same")
+    return Diagonal(int(offset), a1, a2)(x)
+
+
+def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = None) -> TensorVariable:
+    """``np.trace``: sums of the ``offset`` diagonals (the sum's dtype, as NumPy: int32 gives int64)."""
+    # a sum of the diagonal, so rewrites and derivatives see the two ops they know
+    diag = diagonal(x, offset, axis1, axis2)
+    from arignote.tensor import reduction
+
+    return reduction.sum(diag, axis=-1, dtype=dtype)

@@ -1,3 +1,97 @@
-"""Placeholder: filled in by its own change."""
+"""Sorting: `Sort` and `ArgSort` along one axis, or over the flattened array.
 
-__all__: list[str] = []
+NaNs sort last, as in NumPy.  ``kind`` is accepted for NumPy compatibility
+but does not change the graph: a sorted array is the same whatever the
+algorithm, and ``argsort`` always sorts stably, which is a valid answer for
+every kind (NumPy's default quicksort may order equal elements differently)
+and makes every backend agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arignote.graph.basic import Apply
+from arignote.graph.op import Op
+from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.dimshuffle import normalize_axis
+from arignote.tensor.type import TensorType
+from arignote.tensor.variable import TensorVariable
+
+__all__ = ["ArgSort", "Sort", "argsort", "sort"]
+
+_KINDS = (None, "quicksort", "mergesort", "heapsort", "stable")
+
+
+def flattened_length(shape: tuple[int | None, ...]) -> int | None:
+    """The length of the flattened array, when every dim is known (or one is 0)."""
+    if 0 in shape:
+        return 0
+    if None in shape:
+        return None
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _sorted_shape(op: Op, x: TensorVariable, axis: int | None) -> tuple[int | None, ...]:
+    if axis is None:
+        return (flattened_length(x.type.shape),)
+    if not 0 <= axis < x.ndim:
+        raise ValueError(f"{op}: axis {axis} does not fit {x.type}")
+    return x.type.shape
+
+
+@dataclass(frozen=True)
+class Sort(Op):
+    """``np.sort`` along ``axis`` (non-negative), or of the flattened array when ``axis`` is None."""
+
+    axis: int | None
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        return Apply.build(self, [x], [TensorType(x.dtype, _sorted_shape(self, x, self.axis))])
+
+    def perform(self, x: np.ndarray) -> np.ndarray:
+        return np.sort(x, axis=self.axis)
+
+
+@dataclass(frozen=True)
+class ArgSort(Op):
+    """``np.argsort`` (stable, int64) along ``axis``, or of the flattened array when ``axis`` is None."""
+
+    axis: int | None
+
+    def make_node(self, x: Any) -> Apply:
+        x = as_tensor_variable(x)
+        return Apply.build(self, [x], [TensorType("int64", _sorted_shape(self, x, self.axis))])
+
+    def perform(self, x: np.ndarray) -> np.ndarray:
+        # intp is int64 on the 64-bit platforms arignote targets; astype is a no-op there
+        return np.argsort(x, axis=self.axis, kind="stable").astype(np.int64, copy=False)
+
+
+def _normalize(x: TensorVariable, axis: int | None, kind: str | None, stable: bool | None) -> int | None:
+    if kind is not None and stable is not None:
+        raise ValueError("`kind` and `stable` parameters can't be provided at the same time. "
+                         "Use only one of them.")
+    if kind not in _KINDS:
+        raise ValueError(f"sort kind must be one of 'quick', 'heap', or 'stable' (got {kind!r})")
+    if axis is None:
+        return None
+    return normalize_axis(axis, x.ndim)
+
+
+def sort(a: Any, axis: int | None = -1, kind: str | None = None, *,
+         stable: bool | None = None) -> TensorVariable:
+    """``np.sort``: a sorted copy along ``axis`` (of the flattened array when ``axis`` is None)."""
+    a = as_tensor_variable(a)
+    return Sort(_normalize(a, axis, kind, stable))(a)
+
+
+def argsort(a: Any, axis: int | None = -1, kind: str | None = None, *,
+            stable: bool | None = None) -> TensorVariable:
+    """``np.argsort``: int64 indices that sort ``a`` along ``axis`` (equal elements keep their order)."""
+    a = as_tensor_variable(a)
+    return ArgSort(_normalize(a, axis, kind, stable))(a)
