@@ -1,3 +1,35 @@
-"""Placeholder: filled in by its own change."""
+"""Indexing with NumPy semantics: ``x[key]``, ``set_subtensor``, ``inc_subtensor``, ``take``.
 
-__all__: list[str] = []
+``TensorVariable.__getitem__`` calls :func:`getitem`.  A basic key (ints,
+slices, new axes, ellipsis) builds a :class:`Subtensor` whose result is a
+view; a key with integer arrays or boolean masks builds an
+:class:`AdvancedSubtensor`.  How keys are stored is explained in
+``subtensor_index``; the write ops are in ``subtensor_inc``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.nonzero import FlatNonzero, Nonzero, flatnonzero, nonzero
+from arignote.tensor.subtensor_advanced import AdvancedSubtensor
+from arignote.tensor.subtensor_basic import Subtensor
+from arignote.tensor.subtensor_inc import (AdvancedIncSubtensor, IncSubtensor, inc_subtensor,
+                                           set_subtensor)
+from arignote.tensor.subtensor_index import IndexTypeError, parse_key  # noqa: F401 (re-exported)
+from arignote.tensor.subtensor_take import take
+from arignote.tensor.variable import TensorVariable
+
+__all__ = [
+    "AdvancedIncSubtensor", "AdvancedSubtensor", "FlatNonzero", "IncSubtensor", "Nonzero",
+    "Subtensor", "flatnonzero", "inc_subtensor", "nonzero", "set_subtensor", "take",
+]
+
+
+def getitem(x: Any, key: Any) -> TensorVariable:
+    """``x[key]`` with NumPy's rules: a view for basic keys, a copy for advanced ones."""
+    x = as_tensor_variable(x)
+    parsed = parse_key(x.type, key)
+    op = AdvancedSubtensor(parsed.entries) if parsed.advanced else Subtensor(parsed.entries)
+    return op.make_node(x, *parsed.inputs).outputs[0]

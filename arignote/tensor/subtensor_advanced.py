@@ -1,0 +1,57 @@
+"""`AdvancedSubtensor`: indexing with integer arrays and boolean masks (a copy)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arignote.graph.basic import Apply
+from arignote.graph.op import Op
+from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.subtensor_index import (BOOL_MASK, INDEX_ARRAY, SYMBOLIC, SliceSpec,
+                                             build_key, format_entries, indexed_shape,
+                                             is_advanced)
+from arignote.tensor.type import TensorType
+
+
+def check_advanced_entries(op: Op, entries: tuple[Any, ...]) -> None:
+    """ValueError unless ``entries`` is a valid key with at least one array or mask."""
+    for entry in entries:
+        ok = (entry is None or entry is Ellipsis or entry is SYMBOLIC or entry is INDEX_ARRAY
+              or entry is BOOL_MASK or isinstance(entry, SliceSpec)
+              or isinstance(entry, int) and not isinstance(entry, bool))
+        if not ok:
+            raise ValueError(f"{type(op).__name__}: {entry!r} is not an index entry")
+    if not is_advanced(entries):
+        raise ValueError(f"{type(op).__name__}: the key [{format_entries(entries)}] has no "
+                         f"array or mask (use Subtensor)")
+
+
+@dataclass(frozen=True)
+class AdvancedSubtensor(Op):
+    """``x[key]`` where the key holds integer arrays or boolean masks.
+
+    ``idx_list`` is the static part of the key (see ``subtensor_index``); the
+    index arrays, masks and symbolic integers are the inputs after ``x``.
+    The result is a new array with ``x``'s dtype, its advanced dims placed
+    as NumPy places them.
+    """
+
+    idx_list: tuple[Any, ...]
+
+    def __post_init__(self) -> None:
+        check_advanced_entries(self, self.idx_list)
+
+    def make_node(self, x: Any, *indices: Any) -> Apply:
+        x = as_tensor_variable(x)
+        indices = tuple(as_tensor_variable(i) for i in indices)
+        shape = indexed_shape(self.idx_list, x.type, indices)
+        return Apply.build(self, [x, *indices], [TensorType(x.dtype, shape)])
+
+    def perform(self, x: np.ndarray, *indices: Any) -> np.ndarray:
+        return np.asarray(x[build_key(self.idx_list, indices)])
+
+    def __str__(self) -> str:
+        return f"AdvancedSubtensor{{{format_entries(self.idx_list)}}}"
