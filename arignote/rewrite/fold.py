@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from arignote.config import config
-from arignote.graph.basic import Constant, Variable
+from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import toposort
 
 
@@ -26,7 +26,7 @@ def fold_constants(outputs: Sequence[Variable]) -> list[Variable]:
         if all(isinstance(v, Constant) for v in inputs) and getattr(node.op, "foldable", True):
             new_node = node.op.make_node(*inputs) if any(
                 a is not b for a, b in zip(inputs, node.inputs)) else node
-            values = new_node.op.py_impl(new_node)(*[v.data for v in inputs])
+            values = _evaluate(new_node, [v.data for v in inputs])
             if len(new_node.outputs) == 1:
                 values = (values,)
             arrays = [np.asarray(v) for v in values]
@@ -42,3 +42,19 @@ def fold_constants(outputs: Sequence[Variable]) -> list[Variable]:
         for old, new in zip(node.outputs, new_outputs):
             mapping[old] = new
     return [mapping.get(v, v) for v in outputs]
+
+
+def _evaluate(node: Apply, values: list) -> object:
+    """Run ``node`` at compile time; a failure names the op and the user line."""
+    from arignote.backend.python.linker import describe_node
+
+    try:
+        return node.op.py_impl(node)(*values)
+    except Exception as exc:
+        message = f"{describe_node(node)} failed on constant inputs: {exc}"
+        try:
+            error = type(exc)(message)
+        except Exception:
+            exc.add_note(message)
+            raise exc from None
+        raise error from exc

@@ -223,3 +223,10 @@ def test_trust_input_skips_checks():
     x = at.vector("x")
     f = arignote.function([x], x + 1, trust_input=True)
     np.testing.assert_allclose(f(np.zeros(2)), [1.0, 1.0])
+
+
+def test_failure_while_folding_names_the_op():
+    x = at.vector("x")
+    c = at.constant(np.array([2])) ** at.constant(np.array([-1]))  # NumPy refuses at run time
+    with pytest.raises(ValueError, match=r"Pow \(built at .*test_function.py.*failed on constant.*negative"):
+        arignote.function([x], x + c)
