@@ -21,11 +21,14 @@ _DEFAULTS: dict[str, Any] = {
     "mode": "FAST_RUN",
     # largest constant (in elements) that compile-time folding may create
     "max_folded_constant_size": 1_000_000,
+    # what a rule that raises does: fail the compilation, or warn and be skipped
+    "on_rule_error": "raise",
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "floatX": ("float16", "float32", "float64"),
     "trace_source": (True, False),
+    "on_rule_error": ("raise", "warn"),
 }
 
 

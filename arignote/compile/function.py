@@ -27,16 +27,17 @@ def function(inputs: Sequence[Variable], outputs: Any = None, mode: Any = None,
              updates: Mapping[SharedVariable, Any] | Sequence[tuple[SharedVariable, Any]] | None = None,
              givens: Mapping[Variable, Any] | Sequence[tuple[Variable, Any]] | None = None,
              on_unused_input: str = "raise", name: str | None = None,
-             trust_input: bool = False) -> Function:
+             trust_input: bool = False, trace: bool = False) -> Function:
     """Compile ``outputs`` as a function of ``inputs``.
 
     ``outputs`` is one variable (the function returns one array) or a list
     (it returns a list).  ``updates`` maps shared variables to their new
     value, stored after each call; ``givens`` substitutes variables before
-    compiling; ``on_unused_input`` is ``"raise"``, ``"warn"`` or ``"ignore"``.
+    compiling; ``on_unused_input`` is ``"raise"``, ``"warn"`` or ``"ignore"``;
+    ``trace=True`` records which rewrite rules fired (``f.rewrite_trace``).
     """
     return Function(inputs, outputs, get_mode(mode), updates, givens, on_unused_input,
-                    name, trust_input)
+                    name, trust_input, trace)
 
 
 def _pairs(mapping: Any, what: str) -> list[tuple[Any, Any]]:
@@ -70,7 +71,8 @@ class Function:
     """A compiled graph.  Call it with the input values (positionally or by name)."""
 
     def __init__(self, inputs: Sequence[Variable], outputs: Any, mode: Mode, updates: Any,
-                 givens: Any, on_unused_input: str, name: str | None, trust_input: bool) -> None:
+                 givens: Any, on_unused_input: str, name: str | None, trust_input: bool,
+                 trace: bool = False) -> None:
         from arignote.tensor.basic import as_tensor_variable
 
         if on_unused_input not in ("raise", "warn", "ignore"):
@@ -108,8 +110,11 @@ class Function:
         self._check_missing(targets)
 
         from arignote.compile.pipeline import rewrite_for_mode
+        from arignote.rewrite.trace import Trace
 
-        self.graph_outputs = rewrite_for_mode(targets, mode)
+        self.unoptimized_outputs = targets
+        self.rewrite_trace = Trace() if trace else None
+        self.graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
         self.user_outputs = user_outputs
         self.updates = [var for var, _ in update_pairs]
         self.n_outputs = len(user_outputs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from arignote.config import config
@@ -21,6 +21,19 @@ class Mode:
 
     linker: str = "py"
     optimizer: str | None = "fast_run"
+    #: rule/pass names or tags to run in addition (optional ones) or to skip
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    def including(self, *names: str) -> Mode:
+        """This mode with the named rules, passes or tags switched on."""
+        return replace(self, include=tuple(dict.fromkeys(self.include + names)),
+                       exclude=tuple(e for e in self.exclude if e not in names))
+
+    def excluding(self, *names: str) -> Mode:
+        """This mode without the named rules, passes or tags."""
+        return replace(self, exclude=tuple(dict.fromkeys(self.exclude + names)),
+                       include=tuple(i for i in self.include if i not in names))
 
     def __post_init__(self) -> None:
         if self.linker not in LINKERS:

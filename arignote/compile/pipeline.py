@@ -9,13 +9,11 @@ from arignote.compile.mode import Mode
 from arignote.graph.basic import Variable
 
 
-def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode) -> list[Variable]:
-    """``outputs`` rewritten as ``mode`` asks (folding constants at least)."""
-    if mode.optimizer is None:
-        return list(outputs)
-    from arignote.rewrite.fold import fold_constants
+def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None) -> list[Variable]:
+    """``outputs`` rewritten by the phases ``mode`` selects."""
+    from arignote.rewrite.optimize import optimize
 
-    return fold_constants(outputs)
+    return optimize(outputs, mode.optimizer, mode.include, mode.exclude, trace)
 
 
 def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) -> Any:

@@ -1,15 +1,30 @@
-"""Where in user code a node was built: file and line, found cheaply."""
+"""Where in user code a node was built: file and line, found cheaply.
+
+While a rewrite replaces a node, the nodes it creates inherit the replaced
+node's line (:func:`carry_source`), so errors keep pointing at user code.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
+Source = tuple[str, int]
 
-def user_source() -> tuple[str, int] | None:
+_LOOK_AT_STACK = object()
+# The source that new nodes take while a rewrite runs (or: look at the call stack).
+_carried: list[object] = [_LOOK_AT_STACK]
+
+
+def user_source() -> Source | None:
     """The (filename, line) of the innermost frame outside the arignote package."""
+    carried = _carried[-1]
+    if carried is not _LOOK_AT_STACK:
+        return carried  # type: ignore[return-value]
     frame = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename
@@ -19,7 +34,17 @@ def user_source() -> tuple[str, int] | None:
     return None
 
 
-def format_source(source: tuple[str, int] | None) -> str:
+@contextlib.contextmanager
+def carry_source(source: Source | None) -> Iterator[None]:
+    """Nodes built inside the block record ``source`` as where they come from."""
+    _carried.append(source)
+    try:
+        yield
+    finally:
+        _carried.pop()
+
+
+def format_source(source: Source | None) -> str:
     """A short "file:line" string, or "" when the line is not known."""
     if source is None:
         return ""

@@ -1,0 +1,135 @@
+"""The rewrite driver: every node visited once, after its inputs are final.
+
+Walking the graph inputs-first, the driver settles each node: it rebuilds
+the node on its inputs' final forms (interning may hand back a node already
+settled), then offers it the rules indexed under its op type.  When a rule
+fires, only the replacement's new nodes are settled in turn; everything
+already seen is memoized by identity.  A fixed point is therefore reached in
+one pass.  A rule firing on a node whose rewriting is still under way means
+the rules undo each other, and raises an error naming them.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+from arignote.graph.basic import Apply, Variable
+from arignote.graph.sourceinfo import carry_source, format_source
+from arignote.rewrite.rule import Rule, RewriteCycleError, RewriteError, as_outputs
+from arignote.rewrite.rule_index import RuleIndex
+from arignote.rewrite.trace import Trace
+
+#: how many rule firings may nest (each working on the previous one's output)
+MAX_NESTED_FIRINGS = 200
+
+
+class Rewriter:
+    """Apply the rules of ``index`` to graphs until none fires."""
+
+    def __init__(self, index: RuleIndex, trace: Trace | None = None, on_error: str = "raise",
+                 phase: str = "") -> None:
+        if on_error not in ("raise", "warn"):
+            raise ValueError(f"on_error must be 'raise' or 'warn', got {on_error!r}")
+        self.index = index
+        self.trace = trace
+        self.on_error = on_error
+        self.phase = phase
+        self.memo: dict[Variable, Variable] = {}
+        self._active: dict[Apply, Rule] = {}  # nodes whose replacement is being settled
+        self.visited = 0
+
+    def rewrite(self, outputs: Sequence[Variable]) -> list[Variable]:
+        """The final form of each of ``outputs``."""
+        return [self.final(v) for v in outputs]
+
+    def final(self, root: Variable) -> Variable:
+        """The final form of ``root``, settling every unsettled node below it."""
+        memo = self.memo
+        found = memo.get(root)
+        if found is not None:
+            return found
+        stack = [root]
+        while stack:
+            var = stack[-1]
+            if var in memo:
+                stack.pop()
+                continue
+            node = var.owner
+            if node is None:
+                memo[var] = var
+                stack.pop()
+                continue
+            missing = [i for i in node.inputs if i not in memo]
+            if missing:
+                stack.extend(missing)
+                continue
+            stack.pop()
+            self._settle(node)
+        return memo[root]
+
+    def _settle(self, node: Apply) -> None:
+        memo = self.memo
+        inputs = [memo[i] for i in node.inputs]
+        if any(new is not old for new, old in zip(inputs, node.inputs)):
+            with carry_source(node.source):
+                target = node.op.make_node(*inputs)
+        else:
+            target = node
+        if target.outputs[0] in memo:
+            finals = [memo[o] for o in target.outputs]
+        else:
+            finals = self._apply_rules(target)
+        for old, new in zip(node.outputs, finals):
+            memo[old] = new
+
+    def _apply_rules(self, node: Apply) -> list[Variable]:
+        if node in self._active:
+            raise self._cycle_error(node)
+        self.visited += 1
+        for rule in self.index.candidates(node):
+            replacement = self._try(rule, node)
+            if replacement is None:
+                continue
+            self._active[node] = rule
+            if len(self._active) > MAX_NESTED_FIRINGS:
+                raise self._cycle_error(node)
+            try:
+                finals = [self.final(v) for v in replacement]
+            finally:
+                del self._active[node]
+            if self.trace is not None:
+                self.trace.record(self.phase, rule.name, node, finals)
+            for old, new in zip(node.outputs, finals):
+                self.memo[old] = new
+            return finals
+        for out in node.outputs:
+            self.memo[out] = out
+        return list(node.outputs)
+
+    def _try(self, rule: Rule, node: Apply) -> list[Variable] | None:
+        try:
+            with carry_source(node.source):
+                return as_outputs(node, rule.fn(node), rule)
+        except RewriteError:
+            raise
+        except Exception as exc:
+            where = format_source(node.source)
+            message = (f"rule {rule.name} failed on {node.op}"
+                       + (f" (built at {where})" if where else "") + f": {type(exc).__name__}: {exc}")
+            if self.on_error == "raise":
+                raise RewriteError(message) from exc
+            warnings.warn(message + " (rule skipped)", stacklevel=2)
+            return None
+
+    def _cycle_error(self, node: Apply) -> RewriteCycleError:
+        chain = [f"{rule.name} on {active.op}" for active, rule in self._active.items()]
+        return RewriteCycleError(
+            "rewrite rules do not reach a fixed point: " + " -> ".join(chain)
+            + f" -> back to {node.op}" + (f" (phase {self.phase})" if self.phase else ""))
+
+
+def rewrite_graph(outputs: Sequence[Variable], rules: Sequence[Rule], trace: Trace | None = None,
+                  on_error: str = "raise") -> list[Variable]:
+    """``outputs`` rewritten to the fixed point of ``rules`` (a convenience for tests and users)."""
+    return Rewriter(RuleIndex(rules), trace, on_error).rewrite(outputs)
