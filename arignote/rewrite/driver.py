@@ -91,6 +91,8 @@ class Rewriter:
             replacement = self._try(rule, node)
             if replacement is None:
                 continue
+            if self.trace is not None:  # what the rule made; later firings refine it
+                self.trace.record(self.phase, rule.name, node, replacement)
             self._active[node] = rule
             if len(self._active) > MAX_NESTED_FIRINGS:
                 raise self._cycle_error(node)
@@ -98,8 +100,6 @@ class Rewriter:
                 finals = [self.final(v) for v in replacement]
             finally:
                 del self._active[node]
-            if self.trace is not None:
-                self.trace.record(self.phase, rule.name, node, finals)
             for old, new in zip(node.outputs, finals):
                 self.memo[old] = new
             return finals

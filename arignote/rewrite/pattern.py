@@ -198,7 +198,7 @@ def _fit_to(result: Any, original: Variable, leaves: list[Variable], dropped: bo
         return None
     if result.ndim < original.ndim:
         result = at.shape_padleft(result, original.ndim - result.ndim)
-    if not dropped and result.type.shape == original.type.shape:
+    if result.type.shape == original.type.shape and (not dropped or None not in result.type.shape):
         return result
     # rebuild the broadcast shape from the leaves, which the graph keeps anyway
     lengths = []

@@ -13,7 +13,7 @@ from arignote.graph.sourceinfo import format_source
 
 @dataclass(frozen=True)
 class Firing:
-    """One rule application: the node it matched and the final replacement."""
+    """One rule application: the node it matched and what the rule returned."""
 
     phase: str
     rule: str
