@@ -96,10 +96,18 @@ def test_cycle_between_rules_is_reported_with_their_names():
         rewrite_graph([at.exp(x) * 2], [forth, back])
 
 
+def test_rule_returning_its_own_node_is_a_cycle():
+    x = at.vector("x")
+    same = make_rule(lambda n: n.outputs[0] * 1.0, [sm.Exp], "times_one")
+    drop = pattern("x * 1", "x", name="drop_one")
+    with pytest.raises(RewriteCycleError, match="times_one on Exp"):
+        rewrite_graph([at.exp(x)], [same, drop])
+
+
 def test_unbounded_growth_is_reported():
     x = at.vector("x")
-    grow = make_rule(lambda n: at.exp(n.inputs[0]) * 1.0 if n.inputs[0].owner is None
-                     or True else None, [sm.Exp], "grow_forever")
+    # each firing makes a new, different Exp node: exp(x) -> exp(x + 0) -> exp((x + 0) + 0) ...
+    grow = make_rule(lambda n: at.exp(n.inputs[0] + 0.0), [sm.Exp], "grow_forever")
     with pytest.raises(RewriteCycleError, match="grow_forever"):
         rewrite_graph([at.exp(x)], [grow])
 
