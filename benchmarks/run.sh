@@ -13,6 +13,7 @@ VENV=.bench-venv
 PY="$VENV/bin/python"
 STAMP="$VENV/.installed-stamp"
 NOTES="$VENV/.install-notes"
+LOG="$VENV/.install-log"
 
 is_312() {  # is "$1" a working Python 3.12 interpreter? (pyenv shims may exist yet refuse to run)
     "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1
@@ -51,16 +52,24 @@ if [ ! -x "$PY" ]; then
     rm -f "$STAMP"
 fi
 
+pip_install() {  # pip's chatter goes to a log; its tail is shown only when an install fails
+    if "$PY" -m pip install --quiet "$@" >>"$LOG" 2>&1; then return 0; fi
+    tail -n 5 "$LOG" | sed 's/^/    pip: /'
+    return 1
+}
+
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ benchmarks/run.sh -nt "$STAMP" ]; then
-    echo "bench: installing arignote[bench], PyTensor and JAX into $VENV (a few minutes the first time)"
+    echo "bench: installing arignote[bench], PyTensor and JAX into $VENV (a few minutes the first time;"
+    echo "       pip's log: $LOG)"
     : > "$NOTES"
-    "$PY" -m pip install --quiet --upgrade pip || true
-    if ! "$PY" -m pip install --quiet -e '.[bench]'; then
-        echo "bench: installing the 'bench' extra failed; installing arignote alone" | tee -a "$NOTES"
-        "$PY" -m pip install --quiet -e .
+    : > "$LOG"
+    pip_install --upgrade pip || true
+    if ! pip_install -e '.[bench]'; then
+        echo "bench: installing arignote with the 'bench' extra failed; installing arignote alone" | tee -a "$NOTES"
+        pip_install -e . || { echo "bench: cannot install arignote into $VENV" >&2; exit 1; }
     fi
     for pkg in pytensor jax; do
-        if ! "$PY" -m pip install --quiet "$pkg"; then
+        if ! pip_install "$pkg"; then
             echo "bench: could not install $pkg; its comparison is skipped" | tee -a "$NOTES"
         fi
     done
