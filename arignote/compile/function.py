@@ -124,9 +124,10 @@ class Function:
         program_inputs = self.inputs + self.shared
         self.program = link(program_inputs, self.graph_outputs, mode)
         self._copy_positions = self._outputs_to_copy(program_inputs)
-        self._filters = [inp.type.filter for inp in self.inputs]
         self._input_names = [f"input {i} ({inp.name or inp.type})" for i, inp in enumerate(self.inputs)]
+        self._checks = [_input_check(inp.type, name) for inp, name in zip(self.inputs, self._input_names)]
         self._by_name = {inp.name: i for i, inp in enumerate(self.inputs) if inp.name}
+        self._run = self.program.run
 
     # --- compile-time checks -------------------------------------------------------
     @staticmethod
@@ -182,15 +183,16 @@ class Function:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
             args = self._merge_kwargs(args, kwargs)
-        if len(args) != len(self.inputs):
+        checks = self._checks
+        if len(args) != len(checks):
             raise TypeError(f"function{' ' + self.name if self.name else ''} takes "
-                            f"{len(self.inputs)} argument(s), got {len(args)}")
+                            f"{len(checks)} argument(s), got {len(args)}")
         if not self.trust_input:
-            args = [f(a, n) for f, a, n in zip(self._filters, args, self._input_names)]
+            args = [check(a) for check, a in zip(checks, args)]
         if self.shared:
             args = [*args, *[s._value for s in self.shared]]
         try:
-            results = self.program(*args)
+            results = self._run(*args)
         except Exception as exc:
             raise self._explain_failure(exc) from exc
         for position in self._copy_positions:
@@ -232,6 +234,24 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<arignote.Function {self.name or ''} inputs={self.inputs} outputs={self.user_outputs}>"
+
+
+def _input_check(kind: Any, name: str) -> Any:
+    """A checker for one argument, with a fast path for an array that already fits."""
+    full = kind.filter
+    dtype = getattr(kind, "numpy_dtype", None)
+    if dtype is None:
+        return lambda value: full(value, name)
+    ndim = kind.ndim
+    if any(d is not None for d in kind.shape):
+        return lambda value: full(value, name)
+    ndarray = np.ndarray
+
+    def check(value: Any) -> Any:
+        if type(value) is ndarray and value.dtype is dtype and value.ndim == ndim:
+            return value
+        return full(value, name)
+    return check
 
 
 class _Missing:

@@ -113,9 +113,11 @@ class Apply:
         # safe because a live node keeps its inputs alive, and an entry whose node
         # died is never returned by the weak dictionary.
         key = (op, *map(id, inputs))
-        node = _nodes.get(key)
-        if node is not None:
-            return node
+        ref = _nodes.get(key)
+        if ref is not None:
+            node = ref()
+            if node is not None:
+                return node
         for position, var in enumerate(inputs):
             if not isinstance(var, Variable):
                 raise TypeError(f"{op}: input {position} must be a Variable, got {type(var).__name__}")
@@ -124,7 +126,7 @@ class Apply:
         node.inputs = inputs
         node.outputs = tuple(t.variable_class(t, node, i, None) for i, t in enumerate(output_types))
         node.source = user_source() if config.trace_source else None
-        _nodes[key] = node
+        _nodes[key] = weakref.KeyedRef(node, _forget_node, key)
         return node
 
     @property
@@ -150,7 +152,14 @@ class Apply:
         return f"{self.op}({', '.join(map(str, self.inputs))})"
 
 
-_nodes: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+# (op, *input ids) -> weak reference to the node.  A plain dict of keyed weak
+# references: a lookup is a dict get and a call, cheaper than WeakValueDictionary.
+_nodes: dict[tuple[Any, ...], weakref.KeyedRef] = {}
+
+
+def _forget_node(ref: weakref.KeyedRef) -> None:
+    if _nodes.get(ref.key) is ref:  # the slot may hold a newer node by now
+        del _nodes[ref.key]
 
 
 def interned_node_count() -> int:

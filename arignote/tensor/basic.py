@@ -149,18 +149,33 @@ def as_tensor_args(*values: Any) -> list[TensorVariable]:
     strong = [as_tensor_variable(v) for v in values if not isinstance(v, _PYTHON_SCALARS)]
     if not strong:
         return [as_tensor_variable(v) for v in values]
-    out = []
-    for v in values:
-        if isinstance(v, _PYTHON_SCALARS):
-            dtype = np.result_type(*[s.type.numpy_dtype for s in strong], v)
-            if isinstance(v, int) and not isinstance(v, bool) and dtype.kind in "iu":
-                info = np.iinfo(dtype)
-                if not info.min <= v <= info.max:
-                    raise OverflowError(f"Python integer {v} out of bounds for {dtype.name}")
-            out.append(constant(v, dtype=dtype))
-        else:
-            out.append(as_tensor_variable(v))
-    return out
+    dtypes = tuple(s.type.numpy_dtype for s in strong)
+    return [_weak_constant(v, dtypes) if isinstance(v, _PYTHON_SCALARS) else as_tensor_variable(v)
+            for v in values]
+
+
+# (type, value, dtypes of the other operands) -> constant; graphs reuse a few numbers a lot
+_weak_constants: dict[tuple[Any, ...], TensorConstant] = {}
+_WEAK_CONSTANTS_MAX = 4096
+
+
+def _weak_constant(v: Any, dtypes: tuple[np.dtype, ...]) -> TensorConstant:
+    # 0.0 and -0.0 are equal as keys but differ as constants: leave zeros out of the cache
+    key = (type(v), v, dtypes) if v else None
+    found = _weak_constants.get(key) if key is not None else None
+    if found is not None:
+        return found
+    dtype = np.result_type(*dtypes, v)
+    if isinstance(v, int) and not isinstance(v, bool) and dtype.kind in "iu":
+        info = np.iinfo(dtype)
+        if not info.min <= v <= info.max:
+            raise OverflowError(f"Python integer {v} out of bounds for {dtype.name}")
+    result = constant(v, dtype=dtype)
+    if key is not None:
+        if len(_weak_constants) >= _WEAK_CONSTANTS_MAX:
+            _weak_constants.clear()
+        _weak_constants[key] = result
+    return result
 
 
 def cast(x: Any, dtype: Any) -> TensorVariable:

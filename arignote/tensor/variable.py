@@ -14,10 +14,17 @@ from arignote.graph.basic import Constant, Variable
 from arignote.tensor.type import TensorType
 
 
-def _api() -> Any:
-    import arignote.tensor as at
+_tensor_module: Any = None
 
-    return at
+
+def _api() -> Any:
+    """``arignote.tensor`` (imported on first use: it imports this module)."""
+    global _tensor_module
+    if _tensor_module is None:
+        import arignote.tensor as at
+
+        _tensor_module = at
+    return _tensor_module
 
 
 class _TensorOperators:
