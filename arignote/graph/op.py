@@ -16,6 +16,10 @@ from typing import Any, ClassVar
 from arignote.graph.basic import Apply, Variable
 
 
+class ShapeUnknown(Exception):
+    """Raised by ``infer_shape`` when it cannot express an output shape symbolically."""
+
+
 class Op:
     """Base class of all ops."""
 
@@ -23,6 +27,10 @@ class Op:
 
     #: inputs that the output may be a view of (the output shares their memory)
     view_inputs: ClassVar[tuple[int, ...]] = ()
+    #: whether the op maps its ``scalar_op`` over elements, so that rules tracking a
+    #: scalar op type (``Log``) are offered its nodes.  Only `Elemwise` does; a
+    #: reduction also has a ``scalar_op`` but is not "a log" or "an and".
+    maps_scalar_op: ClassVar[bool] = False
 
     def make_node(self, *inputs: Any) -> Apply:
         """Check and convert ``inputs`` and return the interned node."""
@@ -44,6 +52,16 @@ class Op:
         override this to specialise once at compile time.
         """
         return self.perform
+
+    def infer_shape(self, node: Apply, input_shapes: list[Any]) -> list[tuple[Variable, ...]]:
+        """The shape of each output as 0-d int64 variables built from ``input_shapes``.
+
+        ``input_shapes[i]`` is the shape of ``node.inputs[i]`` (a tuple of 0-d
+        int64 variables, constants where static).  The protocol is described
+        in :mod:`arignote.tensor.shape_inference`; an op that cannot say
+        raises :class:`ShapeUnknown` (the default).
+        """
+        raise ShapeUnknown(f"{type(self).__name__} does not infer its shape")
 
     def params(self) -> dict[str, Any]:
         """The op's parameters (its identity), by name."""

@@ -26,6 +26,8 @@ class ScalarOp:
 
     #: number of inputs; -1 for ops taking any number of inputs (add, mul)
     nin: ClassVar[int] = 1
+    #: number of outputs (only `Composite` has several)
+    nout: ClassVar[int] = 1
     #: the NumPy (or SciPy) function applied to whole arrays
     nfunc: ClassVar[Callable[..., Any]]
     #: whether integer inputs give a real-valued (float) result
@@ -39,6 +41,10 @@ class ScalarOp:
     def output_dtype(self, *dtypes: np.dtype) -> np.dtype:
         """The output dtype for inputs of ``dtypes``; TypeError if unsupported."""
         return _output_dtype(self, tuple(np.dtype(d) for d in dtypes))
+
+    def output_dtypes(self, *dtypes: np.dtype) -> tuple[np.dtype, ...]:
+        """The dtype of each of the ``nout`` outputs for inputs of ``dtypes``."""
+        return (self.output_dtype(*dtypes),)
 
     def check_arity(self, n: int) -> None:
         if self.nin >= 0 and n != self.nin:

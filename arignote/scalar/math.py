@@ -135,7 +135,11 @@ class Reciprocal(UnaryFloatOp):
 
 @dataclass(frozen=True)
 class Identity(UnaryOp):
-    nfunc = staticmethod(np.positive)
+    """A copy (``np.positive`` would do, but has no bool loop)."""
+
+    @staticmethod
+    def nfunc(x: Any) -> Any:
+        return np.array(x, copy=True)
 
 
 @dataclass(frozen=True)

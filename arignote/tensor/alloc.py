@@ -78,6 +78,11 @@ class Alloc(Op):
         target = _shape_value(self, shape, self.ndim)
         return np.array(np.broadcast_to(value, target))
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        from arignote.tensor.shape_inference import vector_entries
+
+        return [vector_entries(node.inputs[1], self.ndim)]
+
 
 @dataclass(frozen=True)
 class BroadcastTo(Op):
@@ -95,6 +100,11 @@ class BroadcastTo(Op):
 
     def perform(self, x: np.ndarray, shape: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, _shape_value(self, shape, self.ndim))
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        from arignote.tensor.shape_inference import vector_entries
+
+        return [vector_entries(node.inputs[1], self.ndim)]
 
 
 def _shape_args(shape: Sequence[Any], what: str) -> TensorVariable:
@@ -236,6 +246,32 @@ class ARange(Op):
             raise ZeroDivisionError("arange: step must not be zero")
         return np.arange(start, stop, step, dtype=self.dtype)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        """``ceil((stop - start) / step)``, at least 0, computed as NumPy computes it."""
+        return [(_arange_length_graph(*node.inputs),)]
+
+
+def _arange_length_graph(start: Variable, stop: Variable, step: Variable) -> Variable:
+    """The length of ``np.arange(start, stop, step)`` as a graph on the bounds.
+
+    NumPy subtracts the bounds in their own dtype (so unsigned bounds wrap)
+    and divides by the step: integers exactly, floats in their precision.
+    """
+    from arignote.tensor import math as tm
+    from arignote.tensor import shape_inference as si
+
+    if start.dtype == "bool" or stop.dtype == "bool":  # NumPy cannot subtract booleans
+        other = stop if start.dtype == "bool" else start
+        wide = "int64" if other.dtype == "bool" else other.dtype
+        start, stop = cast(start, wide), cast(stop, wide)
+    delta = tm.sub(stop, start)
+    if delta.type.numpy_dtype.kind in "iu" and step.type.numpy_dtype.kind in "biu":
+        delta, step = si.as_dim(delta), si.as_dim(step)
+        length = si.sub_dims(0, si.floordiv_dims(si.sub_dims(0, delta), step))  # ceil division
+    else:
+        length = si.as_dim(cast(tm.ceil(tm.true_div(delta, step)), "int64"))
+    return si.max_dims(length, 0)
+
 
 def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> TensorVariable:
     """``np.arange`` with constant or symbolic bounds.
@@ -281,6 +317,11 @@ class Eye(Op):
     def perform(self, n: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
         return np.eye(int(n), int(m), int(k), dtype=self.dtype)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        from arignote.tensor.shape_inference import as_dim
+
+        return [(as_dim(node.inputs[0]), as_dim(node.inputs[1]))]
+
 
 @dataclass(frozen=True)
 class Tri(Op):
@@ -296,6 +337,11 @@ class Tri(Op):
 
     def perform(self, n: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
         return np.tri(int(n), int(m), int(k), dtype=self.dtype)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        from arignote.tensor.shape_inference import as_dim
+
+        return [(as_dim(node.inputs[0]), as_dim(node.inputs[1]))]
 
 
 def eye(n: Any, m: Any = None, k: Any = 0, dtype: Any = None) -> TensorVariable:

@@ -74,6 +74,12 @@ class DimShuffle(Op):
             x = x[tuple(None if d == "x" else slice(None) for d in self.new_order)]
         return x
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        from arignote.tensor.shape_inference import dim
+
+        x_shape = input_shapes[0]
+        return [tuple(dim(1) if d == "x" else x_shape[d] for d in self.new_order)]
+
     def __str__(self) -> str:
         if self.is_transpose:
             return f"Transpose{{axes={self.new_order}}}"

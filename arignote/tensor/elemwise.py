@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -51,6 +51,7 @@ class Elemwise(Op):
     """Apply ``scalar_op`` element by element, broadcasting the inputs."""
 
     scalar_op: ScalarOp
+    maps_scalar_op: ClassVar[bool] = True
 
     def make_node(self, *inputs: Any) -> Apply:
         variables = as_tensor_args(*inputs)
@@ -79,6 +80,12 @@ class Elemwise(Op):
 
     def __str__(self) -> str:
         return str(self.scalar_op)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Every output has the broadcast shape of the inputs."""
+        from arignote.tensor.shape_inference import broadcast_shapes
+
+        return [broadcast_shapes(input_shapes)] * len(node.outputs)
 
 
 def _natural_dtype(op: ScalarOp, dtypes: list[np.dtype]) -> np.dtype:

@@ -5,6 +5,7 @@ binary search, counting and unique values.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,11 @@ class CumOp(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         return _CUMULATIVE[self.mode](x, axis=self.axis)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        from arignote.tensor.shape_inference import size_dims
+
+        return [(size_dims(input_shapes[0]),) if self.axis is None else input_shapes[0]]
+
 
 def _cum_axis(x: TensorVariable, axis: int | None) -> int | None:
     if axis is None:
@@ -103,6 +109,13 @@ class Diff(Op):
 
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.diff(x, n=self.n, axis=self.axis)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        from arignote.tensor.shape_inference import max_dims, sub_dims
+
+        out = list(input_shapes[0])
+        out[self.axis] = max_dims(sub_dims(out[self.axis], self.n), 0)
+        return [tuple(out)]
 
 
 def diff(x: Any, n: int = 1, axis: int = -1) -> TensorVariable:
@@ -157,6 +170,9 @@ class SearchSorted(Op):
     def perform(self, a: np.ndarray, v: np.ndarray, sorter: np.ndarray | None = None) -> np.ndarray:
         return np.asarray(np.searchsorted(a, v, side=self.side, sorter=sorter), dtype=np.int64)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [input_shapes[1]]
+
 
 def searchsorted(a: Any, v: Any, side: str = "left", sorter: Any = None) -> TensorVariable:
     """``np.searchsorted``: where ``v``'s elements would be inserted in the sorted vector ``a``."""
@@ -200,6 +216,15 @@ class BinCount(Op):
 
     def perform(self, x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(x, weights=weights, minlength=self.minlength)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """``max(max(x) + 1, minlength)``: read from ``x``, far cheaper than counting."""
+        from arignote.tensor.basic import cast
+        from arignote.tensor.reduction import max as tensor_max
+        from arignote.tensor.shape_inference import add_dims, as_dim, max_dims
+
+        largest = as_dim(tensor_max(cast(node.inputs[0], "int64"), initial=-1))
+        return [(max_dims(add_dims(largest, 1), self.minlength),)]
 
 
 def bincount(x: Any, weights: Any = None, minlength: int = 0) -> TensorVariable:
@@ -258,6 +283,25 @@ class Unique(Op):
         if isinstance(result, tuple):
             return tuple(np.asarray(r) for r in result)
         return result
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """How many distinct values there are is known only from the values output itself."""
+        from arignote.tensor.shape import shape_i
+
+        x_shape = input_shapes[0]
+        axis = 0 if self.axis is None else self.axis
+        count = shape_i(node.outputs[0], axis)
+        if self.axis is None:
+            shapes = [(count,)]
+        else:
+            shapes = [x_shape[:axis] + (count,) + x_shape[axis + 1:]]
+        if self.return_index:
+            shapes.append((count,))
+        if self.return_inverse:
+            shapes.append(x_shape if self.axis is None else (x_shape[axis],))
+        if self.return_counts:
+            shapes.append((count,))
+        return shapes
 
 
 def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,

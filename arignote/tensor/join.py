@@ -76,6 +76,14 @@ class Join(Op):
     def perform(self, *tensors: np.ndarray) -> np.ndarray:
         return np.concatenate(tensors, axis=self.axis)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        """The lengths along ``axis`` add up; the other axes are the first input's."""
+        from arignote.tensor.shape_inference import add_dims
+
+        out = list(input_shapes[0])
+        out[self.axis] = add_dims(*[s[self.axis] for s in input_shapes])
+        return [tuple(out)]
+
 
 def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> TensorVariable:
     """``np.concatenate``: join ``tensors`` along an existing ``axis`` (None: flatten first)."""
@@ -199,6 +207,14 @@ class Split(Op):
         parts = np.split(x, np.cumsum(splits[:-1]), axis=self.axis)
         return parts[0] if self.n_splits == 1 else tuple(parts)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        """Part ``i`` has length ``splits[i]`` along ``axis``."""
+        from arignote.tensor.shape_inference import vector_entries
+
+        x_shape = input_shapes[0]
+        sizes = vector_entries(node.inputs[1], self.n_splits)
+        return [x_shape[:self.axis] + (size,) + x_shape[self.axis + 1:] for size in sizes]
+
 
 def split(x: Any, splits_size: Any, n_splits: int, axis: int = 0) -> list[TensorVariable]:
     """PyTensor's ``split``: ``x`` cut along ``axis`` into parts of lengths ``splits_size``."""
@@ -239,6 +255,18 @@ class Tile(Op):
 
     def perform(self, x: np.ndarray, reps: np.ndarray) -> np.ndarray:
         return np.tile(x, reps.tolist())
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        """Each length times its count, after padding the shorter of the two with 1s in front."""
+        from arignote.tensor.shape_inference import dim, mul_dims, vector_entries
+
+        reps = node.inputs[1]
+        counts = list(vector_entries(reps, reps.type.shape[0]))
+        dims = list(input_shapes[0])
+        ndim = max(len(dims), len(counts))
+        dims = [dim(1)] * (ndim - len(dims)) + dims
+        counts = [dim(1)] * (ndim - len(counts)) + counts
+        return [tuple(mul_dims(d, c) for d, c in zip(dims, counts))]
 
 
 def tile(x: Any, reps: Any) -> TensorVariable:
@@ -288,6 +316,24 @@ class Repeat(Op):
     def perform(self, x: np.ndarray, repeats: np.ndarray) -> np.ndarray:
         return np.repeat(x, repeats, axis=self.axis)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        """The repeated axis has ``sum(repeats)`` elements (a single count repeats each one)."""
+        from arignote.tensor import shape_inference as si
+        from arignote.tensor.reduction import sum as tensor_sum
+
+        x_shape, repeats = input_shapes[0], node.inputs[1]
+        length = si.size_dims(x_shape) if self.axis is None else x_shape[self.axis]
+        if repeats.ndim == 0:
+            total = si.mul_dims(length, repeats)
+        else:
+            summed = si.as_dim(tensor_sum(repeats, dtype="int64"))
+            n_counts = input_shapes[1][0]
+            # NumPy broadcasts a single count over the axis; then the sum is that count
+            total = si.switch_dims(si.eq_dims(n_counts, 1), si.mul_dims(length, summed), summed)
+        if self.axis is None:
+            return [(total,)]
+        return [x_shape[:self.axis] + (total,) + x_shape[self.axis + 1:]]
+
 
 def repeat(x: Any, repeats: Any, axis: int | None = None) -> TensorVariable:
     """``np.repeat``: ``repeats`` is an int, a sequence of ints, or a 0-d/1-d int tensor."""
@@ -330,6 +376,9 @@ class Roll(Op):
     def perform(self, x: np.ndarray, shift: np.ndarray) -> np.ndarray:
         return np.asarray(np.roll(x, shift, axis=self.axis))
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        return [input_shapes[0]]
+
 
 def roll(x: Any, shift: Any, axis: int | Sequence[int] | None = None) -> TensorVariable:
     """``np.roll``: ``shift`` may be symbolic; ``axis`` an int, a tuple of ints or None."""
@@ -356,6 +405,9 @@ class Flip(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         return x[tuple(slice(None, None, -1) if a in self.axis else slice(None)
                        for a in range(x.ndim))]
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        return [input_shapes[0]]
 
 
 def flip(x: Any, axis: int | Sequence[int] | None = None) -> TensorVariable:

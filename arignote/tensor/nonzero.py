@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,14 @@ def _count_type(shape: tuple[int | None, ...]) -> TensorType:
     return TensorType("int64", (0 if 0 in shape else None,))
 
 
+def _nonzero_count(x: Any) -> Any:
+    """How many elements of ``x`` are nonzero (NaN counts): read from ``x``, cheaper than indexing."""
+    from arignote.tensor.math import neq
+    from arignote.tensor.shape_inference import count_true
+
+    return count_true(x if x.dtype == "bool" else neq(x, 0))
+
+
 @dataclass(frozen=True)
 class Nonzero(Op):
     """The indices of the nonzero elements, one int64 vector per axis (``np.nonzero``)."""
@@ -34,6 +43,9 @@ class Nonzero(Op):
         indices = tuple(i.astype(np.int64, copy=False) for i in np.nonzero(x))
         return indices if len(indices) > 1 else indices[0]  # one output is returned bare
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [(_nonzero_count(node.inputs[0]),)] * len(node.outputs)
+
 
 @dataclass(frozen=True)
 class FlatNonzero(Op):
@@ -45,6 +57,9 @@ class FlatNonzero(Op):
 
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.flatnonzero(x).astype(np.int64, copy=False)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [(_nonzero_count(node.inputs[0]),)]
 
 
 def nonzero(a: Any) -> tuple[TensorVariable, ...]:

@@ -68,6 +68,11 @@ class Dot(Op):
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(np.dot(a, b))
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        a_shape, b_shape = input_shapes
+        b_axis = max(len(b_shape) - 2, 0)
+        return [tuple(a_shape[:-1]) + tuple(b_shape[:b_axis]) + tuple(b_shape[b_axis + 1:])]
+
 
 @dataclass(frozen=True)
 class MatMul(Op):
@@ -84,6 +89,14 @@ class MatMul(Op):
 
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(np.matmul(a, b))
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        from arignote.tensor.shape_inference import broadcast_shapes
+
+        a_shape, b_shape = input_shapes
+        batch = broadcast_shapes([a_shape[:-2], b_shape[:-2]])
+        cols = tuple(b_shape[-1:]) if len(b_shape) >= 2 else ()
+        return [batch + tuple(a_shape[-2:-1]) + cols]
 
 
 def _matmul_shape(sa: Shape, sb: Shape) -> Shape:
@@ -140,6 +153,11 @@ class TensorDot(Op):
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(np.tensordot(a, b, axes=(list(self.a_axes), list(self.b_axes))))
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        a_shape, b_shape = input_shapes
+        return [tuple(d for i, d in enumerate(a_shape) if i not in self.a_axes)
+                + tuple(d for j, d in enumerate(b_shape) if j not in self.b_axes)]
+
 
 @dataclass(frozen=True)
 class Diagonal(Op):
@@ -166,6 +184,16 @@ class Diagonal(Op):
 
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.diagonal(x, self.offset, self.axis1, self.axis2)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """The other axes, then ``min(rows - max(-offset, 0), cols - max(offset, 0))``, at least 0."""
+        from arignote.tensor.shape_inference import max_dims, min_dims, sub_dims
+
+        x_shape = input_shapes[0]
+        rest = tuple(d for axis, d in enumerate(x_shape) if axis not in (self.axis1, self.axis2))
+        rows = sub_dims(x_shape[self.axis1], max(-self.offset, 0))
+        cols = sub_dims(x_shape[self.axis2], max(self.offset, 0))
+        return [rest + (max_dims(min_dims(rows, cols), 0),)]
 
 
 def _diagonal_length(rows: int | None, cols: int | None, offset: int) -> int | None:

@@ -220,6 +220,10 @@ class CAReduce(Op):
     def py_impl(self, node: Apply) -> Callable[..., Any]:
         return self._runner(node.inputs[0].type.dtype)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        reduced = self.reduced_axes(len(input_shapes[0]))
+        return [tuple(d for a, d in enumerate(input_shapes[0]) if a not in reduced)]
+
     def __str__(self) -> str:
         name = _NAMES.get(type(self.scalar_op), f"CAReduce{{{self.scalar_op}}}")
         params = [f"axis={self.axis}"]
@@ -313,6 +317,11 @@ class _ArgReduce(Op):
 
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(type(self).numpy_function(x, axis=self.axis)).astype(np.int64, copy=False)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        if self.axis is None:
+            return [()]
+        return [tuple(d for a, d in enumerate(input_shapes[0]) if a != self.axis)]
 
 
 @dataclass(frozen=True)

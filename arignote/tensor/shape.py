@@ -44,6 +44,11 @@ class Shape(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.array(x.shape, dtype=np.int64)
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        from arignote.tensor.shape_inference import dim
+
+        return [(dim(len(input_shapes[0])),)]
+
 
 @dataclass(frozen=True)
 class ShapeI(Op):
@@ -59,6 +64,9 @@ class ShapeI(Op):
 
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(x.shape[self.axis], dtype=np.int64)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        return [()]
 
 
 _shape = Shape()
@@ -112,6 +120,11 @@ class MakeVector(Op):
 
     def perform(self, *scalars: np.ndarray) -> np.ndarray:
         return np.array(scalars, dtype=self.dtype)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        from arignote.tensor.shape_inference import dim
+
+        return [(dim(len(node.inputs)),)]
 
 
 def make_vector(*scalars: Any, dtype: Any = None) -> TensorVariable:
@@ -280,6 +293,26 @@ class Reshape(Op):
             raise ValueError(f"{self}: the shape has {shape.size} entries, expected {self.ndim}")
         return np.reshape(x, shape.tolist())
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        """The target's entries; a -1 (or a symbolic entry that may be -1) is what remains."""
+        from arignote.tensor import shape_inference as si
+
+        entries = si.vector_entries(node.inputs[1], self.ndim)
+        size = si.size_dims(input_shapes[0])
+        out = []
+        for position, entry in enumerate(entries):
+            if si.is_nonnegative(entry):
+                out.append(entry)
+                continue
+            others = si.mul_dims(*entries[:position], *entries[position + 1:])
+            # max(..., 1): no division by zero where NumPy raises anyway
+            remaining = si.floordiv_dims(size, si.max_dims(others, 1))
+            if si.known_dim(entry) is not None:  # the constant -1
+                out.append(remaining)
+            else:
+                out.append(si.switch_dims(si.lt_dims(entry, 0), remaining, entry))
+        return [tuple(out)]
+
 
 def reshape(x: Any, newshape: Any, ndim: int | None = None) -> TensorVariable:
     """``np.reshape``: ``newshape`` is an int, a sequence of ints/0-d ints, or an int vector.
@@ -374,6 +407,15 @@ class SpecifyShape(Op):
             raise ValueError(f"SpecifyShape: expected shape {_fmt_expected(expected)}, "
                              f"got {x.shape}")
         return x
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        """The asserted lengths where given (static or symbolic), else the input's."""
+        from arignote.tensor.shape_inference import as_dim, dim
+
+        out = [dim(n) if n is not None else d for n, d in zip(self.shape, input_shapes[0])]
+        for axis, length in zip(self.symbolic_axes, node.inputs[1:]):
+            out[axis] = as_dim(length)
+        return [tuple(out)]
 
     def __str__(self) -> str:
         return f"SpecifyShape{{{_fmt_expected(self.shape)}}}"

@@ -9,6 +9,7 @@ and makes every backend agree.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,13 @@ def _sorted_shape(op: Op, x: TensorVariable, axis: int | None) -> tuple[int | No
     return x.type.shape
 
 
+def _sorted_dims(axis: int | None, x_shape: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The symbolic shape of a sort's result: the input's, or its size when flattened."""
+    from arignote.tensor.shape_inference import size_dims
+
+    return (size_dims(x_shape),) if axis is None else x_shape
+
+
 @dataclass(frozen=True)
 class Sort(Op):
     """``np.sort`` along ``axis`` (non-negative), or of the flattened array when ``axis`` is None."""
@@ -55,6 +63,9 @@ class Sort(Op):
 
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.sort(x, axis=self.axis)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [_sorted_dims(self.axis, input_shapes[0])]
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,9 @@ class ArgSort(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         # intp is int64 on the 64-bit platforms arignote targets; astype is a no-op there
         return np.argsort(x, axis=self.axis, kind="stable").astype(np.int64, copy=False)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [_sorted_dims(self.axis, input_shapes[0])]
 
 
 def _normalize(x: TensorVariable, axis: int | None, kind: str | None, stable: bool | None) -> int | None:

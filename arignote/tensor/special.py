@@ -9,7 +9,7 @@ follows ``np.exp``, e.g. float16 for int8).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -71,6 +71,9 @@ class _AxisNormalizer(Op):
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
         return self._runner(node.outputs[0].type.numpy_dtype)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [input_shapes[0]]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,12 @@ class AdvancedSubtensor(Op):
 
     def perform(self, x: np.ndarray, *indices: Any) -> np.ndarray:
         return np.asarray(x[build_key(self.idx_list, indices)])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """NumPy's placement of the index arrays' broadcast shape; a mask counts its true elements."""
+        from arignote.tensor.shape_inference import indexed_dims
+
+        return [indexed_dims(self.idx_list, input_shapes[0], node.inputs[1:], input_shapes[1:])]
 
     def __str__(self) -> str:
         return f"AdvancedSubtensor{{{format_entries(self.idx_list)}}}"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +58,11 @@ class Subtensor(Op):
         if node.outputs[0].ndim == 0:
             return lambda x: np.asarray(x[key])
         return lambda x: x[key]
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        from arignote.tensor.shape_inference import indexed_dims
+
+        return [indexed_dims(self.idx_list, input_shapes[0], node.inputs[1:], input_shapes[1:])]
 
     def __str__(self) -> str:
         return f"Subtensor{{{format_entries(self.idx_list)}}}"

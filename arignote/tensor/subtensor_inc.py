@@ -87,6 +87,9 @@ class _WriteOp(Op):
     def _write(self, out: np.ndarray, key: tuple[Any, ...], y: np.ndarray) -> None:
         raise NotImplementedError
 
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [input_shapes[0]]
+
     def perform(self, x: np.ndarray, y: np.ndarray, *indices: Any) -> np.ndarray:
         out = x.copy()  # never write into an input
         key = build_key(self.idx_list, indices)
