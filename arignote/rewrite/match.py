@@ -28,8 +28,7 @@ def match_op(var: Variable, kind: type) -> Apply | None:
     op = node.op
     if isinstance(op, kind):
         return node
-    scalar_op = getattr(op, "scalar_op", None)
-    if scalar_op is not None and isinstance(scalar_op, kind):
+    if op.maps_scalar_op and isinstance(op.scalar_op, kind):
         return node
     return None
 

@@ -192,6 +192,7 @@ def _check_target(tree: ast.AST, names: set[str]) -> None:
 def _fit_to(result: Any, original: Variable, leaves: list[Variable], dropped: bool) -> Variable | None:
     """``result`` with ``original``'s dtype and broadcast shape, or None if it cannot be."""
     import arignote.tensor as at
+    from arignote.tensor.shape_inference import broadcast_dims
 
     result = at.as_tensor_variable(result)
     if result.dtype != original.dtype or result.ndim > original.ndim:
@@ -206,15 +207,9 @@ def _fit_to(result: Any, original: Variable, leaves: list[Variable], dropped: bo
         if known is not None:
             lengths.append(known)
             continue
-        # a valid broadcast's length is the largest of the leaves' lengths (matched
-        # constants have length 1 everywhere, so they never decide it)
-        length: Any = None
-        for leaf in leaves:
-            leaf_axis = axis - (original.ndim - leaf.ndim)
-            if leaf_axis >= 0:
-                entry = at.shape_i(leaf, leaf_axis)
-                length = entry if length is None else at.maximum(length, entry)
-        lengths.append(1 if length is None else length)
+        # matched constants have length 1 everywhere, so they never decide it
+        lengths.append(broadcast_dims(at.shape_i(leaf, axis - (original.ndim - leaf.ndim))
+                                      for leaf in leaves if leaf.ndim >= original.ndim - axis))
     return at.broadcast_to(result, lengths)
 
 

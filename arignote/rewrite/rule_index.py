@@ -9,7 +9,7 @@ from arignote.rewrite.rule import Rule
 
 
 class RuleIndex:
-    """Rules looked up by the type of a node's op (and of its scalar op).
+    """Rules looked up by the type of a node's op (and of an elementwise node's scalar op).
 
     A rule tracking a class matches its subclasses too.  Lookups are cached
     per concrete type, so offering a node its candidate rules costs two dict
@@ -31,7 +31,7 @@ class RuleIndex:
     def candidates(self, node: Apply) -> tuple[Rule, ...]:
         """The rules that may match ``node``, in registration order."""
         op = node.op
-        scalar_op = getattr(op, "scalar_op", None)
+        scalar_op = op.scalar_op if op.maps_scalar_op else None
         key = (type(op), None if scalar_op is None else type(scalar_op))
         found = self._cache.get(key)
         if found is None:
