@@ -10,10 +10,14 @@ shape and derivative rules.  Backend lowerings live in the backend packages.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from arignote.graph.basic import Apply, Variable
+
+
+class NotDifferentiable(TypeError):
+    """An op (or one of its inputs) has no derivative; the message names the op."""
 
 
 class ShapeUnknown(Exception):
@@ -62,6 +66,30 @@ class Op:
         raises :class:`ShapeUnknown` (the default).
         """
         raise ShapeUnknown(f"{type(self).__name__} does not infer its shape")
+
+    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                 cotangents: Sequence[Variable | None]) -> list[Variable | None]:
+        """Reverse-mode derivative rule: the cotangent of each input.
+
+        ``inputs`` and ``outputs`` are the node's variables; ``cotangents[i]``
+        is the cotangent of ``outputs[i]`` (same type), or None when that
+        output does not reach the cost.  Return one entry per input: a
+        variable of the input's dtype and shape, or None when the output does
+        not depend on that input differentiably (an integer index, a shape).
+        Ops without a rule raise :class:`NotDifferentiable` (the default).
+        """
+        raise NotDifferentiable(f"{self} has no derivative rule (pullback)")
+
+    def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                    tangents: Sequence[Variable | None]) -> list[Variable | None]:
+        """Forward-mode derivative rule: the tangent of each output.
+
+        ``tangents[i]`` is the tangent of ``inputs[i]``, or None when it is
+        zero.  Return one entry per output (None: zero).  Ops without a cheap
+        rule leave this default, and forward mode is then derived from two
+        pullbacks.
+        """
+        raise NotImplementedError(f"{self} has no pushforward rule")
 
     def params(self) -> dict[str, Any]:
         """The op's parameters (its identity), by name."""
