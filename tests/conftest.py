@@ -2,8 +2,28 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
+import arignote
+
 settings.register_profile("ci", max_examples=30, deadline=None)
 settings.load_profile("ci")
+
+
+def pytest_addoption(parser):
+    # Runs the suite with another default mode, e.g. ``pytest --mode JAX tests/tensor``:
+    # every test that compiles without naming a mode then uses that backend.
+    parser.addoption("--mode", default=None,
+                     help="default compilation mode for the run (a name such as PY, C, JAX)")
+
+
+def pytest_configure(config):
+    name = config.getoption("--mode")
+    if name is not None:
+        arignote.compile.get_mode(name)  # fail early on an unknown name
+        arignote.config.mode = name
+
+
+def pytest_report_header(config):
+    return f"arignote default mode: {arignote.config.mode}"
 
 
 @pytest.fixture
