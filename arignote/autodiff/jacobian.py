@@ -73,9 +73,11 @@ def _rows_one_by_one(flat: Variable, wrt: list[Variable], kwargs: dict[str, Any]
 
     size = flat.type.shape[0]  # type: ignore[attr-defined]
     if size is None:
-        raise ValueError(f"jacobian: {flat} has no batching rule for some op of its gradient, and "
-                         f"its size is unknown when the graph is built, so its rows cannot be built "
-                         f"one by one either; give the expression a static shape")
+        from arignote.autodiff import vectorize
+
+        raise ValueError(f"jacobian: the gradient of {flat} cannot be batched ({vectorize.last_failure}), "
+                         f"and its size is unknown when the graph is built, so its rows cannot be "
+                         f"built one by one either; give the expression a static shape")
     per_row = [grad(flat[i], wrt, **kwargs) for i in range(size)]
     return [stack([row[k] for row in per_row]) for k in range(len(wrt))]
 

@@ -27,7 +27,8 @@ from arignote.graph.traversal import toposort
 
 __all__ = ["NoBatchingRule", "batched_pullback", "vectorize_graph", "batching_rule"]
 
-#: rule(node, operands, batched, size) -> the node's outputs, each with a leading batch axis.
+#: rule(node, operands, batched, size) -> the node's outputs, each with a leading batch axis,
+#: or with the original's rank when it does not vary along the batch (a shape).
 #: ``operands[k]`` is the batched version of input k when ``batched[k]``, else the input.
 BatchingRule = Callable[[Apply, list[Variable], list[bool], Variable], list[Variable]]
 _RULES: dict[type, BatchingRule] = {}
@@ -59,17 +60,26 @@ def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Vari
     """``outputs`` computed with each key of ``replace`` swapped for its value, which has an
     extra leading axis of length ``size``; every output gets that leading axis."""
     batched: dict[int, Variable] = {id(k): v for k, v in replace.items()}
+    # values that do not vary along the batch but had to be rebuilt (the shape of a batched value)
+    rebuilt: dict[int, Variable] = {}
     for node in toposort(outputs):
         flags = [id(i) in batched for i in node.inputs]
         if not any(flags):
+            if any(id(i) in rebuilt for i in node.inputs):
+                args = [rebuilt.get(id(i), i) for i in node.inputs]
+                rebuilt.update(zip(map(id, node.outputs), node.op.make_node(*args).outputs))
             continue
-        operands = [batched[id(i)] if f else i for i, f in zip(node.inputs, flags)]
+        operands = [batched[id(i)] if f else rebuilt.get(id(i), i) for i, f in zip(node.inputs, flags)]
         new_outputs = _rule_for(node.op)(node, operands, flags, size)
         for old, new in zip(node.outputs, new_outputs):
-            if new.ndim != old.type.ndim + 1:  # type: ignore[attr-defined]
+            if new.ndim == old.type.ndim:  # type: ignore[attr-defined]
+                rebuilt[id(old)] = new
+            elif new.ndim == old.type.ndim + 1:  # type: ignore[attr-defined]
+                batched[id(old)] = new
+            else:
                 raise AssertionError(f"batching rule of {node.op} returned {new.type} for {old.type}")
-            batched[id(old)] = new
-    return [batched[id(o)] if id(o) in batched else broadcast_batch(o, size) for o in outputs]
+    return [batched[id(o)] if id(o) in batched else broadcast_batch(rebuilt.get(id(o), o), size)
+            for o in outputs]
 
 
 def batched_pullback(flat: Variable, wrt: list[Variable], consider_constant: Any = None,
@@ -86,8 +96,14 @@ def batched_pullback(flat: Variable, wrt: list[Variable], consider_constant: Any
     size = shape_i(flat, 0)
     try:
         return vectorize_graph(rows, {u: eye(size, dtype=flat.type.dtype)}, size)
-    except NoBatchingRule:
+    except NoBatchingRule as exc:
+        global last_failure
+        last_failure = str(exc)
         return None
+
+
+#: why the last batched pullback could not be built (for error messages)
+last_failure = ""
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -138,7 +154,7 @@ def _register_tensor_rules() -> None:
     from arignote.tensor.join import Flip, Join, Roll, Split
     from arignote.tensor.products import Diagonal, Dot, MatMul, TensorDot
     from arignote.tensor.reduction import CAReduce
-    from arignote.tensor.shape import MakeVector, Reshape, SpecifyShape
+    from arignote.tensor.shape import MakeVector, Reshape, Shape, ShapeI, SpecifyShape
     from arignote.tensor.subtensor_advanced import AdvancedSubtensor
     from arignote.tensor.subtensor_basic import Subtensor
     from arignote.tensor.subtensor_inc import AdvancedIncSubtensor, IncSubtensor
@@ -151,11 +167,23 @@ def _register_tensor_rules() -> None:
         args = [_pad_after_batch(x, ndim) if f else x for x, f in zip(xs, flags)]
         return list(node.op.make_node(*args).outputs)
 
+    @batching_rule(Shape, ShapeI)
+    def shape_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
+        # every batch element has the same shape: read it from the batched value past its batch axis
+        if isinstance(node.op, ShapeI):
+            return [ShapeI(node.op.axis + 1)(xs[0])]
+        return [Shape()(xs[0])[1:]]
+
     @batching_rule(DimShuffle)
     def dimshuffle_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
+        from arignote.tensor.shape import specify_shape
+
         op = node.op
+        x = xs[0]
+        if any(x.type.shape[d + 1] != 1 for d in op.dropped):  # type: ignore[attr-defined]
+            x = specify_shape(x, (None, *node.inputs[0].type.shape))  # type: ignore[attr-defined]
         order = (0,) + tuple("x" if d == "x" else d + 1 for d in op.new_order)
-        return [DimShuffle(op.input_ndim + 1, order)(xs[0])]
+        return [DimShuffle(op.input_ndim + 1, order)(x)]
 
     @batching_rule(CAReduce)
     def reduce_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
