@@ -489,7 +489,9 @@ class IsFinite(UnaryOp):
 
 @dataclass(frozen=True)
 class Real(UnaryOp):
-    nfunc = staticmethod(np.real)
+    # np.real returns a view of its argument (the argument itself for real input); the graph
+    # must not hand out arrays that alias its inputs, so copy
+    nfunc = staticmethod(lambda x: np.array(np.real(x)))
 
     def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
         _real_only(self, inputs[0])
@@ -498,7 +500,7 @@ class Real(UnaryOp):
 
 @dataclass(frozen=True)
 class Imag(UnaryOp):
-    nfunc = staticmethod(np.imag)
+    nfunc = staticmethod(lambda x: np.array(np.imag(x)))  # a copy, as Real
 
     def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
         _real_only(self, inputs[0])
