@@ -103,6 +103,15 @@ def sum_to(x: Any, shape: Any) -> TensorVariable:
     return SumTo(vector.type.shape[0])(x, vector)
 
 
+def same_shape(a: Variable, b: Variable) -> bool:
+    """Whether ``a`` and ``b`` provably have the same shape (the same symbolic lengths)."""
+    from arignote.tensor.shape_inference import same_dim, shape_of
+
+    if a.ndim != b.ndim:  # type: ignore[attr-defined]
+        return False
+    return all(same_dim(p, q) for p, q in zip(shape_of(a), shape_of(b)))
+
+
 def sum_to_like(g: Any, x: Variable) -> TensorVariable:
     """The cotangent ``g`` of ``broadcast(x)`` turned into a cotangent of ``x``: summed over
     the axes broadcasting added or stretched, in ``x``'s dtype.
@@ -130,7 +139,7 @@ def sum_to_like(g: Any, x: Variable) -> TensorVariable:
             ambiguous = True
     if stretched:
         g = tensor_sum(g, axis=tuple(stretched), keepdims=True)
-    if ambiguous:
+    if ambiguous and not same_shape(g, x):
         g = sum_to(g, shape(x))
     if g.dtype != x.dtype:
         if g.type.numpy_dtype.kind == "c" and x.type.numpy_dtype.kind != "c":

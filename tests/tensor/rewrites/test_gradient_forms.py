@@ -1,0 +1,61 @@
+"""The clean-up rules for gradient graphs: SumTo, broadcasts into elementwise ops, identities."""
+
+import numpy as np
+
+import arignote
+import arignote.tensor as at
+from arignote.gradient import grad, grad_scale, zero_grad
+from arignote.tensor.sum_to import SumTo, sum_to
+from tests.tensor.rewrites.numerics_checks import fires
+
+
+def op_types(outputs):
+    f = arignote.function([v for v in arignote.graph.graph_inputs(outputs)], outputs)
+    return [type(n.op).__name__ for n in arignote.graph.toposort(f.graph_outputs)], f
+
+
+def test_sum_to_own_shape_goes():
+    x = at.matrix("x")
+    assert fires("remove_sum_to_own_shape", sum_to(at.exp(x), x.shape))
+    y = at.matrix("y")
+    assert not fires("remove_sum_to_own_shape", sum_to(x * y, x.shape))  # x may broadcast at run time
+
+
+def test_sum_to_runs_as_numpy():
+    x = at.matrix("x")
+    s = at.tensor("s", dtype="int64", shape=(2,))
+    f = arignote.function([x, s], sum_to(x, s))
+    v = np.arange(12.0).reshape(3, 4)
+    np.testing.assert_array_equal(f(v, [3, 1]), v.sum(1, keepdims=True))
+    np.testing.assert_array_equal(f(v, [1, 4]), v.sum(0, keepdims=True))
+    np.testing.assert_array_equal(f(v, [3, 4]), v)
+    np.testing.assert_array_equal(arignote.function([x], sum_to(x, [4]))(v), v.sum(0))
+    try:
+        f(v, [2, 4])
+    except ValueError as exc:
+        assert "SumTo" in str(exc)
+    else:
+        raise AssertionError("sum_to to a wrong shape must raise")
+
+
+def test_broadcast_into_elemwise_goes_when_the_shape_is_kept():
+    x = at.vector("x")
+    assert fires("drop_broadcast_into_elemwise", at.broadcast_to(2.0, x.shape) * at.exp(x))
+    y = at.vector("y")
+    assert not fires("drop_broadcast_into_elemwise", at.broadcast_to(y, (3,)) * 2.0)  # decides the shape
+
+
+def test_gradient_identities_are_gone_from_compiled_graphs():
+    x = at.vector("x")
+    names, f = op_types([zero_grad(grad_scale(x, 2.0)) * 3])
+    assert not any("Grad" in n for n in names)
+    np.testing.assert_array_equal(f(np.ones(2))[0], [3.0, 3.0])
+
+
+def test_a_typical_gradient_has_no_sum_to_or_broadcast_left():
+    x = at.matrix("x")
+    w = at.vector("w")
+    cost = (at.tanh(x @ w) ** 2).mean()
+    names, _ = op_types(grad(cost, [w]))
+    assert "SumTo" not in names and "BroadcastTo" not in names, names
+    assert SumTo  # the op exists for the cases that need it (run-time broadcasting)
