@@ -9,6 +9,13 @@ is seen whole:
 - ``f(broadcast_to(a, s), b) -> f(a, b)`` (also through ``alloc``) when the
   elementwise result provably keeps its shape without the broadcast:
   broadcasting does the same work for free;
+- ``f(broadcast_to(a, s), c) -> broadcast_to(f(a, c), s)`` for size-1
+  constants ``c``: compute ``f`` on the small value, broadcast once;
+- ``sum(broadcast_to(a, s)) -> sum(a) * (the number of copies)`` for an ``a``
+  of one element;
+- ``f(c, x) -> f(c0, x)`` for a constant ``c`` whose elements are all ``c0``,
+  when ``x`` gives the shape anyway (a folded broadcast of a gradient's seed
+  would otherwise be an array the size of ``x``);
 - the gradient identities (``zero_grad``, ``disconnected_grad``,
   ``grad_clip``, ``grad_scale``) are the identity on values: they go.
 
@@ -23,7 +30,9 @@ from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
 from arignote.tensor.alloc import Alloc, BroadcastTo
+from arignote.scalar.math import Add
 from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.reduction import CAReduce
 from arignote.tensor.shape_inference import same_dim, shape_of, vector_entries
 from arignote.tensor.sum_to import SumTo, same_shape
 
@@ -58,6 +67,84 @@ def drop_broadcast_into_elemwise(node: Apply) -> Variable | list[Variable] | Non
     changed = False
     for k in positions:
         trial = args[:k] + [args[k].owner.inputs[0]] + args[k + 1:]  # type: ignore[union-attr]
+        outputs = node.op.make_node(*trial).outputs
+        if all(o.type.dtype == old.type.dtype and same_shape(o, old)  # type: ignore[attr-defined]
+               for o, old in zip(outputs, node.outputs)):
+            args = trial
+            changed = True
+    if not changed:
+        return None
+    outputs = list(node.op.make_node(*args).outputs)
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _size_one(var: Variable) -> bool:
+    return all(n == 1 for n in var.type.shape)  # type: ignore[attr-defined]
+
+
+@canonicalize.rule(Elemwise, tags=[FAST_COMPILE])
+def lift_elemwise_through_broadcast(node: Apply) -> Variable | None:
+    """f(broadcast_to(a, s), c) -> broadcast_to(f(a, c), s) when the other operands are constants
+    of one element: f runs once per element of ``a``, not of the broadcast."""
+    from arignote.graph.basic import Constant
+    from arignote.tensor.alloc import broadcast_to
+
+    if len(node.outputs) != 1:
+        return None
+    broadcasts = [v for v in node.inputs if v.owner is not None and isinstance(v.owner.op, (BroadcastTo, Alloc))]
+    if len(broadcasts) != 1:
+        return None
+    spread = broadcasts[0]
+    if not all(v is spread or (isinstance(v, Constant) and _size_one(v)) for v in node.inputs):
+        return None
+    value, target = spread.owner.inputs  # type: ignore[union-attr]
+    out = node.outputs[0]
+    inner = node.op.make_node(*[value if v is spread else v for v in node.inputs]).outputs[0]
+    if inner.ndim > out.ndim or inner.type.dtype != out.type.dtype:  # type: ignore[attr-defined]
+        return None
+    result = broadcast_to(inner, target)
+    return result if same_shape(result, out) else None
+
+
+@canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
+def sum_of_broadcast_value(node: Apply) -> Variable | None:
+    """sum(broadcast_to(a, s), all axes) -> a * prod(s), for an ``a`` of one element."""
+    from arignote.tensor.basic import cast
+    from arignote.tensor.shape import reshape
+    from arignote.tensor.shape_inference import mul_dims
+
+    op = node.op
+    spread = node.inputs[0]
+    if not isinstance(op.scalar_op, Add) or op.axis is not None or op.initial is not None:  # type: ignore[attr-defined]
+        return None
+    if spread.owner is None or not isinstance(spread.owner.op, (BroadcastTo, Alloc)):
+        return None
+    value = spread.owner.inputs[0]
+    out = node.outputs[0]
+    if not _size_one(value) or value.type.dtype != out.type.dtype or value.type.numpy_dtype.kind != "f":  # type: ignore[attr-defined]
+        return None
+    count = mul_dims(*shape_of(spread))
+    return reshape(value, ()) * cast(count, out.type.dtype)  # type: ignore[attr-defined]
+
+
+@canonicalize.rule(Elemwise, tags=[FAST_COMPILE])
+def shrink_uniform_constant(node: Apply) -> Variable | list[Variable] | None:
+    """f(full(s, c0), x) -> f(c0, x) when the result keeps its shape without the constant's."""
+    import numpy as np
+
+    from arignote.graph.basic import Constant
+    from arignote.tensor.basic import constant
+
+    args = list(node.inputs)
+    changed = False
+    for k, v in enumerate(args):
+        if not isinstance(v, Constant) or _size_one(v):
+            continue
+        data = np.asarray(v.data)
+        if data.size == 0 or not np.all(data == data.reshape(-1)[0]):
+            continue
+        small = constant(data.reshape(-1)[:1].reshape((1,) * data.ndim))
+        trial = args[:k] + [small] + args[k + 1:]
         outputs = node.op.make_node(*trial).outputs
         if all(o.type.dtype == old.type.dtype and same_shape(o, old)  # type: ignore[attr-defined]
                for o, old in zip(outputs, node.outputs)):

@@ -9,6 +9,10 @@ sigmoid(x)``, which is ``0 * 0 / 0 = NaN`` at ``x = -800`` though it is
   everywhere, so the cancellation is exact; only the floating-point
   overflow to ``inf`` or underflow to 0 made it fail): the derivative of
   ``log(sigmoid(x))`` and of ``log(exp(x))``;
+- ``f * g * (a / f - b / g) -> g * a - f * b`` (a product with a sum of such
+  quotients, distributed): the derivative of the cross-entropy
+  ``y log(sigmoid(z)) + (1 - y) log(1 - sigmoid(z))``, ``0 * inf`` once
+  either sigmoid underflows;
 - ``exp(x) * (a / (1 + exp(x))) -> a * sigmoid(x)``: the derivative of
   ``log(1 + exp(x))``, ``inf / inf`` at ``x = 800``;
 - ``exp(x) * (a / sum(exp(x), axes))`` with the quotient laid out to
@@ -90,6 +94,72 @@ def cancel_positive_factor(node: Apply) -> Variable | None:
             if other != position and factor is d:
                 kept = _without(factors, position, other) + [a]
                 return _product(node, kept, [factors[position], factor])
+    return None
+
+
+def _signed_terms(var: Variable) -> list[tuple[Variable, bool]] | None:
+    """The terms of a sum as (term, negated), through one ``Sub`` of ``Add`` s (the canonical
+    form of sums), or None when ``var`` is not a sum."""
+    from arignote.scalar.math import Neg, Sub
+
+    parts = elemwise_inputs(var, Sub)
+    if parts is not None:
+        signed = [(parts[0], False), (parts[1], True)]
+    else:
+        terms = elemwise_inputs(var, Add)
+        if terms is None:
+            return None
+        signed = [(t, False) for t in terms]
+    flat: list[tuple[Variable, bool]] = []
+    for term, negated in signed:
+        inner = elemwise_inputs(term, Add)
+        for t in (inner if inner is not None else [term]):
+            negation = elemwise_inputs(t, Neg)
+            flat.append((negation[0], not negated) if negation is not None else (t, negated))
+    return flat
+
+
+def _positive_function(var: Variable) -> bool:
+    return match(var, Exp) is not None or match(var, Sigmoid) is not None
+
+
+@stabilize.rule(Mul, tags=STABLE)
+def distribute_over_quotients(node: Apply) -> Variable | None:
+    """f * g * (a / f - b / g + c) -> g * a - f * b + f * g * c for f, g exp(.) or sigmoid(.):
+    each quotient cancels against the factor it divides by, so none overflows."""
+    out = node.outputs[0]
+    if not is_real_float(out):
+        return None
+    factors = list(node.inputs)
+    for position, factor in enumerate(factors):
+        terms = _signed_terms(factor)
+        if terms is None or factor.type.dtype != out.type.dtype:
+            continue
+        others = _without(factors, position)
+        new_terms: list[tuple[Variable, bool]] = []
+        cancelled = False
+        for term, negated in terms:
+            parts = elemwise_inputs(term, TrueDiv)
+            divisor = None if parts is None else parts[1]
+            match_at = next((k for k, f in enumerate(others) if f is divisor), None)
+            if divisor is not None and match_at is not None and _positive_function(divisor):
+                kept = _without(others, match_at) + [parts[0]]  # type: ignore[index]
+                cancelled = True
+            else:
+                kept = others + [term]
+            kept = [k for k in kept if scalar_constant(k) != 1] or kept[:1]
+            new_terms.append((kept[0] if len(kept) == 1 else at.mul(*kept), negated))
+        if not cancelled:
+            continue
+        plus = [t for t, negated in new_terms if not negated]
+        minus = [t for t, negated in new_terms if negated]
+        total_minus = None if not minus else minus[0] if len(minus) == 1 else at.add(*minus)
+        if plus:
+            total = plus[0] if len(plus) == 1 else at.add(*plus)
+            result = total if total_minus is None else at.sub(total, total_minus)
+        else:
+            result = at.neg(total_minus)
+        return _product(node, [result], factors)
     return None
 
 

@@ -59,3 +59,23 @@ def test_a_typical_gradient_has_no_sum_to_or_broadcast_left():
     names, _ = op_types(grad(cost, [w]))
     assert "SumTo" not in names and "BroadcastTo" not in names, names
     assert SumTo  # the op exists for the cases that need it (run-time broadcasting)
+
+
+def test_uniform_constants_shrink_where_the_other_operand_gives_the_shape():
+    x = at.tensor("x", shape=(3, 4))
+    full = at.constant(np.full((3, 4), 2.5))
+    assert fires("shrink_uniform_constant", x * full)
+    assert not fires("shrink_uniform_constant", at.vector("v") * at.constant(np.full((3, 4), 2.5)))
+    assert not fires("shrink_uniform_constant", x * at.constant(np.arange(12.0).reshape(3, 4)))
+    np.testing.assert_array_equal(arignote.function([x], x * full)(np.ones((3, 4))), np.full((3, 4), 2.5))
+
+
+def test_lift_and_sum_of_broadcast():
+    x = at.vector("x")
+    spread = at.broadcast_to(at.constant(2.0), x.shape)
+    assert fires("lift_elemwise_through_broadcast", -spread)
+    assert fires("sum_of_broadcast_value", at.sum(spread))
+    f = arignote.function([x], [at.sum(-spread), -spread])
+    total, neg = f(np.ones(5))
+    assert total == -10.0
+    np.testing.assert_array_equal(neg, np.full(5, -2.0))

@@ -91,3 +91,33 @@ def test_no_cancellation_of_other_functions():
     assert fires("cancel_positive_factor", at.exp(x) * (a / at.exp(x)))
     z, c = at.zvector("z"), at.zvector("c")
     assert not fires("cancel_positive_factor", at.exp(z) * (c / at.exp(z)))  # complex exp can be 0-like
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_cross_entropy_of_a_sigmoid(mode):
+    """The logistic-regression loss: its gradient is sigmoid(z) - y, even where a sigmoid underflows."""
+    z = np.array([-800.0, -30.0, 0.5, 30.0, 800.0])
+    y = np.array([1.0, 0.0, 1.0, 1.0, 0.0])
+
+    def cost(x):
+        p = at.sigmoid(x)
+        return -(at.constant(y) * at.log(p) + (1 - at.constant(y)) * at.log(1 - p)).sum()
+
+    value, g = gradient_at(cost, z, mode)
+    # sigmoid(z) - y, computed without cancellation: -sigmoid(-z) where y = 1
+    np.testing.assert_allclose(g, np.where(y == 1, -sps.expit(-z), sps.expit(z)), rtol=1e-15)
+    assert np.isfinite(value)
+
+
+def test_distributing_keeps_values_of_other_sums(rng):
+    from tests.tensor.rewrites.numerics_checks import fires
+
+    x, a, b, c = (at.vector(n) for n in "xabc")
+    e = at.exp(x)
+    out = e * (a / e + b * c)
+    assert fires("distribute_over_quotients", out)
+    assert not fires("distribute_over_quotients", at.sin(x) * (a / at.sin(x) + b))
+    values = [rng.uniform(-1, 1, 4) for _ in range(4)]
+    got = arignote.function([x, a, b, c], out)(*values)
+    xv, av, bv, cv = values
+    np.testing.assert_allclose(got, av + np.exp(xv) * bv * cv)
