@@ -195,11 +195,13 @@ def _register_tensor_rules() -> None:
     def sum_to_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
         from arignote.tensor.reduction import sum as tensor_sum
 
-        x, shape = xs
+        x, *lengths = xs
+        if any(flags[1:]):
+            raise NoBatchingRule("batched lengths")
         lead = node.inputs[0].type.ndim - node.op.ndim  # type: ignore[attr-defined]
         if lead:
             x = tensor_sum(x, axis=tuple(range(1, lead + 1)))
-        return [SumTo(node.op.ndim + 1)(x, _with_batch(shape, size))]
+        return [SumTo(node.op.ndim + 1)(x, size, *lengths)]
 
     @batching_rule(Alloc, BroadcastTo)
     def fill_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:

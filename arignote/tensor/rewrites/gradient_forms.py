@@ -33,7 +33,7 @@ from arignote.tensor.alloc import Alloc, BroadcastTo
 from arignote.scalar.math import Add
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.reduction import CAReduce
-from arignote.tensor.shape_inference import same_dim, shape_of, vector_entries
+from arignote.tensor.shape_inference import as_dim, same_dim, shape_of
 from arignote.tensor.sum_to import SumTo, same_shape
 
 
@@ -43,14 +43,23 @@ def remove_gradient_identities(node: Apply) -> Variable | None:
     return node.inputs[0]
 
 
+def _length(var: Variable) -> Variable:
+    """A length, read through ``shape_i(v, k)`` to ``v``'s symbolic length (so it compares
+    equal to the same length found another way, also where the shape rules do not run)."""
+    from arignote.tensor.shape import ShapeI
+
+    if var.owner is not None and isinstance(var.owner.op, ShapeI):
+        return shape_of(var.owner.inputs[0])[var.owner.op.axis]
+    return as_dim(var)
+
+
 @canonicalize.rule(SumTo, tags=[FAST_COMPILE])
 def remove_sum_to_own_shape(node: Apply) -> Variable | None:
     """sum_to(g, s) -> g when g's shape is provably s (nothing to sum)."""
-    g, target = node.inputs
+    g, *lengths = node.inputs
     if g.type.ndim != node.op.ndim:  # type: ignore[attr-defined]
         return None
-    entries = vector_entries(target, node.op.ndim)
-    if all(same_dim(a, b) for a, b in zip(entries, shape_of(g))):
+    if all(same_dim(_length(a), b) for a, b in zip(lengths, shape_of(g))):
         return g
     return None
 
