@@ -5,7 +5,10 @@ broadcast (``broadcast_to(g, x.shape)``) and sum back (`SumTo`) where
 shapes might differ.  Most of that is visibly unnecessary once the graph
 is seen whole:
 
-- ``sum_to(g, s) -> g`` when ``g`` provably has the shape ``s`` already;
+- ``sum_to(g, s) -> g`` when ``g`` provably has the shape ``s`` already, and
+  ``sum_to(sum_to(g, a), b) -> sum_to(g, b)`` (chains of broadcasts give
+  chains of sums);
+- ``broadcast_to(dimshuffle(broadcast_to(a, s)), t) -> broadcast_to(dimshuffle(a), t)``;
 - ``f(broadcast_to(a, s), b) -> f(a, b)`` (also through ``alloc``) when the
   elementwise result provably keeps its shape without the broadcast:
   broadcasting does the same work for free;
@@ -163,3 +166,36 @@ def shrink_uniform_constant(node: Apply) -> Variable | list[Variable] | None:
         return None
     outputs = list(node.op.make_node(*args).outputs)
     return outputs[0] if len(outputs) == 1 else outputs
+
+
+@canonicalize.rule(SumTo, tags=[FAST_COMPILE])
+def merge_sums_to(node: Apply) -> Variable | None:
+    """sum_to(sum_to(g, a), b) -> sum_to(g, b): in a valid graph ``b`` broadcasts to ``a`` and
+    ``a`` to ``g``, so summing to ``a`` first only does part of the work in two passes."""
+    inner = node.inputs[0]
+    if inner.owner is None or not isinstance(inner.owner.op, SumTo):
+        return None
+    return SumTo(node.op.ndim)(inner.owner.inputs[0], *node.inputs[1:])  # type: ignore[attr-defined]
+
+
+@canonicalize.rule(BroadcastTo, tags=[FAST_COMPILE])
+def merge_broadcasts(node: Apply) -> Variable | None:
+    """broadcast_to(dimshuffle(broadcast_to(a, s)), t) -> broadcast_to(dimshuffle(a), t), the
+    dimshuffle only adding length-1 axes (and the inner broadcast's shape a part of ``t``)."""
+    from arignote.tensor.dimshuffle import DimShuffle, dimshuffle
+
+    value, target = node.inputs
+    order = None
+    if value.owner is not None and isinstance(value.owner.op, DimShuffle):
+        order = value.owner.op.new_order
+        if [d for d in order if d != "x"] != list(range(value.owner.op.input_ndim)):
+            return None
+        value = value.owner.inputs[0]
+    if value.owner is None or not isinstance(value.owner.op, BroadcastTo):
+        return None
+    inner = value.owner.inputs[0]
+    lead = value.ndim - inner.ndim  # the inner broadcast may have added leading axes
+    if order is not None:
+        inner = dimshuffle(inner, ["x"] * lead + list(range(inner.ndim)))
+        inner = dimshuffle(inner, order)
+    return node.op(inner, target)
