@@ -7,7 +7,9 @@ is seen whole:
 
 - ``sum_to(g, s) -> g`` when ``g`` provably has the shape ``s`` already, and
   ``sum_to(sum_to(g, a), b) -> sum_to(g, b)`` (chains of broadcasts give
-  chains of sums);
+  chains of sums), and ``sum_to(-g) -> -sum_to(g)``, ``sum_to(c * g) ->
+  c * sum_to(g)`` for a constant ``c`` of one element (so the negations
+  cancel and the chains meet);
 - ``broadcast_to(dimshuffle(broadcast_to(a, s)), t) -> broadcast_to(dimshuffle(a), t)``;
 - ``f(broadcast_to(a, s), b) -> f(a, b)`` (also through ``alloc``) when the
   elementwise result provably keeps its shape without the broadcast:
@@ -199,3 +201,33 @@ def merge_broadcasts(node: Apply) -> Variable | None:
         inner = dimshuffle(inner, ["x"] * lead + list(range(inner.ndim)))
         inner = dimshuffle(inner, order)
     return node.op(inner, target)
+
+
+@canonicalize.rule(SumTo, tags=[FAST_COMPILE])
+def lift_scaling_out_of_sum_to(node: Apply) -> Variable | None:
+    """sum_to(-g) -> -sum_to(g); sum_to(c * g) -> c * sum_to(g) for a one-element constant c."""
+    from arignote.graph.basic import Constant
+    from arignote.rewrite.match import match_op
+    from arignote.scalar.math import Mul, Neg
+    from arignote.tensor.math import mul, neg
+
+    g, *lengths = node.inputs
+    op = node.op
+    negated = match_op(g, Neg)
+    if negated is not None:
+        return neg(op(negated.inputs[0], *lengths))
+    product = match_op(g, Mul)
+    if product is None or len(product.inputs) < 2:
+        return None
+    constants = [v for v in product.inputs if isinstance(v, Constant) and _size_one(v)]
+    rest = [v for v in product.inputs if not any(v is c for c in constants)]
+    if not constants or not rest:
+        return None
+    inner = rest[0] if len(rest) == 1 else mul(*rest)
+    if inner.type.dtype != g.type.dtype or inner.ndim != g.ndim:  # type: ignore[attr-defined]
+        return None
+    factor = mul(*constants) if len(constants) > 1 else constants[0]
+    if factor.ndim > op.ndim:  # type: ignore[attr-defined]
+        return None
+    result = mul(op(inner, *lengths), factor)
+    return result if result.type.dtype == node.outputs[0].type.dtype else None

@@ -93,3 +93,15 @@ def test_chains_of_sums_and_broadcasts_merge(rng):
     assert fires("merge_broadcasts", twice)
     got = arignote.function([b, n], twice)(np.array([2.0]), 4)
     np.testing.assert_array_equal(got, np.full((4, 3), 2.0))
+
+
+def test_scaling_leaves_sum_to(rng):
+    x = at.matrix("x")
+    target = [x.shape[0], 1]
+    assert fires("lift_scaling_out_of_sum_to", sum_to(-x, target))
+    assert fires("lift_scaling_out_of_sum_to", sum_to(x * 2.0, target))
+    assert not fires("lift_scaling_out_of_sum_to", sum_to(x * at.vector("v"), target))
+    v = rng.normal(size=(3, 4))
+    for out, expected in ((sum_to(-x, target), -v.sum(1, keepdims=True)),
+                          (sum_to(x * 2.0, target), 2 * v.sum(1, keepdims=True))):
+        np.testing.assert_allclose(arignote.function([x], out)(v), expected)
