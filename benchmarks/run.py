@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # all benchmarks
     python benchmarks/run.py build           # only graph building
+    python benchmarks/run.py rewrite         # only rewrite (compile) time
     python benchmarks/run.py overhead --quick
     python benchmarks/run.py build --profile # plus a cProfile of arignote's build
     python benchmarks/run.py autodiff        # gradient graphs: node counts, compile and run time
@@ -26,10 +27,11 @@ sys.path.append(os.path.dirname(HERE))  # the checkout's arignote, when it is no
 import autodiff  # noqa: E402
 import call_overhead  # noqa: E402
 import graph_build  # noqa: E402
+import rewrite_time  # noqa: E402
 from bench_common import format_table  # noqa: E402
 import optional_systems  # noqa: E402
 
-BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, autodiff)}
+BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, autodiff)}
 
 
 def main(argv: list[str] | None = None) -> int:
