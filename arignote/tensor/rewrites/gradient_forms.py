@@ -21,6 +21,10 @@ is seen whole:
 - ``f(c, x) -> f(c0, x)`` for a constant ``c`` whose elements are all ``c0``,
   when ``x`` gives the shape anyway (a folded broadcast of a gradient's seed
   would otherwise be an array the size of ``x``);
+- ``sum(-x) -> -sum(x)`` and ``sum(c * x) -> c * sum(x)`` for a constant
+  ``c`` of one element (derivatives scale and negate cotangents all the time):
+  one operation on the sum instead of one per element, and the scalar joins
+  the elementwise work after the sum;
 - the gradient identities (``zero_grad``, ``disconnected_grad``,
   ``grad_clip``, ``grad_scale``) are the identity on values: they go.
 
@@ -231,3 +235,38 @@ def lift_scaling_out_of_sum_to(node: Apply) -> Variable | None:
         return None
     result = mul(op(inner, *lengths), factor)
     return result if result.type.dtype == node.outputs[0].type.dtype else None
+
+
+@canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
+def scaling_out_of_sum(node: Apply) -> Variable | None:
+    """sum(-x) -> -sum(x); sum(c * x) -> sum(x) * c for a one-element constant ``c``."""
+    from arignote.graph.basic import Constant
+    from arignote.rewrite.match import match_op
+    from arignote.scalar.math import Mul, Neg
+    from arignote.tensor.basic import constant
+    from arignote.tensor.math import mul, neg
+
+    op = node.op
+    x = node.inputs[0]
+    out = node.outputs[0]
+    if (not isinstance(op.scalar_op, Add) or op.initial is not None or op.acc_dtype is not None  # type: ignore[attr-defined]
+            or x.type.dtype != out.type.dtype or x.type.numpy_dtype.kind not in "fc"):  # type: ignore[attr-defined]
+        return None
+    negated = match_op(x, Neg)
+    if negated is not None:
+        return neg(op(negated.inputs[0]))
+    product = match_op(x, Mul)
+    if product is None or len(product.inputs) < 2:
+        return None
+    constants = [v for v in product.inputs if isinstance(v, Constant) and _size_one(v)]
+    rest = [v for v in product.inputs if not any(v is c for c in constants)]
+    if len(constants) != 1 or not rest:
+        return None
+    inner = rest[0] if len(rest) == 1 else mul(*rest)
+    if inner.type.dtype != x.type.dtype or inner.ndim != x.ndim:  # type: ignore[attr-defined]
+        return None  # the constant took part in broadcasting or in the dtype
+    import numpy as np
+
+    scale = constant(np.asarray(constants[0].data).reshape(()))
+    result = mul(op(inner), scale)
+    return result if result.type.dtype == out.type.dtype else None

@@ -105,3 +105,16 @@ def test_scaling_leaves_sum_to(rng):
     for out, expected in ((sum_to(-x, target), -v.sum(1, keepdims=True)),
                           (sum_to(x * 2.0, target), 2 * v.sum(1, keepdims=True))):
         np.testing.assert_allclose(arignote.function([x], out)(v), expected)
+
+
+def test_scaling_leaves_sums(rng):
+    x = at.matrix("x")
+    assert fires("scaling_out_of_sum", at.sum(-x, axis=0))
+    assert fires("scaling_out_of_sum", at.sum(x * 3.0))
+    assert not fires("scaling_out_of_sum", at.sum(x * at.vector("v"), axis=0))
+    assert not fires("scaling_out_of_sum", at.sum(at.imatrix("i") * 3))  # integers: left alone
+    v = rng.normal(size=(3, 4))
+    f = arignote.function([x], [at.sum(-x, axis=0), at.sum(x * 3.0)])
+    got = f(v)
+    np.testing.assert_allclose(got[0], -v.sum(0))
+    np.testing.assert_allclose(got[1], 3 * v.sum())
