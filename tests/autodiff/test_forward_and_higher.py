@@ -33,20 +33,9 @@ def _point(rng, shape):
     return rng.permutation(int(np.prod(shape))).reshape(shape) * 0.3 + rng.uniform(0.05, 0.1, shape)
 
 
-# main's algebra fast path (algebra_fast_path._term_factors) crashes on a product whose constant
-# coefficient is an array of mixed signs (``x * [1., -2.] + y``); static-shape Jacobians fold
-# their basis cotangents into such constants.  Reported; strict, so the fix shows up here.
-MAIN_ARRAY_COEFFICIENT_BUG = pytest.mark.xfail(
-    strict=True, reason="main: canonical_sum crashes on array coefficients (algebra_fast_path)")
-HIT_BY_THE_BUG = {("elementwise", True), ("reductions", True), ("sort_cumsum", True),
-                  ("elementwise", False), ("sort_cumsum", False)}
-
-
 @pytest.mark.parametrize("name", sorted(FUNCTIONS))
 @pytest.mark.parametrize("vectorize", [True, False], ids=["batched", "rows"])
-def test_jacobian_matches_finite_differences(name, vectorize, rng, request):
-    if (name, vectorize) in HIT_BY_THE_BUG:
-        request.applymarker(MAIN_ARRAY_COEFFICIENT_BUG)
+def test_jacobian_matches_finite_differences(name, vectorize, rng):
     fn, shape = FUNCTIONS[name]
     x = at.tensor("x", shape=shape)
     y = fn(x)
@@ -71,14 +60,6 @@ def test_rop_and_lop_match_the_jacobian(name, rng):
         np.testing.assert_allclose(evaluate(rop, [x, v], xv, vv), J @ vv, rtol=1e-6, atol=1e-6)
     for lop in (Lop(y, x, w), pullback(y, x, w)):
         np.testing.assert_allclose(evaluate(lop, [x, w], xv, wv), wv @ J, rtol=1e-6, atol=1e-6)
-
-
-@MAIN_ARRAY_COEFFICIENT_BUG
-def test_main_compiles_sums_of_products_with_array_coefficients():
-    """The reproducer, without derivatives."""
-    x, y = at.vector("x"), at.vector("y")
-    f = arignote.function([x, y], x * at.constant(np.array([1.0, -2.0])) + y)
-    np.testing.assert_array_equal(f(np.ones(2), np.ones(2)), [2.0, -1.0])
 
 
 def test_jacobian_of_unknown_size_is_vectorized(rng):
