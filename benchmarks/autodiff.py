@@ -80,6 +80,10 @@ class Model:
     params: dict[str, np.ndarray]    # inputs the gradient is taken with respect to
 
 
+#: builds and compiles a model's gradient: (the compiled function, its node count)
+Builder = Callable[[Model], tuple[Callable[..., Any], int]]
+
+
 def _models() -> list[Model]:
     rng = np.random.default_rng(0)
     X = rng.normal(size=(2000, 50))
@@ -115,7 +119,7 @@ def _symbolic_inputs(make: Callable[[str, np.ndarray], Any], model: Model) -> tu
     return data, params
 
 
-def arignote_builder(static: bool = False) -> Callable[[Model], tuple[Callable[..., Any], int]]:
+def arignote_builder(static: bool = False) -> Builder:
     import arignote
     import arignote.tensor as at
     from arignote.graph import toposort
@@ -135,7 +139,7 @@ def arignote_builder(static: bool = False) -> Callable[[Model], tuple[Callable[.
     return build
 
 
-def pytensor_builder(fusion: bool = True, static: bool = False) -> Callable[[Model], tuple[Callable[..., Any], int]]:
+def pytensor_builder(fusion: bool = True, static: bool = False) -> Builder:
     pytensor, pt = load_pytensor()
     ops = _Ops(sigmoid=pt.sigmoid, log=pt.log, exp=pt.exp, tanh=pt.tanh, dot=pt.dot, mean=pt.mean,
                sum=pt.sum, log_softmax=pt.special.log_softmax)
@@ -156,7 +160,7 @@ def pytensor_builder(fusion: bool = True, static: bool = False) -> Callable[[Mod
     return build
 
 
-def jax_builder() -> Callable[[Model], tuple[Callable[..., Any], int]]:
+def jax_builder() -> Builder:
     jax, jnp = load_jax()
     ops = _Ops(sigmoid=jax.nn.sigmoid, log=jnp.log, exp=jnp.exp, tanh=jnp.tanh, dot=jnp.dot,
                mean=jnp.mean, sum=jnp.sum, log_softmax=jax.nn.log_softmax)
@@ -177,7 +181,7 @@ def jax_builder() -> Callable[[Model], tuple[Callable[..., Any], int]]:
     return build
 
 
-SYSTEMS: list[tuple[str, Callable[[], Callable[[Model], tuple[Callable[..., Any], int]]]]] = [
+SYSTEMS: list[tuple[str, Callable[[], Builder]]] = [
     ("arignote", arignote_builder),
     ("arignote, static shapes", lambda: arignote_builder(static=True)),
     ("PyTensor", pytensor_builder),
@@ -200,7 +204,7 @@ def run(quick: bool = False) -> list[Table]:
     """Two tables per model: compile time (with the node count) and run time."""
     compile_reps = QUICK_COMPILE_REPS if quick else COMPILE_REPS
     run_reps, seconds = (QUICK_RUN_REPS, QUICK_REP_SECONDS) if quick else (RUN_REPS, REP_SECONDS)
-    builders: dict[str, Callable[[Model], tuple[Callable[..., Any], int]]] = {}
+    builders: dict[str, Builder] = {}
     missing: dict[str, str] = {}
     for name, make in SYSTEMS:
         try:
@@ -221,7 +225,8 @@ def run(quick: bool = False) -> list[Table]:
             except Exception as exc:
                 if name == "arignote":
                     raise
-                compile_rows[name].missing = run_rows[name].missing = f"failed: {type(exc).__name__}: {exc}"[:120]
+                reason = f"failed: {type(exc).__name__}: {exc}"[:120]
+                compile_rows[name].missing = run_rows[name].missing = reason
                 continue
             compiled[name] = fn
             compile_rows[name].extra = f"{nodes}"

@@ -249,7 +249,8 @@ def _register_tensor_rules() -> None:
         return list(Split(node.op.n_splits, node.op.axis + 1).make_node(*xs).outputs)
 
     @batching_rule(MakeVector)
-    def make_vector_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
+    def make_vector_rule(node: Apply, xs: list[Variable], flags: list[bool],
+                         size: Variable) -> list[Variable]:
         from arignote.tensor.join import stack
 
         dtype = node.op.dtype
@@ -257,7 +258,8 @@ def _register_tensor_rules() -> None:
         return [stack(parts, axis=1)]
 
     @batching_rule(Dot, TensorDot)
-    def contraction_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
+    def contraction_rule(node: Apply, xs: list[Variable], flags: list[bool],
+                         size: Variable) -> list[Variable]:
         a, b = node.inputs
         if all(flags):
             raise NoBatchingRule(f"{node.op} of two batched operands")

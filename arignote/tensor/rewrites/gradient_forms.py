@@ -109,7 +109,8 @@ def lift_elemwise_through_broadcast(node: Apply) -> Variable | None:
 
     if len(node.outputs) != 1:
         return None
-    broadcasts = [v for v in node.inputs if v.owner is not None and isinstance(v.owner.op, (BroadcastTo, Alloc))]
+    broadcasts = [v for v in node.inputs
+                  if v.owner is not None and isinstance(v.owner.op, (BroadcastTo, Alloc))]
     if len(broadcasts) != 1:
         return None
     spread = broadcasts[0]

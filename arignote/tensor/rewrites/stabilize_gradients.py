@@ -181,7 +181,10 @@ def sigmoid_from_exp_over_one_plus_exp(node: Apply) -> Variable | None:
     return None
 
 
-def _keepdims_quotient(factor: Variable, ndim: int) -> tuple[Variable, Variable, tuple[int, ...] | None] | None:
+Quotient = tuple[Variable, Variable, tuple[int, ...] | None]
+
+
+def _keepdims_quotient(factor: Variable, ndim: int) -> Quotient | None:
     """``(a, d, axes)`` when ``factor`` is ``(a / d)`` for a reduction ``d`` over ``axes``, laid
     out with length-1 axes where ``d`` was reduced (keepdims), else None."""
     reshuffle = match_op(factor, DimShuffle)
