@@ -127,6 +127,14 @@ def test_op(name, rng):
     verify_grad(fun, _inputs(rng, kind, shapes), rng=rng)
 
 
+def test_cumprod_with_zeros_is_exact(rng):
+    for value in (np.array([2.0, 0.0, 3.0, 1.5, -0.5]), np.array([0.0, 2.0, 0.0, 1.0]),
+                  np.array([1.5, 2.0, -1.0, 0.0])):
+        verify_grad(lambda x: at.cumprod(x), [value], rng=rng)
+    verify_grad(lambda x: at.cumprod(x, axis=1), [np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0]])], rng=rng)
+    verify_grad(lambda x: at.cumprod(x), [np.array([[1.0, 0.0], [2.0, 3.0]])], rng=rng)
+
+
 def test_prod_with_zeros_is_exact(rng):
     for value in (np.array([2.0, 0.0, 3.0, 1.5]), np.array([0.0, 2.0, 0.0, 1.0])):
         verify_grad(lambda x: at.prod(x), [value], rng=rng)
