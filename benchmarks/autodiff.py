@@ -24,6 +24,14 @@ unknown length broadcast at run time (NumPy's rule; PyTensor forbids it), so
 with unknown shapes its gradients keep the ``SumTo`` nodes and the shape
 arithmetic that decide at run time whether a broadcast axis is summed.
 All systems' gradients are checked to agree before anything is timed.
+
+A last table times building alone (``grad``, no compiling) on the long
+elementwise program of ``graph_build.py`` (10,000 operations over five
+vector inputs): arignote's ``grad``, PyTensor's ``pytensor.grad`` (with
+Python's recursion limit raised, which it needs there), and JAX tracing
+``jax.grad`` to a jaxpr.  Each repetition differentiates a freshly built
+graph (arignote interns nodes, so a second ``grad`` of the same graph would
+time cache hits); building the forward graph is not timed.
 """
 
 from __future__ import annotations
@@ -200,8 +208,70 @@ def _check(name: str, got: Any, reference: list[np.ndarray], model: Model) -> No
             raise RuntimeError(f"{name}: the gradient with respect to {param} disagrees with arignote's")
 
 
+GRAD_BUILD_OPS, QUICK_GRAD_BUILD_OPS = 10_000, 1_000
+GRAD_BUILD_REPS, QUICK_GRAD_BUILD_REPS = 5, 1
+
+
+def _grad_builders() -> dict[str, Callable[[int], Callable[[], Any]]]:
+    """For each system: steps -> a function that differentiates a freshly built program."""
+    import sys
+
+    import graph_build
+
+    def arignote_case(steps: int) -> Callable[[], Any]:
+        import arignote
+        import arignote.tensor as at
+
+        x, a, b, c, d = (at.vector(n) for n in "xabcd")
+        y = graph_build.program(at.tanh, at.exp, x, a, b, c, d, steps).sum()
+        return lambda: arignote.grad(y, [x, a, b, c, d])
+
+    def pytensor_case(steps: int) -> Callable[[], Any]:
+        pytensor, pt = load_pytensor()
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 200_000))
+        x, a, b, c, d = (pt.dvector(n) for n in "xabcd")
+        y = graph_build.program(pt.tanh, pt.exp, x, a, b, c, d, steps).sum()
+        return lambda: pytensor.grad(y, [x, a, b, c, d])
+
+    def jax_case(steps: int) -> Callable[[], Any]:
+        jax, jnp = load_jax()
+        spec = jax.ShapeDtypeStruct((16,), jnp.float64)
+
+        def fn(x: Any, a: Any, b: Any, c: Any, d: Any) -> Any:
+            return graph_build.program(jnp.tanh, jnp.exp, x, a, b, c, d, steps).sum()
+        return lambda: jax.make_jaxpr(jax.grad(fn, argnums=(0, 1, 2, 3, 4)))(spec, spec, spec, spec, spec)
+
+    return {"arignote": arignote_case, "PyTensor": pytensor_case, "JAX grad, traced": jax_case}
+
+
+def _grad_build_table(quick: bool) -> Table:
+    n_ops = QUICK_GRAD_BUILD_OPS if quick else GRAD_BUILD_OPS
+    reps = QUICK_GRAD_BUILD_REPS if quick else GRAD_BUILD_REPS
+    steps = n_ops // 10
+    cases = _grad_builders()
+    rows = {name: Row(name) for name in cases}
+    usable = {}
+    for name, case in cases.items():
+        try:
+            case(2)()  # warm-up
+            usable[name] = case
+        except Unavailable as exc:
+            rows[name].missing = str(exc)
+    order = list(usable)
+    for rep in range(reps):
+        shift = rep % len(order)
+        for name in order[shift:] + order[:shift]:
+            differentiate = usable[name](steps)  # the forward graph, untimed
+            elapsed, _ = time_once(differentiate)
+            rows[name].samples.append(elapsed / n_ops)
+    table = Table(f"building the gradient of a {n_ops:,}-op elementwise program (no compiling)",
+                  "µs/op", 1e6, list(rows.values()))
+    table.notes.append("the program of graph_build.py; time per forward op")
+    return table
+
+
 def run(quick: bool = False) -> list[Table]:
-    """Two tables per model: compile time (with the node count) and run time."""
+    """Two tables per model (compile time with the node count, run time), then gradient building."""
     compile_reps = QUICK_COMPILE_REPS if quick else COMPILE_REPS
     run_reps, seconds = (QUICK_RUN_REPS, QUICK_REP_SECONDS) if quick else (RUN_REPS, REP_SECONDS)
     builders: dict[str, Builder] = {}
@@ -248,6 +318,7 @@ def run(quick: bool = False) -> list[Table]:
                 with quiet_gc():
                     run_rows[name].samples.append(timer.timeit(number) / number)
         tables += _tables(model, list(compile_rows.values()), list(run_rows.values()))
+    tables.append(_grad_build_table(quick))
     return tables
 
 
