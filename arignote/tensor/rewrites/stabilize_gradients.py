@@ -5,10 +5,11 @@ derivative, built from the textbook rules, is ``sigmoid(x) * sigmoid(-x) /
 sigmoid(x)``, which is ``0 * 0 / 0 = NaN`` at ``x = -800`` though it is
 ``sigmoid(-x) = 1`` there.  These rules cancel such factors:
 
-- ``f * (a / f) -> a`` for ``f`` an ``exp`` or a ``sigmoid`` (positive
-  everywhere, so the cancellation is exact; only the floating-point
-  overflow to ``inf`` or underflow to 0 made it fail): the derivative of
-  ``log(sigmoid(x))`` and of ``log(exp(x))``;
+- ``f * (a / f) -> a`` for ``f`` an ``exp``, a ``sigmoid`` or a ``softmax``
+  (positive everywhere, so the cancellation is exact; only the
+  floating-point overflow to ``inf`` or underflow to 0 made it fail): the
+  derivative of ``log(sigmoid(x))``, of ``log(exp(x))`` and, with the next
+  rule, of ``log(softmax(x))``;
 - ``f * g * (a / f - b / g) -> g * a - f * b`` (a product with a sum of such
   quotients, distributed): the derivative of the cross-entropy
   ``y log(sigmoid(z)) + (1 - y) log(1 - sigmoid(z))``, ``0 * inf`` once
@@ -88,7 +89,7 @@ def cancel_positive_factor(node: Apply) -> Variable | None:
     if not is_real_float(node.outputs[0]):
         return None
     for position, a, d in _quotients(factors):
-        if match(d, Exp) is None and match(d, Sigmoid) is None:
+        if not _positive_function(d):
             continue
         for other, factor in enumerate(factors):
             if other != position and factor is d:
@@ -120,7 +121,11 @@ def _signed_terms(var: Variable) -> list[tuple[Variable, bool]] | None:
 
 
 def _positive_function(var: Variable) -> bool:
-    return match(var, Exp) is not None or match(var, Sigmoid) is not None
+    """exp, sigmoid and softmax: positive everywhere, so they cancel against a division by
+    themselves exactly (only their floating-point underflow to 0 made that fail)."""
+    if match(var, Exp) is not None or match(var, Sigmoid) is not None:
+        return True
+    return var.owner is not None and isinstance(var.owner.op, Softmax)
 
 
 @stabilize.rule(Mul, tags=STABLE)

@@ -123,3 +123,18 @@ def test_distributing_keeps_values_of_other_sums(rng):
     got = arignote.function([x, a, b, c], out)(*values)
     xv, av, bv, cv = values
     np.testing.assert_allclose(got, av + np.exp(xv) * bv * cv)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_log_of_softmax_cross_entropy(mode):
+    """-sum(y * log(softmax(z))): its gradient softmax(z) * sum(y) - y, finite where softmax underflows."""
+    z = at.matrix("z")
+    y = at.matrix("y")
+    cost = -(y * at.log(at.special.softmax(z, axis=1))).sum()
+    g = arignote.grad(cost, z)
+    zv = np.array([[1000.0, 999.0, 0.0], [0.0, 1.0, 2.0]])
+    yv = np.array([[0.0, 0.0, 1.0], [0.3, 0.7, 0.0]])
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        got = arignote.function([z, y], g, mode=mode)(zv, yv)
+    expected = sps.softmax(zv, axis=1) * yv.sum(axis=1, keepdims=True) - yv
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-300)
