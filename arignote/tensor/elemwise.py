@@ -56,15 +56,17 @@ class Elemwise(Op):
     def make_node(self, *inputs: Any) -> Apply:
         variables = as_tensor_args(*inputs)
         self.scalar_op.check_arity(len(variables))
-        dtype = self.scalar_op.output_dtype(*[v.type.numpy_dtype for v in variables])
+        dtypes = self.scalar_op.output_dtypes(*[v.type.numpy_dtype for v in variables])
         shape = broadcast_static_shapes([v.type.shape for v in variables], str(self))
-        return Apply.build(self, variables, [TensorType(dtype, shape)])
+        return Apply.build(self, variables, [TensorType(dtype, shape) for dtype in dtypes])
 
     def perform(self, *inputs: Any) -> Any:
         return self.scalar_op.impl(*inputs)
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
         impl = self.scalar_op.impl
+        if getattr(self.scalar_op, "exact_array_impl", False):
+            return impl  # already returns arrays of the declared dtypes (composites)
         out_type = node.outputs[0].type
         dtype = out_type.numpy_dtype
         if _natural_dtype(self.scalar_op, [v.type.numpy_dtype for v in node.inputs]) != dtype:
