@@ -128,6 +128,14 @@ class Gemm(Op):
         z_shape, _, x_shape, y_shape, _ = input_shapes
         return [broadcast_shapes([z_shape, (x_shape[0], y_shape[1])])]
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.products import dot
+
+        z, alpha, x, y, beta = inputs
+        return _scaled_sum_pullback(z, alpha, dot(x, y), beta, cotangents[0],
+                                    lambda g: dot(g, y.T) * alpha, lambda g: dot(x.T, g) * alpha)
+
     def __str__(self) -> str:
         return "Gemm"
 
@@ -165,8 +173,27 @@ class Gemv(Op):
         z_shape, _, a_shape, _, _ = input_shapes
         return [broadcast_shapes([z_shape, (a_shape[0],)])]
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.products import dot, outer
+
+        z, alpha, a, x, beta = inputs
+        return _scaled_sum_pullback(z, alpha, dot(a, x), beta, cotangents[0],
+                                    lambda g: outer(g, x) * alpha, lambda g: dot(a.T, g) * alpha)
+
     def __str__(self) -> str:
         return "Gemv"
+
+
+def _scaled_sum_pullback(z: Any, alpha: Any, product: Any, beta: Any, g: Any,
+                         left: Callable[[Any], Any], right: Callable[[Any], Any]) -> list[Any]:
+    """Cotangents of ``(z, alpha, left operand, right operand, beta)`` for
+    ``beta * z + alpha * product``; ``left``/``right`` pull ``g`` back through the product."""
+    from arignote.tensor.reduction import sum as tensor_sum
+    from arignote.tensor.sum_to import sum_to_like
+
+    return [sum_to_like(g * beta, z), tensor_sum(g * product), left(g), right(g),
+            tensor_sum(g * z)]
 
 
 def _gemm_runner(dtype: np.dtype) -> Callable[..., np.ndarray]:
