@@ -15,6 +15,14 @@ from arignote.rewrite.rule_index import RuleIndex
 from arignote.rewrite.trace import Trace
 
 _index_cache: dict[tuple[Any, ...], RuleIndex] = {}
+# The settings of the optimize calls under way, innermost last: rules that rewrite an
+# inner graph (a loop's body) rewrite it with the same mode.
+_active: list[tuple[str, frozenset[str], frozenset[str], Trace | None]] = []
+
+
+def active_settings() -> tuple[str, frozenset[str], frozenset[str], Trace | None] | None:
+    """``(optimizer, include, exclude, trace)`` of the innermost optimize call, if any."""
+    return _active[-1] if _active else None
 
 
 def selected(item: Rule | GraphPass, optimizer: str, include: frozenset[str],
@@ -51,6 +59,16 @@ def optimize(outputs: Sequence[Variable], optimizer: str | None = "fast_run",
     if optimizer is None:
         return outputs
     include_set, exclude_set = frozenset(include), frozenset(exclude)
+    _active.append((optimizer, include_set, exclude_set, trace))
+    try:
+        return _run_phases(outputs, phases, optimizer, include_set, exclude_set, trace)
+    finally:
+        _active.pop()
+
+
+def _run_phases(outputs: list[Variable], phases: Sequence[Phase], optimizer: str,
+                include_set: frozenset[str], exclude_set: frozenset[str],
+                trace: Trace | None) -> list[Variable]:
     for phase in phases:
         index = _index_for(phase, optimizer, include_set, exclude_set)
         if len(index):

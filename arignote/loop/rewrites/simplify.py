@@ -1,0 +1,133 @@
+"""Local rewrites of a loop node: what can be seen from the node and its body alone.
+
+- ``loop_hoist_invariants``: body nodes that read only constants (the loop's
+  constant inputs and literal constants) are computed once, outside the
+  loop, and enter it as constants.  Note the one visible difference: a
+  hoisted computation that fails now fails even when the loop runs no step.
+- ``loop_drop_unused_inputs``: sequences and constants the body does not
+  read are no longer inputs; the same outer value given twice becomes one
+  input.
+- ``loop_constant_carries``: a carry the step passes on unchanged is a
+  constant, and its final value is its initial value.
+"""
+
+from __future__ import annotations
+
+from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.traversal import ancestors
+from arignote.loop.body import substitute
+from arignote.loop.op import Loop
+from arignote.loop.rewrites.parts import LoopParts
+from arignote.rewrite.phases import canonicalize, specialize
+
+
+def _rebuilt(parts: LoopParts, node: Apply) -> list[Variable] | None:
+    new = parts.build()
+    if new is node:
+        return None
+    mapping = parts.replacements(new)
+    return [mapping.get(o, o) for o in node.outputs]
+
+
+def hoist_invariants(node: Apply) -> list[Variable] | None:
+    """Move the body's loop-invariant computations out of the loop."""
+    op: Loop = node.op  # type: ignore[assignment]
+    if not op.n_consts and not any(isinstance(v, Constant) for n in op.nodes for v in n.inputs):
+        return None
+    invariant = {id(v) for v in op.const_inputs}
+    for inner in op.nodes:
+        if all(id(v) in invariant or isinstance(v, Constant) for v in inner.inputs):
+            invariant.update(id(o) for o in inner.outputs)
+    # the invariant values the varying part reads: what to compute outside
+    frontier: dict[int, Variable] = {}
+    for inner in op.nodes:
+        if id(inner.outputs[0]) in invariant:
+            continue
+        for v in inner.inputs:
+            if id(v) in invariant and v.owner is not None:
+                frontier.setdefault(id(v), v)
+    for v in op.inner_outputs:
+        if id(v) in invariant and v.owner is not None:
+            frontier.setdefault(id(v), v)
+    if not frontier:
+        return None
+    parts = LoopParts.of(node)
+    outer_of = {f: outer for outer, f in parts.consts}
+    hoisted = substitute(list(frontier.values()), outer_of)
+    mapping = {}
+    for inner_value, outer_value in zip(frontier.values(), hoisted):
+        new_formal = inner_value.type.make_variable(inner_value.name)
+        parts.consts.append((outer_value, new_formal))
+        mapping[inner_value] = new_formal
+    parts.substitute_inner(mapping)
+    _drop_unused(parts)
+    return _rebuilt(parts, node)
+
+
+def _drop_unused(parts: LoopParts) -> bool:
+    """Remove unread sequences and constants and merge repeated outer values; whether any changed."""
+    used = {id(v) for v in ancestors(parts.inner_outputs)}
+    changed = False
+    kept_seqs, seen_seq = [], {}
+    mapping: dict[Variable, Variable] = {}
+    for outer, f in parts.seqs:
+        if id(f) not in used:
+            changed = True
+        elif id(outer) in seen_seq:
+            mapping[f] = seen_seq[id(outer)]
+            changed = True
+        else:
+            seen_seq[id(outer)] = f
+            kept_seqs.append((outer, f))
+    kept_consts, seen_const = [], {}
+    for outer, f in parts.consts:
+        if id(f) not in used:
+            changed = True
+        elif id(outer) in seen_const:
+            mapping[f] = seen_const[id(outer)]
+            changed = True
+        else:
+            seen_const[id(outer)] = f
+            kept_consts.append((outer, f))
+    parts.seqs, parts.consts = kept_seqs, kept_consts
+    if mapping:
+        parts.substitute_inner(mapping)
+    return changed
+
+
+def drop_unused_inputs(node: Apply) -> list[Variable] | None:
+    """Sequences and constants the body does not read stop being inputs; repeats merge."""
+    parts = LoopParts.of(node)
+    if not _drop_unused(parts):
+        return None
+    return _rebuilt(parts, node)
+
+
+def constant_carries(node: Apply) -> list[Variable] | None:
+    """A carry passed on unchanged is a constant; its final value is its initial value."""
+    op: Loop = node.op  # type: ignore[assignment]
+    if not any(u is f for f, u in zip(op.carry_inputs, op.carry_outputs)):
+        return None
+    parts = LoopParts.of(node)
+    finals: dict[Variable, Variable] = {}
+    kept = []
+    for c in parts.carries:
+        if c.update is c.formal:
+            parts.consts.append((c.init, c.formal))
+            if c.final is not None:
+                finals[c.final] = c.init
+        else:
+            kept.append(c)
+    parts.carries = kept
+    if not parts.carries and not parts.ys and parts.stop is None:
+        return [finals.get(o, o) for o in node.outputs[:op.n_carries]] + list(node.outputs[op.n_carries:])
+    new = parts.build()
+    mapping = {**parts.replacements(new), **finals}
+    return [mapping.get(o, o) for o in node.outputs]
+
+
+for _phase in (canonicalize, specialize):
+    suffix = "" if _phase is canonicalize else "_again"
+    _phase.rule(Loop, name="loop_constant_carries" + suffix)(constant_carries)
+    _phase.rule(Loop, name="loop_drop_unused_inputs" + suffix)(drop_unused_inputs)
+    _phase.rule(Loop, name="loop_hoist_invariants" + suffix)(hoist_invariants)
