@@ -145,9 +145,9 @@ def _register() -> None:
     from arignote.loop.rewrites.merge import merge
 
     for phase, suffix in ((canonicalize, ""), (specialize, "_again")):
-        phase.graph_pass(name="loop_prune" + suffix)(loop_pass(prune))
-        phase.graph_pass(name="loop_merge" + suffix)(merge)
-        phase.graph_pass(name="loop_keep_last_states" + suffix)(loop_pass(keep_last_states))
+        phase.graph_pass(name="loop_prune" + suffix, requires=[Loop])(loop_pass(prune))
+        phase.graph_pass(name="loop_merge" + suffix, requires=[Loop])(merge)
+        phase.graph_pass(name="loop_keep_last_states" + suffix, requires=[Loop])(loop_pass(keep_last_states))
 
 
 _register()
