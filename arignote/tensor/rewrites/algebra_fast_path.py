@@ -63,7 +63,8 @@ def _term_factors(var: Variable, dtype: str) -> tuple[Variable, ...] | None:
         # inputs are final, so this is a normal product: its constant, if any, is last
         coefficient = var.owner.inputs[-1]  # type: ignore[union-attr]
         if isinstance(coefficient, Constant):
-            if is_negative(coefficient.data):
+            # a non-0-d constant factor (autodiff builds them) is not a normal coefficient
+            if coefficient.data.size != 1 or is_negative(coefficient.data):
                 return None
             return tuple(var.owner.inputs[:-1])  # type: ignore[union-attr]
         return tuple(var.owner.inputs)  # type: ignore[union-attr]
