@@ -50,6 +50,12 @@ def loop_batching(node: Apply, xs: list[Variable], flags: list[bool], size: Vari
     ys_batched = _reads(list(op.y_outputs), batched)
 
     parts = LoopParts.of(node)
+    # unbatched inputs may still have been rebuilt (a shape read of a batched value)
+    parts.n_steps = xs[0]
+    parts.seqs = [(x, f) for x, (_, f) in zip(xs[1:1 + ns], parts.seqs)]
+    for carry, x in zip(parts.carries, xs[1 + ns:1 + ns + nc]):
+        carry.init = x
+    parts.consts = [(x, f) for x, (_, f) in zip(xs[1 + ns + nc:], parts.consts)]
     mapping: dict[Variable, Variable] = {}
     for i, (outer, formal) in enumerate(parts.seqs):
         if flags[1 + i]:

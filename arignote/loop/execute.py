@@ -81,6 +81,8 @@ class _LoopWriter:
         """The body for step ``t``: sequence rows, then each inner node (or one body call)."""
         op = self.op
         for i, formal in enumerate(op.seq_inputs):
+            if self.body is None and id(formal) not in self.read:
+                continue  # the body does not read this sequence (the loop still checks its length)
             row = "[t, ...]" if formal.type.ndim == 0 else "[t]"
             self.emit(indent, f"{self.names[formal]} = s{i}{row}")
         if self.body is not None:
@@ -145,6 +147,7 @@ class _LoopWriter:
     def build(self) -> Callable[..., Any]:
         op, node = self.op, self.node
         self.plan_checks()
+        self.read = {id(v) for n in op.nodes for v in n.inputs} | {id(v) for v in op.inner_outputs}
         seqs = [f"s{i}" for i in range(op.n_seqs)]
         inits = [f"c{i}" for i in range(op.n_carries)]
         consts = [f"k{i}" for i in range(op.n_consts)]

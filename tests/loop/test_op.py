@@ -122,6 +122,7 @@ def test_op_checks():
     with pytest.raises(AttributeError, match="immutable"):
         op.keep = (1,)
     n = at.iscalar("n")
-    f = arignote.function([n], op.make_node(n, at.constant(0.0)).outputs[0])
-    with pytest.raises(ValueError, match="number of steps must be >= 0"):
-        f(-1)
+    for mode in (None, arignote.Mode(optimizer=None)):  # rewritten, the loop is a product
+        f = arignote.function([n], op.make_node(n, at.constant(0.0)).outputs[0], mode=mode)
+        with pytest.raises(ValueError, match="number of steps must be >= 0"):
+            f(-1)

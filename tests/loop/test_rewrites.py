@@ -115,9 +115,9 @@ def test_unused_outputs_and_carries_are_dropped(rng):
     a0, b0 = at.scalar("a0"), at.scalar("b0")
     outs, _ = arignote.scan(lambda x, a, b: [a + x, b * x, x ** 2], sequences=s,
                             outputs_info=[a0, b0, None])
-    f = arignote.function([s, a0, b0], outs[2], on_unused_input="ignore")
-    (node,) = loops_of(f)
-    assert node.op.n_carries == 0 and node.op.n_ys == 1
+    f = arignote.function([s, a0, b0], outs[2], on_unused_input="ignore", trace=True)
+    # without its carries the loop is a map, computed for all steps at once: no loop is left
+    assert "loop_prune" in str(f.rewrite_trace) and not loops_of(f)
     v = rng.normal(size=5)
     np.testing.assert_allclose(f(v, 1.0, 2.0), v ** 2)
     # a carry nobody reads but another needed value depends on stays
@@ -133,16 +133,14 @@ def test_unused_outputs_and_carries_are_dropped(rng):
 def test_loops_over_the_same_sequence_merge(rng):
     s = at.vector("s")
     a0 = at.scalar("a0")
-    total, _ = arignote.scan(lambda x, a: a + x, sequences=s, outputs_info=a0)
-    squares, _ = arignote.scan(lambda x: x ** 2, sequences=s)
-    same, _ = arignote.scan(lambda x, a: a + x, sequences=s, outputs_info=at.scalar("other0"))
-    outputs = [total, squares]
-    f = arignote.function([s, a0], outputs)
+    total, _ = arignote.scan(lambda x, a: a * 0.5 + x, sequences=s, outputs_info=a0)
+    product, _ = arignote.scan(lambda x, b: b * x, sequences=s, outputs_info=at.scalar("b0"))
+    outputs = [total, product]
+    f = arignote.function([s, a0, product.owner.inputs[2]], outputs)
     (node,) = loops_of(f)
-    assert node.op.n_seqs == 1 and node.op.n_ys == 2
+    assert node.op.n_seqs == 1 and node.op.n_ys == 2 and node.op.n_carries == 2
     v = rng.normal(size=6)
-    same_values([s, a0], outputs, v, 0.5)
-    assert same is not None
+    same_values([s, a0, product.owner.inputs[2]], outputs, v, 0.5, 1.5)
 
 
 def test_identical_carries_of_merged_loops_are_one():
@@ -222,10 +220,13 @@ def test_constant_carries_become_constants():
     n = at.iscalar("n")
     a0, b0 = at.scalar("a0"), at.scalar("b0")
     outs = op.make_node(n, a0, b0).outputs
-    f = arignote.function([n, a0, b0], outs)
-    (node,) = loops_of(f)
-    assert node.op.n_carries == 1 and node.op.n_consts == 1
+    f = arignote.function([n, a0, b0], outs, trace=True)
+    fired = f.rewrite_trace.rules_fired()
+    assert "loop_constant_carries" in fired
+    # then the constant added at each step is a product: no loop is left
+    assert "loop_push_out_sums" in fired and not loops_of(f)
     assert f(3, 1.0, 2.0) == [7.0, 2.0]
+    assert f(0, 1.0, 2.0) == [1.0, 2.0]
 
 
 def test_nested_loop_invariant_of_the_outer_step_is_hoisted(rng):
@@ -237,8 +238,8 @@ def test_nested_loop_invariant_of_the_outer_step_is_hoisted(rng):
         return row * inner[-1]
     out, _ = arignote.scan(outer_step, sequences=m, non_sequences=w)
     f = arignote.function([m, w], out)
-    loops = loops_of(f)
-    assert len(loops) == 2  # both at the top level: the inner loop no longer runs per row
+    (inner,) = loops_of(f)  # at the top level: it no longer runs per row; the outer one is a map,
+    assert inner.op.n_seqs == 1  # computed for all rows at once
     mv, wv = rng.normal(size=(3, 4)), rng.normal(size=5)
     np.testing.assert_allclose(f(mv, wv), mv * wv.sum())
 
@@ -247,14 +248,12 @@ def test_nested_loop_invariant_of_the_outer_step_is_hoisted(rng):
 
 def test_body_is_rewritten_with_the_same_mode():
     s = at.vector("s")
-    out, _ = arignote.scan(lambda x: at.log(1 + x), sequences=s)
+    out, _ = arignote.scan(lambda x, h: at.log(1 + h * x), sequences=s, outputs_info=at.constant(1.0))
     f = arignote.function([s], out, trace=True)
-    (node,) = loops_of(f)
-    names = {type(getattr(i.op, "scalar_op", i.op)).__name__ for i in node.op.nodes}
-    assert "Log1p" in names
-    assert "loop_body_stabilize" in f.rewrite_trace.rules_fired()
-    g = arignote.function([s], out, mode=arignote.Mode().excluding("log1p_from_log"))
-    (node,) = loops_of(g)
-    names = {type(getattr(i.op, "scalar_op", i.op)).__name__ for i in node.op.nodes}
-    assert "Log1p" not in names
-    np.testing.assert_allclose(f(np.array([1e-10, 1.0])), np.log1p([1e-10, 1.0]))
+    assert len(loops_of(f)) == 1
+    fired = f.rewrite_trace.rules_fired()
+    assert "loop_body_stabilize" in fired and "log1p_from_log" in fired
+    g = arignote.function([s], out, mode=arignote.Mode().excluding("log1p_from_log"), trace=True)
+    assert len(loops_of(g)) == 1
+    assert "log1p_from_log" not in g.rewrite_trace.rules_fired()
+    np.testing.assert_allclose(f(np.array([1e-10, 1.0])), [np.log1p(1e-10), np.log1p(np.log1p(1e-10))])

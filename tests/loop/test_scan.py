@@ -312,8 +312,8 @@ def test_run_time_errors_name_the_step_and_the_inner_node():
     with pytest.raises(ValueError, match="carry 0 has shape \\(3,\\) at step 1"):
         f([0.0, 1.0], [1.0, 2.0])
     # an error raised by an inner node names it, its line and the step
-    m = at.matrix("m")
-    out, _ = arignote.scan(lambda row, v: row @ v, sequences=m, non_sequences=h0)
+    m = at.tensor3("m")
+    out, _ = arignote.scan(lambda row, h: row @ h, sequences=m, outputs_info=h0)
     f = arignote.function([m, h0], out)
     with pytest.raises(ValueError, match=r"at step 0 of Loop.*test_scan.py"):
-        f(np.ones((2, 3)), np.ones(4))
+        f(np.ones((2, 3, 3)), np.ones(4))

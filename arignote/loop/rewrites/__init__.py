@@ -3,8 +3,10 @@
 - ``body.py``: each phase rewrites loop bodies too (same rules, same mode).
 - ``simplify.py``: local rules: hoist loop-invariant work, drop unused inputs,
   constant carries.
+- ``push_out.py``: carry-free work done for all steps at once outside the loop,
+  accumulations turned into sums and matrix products.
 - ``passes.py``, ``merge.py``: whole-graph passes: unused outputs and carries,
   loops in lockstep merged, only the last rows kept where only they are read.
 """
 
-from arignote.loop.rewrites import body, passes, simplify  # noqa: F401
+from arignote.loop.rewrites import body, passes, push_out, simplify  # noqa: F401

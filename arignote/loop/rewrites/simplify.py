@@ -4,11 +4,13 @@
   constant inputs and literal constants) are computed once, outside the
   loop, and enter it as constants.  Note the one visible difference: a
   hoisted computation that fails now fails even when the loop runs no step.
-- ``loop_drop_unused_inputs``: sequences and constants the body does not
-  read are no longer inputs; the same outer value given twice becomes one
-  input.
+- ``loop_drop_unused_inputs``: constants the body does not read are no
+  longer inputs; the same outer value given twice becomes one input.
 - ``loop_constant_carries``: a carry the step passes on unchanged is a
   constant, and its final value is its initial value.
+- ``loop_stacked_sequences``: a per-step output that is a sequence's row
+  (what remains of a ``map`` whose work was pushed out of the loop) is the
+  sequence's first rows, read without running the loop.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import ancestors
 from arignote.loop.body import substitute
+from arignote.loop.checks import checked_steps
 from arignote.loop.op import Loop
 from arignote.loop.rewrites.parts import LoopParts
 from arignote.rewrite.phases import canonicalize, specialize
@@ -65,15 +68,17 @@ def hoist_invariants(node: Apply) -> list[Variable] | None:
 
 
 def _drop_unused(parts: LoopParts) -> bool:
-    """Remove unread sequences and constants and merge repeated outer values; whether any changed."""
+    """Remove unread constants and merge repeated outer values; whether any changed.
+
+    Unread sequences stay: they cost nothing per step (their rows are not
+    read), and the loop still checks that they are long enough, as it did.
+    """
     used = {id(v) for v in ancestors(parts.inner_outputs)}
     changed = False
     kept_seqs, seen_seq = [], {}
     mapping: dict[Variable, Variable] = {}
     for outer, f in parts.seqs:
-        if id(f) not in used:
-            changed = True
-        elif id(outer) in seen_seq:
+        if id(outer) in seen_seq:
             mapping[f] = seen_seq[id(outer)]
             changed = True
         else:
@@ -96,7 +101,7 @@ def _drop_unused(parts: LoopParts) -> bool:
 
 
 def drop_unused_inputs(node: Apply) -> list[Variable] | None:
-    """Sequences and constants the body does not read stop being inputs; repeats merge."""
+    """Constants the body does not read stop being inputs; repeats merge."""
     parts = LoopParts.of(node)
     if not _drop_unused(parts):
         return None
@@ -126,8 +131,33 @@ def constant_carries(node: Apply) -> list[Variable] | None:
     return [mapping.get(o, o) for o in node.outputs]
 
 
+def stacked_sequences(node: Apply) -> list[Variable] | None:
+    """A per-step output that is a sequence's row is that sequence's first rows: no loop needed."""
+    op: Loop = node.op  # type: ignore[assignment]
+    seq_formals = {id(f) for f in op.seq_inputs}
+    if not any(id(y) in seq_formals for y in op.y_outputs):
+        return None
+    parts = LoopParts.of(node)
+    outer_of = {id(f): outer for outer, f in parts.seqs}
+    forwarded = [y for y in parts.ys if id(y.value) in outer_of]
+    parts.ys = [y for y in parts.ys if id(y.value) not in outer_of]
+    _drop_unused(parts)
+    if parts.carries or parts.ys or parts.stop is not None:
+        new = parts.build()
+        mapping = parts.replacements(new)
+        steps = new.outputs[-1] if new.op.until else new.inputs[0]  # type: ignore[attr-defined]
+    else:  # the sequences' rows stand for the whole loop: its checks too
+        mapping = {}
+        steps = checked_steps(node.inputs[0], [outer for outer, _ in parts.seqs])
+    for y in forwarded:
+        rows = outer_of[id(y.value)][:steps]  # type: ignore[index]
+        mapping[y.output] = rows if y.keep is None else rows[-y.keep:]  # type: ignore[index]
+    return [mapping.get(o, o) for o in node.outputs]
+
+
 for _phase in (canonicalize, specialize):
     suffix = "" if _phase is canonicalize else "_again"
     _phase.rule(Loop, name="loop_constant_carries" + suffix)(constant_carries)
     _phase.rule(Loop, name="loop_drop_unused_inputs" + suffix)(drop_unused_inputs)
     _phase.rule(Loop, name="loop_hoist_invariants" + suffix)(hoist_invariants)
+    _phase.rule(Loop, name="loop_stacked_sequences" + suffix)(stacked_sequences)
