@@ -9,4 +9,5 @@
   loops in lockstep merged, only the last rows kept where only they are read.
 """
 
-from arignote.loop.rewrites import body, passes, push_out, simplify  # noqa: F401
+# the order is the order rules are offered a loop node: simplify first, then push out
+from arignote.loop.rewrites import body, simplify, push_out, passes  # noqa: F401, I001

@@ -42,9 +42,12 @@ def _kinds(op_nodes: list[Apply], parts: LoopParts) -> dict[int, str]:
         kinds[id(c.formal)] = VARYING
     for _, f in parts.consts:
         kinds[id(f)] = INVARIANT
+    formals = {id(f) for _, f in parts.seqs} | {id(c.formal) for c in parts.carries}
     for node in op_nodes:
         found = [kinds.get(id(v), INVARIANT) for v in node.inputs]
         kind = VARYING if VARYING in found else SEQ if SEQ in found else INVARIANT
+        if type(node.op).__name__ in ("Shape", "ShapeI") and id(node.inputs[0]) in formals:
+            kind = INVARIANT  # rows and carries keep their shape: hoisting takes these out
         for out in node.outputs:
             kinds[id(out)] = kind
     return kinds

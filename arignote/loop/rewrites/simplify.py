@@ -1,8 +1,9 @@
 """Local rewrites of a loop node: what can be seen from the node and its body alone.
 
 - ``loop_hoist_invariants``: body nodes that read only constants (the loop's
-  constant inputs and literal constants) are computed once, outside the
-  loop, and enter it as constants.  Note the one visible difference: a
+  constant inputs and literal constants) and the shapes of sequence rows and
+  carries (which do not change from step to step) are computed once, outside
+  the loop, and enter it as constants.  Note the one visible difference: a
   hoisted computation that fails now fails even when the loop runs no step.
 - ``loop_drop_unused_inputs``: constants the body does not read are no
   longer inputs; the same outer value given twice becomes one input.
@@ -32,12 +33,39 @@ def _rebuilt(parts: LoopParts, node: Apply) -> list[Variable] | None:
     return [mapping.get(o, o) for o in node.outputs]
 
 
+def formal_shapes(node: Apply) -> dict[Variable, Variable]:
+    """The body's shape reads of sequence rows and carries, mapped to the same shapes outside.
+
+    Rows and carries keep their shape from step to step, so their shapes are
+    loop invariants: a row's is its sequence's past the first axis, a carry's
+    its initial value's.
+    """
+    from arignote.tensor.shape import Shape, ShapeI, shape, shape_i
+
+    op: Loop = node.op  # type: ignore[assignment]
+    _, seqs, inits, _ = op.outer_parts(node)
+    outer = {id(f): (s, 1) for f, s in zip(op.seq_inputs, seqs)}
+    outer.update({id(f): (i, 0) for f, i in zip(op.carry_inputs, inits)})
+    found: dict[Variable, Variable] = {}
+    for inner in op.nodes:
+        source = outer.get(id(inner.inputs[0])) if inner.inputs else None
+        if source is None:
+            continue
+        value, skip = source
+        if isinstance(inner.op, ShapeI):
+            found[inner.outputs[0]] = shape_i(value, inner.op.axis + skip)
+        elif isinstance(inner.op, Shape):
+            found[inner.outputs[0]] = shape(value)[skip:] if skip else shape(value)
+    return found
+
+
 def hoist_invariants(node: Apply) -> list[Variable] | None:
     """Move the body's loop-invariant computations out of the loop."""
     op: Loop = node.op  # type: ignore[assignment]
-    if not op.n_consts and not any(isinstance(v, Constant) for n in op.nodes for v in n.inputs):
+    shapes = formal_shapes(node)
+    if not op.n_consts and not shapes and not any(isinstance(v, Constant) for n in op.nodes for v in n.inputs):
         return None
-    invariant = {id(v) for v in op.const_inputs}
+    invariant = {id(v) for v in op.const_inputs} | {id(v) for v in shapes}
     for inner in op.nodes:
         if all(id(v) in invariant or isinstance(v, Constant) for v in inner.inputs):
             invariant.update(id(o) for o in inner.outputs)
@@ -55,7 +83,8 @@ def hoist_invariants(node: Apply) -> list[Variable] | None:
     if not frontier:
         return None
     parts = LoopParts.of(node)
-    outer_of = {f: outer for outer, f in parts.consts}
+    outer_of: dict[Variable, Variable] = {f: outer for outer, f in parts.consts}
+    outer_of.update(shapes)
     hoisted = substitute(list(frontier.values()), outer_of)
     mapping = {}
     for inner_value, outer_value in zip(frontier.values(), hoisted):
