@@ -37,12 +37,18 @@ Rules of the form
 Compiling the body
 ------------------
 The ``py`` backend runs :meth:`Loop.py_impl`, which writes the whole loop
-and its body out as one Python function (:mod:`arignote.loop.execute`).  Any
-other linker can reuse the same driver with a body it compiled itself:
-:meth:`Loop.make_driver` takes ``compile_body(inputs, outputs) -> callable``
-(the callable maps the formal inputs' values to the list of inner outputs'
-values), so the body is compiled once, by whichever linker compiles the
-enclosing function, and the loop is driven around it.
+and its body out as one Python function (:mod:`arignote.loop.execute`).
+Under another linker that runs ``py_impl`` (an op it has no native code
+for), the body is linked by that same linker (``pipeline.linking_mode()``
+says which one is at work) and the loop is driven around it.  A linker can
+also ask for this explicitly: :meth:`Loop.make_driver` takes
+``compile_body(inputs, outputs) -> callable`` (the callable maps the formal
+inputs' values to the list of inner outputs' values), so the body is
+compiled once, by whichever linker compiles the enclosing function.  A
+linker that generates the whole loop natively (a C loop around the body's
+code, JAX's ``lax.scan``) reads the op's parts: ``seq_inputs``,
+``carry_inputs``, ``const_inputs``, ``carry_outputs``, ``y_outputs``,
+``stop_output``, ``keep`` and the rules above.
 """
 
 from __future__ import annotations
@@ -286,9 +292,21 @@ class Loop(Op):
         return loop_output_shapes(self, node, input_shapes)
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
+        """The loop as a Python callable; its body is compiled by the linker at work.
+
+        Under the ``py`` linker the body is written out inside the loop
+        (:func:`arignote.loop.execute.python_loop`); under any other linker
+        that runs this implementation (the ``c`` linker runs ops it has no C
+        for this way), the body is linked by that linker, once, and the loop
+        calls it at each step.
+        """
+        from arignote.compile.pipeline import link, linking_mode
         from arignote.loop.execute import python_loop
 
-        return python_loop(node)
+        mode = linking_mode()
+        if mode is None or mode.linker == "py":
+            return python_loop(node)
+        return self.make_driver(node, lambda inputs, outputs: link(inputs, outputs, mode).run)
 
     def make_driver(self, node: Apply,
                     compile_body: Callable[[Sequence[Variable], Sequence[Variable]], Callable[..., Any]]

@@ -126,3 +126,41 @@ def test_op_checks():
         f = arignote.function([n], op.make_node(n, at.constant(0.0)).outputs[0], mode=mode)
         with pytest.raises(ValueError, match="number of steps must be >= 0"):
             f(-1)
+
+
+def test_another_linker_compiles_the_body(rng, monkeypatch):
+    from arignote.compile import pipeline
+
+    linked = []
+
+    def fake_link(inputs, outputs, mode):
+        linked.append(len(outputs))
+        return PyProgram(inputs, outputs)
+    x, h0, W = at.matrix("x"), at.vector("h0"), at.matrix("W")
+    out = rnn(x, h0, W)
+    monkeypatch.setattr(pipeline, "link", fake_link)
+    monkeypatch.setattr(pipeline, "linking_mode", lambda: arignote.Mode(linker="jax"))
+    f = arignote.function([x, h0, W], out, mode=arignote.Mode(optimizer=None))
+    assert linked == [1, 2]  # the function, then the loop's body (new carry and stacked output)
+    xv, hv, Wv = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(3, 3))
+    monkeypatch.undo()
+    np.testing.assert_allclose(f(xv, hv, Wv), arignote.function([x, h0, W], out)(xv, hv, Wv))
+
+
+def test_linking_mode_is_the_mode_of_the_program_being_linked():
+    from arignote.compile.pipeline import linking_mode
+
+    seen = []
+    c = formal(13, 0, at.TensorType("float64", ()), "c")
+    op = Loop([c], [c + 1], n_seqs=0, n_carries=1)
+    original = Loop.py_impl
+
+    def spy(self, node):
+        seen.append(linking_mode())
+        return original(self, node)
+    Loop.py_impl = spy
+    try:
+        arignote.function([], op.make_node(3, at.constant(0.0)).outputs[0], mode=arignote.Mode(optimizer=None))
+    finally:
+        Loop.py_impl = original
+    assert seen == [arignote.Mode(optimizer=None)] and linking_mode() is None
