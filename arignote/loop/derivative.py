@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import ancestors, toposort
 from arignote.loop.body import substitute
-from arignote.loop.rewrites.parts import Carry, LoopParts, Stacked
+from arignote.loop.rewrites.parts import Carry, LoopParts, Stacked, value_name
 
 if TYPE_CHECKING:
     from arignote.loop.op import Loop
@@ -258,7 +258,7 @@ class _States:
             return values
         mapping = {}
         for v in frontier.values():
-            formal = v.type.make_variable(v.name)
+            formal = v.type.make_variable(value_name(v))
             mapping[v] = formal
             self._residuals.append((v, formal))
             self._request(v)

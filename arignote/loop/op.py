@@ -150,6 +150,11 @@ class Loop(Op):
         return self.inner_outputs[-1] if self.until else None
 
     @property
+    def inner_graph(self) -> tuple[tuple[Variable, ...], tuple[Variable, ...]]:
+        """The body as ``(inner inputs, inner outputs)`` (printing and traversal read it)."""
+        return self.inner_inputs, self.inner_outputs
+
+    @property
     def nodes(self) -> list[Apply]:
         """The body's nodes in topological order (computed once)."""
         if self._nodes is None:

@@ -164,3 +164,16 @@ def test_linking_mode_is_the_mode_of_the_program_being_linked():
     finally:
         Loop.py_impl = original
     assert seen == [arignote.Mode(optimizer=None)] and linking_mode() is None
+
+
+def test_debugprint_shows_the_body():
+    x, h0, W = at.matrix("x"), at.vector("h0"), at.matrix("W")
+    text = arignote.debugprint(rnn(x, h0, W)[-1], file="str")
+    main, inner = text.split("Inner graphs:")
+    assert "Loop{1 seq, 1 carry, 1 const, 1 y}" in main
+    assert "inputs: x[t], h0[t-1], W" in inner and "Tanh" in inner and "Dot" in inner
+    # nested loops print their own bodies too
+    m = at.matrix("m")
+    out, _ = arignote.scan(lambda row: arignote.scan(lambda v, a: a + v, sequences=row,
+                                                      outputs_info=at.constant(0.0))[0][-1], sequences=m)
+    assert arignote.debugprint(out, file="str").count("inputs:") == 2

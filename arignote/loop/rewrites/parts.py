@@ -17,6 +17,16 @@ from arignote.loop.formals import depth_of, formal
 from arignote.loop.op import Loop
 
 
+def value_name(var: Variable, limit: int = 40) -> str:
+    """A readable name for a formal standing for ``var`` (its name, or a short rendering)."""
+    if var.name:
+        return var.name
+    from arignote.rewrite.trace import render
+
+    text = render(var, depth=2)
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 @dataclass
 class Carry:
     init: Variable      # outer initial value

@@ -26,7 +26,7 @@ from __future__ import annotations
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import ancestors
 from arignote.loop.op import Loop
-from arignote.loop.rewrites.parts import LoopParts, Stacked
+from arignote.loop.rewrites.parts import LoopParts, Stacked, value_name
 from arignote.loop.rewrites.simplify import _drop_unused
 from arignote.rewrite.phases import canonicalize
 
@@ -131,7 +131,7 @@ def push_out_sequences(node: Apply) -> list[Variable] | None:
             (batched,) = vectorize_graph([outside], {f: rows[f] for f in read}, n_steps)
         except NoBatchingRule:
             continue
-        formal = v.type.make_variable(v.name)
+        formal = v.type.make_variable(value_name(v))
         parts.seqs.append((batched, formal))
         mapping[v] = formal
     if not mapping:

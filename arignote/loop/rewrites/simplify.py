@@ -21,7 +21,7 @@ from arignote.graph.traversal import ancestors
 from arignote.loop.body import substitute
 from arignote.loop.checks import checked_steps
 from arignote.loop.op import Loop
-from arignote.loop.rewrites.parts import LoopParts
+from arignote.loop.rewrites.parts import LoopParts, value_name
 from arignote.rewrite.phases import canonicalize, specialize
 
 
@@ -88,7 +88,7 @@ def hoist_invariants(node: Apply) -> list[Variable] | None:
     hoisted = substitute(list(frontier.values()), outer_of)
     mapping = {}
     for inner_value, outer_value in zip(frontier.values(), hoisted):
-        new_formal = inner_value.type.make_variable(inner_value.name)
+        new_formal = inner_value.type.make_variable(value_name(inner_value))
         parts.consts.append((outer_value, new_formal))
         mapping[inner_value] = new_formal
     parts.substitute_inner(mapping)
