@@ -37,12 +37,19 @@ def python_loop(node: Apply) -> Callable[..., Any]:
     return _LoopWriter(node, None).build()
 
 
-def driven_loop(node: Apply, compile_body: Callable[[Sequence[Variable], Sequence[Variable]],
-                                                      Callable[..., Any]]) -> Callable[..., Any]:
-    """The loop of ``node`` calling, once per step, a body compiled by ``compile_body``."""
+def driven_loop(node: Apply, compile_body: Callable[[Sequence[Variable], Sequence[Variable]], Any]
+                ) -> Callable[..., Any]:
+    """The loop of ``node`` calling, once per step, a body compiled by ``compile_body``.
+
+    ``compile_body`` returns a callable, or a program with a ``run`` method
+    (and, optionally, ``node_at_failure(exc)`` naming the inner node that
+    raised, as linked programs have).
+    """
     op = node.op
-    body = compile_body(list(op.inner_inputs), list(op.inner_outputs))
-    return _LoopWriter(node, body).build()
+    program = compile_body(list(op.inner_inputs), list(op.inner_outputs))
+    writer = _LoopWriter(node, getattr(program, "run", program))
+    writer.locate = getattr(program, "node_at_failure", None)
+    return writer.build()
 
 
 class LoopStepError(ValueError):
@@ -62,6 +69,7 @@ class _LoopWriter:
         self.names: dict[Variable, str] = {}
         self.line_to_node: dict[int, Apply] = {}
         self.lines: list[str] = []
+        self.locate: Callable[[BaseException], Apply | None] | None = None  # a compiled body's
 
     # --- names ------------------------------------------------------------------------
     def name_of(self, var: Variable) -> str:
@@ -246,6 +254,8 @@ class _LoopWriter:
             if tb.tb_frame.f_code is self.code:
                 inner = self.line_to_node.get(tb.tb_lineno, inner)
             tb = tb.tb_next
+        if inner is None and self.locate is not None:
+            inner = self.locate(exc)
         where = f"step {step} of {describe_node(self.node)}"
         message = f"{describe_node(inner)} at {where}: {exc}" if inner is not None else f"{where}: {exc}"
         try:

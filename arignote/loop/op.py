@@ -311,17 +311,18 @@ class Loop(Op):
         mode = linking_mode()
         if mode is None or mode.linker == "py":
             return python_loop(node)
-        return self.make_driver(node, lambda inputs, outputs: link(inputs, outputs, mode).run)
+        return self.make_driver(node, lambda inputs, outputs: link(inputs, outputs, mode))
 
-    def make_driver(self, node: Apply,
-                    compile_body: Callable[[Sequence[Variable], Sequence[Variable]], Callable[..., Any]]
+    def make_driver(self, node: Apply, compile_body: Callable[[Sequence[Variable], Sequence[Variable]], Any]
                     ) -> Callable[..., Any]:
         """The loop of ``node`` driven around a body compiled by ``compile_body``.
 
         ``compile_body(inputs, outputs)`` gets the formal inputs and inner
         outputs and returns a callable from the inputs' values to the list of
-        the outputs' values; it is called once.  This is the hook through
-        which any linker runs loops with a body it compiled.
+        the outputs' values (or a linked program: its ``run`` is called, and
+        its ``node_at_failure`` names the inner node of an error); it is
+        called once.  This is the hook through which any linker runs loops
+        with a body it compiled.
         """
         from arignote.loop.execute import driven_loop
 
