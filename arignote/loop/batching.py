@@ -19,7 +19,7 @@ from arignote.autodiff.vectorize import NoBatchingRule, batching_rule, broadcast
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import ancestors
 from arignote.loop.op import Loop
-from arignote.loop.rewrites.parts import Carry, LoopParts, Stacked
+from arignote.loop.parts import Carry, LoopParts, Stacked
 
 
 def _reads(values: list[Variable], formals: set[int]) -> list[bool]:

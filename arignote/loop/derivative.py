@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import ancestors, toposort
 from arignote.loop.body import substitute
-from arignote.loop.rewrites.parts import Carry, LoopParts, Stacked, value_name
+from arignote.loop.parts import Carry, LoopParts, Stacked, value_name
 
 if TYPE_CHECKING:
     from arignote.loop.op import Loop

@@ -26,7 +26,7 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import ancestors
 from arignote.loop.body import substitute
 from arignote.loop.op import Loop
-from arignote.loop.rewrites.parts import Carry, LoopParts, Stacked
+from arignote.loop.parts import Carry, LoopParts, Stacked
 
 
 def _depends_on(node: Apply, other: Apply) -> bool:

@@ -24,7 +24,7 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import ancestors, consumers, toposort
 from arignote.loop.body import substitute
 from arignote.loop.op import Loop
-from arignote.loop.rewrites.parts import LoopParts
+from arignote.loop.parts import LoopParts
 from arignote.rewrite.phases import canonicalize, specialize
 from arignote.tensor.subtensor_basic import Subtensor
 from arignote.tensor.subtensor_index import SliceSpec

@@ -26,8 +26,8 @@ from __future__ import annotations
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import ancestors
 from arignote.loop.op import Loop
-from arignote.loop.rewrites.parts import LoopParts, Stacked, value_name
-from arignote.loop.rewrites.simplify import _drop_unused
+from arignote.loop.parts import LoopParts, Stacked, value_name
+from arignote.loop.rewrites.simplify import drop_unused
 from arignote.rewrite.phases import canonicalize
 
 SEQ, INVARIANT, VARYING = "seq", "invariant", "varying"
@@ -137,7 +137,7 @@ def push_out_sequences(node: Apply) -> list[Variable] | None:
     if not mapping:
         return None  # regrouping alone gains nothing
     parts.substitute_inner(mapping)
-    _drop_unused(parts)
+    drop_unused(parts)
     new = parts.build()
     replacements = parts.replacements(new)
     return [replacements.get(o, o) for o in node.outputs]
@@ -225,7 +225,7 @@ def push_out_sums(node: Apply) -> list[Variable] | None:
     first = len(parts.ys)
     parts.ys.extend(Stacked(v, None) for v in wanted)
     outer_const = {f: outer for outer, f in parts.consts}
-    _drop_unused(parts)
+    drop_unused(parts)
     if parts.carries or parts.ys or parts.stop is not None:
         new = parts.build()
         new_op: Loop = new.op  # type: ignore[assignment]

@@ -21,7 +21,7 @@ from arignote.graph.traversal import ancestors
 from arignote.loop.body import substitute
 from arignote.loop.checks import checked_steps
 from arignote.loop.op import Loop
-from arignote.loop.rewrites.parts import LoopParts, value_name
+from arignote.loop.parts import LoopParts, value_name
 from arignote.rewrite.phases import canonicalize, specialize
 
 
@@ -92,11 +92,11 @@ def hoist_invariants(node: Apply) -> list[Variable] | None:
         parts.consts.append((outer_value, new_formal))
         mapping[inner_value] = new_formal
     parts.substitute_inner(mapping)
-    _drop_unused(parts)
+    drop_unused(parts)
     return _rebuilt(parts, node)
 
 
-def _drop_unused(parts: LoopParts) -> bool:
+def drop_unused(parts: LoopParts) -> bool:
     """Remove unread constants and merge repeated outer values; whether any changed.
 
     Unread sequences stay: they cost nothing per step (their rows are not
@@ -132,7 +132,7 @@ def _drop_unused(parts: LoopParts) -> bool:
 def drop_unused_inputs(node: Apply) -> list[Variable] | None:
     """Constants the body does not read stop being inputs; repeats merge."""
     parts = LoopParts.of(node)
-    if not _drop_unused(parts):
+    if not drop_unused(parts):
         return None
     return _rebuilt(parts, node)
 
@@ -170,7 +170,7 @@ def stacked_sequences(node: Apply) -> list[Variable] | None:
     outer_of = {id(f): outer for outer, f in parts.seqs}
     forwarded = [y for y in parts.ys if id(y.value) in outer_of]
     parts.ys = [y for y in parts.ys if id(y.value) not in outer_of]
-    _drop_unused(parts)
+    drop_unused(parts)
     if parts.carries or parts.ys or parts.stop is not None:
         new = parts.build()
         mapping = parts.replacements(new)

@@ -1,7 +1,8 @@
 """A loop node taken apart into editable parts, and put together again.
 
-Rewrites of loops remove, add and merge inputs and outputs.  They take the
-node apart (:meth:`LoopParts.of`), edit plain lists, and rebuild
+Rewrites of loops, their derivative and their batching rule remove, add
+and merge inputs and outputs.  They take the node apart
+(:meth:`LoopParts.of`), edit plain lists, and rebuild
 (:meth:`LoopParts.build`), which renames the formals to the canonical ones
 of their new positions, so that rewriting equal loops gives equal loops.
 Every inner expression in the parts refers to the formals listed in them.
