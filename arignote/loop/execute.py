@@ -153,18 +153,33 @@ class _LoopWriter:
 
     # --- the whole function ---------------------------------------------------------------
     def build(self) -> Callable[..., Any]:
-        op, node = self.op, self.node
+        """Write, compile and return the loop's function."""
         self.plan_checks()
+        args = self.name_everything()
+        self.emit(0, f"def loop({', '.join(args)}):")
+        self.emit_prologue(args)
+        self.emit(1, "t = 0")
+        self.emit(1, "try:")
+        self.emit_steps()
+        self.emit(1, "except Exception as exc:")
+        self.emit(2, "raise _failed(exc, t) from None")
+        self.emit_epilogue()
+        self.source = "\n".join(self.lines) + "\n"
+        exec(compile(self.source, f"<arignote loop {self.op}>", "exec"), self.env)
+        run = self.env["loop"]
+        self.code = run.__code__
+        return run
+
+    def name_everything(self) -> list[str]:
+        """Names for the formals and inner values, the callables in the environment; the arguments."""
+        op, node = self.op, self.node
         self.read = {id(v) for n in op.nodes for v in n.inputs} | {id(v) for v in op.inner_outputs}
         seqs = [f"s{i}" for i in range(op.n_seqs)]
         inits = [f"c{i}" for i in range(op.n_carries)]
         consts = [f"k{i}" for i in range(op.n_consts)]
-        for formal, name in zip(op.seq_inputs, seqs):
-            self.names[formal] = "x" + name[1:]
-        for formal, name in zip(op.carry_inputs, inits):
-            self.names[formal] = name
-        for formal, name in zip(op.const_inputs, consts):
-            self.names[formal] = name
+        self.names.update((f, "x" + name[1:]) for f, name in zip(op.seq_inputs, seqs))
+        self.names.update(zip(op.carry_inputs, inits))
+        self.names.update(zip(op.const_inputs, consts))
         if self.body is not None:
             self.env["_body"] = self.body
         else:
@@ -175,10 +190,13 @@ class _LoopWriter:
         self.env["_zero_steps"] = _ZeroSteps(node)
         self.env["_finish"] = _Finisher(node)
         self.env["_failed"] = self.explain_failure
-        args = ["n_steps", *seqs, *inits, *consts]
-        self.emit(0, f"def loop({', '.join(args)}):")
-        self.emit(1, "n = int(n_steps)")
         self.env["_label"] = describe_node(node)
+        return ["n_steps", *seqs, *inits, *consts]
+
+    def emit_prologue(self, args: list[str]) -> None:
+        """The checks on the step count and the sequences, and the zero-step case."""
+        op = self.op
+        self.emit(1, "n = int(n_steps)")
         self.emit(1, "if n < 0: raise ValueError(f'{_label}: the number of steps must be >= 0, got {n}')")
         for i in range(op.n_seqs):
             self.emit(1, f"if len(s{i}) < n: raise ValueError(f'{{_label}}: sequence {i} has "
@@ -189,30 +207,35 @@ class _LoopWriter:
             self.emit(1, f"cs{j} = c{j}.shape")
         if op.until:
             self.emit(1, f"cap = min(n, {WHILE_INITIAL_ROWS})")
-        self.emit(1, "t = 0")
-        self.emit(1, "try:")
+
+    def emit_steps(self) -> None:
+        """Step 0 (which allocates the buffers), then the loop over the other steps."""
+        op = self.op
+        stop = self.result(len(op.inner_outputs) - 1) if op.until else None
         self.emit_step(2)
         self.emit_after_step(2, first=True)
         self.emit(2, "m = 1")
-        loop_indent = 2
+        indent = 2
         if op.until:
-            self.emit(2, f"if not {self.result(len(op.inner_outputs) - 1)}:")
-            loop_indent = 3
-        self.emit(loop_indent, "for t in range(1, n):")
-        self.emit_step(loop_indent + 1)
+            self.emit(2, f"if not {stop}:")
+            indent = 3
+        self.emit(indent, "for t in range(1, n):")
+        self.emit_step(indent + 1)
         if op.until:
-            self.emit_grow(loop_indent + 1)
-        self.emit_after_step(loop_indent + 1, first=False)
+            self.emit_grow(indent + 1)
+        self.emit_after_step(indent + 1, first=False)
         if op.until:
-            self.emit(loop_indent + 1, f"if {self.result(len(op.inner_outputs) - 1)}:")
-            self.emit(loop_indent + 2, "m = t + 1")
-            self.emit(loop_indent + 2, "break")
-            self.emit(loop_indent, "else:")
-            self.emit(loop_indent + 1, "m = n")
+            self.emit(indent + 1, f"if {stop}:")
+            self.emit(indent + 2, "m = t + 1")
+            self.emit(indent + 2, "break")
+            self.emit(indent, "else:")
+            self.emit(indent + 1, "m = n")
         else:
             self.emit(2, "m = n")
-        self.emit(1, "except Exception as exc:")
-        self.emit(2, "raise _failed(exc, t) from None")
+
+    def emit_epilogue(self) -> None:
+        """The outputs: final carries, stacked rows (all, the last one, or a ring of the last k)."""
+        op = self.op
         finals = [self.names[v] for v in op.carry_inputs]
         stacked = []
         for j, k in enumerate(op.keep):
@@ -223,12 +246,6 @@ class _LoopWriter:
             else:
                 stacked.append(f"_ring(l{j}, m, {k})")
         self.emit(1, f"return _finish(m, [{', '.join(finals)}], [{', '.join(stacked)}], inputs)")
-        source = "\n".join(self.lines) + "\n"
-        self.source = source
-        exec(compile(source, f"<arignote loop {op}>", "exec"), self.env)
-        run = self.env["loop"]
-        self.code = run.__code__
-        return run
 
     def plan_checks(self) -> None:
         """Which carries and per-step outputs need their shapes checked at each step."""
