@@ -188,7 +188,7 @@ class _Output:
         if spec is None:
             return
         if isinstance(spec, dict):
-            unknown = set(spec) - {"initial", "taps", "inplace", "return_steps"}
+            unknown = set(spec) - {"initial", "taps", "inplace"}  # as PyTensor
             if unknown:
                 raise ValueError(f"scan: outputs_info[{position}] has unexpected keys {sorted(unknown)}")
             initial, taps = spec.get("initial"), spec.get("taps")

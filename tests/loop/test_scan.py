@@ -290,6 +290,10 @@ def test_build_errors_name_what_is_wrong():
         arignote.until(s > 0)
     with pytest.raises(ValueError, match="truncate_gradient"):
         arignote.scan(lambda x: x, sequences=s, truncate_gradient=0)
+    with pytest.raises(ValueError, match="unexpected keys \\['return_steps'\\]"):
+        arignote.scan(lambda h: h, outputs_info=dict(initial=at.scalar(), return_steps=2), n_steps=3)
+    with pytest.raises(ValueError, match="unexpected keys \\['tap'\\]"):
+        arignote.scan(lambda x: x, sequences=dict(input=s, tap=[0]))
 
 
 def test_strict_requires_shared_variables_as_non_sequences():
