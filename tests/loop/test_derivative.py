@@ -224,3 +224,20 @@ def test_float32(rng, dtype):
     f64 = arignote.function([x, h0, W], gW)
     assert f(xv, hv, Wv).dtype == dtype
     assert f64 is not None
+
+
+def test_gradient_of_a_rewritten_loop(rng):
+    from arignote.rewrite import optimize
+
+    x, h0, W = at.matrix("x"), at.vector("h0"), at.matrix("W")
+    cost = rnn_last(x, h0, W)[-1].sum()
+    (rewritten,) = optimize([cost])
+    loops = [n for n in toposort([rewritten]) if isinstance(n.op, Loop)]
+    assert loops and loops[0].op.keep == (1,)  # only the last state is kept
+    g_rewritten = arignote.grad(rewritten, [W, h0])
+    g_original = arignote.grad(cost, [W, h0])
+    f = arignote.function([x, h0, W], g_rewritten + g_original)
+    xv, hv, Wv = rng.normal(size=(5, 3)), rng.normal(size=3), rng.normal(size=(3, 3)) * 0.5
+    a, b, c, d = f(xv, hv, Wv)
+    np.testing.assert_allclose(a, c, rtol=1e-12)
+    np.testing.assert_allclose(b, d, rtol=1e-12)
