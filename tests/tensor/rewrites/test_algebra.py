@@ -150,3 +150,11 @@ def test_fast_path_says_normal_only_when_the_rule_would_not_fire(steps, dtype):
             assert find("canonical_sum").fn(node) is None, node
         if name == "Mul" and is_normal_product(node):
             assert find("canonical_product").fn(node) is None, node
+
+
+def test_sum_with_an_array_coefficient(rng):
+    # a product whose constant factor has several elements is a term of its own, not a coefficient
+    x, y = at.matrix("x"), at.matrix("y")
+    coefficient = at.constant(np.array([[1.0, -2.0, 3.0]]))
+    out = x + at.mul(y, coefficient)
+    assert_same_values([x, y], out, rng.normal(size=(2, 3)), rng.normal(size=(2, 3)))
