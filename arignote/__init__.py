@@ -15,9 +15,12 @@ from arignote.printing import debugprint, pprint
 from arignote import printing  # noqa: F401
 from arignote import gradient  # noqa: F401
 from arignote.gradient import Lop, Rop, grad, hessian, jacobian
+from arignote import loop  # noqa: F401  (callable: arignote.loop(step, init, xs))
+from arignote.loop import foldl, foldr, map, reduce, scan, until
 
 __version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "Lop", "Mode", "Op", "Rop", "Type", "Variable",
-           "clone_replace", "config", "debugprint", "function", "grad", "gradient", "graph_replace",
-           "hessian", "jacobian", "pprint", "printing", "shared", "tensor"]
+           "clone_replace", "config", "debugprint", "foldl", "foldr", "function", "grad", "gradient",
+           "graph_replace", "hessian", "jacobian", "loop", "map", "pprint", "printing", "reduce",
+           "scan", "shared", "tensor", "until"]

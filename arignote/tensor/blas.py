@@ -226,10 +226,12 @@ def _gemv_runner(dtype: np.dtype) -> Callable[..., np.ndarray]:
 
     def run(z: np.ndarray, alpha: np.ndarray, a: np.ndarray, x: np.ndarray,
             beta: np.ndarray) -> np.ndarray:
+        if a.size < MIN_GEMV_WORK or blas_gemv is None:  # small (a loop's step): no checks to pay
+            return _numpy_form(z, alpha, np.dot(a, x), beta, dtype)
         product_shape = (a.shape[0],)
         out_shape = np.broadcast_shapes(z.shape, product_shape)
-        scalars = None if blas_gemv is None else _scalars_allow_blas(alpha, beta)
-        if scalars is None or out_shape != product_shape or a.size < MIN_GEMV_WORK or a.size == 0:
+        scalars = _scalars_allow_blas(alpha, beta)
+        if scalars is None or out_shape != product_shape:
             return _numpy_form(z, alpha, np.dot(a, x), beta, dtype)
         s_alpha, s_beta = scalars
         out = _output_filled_with(z, out_shape, dtype)
@@ -242,6 +244,8 @@ def _numpy_form(z: np.ndarray, alpha: np.ndarray, product: np.ndarray, beta: np.
                 dtype: np.dtype) -> np.ndarray:
     """``beta * z + alpha * product`` as NumPy computes it, in ``dtype``."""
     with np.errstate(all="ignore"):  # NumPy's overflow to inf is the value, not an error
+        if alpha == 1 and beta == 1:  # multiplying by one changes nothing (all share one dtype)
+            return np.asarray(z + product).astype(dtype, copy=False)
         return np.asarray(beta * z + alpha * product).astype(dtype, copy=False)
 
 
