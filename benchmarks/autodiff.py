@@ -18,11 +18,8 @@ system's rewritten gradient graph: arignote's scheduled graph, PyTensor's
 ``fgraph`` in its default mode (without its ``DeepCopyOp`` output copies),
 and, for reference, JAX's jaxpr equations before XLA (which fuses later, so
 that count is not comparable).  PyTensor is also counted without its fusion
-pass, the like-for-like comparison while arignote has no fusion pass.
-Both are also run with static input shapes: arignote lets a dimension of
-unknown length broadcast at run time (NumPy's rule; PyTensor forbids it), so
-with unknown shapes its gradients keep the ``SumTo`` nodes and the shape
-arithmetic that decide at run time whether a broadcast axis is summed.
+pass.  Both are also run with static input shapes (which let some shape
+arithmetic fold); in both systems only statically-1 lengths stretch.
 All systems' gradients are checked to agree before anything is timed.
 
 A last table times building alone (``grad``, no compiling) on the long

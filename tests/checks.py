@@ -29,9 +29,14 @@ def random_array(rng: np.random.Generator, shape: Sequence[int], dtype: str = "f
 
 
 def symbolic_like(value: Any, static: bool = False, name: str | None = None) -> at.TensorVariable:
-    """An input variable with ``value``'s dtype and rank (and shape if ``static``)."""
+    """An input variable with ``value``'s dtype and rank, and its shape if ``static``.
+
+    Otherwise lengths are unknown, except lengths of 1, which stay static: only
+    a statically-1 length broadcasts (as in PyTensor), so a program meant to
+    stretch an axis declares it so.
+    """
     value = np.asarray(value)
-    shape = value.shape if static else (None,) * value.ndim
+    shape = value.shape if static else tuple(1 if n == 1 else None for n in value.shape)
     return at.tensor(name, dtype=value.dtype, shape=shape)
 
 

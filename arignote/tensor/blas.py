@@ -30,7 +30,7 @@ from scipy.linalg import blas as scipy_blas
 from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
-from arignote.tensor.elemwise import broadcast_static_shapes
+from arignote.tensor.broadcasting import ShapeOnly, broadcast_static_shapes, run_time_check
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -98,7 +98,8 @@ def _output_filled_with(z: np.ndarray, shape: tuple[int, ...], dtype: np.dtype) 
 @dataclass(frozen=True)
 class Gemm(Op):
     """``beta * z + alpha * dot(x, y)``: matrices ``x``, ``y``, 0-d ``alpha``, ``beta``, and a
-    ``z`` of at most 2 dimensions that broadcasts against the product (NumPy's rules).
+    ``z`` of at most 2 dimensions that broadcasts against the product (where its static
+    lengths are 1, see `arignote.tensor.broadcasting`).
 
     All inputs share one numeric dtype, which is the output's.
     """
@@ -116,7 +117,16 @@ class Gemm(Op):
         return Apply.build(self, inputs, [TensorType(dtype, shape)])
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
-        return _gemm_runner(node.outputs[0].type.numpy_dtype)
+        run = _gemm_runner(node.outputs[0].type.numpy_dtype)
+        z, _, x, y, _ = node.inputs
+        check = run_time_check([z.type.shape, (x.type.shape[0], y.type.shape[1])], self)
+        if check is None:
+            return run
+
+        def run_checked(z: Any, alpha: Any, x: Any, y: Any, beta: Any) -> Any:
+            check([z, ShapeOnly((x.shape[0], y.shape[1]))])
+            return run(z, alpha, x, y, beta)
+        return run_checked
 
     def perform(self, z: np.ndarray, alpha: np.ndarray, x: np.ndarray, y: np.ndarray,
                 beta: np.ndarray) -> np.ndarray:
@@ -161,7 +171,16 @@ class Gemv(Op):
         return Apply.build(self, inputs, [TensorType(dtype, shape)])
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
-        return _gemv_runner(node.outputs[0].type.numpy_dtype)
+        run = _gemv_runner(node.outputs[0].type.numpy_dtype)
+        z, _, a, _, _ = node.inputs
+        check = run_time_check([z.type.shape, (a.type.shape[0],)], self)
+        if check is None:
+            return run
+
+        def run_checked(z: Any, alpha: Any, a: Any, x: Any, beta: Any) -> Any:
+            check([z, ShapeOnly((a.shape[0],))])
+            return run(z, alpha, a, x, beta)
+        return run_checked
 
     def perform(self, z: np.ndarray, alpha: np.ndarray, a: np.ndarray, x: np.ndarray,
                 beta: np.ndarray) -> np.ndarray:

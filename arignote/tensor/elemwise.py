@@ -1,4 +1,4 @@
-"""`Elemwise`: a scalar op mapped over arrays with NumPy broadcasting."""
+"""`Elemwise`: a scalar op mapped over arrays with broadcasting (see `broadcasting`)."""
 
 from __future__ import annotations
 
@@ -12,41 +12,11 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args
+from arignote.tensor.broadcasting import broadcast_static_shapes, run_time_check  # noqa: F401 (re-exported)
 from arignote.tensor.type import TensorType, tensor_type
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
 _PLAIN_VARIABLES = frozenset({TensorVariable, TensorConstant})
-
-
-def broadcast_static_shapes(shapes: Sequence[tuple[int | None, ...]], what: Any) -> tuple[int | None, ...]:
-    """The static shape of NumPy broadcasting ``shapes``; ValueError when they clash.
-
-    A ``None`` dim broadcasts like NumPy at run time: the result is known
-    only when some input has a known length other than 1 there.
-    """
-    ndim = max((len(s) for s in shapes), default=0)
-    result: list[int | None] = []
-    for axis in range(ndim):
-        known: int | None = 1
-        unknown = False
-        for shape in shapes:
-            offset = axis - (ndim - len(shape))
-            if offset < 0:
-                continue
-            dim = shape[offset]
-            if dim is None:
-                unknown = True
-            elif dim != 1:
-                if known not in (1, dim):
-                    raise ValueError(f"{what}: shapes {' and '.join(map(_fmt, shapes))} "
-                                     f"cannot be broadcast (axis {axis}: {known} vs {dim})")
-                known = dim
-        result.append(None if unknown and known == 1 else known)
-    return tuple(result)
-
-
-def _fmt(shape: tuple[int | None, ...]) -> str:
-    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
 @dataclass(frozen=True)
@@ -68,6 +38,17 @@ class Elemwise(Op):
         return self.scalar_op.impl(*inputs)
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
+        run = self._unchecked_impl(node)
+        check = run_time_check([v.type.shape for v in node.inputs], self)
+        if check is None:
+            return run
+
+        def run_checked(*xs: Any) -> Any:
+            check(xs)
+            return run(*xs)
+        return run_checked
+
+    def _unchecked_impl(self, node: Apply) -> Callable[..., Any]:
         impl = self.scalar_op.impl
         if getattr(self.scalar_op, "exact_array_impl", False):
             return impl  # already returns arrays of the declared dtypes (composites)

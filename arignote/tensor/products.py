@@ -8,7 +8,7 @@ float32 and float32 with float64 gives float64).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +18,7 @@ from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
-from arignote.tensor.elemwise import broadcast_static_shapes
+from arignote.tensor.broadcasting import ShapeOnly, broadcast_static_shapes, run_time_check
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -109,6 +109,17 @@ class MatMul(Op):
 
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(np.matmul(a, b))
+
+    def py_impl(self, node: Apply) -> Callable[..., Any]:
+        a, b = node.inputs
+        check = run_time_check([a.type.shape[:-2], b.type.shape[:-2]], self)  # the batch axes
+        if check is None:
+            return self.perform
+
+        def run_checked(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            check([ShapeOnly(a.shape[:-2]), ShapeOnly(b.shape[:-2])])
+            return np.asarray(np.matmul(a, b))
+        return run_checked
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:

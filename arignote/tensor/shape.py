@@ -491,9 +491,23 @@ def specify_shape(x: Any, shape: int | Sequence[Any]) -> TensorVariable:
     return SpecifyShape(tuple(static), tuple(symbolic_axes))(x, *lengths)
 
 
+def specify_broadcastable(x: Any, *axes: int) -> TensorVariable:
+    """``x``, asserted to have length 1 along ``axes``, so that it stretches there when
+    broadcast (PyTensor's; see `arignote.tensor.broadcasting`)."""
+    x = as_tensor_variable(x)
+    if not axes:
+        return x
+    wanted = set()
+    for axis in axes:
+        if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -x.ndim <= axis < x.ndim:
+            raise ValueError(f"specify_broadcastable: axis {axis!r} is out of range for {x.type}")
+        wanted.add(int(axis) % x.ndim)
+    return specify_shape(x, [1 if axis in wanted else None for axis in range(x.ndim)])
+
+
 __all__ = [
     "Shape", "ShapeI", "MakeVector", "Reshape", "SpecifyShape",
     "shape", "shape_i", "shape_tuple", "make_vector", "get_vector_length", "as_shape_vector",
     "shape_entry_facts", "static_entries", "reshape", "flatten", "specify_shape",
-    "shape_padleft", "shape_padright", "shape_padaxis",
+    "specify_broadcastable", "shape_padleft", "shape_padright", "shape_padaxis",
 ]

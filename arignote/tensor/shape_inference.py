@@ -62,7 +62,8 @@ from arignote.tensor.variable import TensorConstant
 __all__ = [
     "ShapeUnknown", "ShapeInfo", "shape_of", "shape_info", "dim", "known_dim", "as_dim",
     "add_dims", "sub_dims", "mul_dims", "floordiv_dims", "max_dims", "min_dims", "eq_dims",
-    "lt_dims", "switch_dims", "same_dim", "size_dims", "broadcast_dims", "broadcast_shapes", "vector_entries",
+    "lt_dims", "switch_dims", "same_dim", "size_dims", "broadcast_dims", "numpy_broadcast_dims",
+    "broadcast_shapes", "vector_entries",
     "slice_length", "indexed_dims", "count_true", "is_nonnegative",
 ]
 
@@ -207,7 +208,27 @@ def size_dims(shape: Sequence[Any]) -> Variable:
 # --- broadcasting ------------------------------------------------------------------------
 
 def broadcast_dims(dims: Iterable[Any]) -> Variable:
-    """The length NumPy broadcasting gives to an axis whose lengths are ``dims``.
+    """The length broadcasting gives to an axis whose lengths are ``dims``.
+
+    Only a length statically 1 stretches (see :mod:`arignote.tensor.broadcasting`),
+    so every other length is the result: a known one if there is one, else the
+    first unknown one (the ops check at run time that the others agree).
+    """
+    symbolic = None
+    for d in dims:
+        value = known_dim(d)
+        if value == 1:
+            continue
+        if value is not None:
+            return dim(value)
+        if symbolic is None:
+            symbolic = as_dim(d)
+    return dim(1) if symbolic is None else symbolic
+
+
+def numpy_broadcast_dims(dims: Iterable[Any]) -> Variable:
+    """The length NumPy broadcasting gives to an axis whose lengths are ``dims``, where any
+    length 1 may stretch at run time (advanced index arrays broadcast so).
 
     Exact for every valid broadcast, zero lengths included: a length 1 takes
     the other length (so 1 against 0 gives 0, where ``max`` would give 1).
@@ -230,13 +251,14 @@ def broadcast_dims(dims: Iterable[Any]) -> Variable:
     return result
 
 
-def broadcast_shapes(shapes: Sequence[Sequence[Any]]) -> Dims:
-    """The shape NumPy broadcasting gives to arrays of ``shapes`` (aligned on the right)."""
+def broadcast_shapes(shapes: Sequence[Sequence[Any]], numpy_rule: bool = False) -> Dims:
+    """The shape broadcasting gives to arrays of ``shapes`` (aligned on the right): by the
+    static rule, or by NumPy's run-time rule with ``numpy_rule``."""
+    combine = numpy_broadcast_dims if numpy_rule else broadcast_dims
     ndim = max((len(s) for s in shapes), default=0)
     out = []
     for axis in range(ndim):
-        out.append(broadcast_dims(s[axis - (ndim - len(s))] for s in shapes
-                                  if axis - (ndim - len(s)) >= 0))
+        out.append(combine(s[axis - (ndim - len(s))] for s in shapes if axis - (ndim - len(s)) >= 0))
     return tuple(out)
 
 
@@ -377,7 +399,7 @@ def indexed_dims(entries: Sequence[Any], x_shape: Dims, indices: Sequence[Variab
     basic_only = all(e is not INDEX_ARRAY and e is not BOOL_MASK for e in entries)
     if basic_only:
         return tuple(d for dims in parts for d in dims) + rest
-    broadcast = list(broadcast_shapes(advanced_shapes))
+    broadcast = list(broadcast_shapes(advanced_shapes, numpy_rule=True))
     first, last = advanced_positions[0], advanced_positions[-1]
     if last - first + 1 == len(advanced_positions):
         parts[first] = broadcast

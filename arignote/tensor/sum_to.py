@@ -1,11 +1,11 @@
 """`SumTo`: sum an array down to a shape it was broadcast from (the adjoint of broadcasting).
 
-Derivatives need it: the cotangent of an operand that broadcasting stretched
-is the output's cotangent summed over the stretched axes.  When the static
-shapes say which axes those are, :func:`sum_to_like` sums them with ordinary
-reductions.  arignote lets a dimension of unknown static length broadcast at
-run time (as NumPy does), so an axis may be stretched or not depending on
-the values: only the run-time shapes can tell, and ``SumTo`` decides then.
+Derivatives need the adjoint of broadcasting: the cotangent of an operand
+that broadcasting stretched is the output's cotangent summed over the
+stretched axes.  Only statically-1 axes stretch (see
+:mod:`arignote.tensor.broadcasting`), so :func:`sum_to_like` sums them with
+ordinary reductions.  ``SumTo`` sums to a shape given at run time, for
+``sum_to(x, shape)`` where the target lengths are symbolic.
 """
 
 from __future__ import annotations
@@ -122,15 +122,11 @@ def same_shape(a: Variable, b: Variable) -> bool:
 
 def sum_to_like(g: Any, x: Variable) -> TensorVariable:
     """The cotangent ``g`` of ``broadcast(x)`` turned into a cotangent of ``x``: summed over
-    the axes broadcasting added or stretched, in ``x``'s dtype.
-
-    Axes the static shapes decide are summed by plain reductions; an axis of
-    unknown length that may or may not have been stretched is left to a
-    `SumTo` node, which decides at run time.
+    the axes broadcasting added or stretched (those where ``x`` is statically 1), in
+    ``x``'s dtype, with plain reductions.
     """
     from arignote.tensor import math as tm
     from arignote.tensor.reduction import sum as tensor_sum
-    from arignote.tensor.shape_inference import shape_of
 
     g = as_tensor_variable(g)
     lead = g.ndim - x.ndim
@@ -138,18 +134,11 @@ def sum_to_like(g: Any, x: Variable) -> TensorVariable:
         raise ValueError(f"sum_to_like: the cotangent {g.type} has fewer axes than {x.type}")
     if lead:
         g = tensor_sum(g, axis=tuple(range(lead)))
-    stretched = []
-    ambiguous = False
-    for axis, (want, have) in enumerate(zip(x.type.shape, g.type.shape)):
-        if want == 1 and have != 1:
-            stretched.append(axis)
-        elif want is None and have != 1:
-            ambiguous = True
+    # only axes statically 1 stretch (arignote.tensor.broadcasting): the types say which
+    stretched = [axis for axis, (want, have) in enumerate(zip(x.type.shape, g.type.shape))
+                 if want == 1 and have != 1]
     if stretched:
         g = tensor_sum(g, axis=tuple(stretched), keepdims=True)
-    if ambiguous and not same_shape(g, x):
-        # x's lengths as graphs of the inputs' lengths: computing them never computes x
-        g = SumTo(x.ndim)(g, *shape_of(x))
     if g.dtype != x.dtype:
         if g.type.numpy_dtype.kind == "c" and x.type.numpy_dtype.kind != "c":
             g = tm.real(g)

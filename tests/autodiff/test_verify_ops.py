@@ -141,12 +141,12 @@ def test_prod_with_zeros_is_exact(rng):
     verify_grad(lambda x: at.prod(x, axis=1), [np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0]])], rng=rng)
 
 
-def test_runtime_broadcasting_of_unknown_lengths():
-    """A length unknown when the graph is built may be 1 at run time and broadcast:
-    the gradient sums over it then (SumTo decides at run time)."""
+def test_broadcasting_follows_the_static_shapes():
+    """Only a statically-1 length stretches, so the types say where the gradient sums;
+    an unknown length that is 1 at run time does not stretch: the call raises."""
     import arignote
 
-    x = at.matrix("x")
+    x = at.tensor("x", shape=(None, 1))
     y = at.matrix("y")
     gx, gy = arignote.grad((x * y).sum(), [x, y])
     f = arignote.function([x, y], [gx, gy])
@@ -155,10 +155,13 @@ def test_runtime_broadcasting_of_unknown_lengths():
     got_x, got_y = f(a, b)
     np.testing.assert_allclose(got_x, b.sum(axis=1, keepdims=True))
     np.testing.assert_allclose(got_y, np.broadcast_to(a, (3, 4)))
-    got_x, got_y = f(b, a)  # the other way round
-    np.testing.assert_allclose(got_y, b.sum(axis=1, keepdims=True))
-    got_x, got_y = f(b, b)  # and no broadcasting at all
-    np.testing.assert_allclose(got_x, b)
+    got_x, got_y = f(a, a)  # y of length 1 where x is statically 1: nothing stretches
+    np.testing.assert_allclose(got_x, a)
+    u, v = at.matrix("u"), at.matrix("v")
+    cost = (u * v).sum()
+    g = arignote.function([u, v], [cost, arignote.grad(cost, u)])
+    with pytest.raises(ValueError, match="does not broadcast at run time"):
+        g(a, b)
 
 
 # The same ops again on other ranks and shapes (including length-1 and empty-free 3-d arrays).

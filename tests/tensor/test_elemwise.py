@@ -273,3 +273,21 @@ def test_broadcastable_spelling():
     t = at.TensorType("float64", broadcastable=(True, False))
     assert t.shape == (1, None)
     assert at.tensor("x", dtype="float32", broadcastable=(False,)).type.shape == (None,)
+
+
+def test_only_statically_one_lengths_stretch():
+    # PyTensor's rule: an unknown length that is 1 at run time does not stretch
+    x, y = at.matrix("x"), at.matrix("y")
+    f = arignote.function([x, y], x + y)
+    np.testing.assert_allclose(f(np.ones((2, 3)), np.ones((2, 3))), 2 * np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"Add \(built at .*\): operands could not be broadcast.*"
+                                         r"does not broadcast at run time.*specify_broadcastable"):
+        f(np.ones((2, 3)), np.ones((1, 3)))
+    row = at.specify_broadcastable(y, 0)
+    assert row.type.shape == (1, None)
+    g = arignote.function([x, y], x + row)
+    np.testing.assert_allclose(g(np.ones((2, 3)), np.ones((1, 3))), 2 * np.ones((2, 3)))
+    with pytest.raises(ValueError):
+        g(np.ones((2, 3)), np.ones((2, 3)))  # the assertion of length 1 fails
+    with pytest.raises(ValueError, match="out of range"):
+        at.specify_broadcastable(y, 2)

@@ -336,11 +336,20 @@ def test_slice_length_folds_constants():
         assert int(got.data) == len(range(*slice(a, b, c).indices(size)))
 
 
-def test_broadcast_dims_is_exact_for_zero_lengths():
+def test_numpy_broadcast_dims_is_exact_for_zero_lengths():
     a, b = at.scalar("a", dtype="int64"), at.scalar("b", dtype="int64")
-    f = arignote.function([a, b], si.broadcast_dims([a, b]), mode=REFERENCE)
+    f = arignote.function([a, b], si.numpy_broadcast_dims([a, b]), mode=REFERENCE)
     for x, y in [(0, 1), (1, 0), (1, 1), (4, 1), (1, 4), (4, 4), (0, 0)]:
         assert int(f(x, y)) == np.broadcast_shapes((x,), (y,))[0]
+    assert si.numpy_broadcast_dims([a, a]) is a
+
+
+def test_broadcast_dims_takes_a_length_that_does_not_stretch():
+    # only static 1s stretch: any other length is the result (the ops check the rest agree)
+    a, b = at.scalar("a", dtype="int64"), at.scalar("b", dtype="int64")
+    assert si.broadcast_dims([a, b]) is a
+    assert si.broadcast_dims([si.dim(1), b]) is b
+    assert int(si.broadcast_dims([si.dim(1), si.dim(1)]).data) == 1
     assert si.broadcast_dims([a, a]) is a
     assert si.broadcast_dims([a, si.dim(1)]) is a
     assert int(si.broadcast_dims([a, si.dim(3)]).data) == 3

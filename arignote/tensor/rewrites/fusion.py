@@ -15,10 +15,11 @@ element), and either
 
 - every consumer of it is already in the group: it becomes an inner node; or
 - it also has consumers outside the group, none of which leads back into the
-  group, and its run-time shape is surely the root's (a composite's outputs
-  all have the broadcast shape of all its inputs): it becomes an extra output
-  of the composite.  Nothing is computed twice, and no node is duplicated
-  into several groups.
+  group: it becomes an extra output of the composite (a composite's outputs
+  all have the broadcast shape of its inputs, which is the producer's: equal
+  static shapes mean equal run-time shapes, since only statically-1 lengths
+  stretch).  Nothing is computed twice, and no node is duplicated into
+  several groups.
 
 Candidates are taken in decreasing topological position, so by the time a
 producer is considered, every group member that reads it is already in.
@@ -66,8 +67,12 @@ def _fusable(node: Apply) -> bool:
 
 
 def _same_extent(producer: Variable, root: Variable) -> bool:
-    """Whether ``producer`` has as many elements as ``root`` (as far as static shapes say)."""
-    return producer.type.shape == root.type.shape  # type: ignore[attr-defined]
+    """Whether ``producer`` surely has ``root``'s shape: the same rank, and on each axis
+    the same static length, or an unknown one where the root's is not 1 (an unknown
+    length never stretches, so it is the root's)."""
+    p_shape, r_shape = producer.type.shape, root.type.shape  # type: ignore[attr-defined]
+    return len(p_shape) == len(r_shape) and all(
+        p == r or (p is None and r != 1) for p, r in zip(p_shape, r_shape))
 
 
 class _FusionPlanner:
@@ -89,65 +94,72 @@ class _FusionPlanner:
         for node in reversed(self.order):
             if node in self.group_of or not _fusable(node):
                 continue
-            group = self._grow_checked(node)
+            group = self._grow(node)
             if len(group.members) > 1:
                 groups.append(group)
                 for member in group.members:
                     self.group_of[member] = group
-        return groups
+        return self._break_cycles(groups)
 
-    def _grow_checked(self, root: Apply) -> _Group:
-        """The group of ``root``, without the extra outputs whose run-time shape could differ."""
-        group = self._grow(root)
-        if len(group.outputs) > len(root.outputs):
-            self._evict_unsure_extras(group)
-        return group
+    def _break_cycles(self, groups: list[_Group]) -> list[_Group]:
+        """The groups, with extra outputs given up where two or more groups would feed each
+        other (each group is checked against itself as it grows, but a cycle can run
+        through several: G's extra output feeds H, and H's feeds G).
 
-    def _evict_unsure_extras(self, group: _Group) -> None:
-        """Take out of ``group`` each extra output that might be smaller than the root, with
-        everything of the group it depends on (left inside, that would make a cycle).
-
-        A composite's outputs all have the broadcast shape of all its inputs.  The
-        members share the root's static shape, so only axes of unknown length can
-        differ: there an input of the group that the extra does not depend on could
-        broadcast it larger, unless its length there is statically 1.  Each member
-        gets the set of such "enlarging" inputs it depends on (a bit set, in one pass);
-        an extra whose set is not the root's is unsure.
+        Only groups with extra outputs can take part in such a cycle (a one-output
+        group is left only through its root, which comes after all its members), so
+        the groups on a cycle lose their extras, with what of the group they depend
+        on; that repeats until the graph of groups is acyclic.
         """
-        root_out = group.root.outputs[0]
-        ndim = root_out.type.ndim  # type: ignore[attr-defined]
-        unknown = [a for a, d in enumerate(root_out.type.shape) if d is None]  # type: ignore[attr-defined]
-        if not unknown:
-            return
-        members = sorted(group.members, key=self.position.__getitem__)
-        leaf_bit: dict[Variable, int] = {}
-        bits: dict[Variable, int] = {}
-        for node in members:
-            mine = 0
+        while True:
+            stuck = self._groups_on_cycles(groups)
+            if not stuck:
+                return [g for g in groups if len(g.members) > 1]
+            for group in stuck:
+                self._drop_extras(group)
+
+    def _groups_on_cycles(self, groups: list[_Group]) -> list[_Group]:
+        """The groups left over by a topological sort of the graph with each group as one unit."""
+        if not any(len(g.outputs) > len(g.root.outputs) for g in groups):
+            return []
+        unit = {node: (self.group_of.get(node) or node) for node in self.order}
+        units = list(dict.fromkeys(unit.values()))
+        waiting = {u: 0 for u in units}
+        successors: dict[object, set[object]] = {u: set() for u in units}
+        for node in self.order:
+            target = unit[node]
             for var in node.inputs:
-                if var.owner in group.members:
-                    mine |= bits[var]
-                    continue
-                found = leaf_bit.get(var)
-                if found is None:
-                    found = leaf_bit[var] = (1 << len(leaf_bit)) if _enlarges(var, unknown, ndim) else 0
-                mine |= found
-            for out in node.outputs:
-                bits[out] = mine
-        everything = bits[root_out]
-        unsure = [out.owner for out in group.outputs if bits[out] != everything]
-        if not unsure:
-            return
-        evicted: set[Apply] = set()
-        stack = list(unsure)
+                source = unit.get(var.owner) if var.owner is not None else None
+                if source is not None and source is not target and target not in successors[source]:
+                    successors[source].add(target)
+                    waiting[target] += 1
+        ready = [u for u in units if waiting[u] == 0]
+        while ready:
+            current = ready.pop()
+            for nxt in successors[current]:
+                waiting[nxt] -= 1
+                if waiting[nxt] == 0:
+                    ready.append(nxt)
+        return [u for u in units if waiting[u] > 0 and isinstance(u, _Group)
+                and len(u.outputs) > len(u.root.outputs)]
+
+    def _drop_extras(self, group: _Group) -> None:
+        """``group`` without its extra outputs and the members they depend on (ungrouped)."""
+        dropped: set[Apply] = set()
+        stack = [out.owner for out in group.outputs[len(group.root.outputs):]]
         while stack:
             node = stack.pop()
-            if node in evicted:
+            if node in dropped or node not in group.members:
                 continue
-            evicted.add(node)  # type: ignore[arg-type]
+            dropped.add(node)  # type: ignore[arg-type]
             stack.extend(v.owner for v in node.inputs if v.owner in group.members)  # type: ignore[union-attr]
-        group.members -= evicted
-        group.outputs = [out for out in group.outputs if out.owner not in evicted]
+        dropped.discard(group.root)
+        group.members -= dropped
+        for node in dropped:
+            del self.group_of[node]
+        group.outputs = list(group.root.outputs)
+        if len(group.members) == 1:
+            del self.group_of[group.root]
 
     def _grow(self, root: Apply) -> _Group:
         group = _Group(root)
@@ -201,14 +213,6 @@ class _FusionPlanner:
             for out in node.outputs:
                 stack.extend(self.consumers.get(out, ()))
         return False
-
-
-def _enlarges(var: Variable, unknown_axes: list[int], ndim: int) -> bool:
-    """Whether ``var`` may have a length other than 1 on one of ``unknown_axes`` of an
-    ``ndim``-d result it broadcasts into."""
-    shape = var.type.shape  # type: ignore[attr-defined]
-    offset = ndim - len(shape)
-    return any(axis >= offset and shape[axis - offset] != 1 for axis in unknown_axes)
 
 
 def _inner_constant(var: Constant) -> Variable | None:

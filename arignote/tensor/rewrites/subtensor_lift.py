@@ -6,12 +6,11 @@ computed in full anyway, plus the indexed part again), so this is a
 whole-graph pass built on :mod:`~arignote.tensor.rewrites.lifting`, which
 moves the index through chains of single-consumer elementwise nodes.
 
-An operand gets the same index as the result when it surely has the
-result's shape on every indexed axis; a 0-d operand is left alone (it
-broadcasts).  "Surely" means: the axis's static length is known and equal to
-the result's, or every other operand is 0-d.  Operands that might broadcast
-at run time (an unknown length that could be 1) stop the lift, since
-indexing them like the result could go out of range.
+An operand gets the same index as the result when it has the result's
+rank and is not stretched on an indexed axis (its static length there is not
+1 unless the result's is too: only statically-1 lengths stretch, see
+:mod:`arignote.tensor.broadcasting`); a 0-d operand is left alone (it
+broadcasts).  Other operands (a stretched row) stop the lift.
 """
 
 from __future__ import annotations
@@ -49,7 +48,6 @@ class _SubtensorLifter(Lifter):
     def through(self, param: Hashable, node: Apply) -> list[Hashable | None] | None:
         entries, _ = param  # type: ignore[misc]
         out_shape = node.outputs[0].type.shape  # type: ignore[attr-defined]
-        ranked = [v for v in node.inputs if v.type.ndim > 0]  # type: ignore[attr-defined]
         params: list[Hashable | None] = []
         for operand in node.inputs:
             shape = operand.type.shape  # type: ignore[attr-defined]
@@ -58,10 +56,9 @@ class _SubtensorLifter(Lifter):
                 continue
             if len(shape) != len(out_shape):
                 return None
-            alone = len(ranked) == 1
             for axis in _indexed_axes(entries):
-                if not alone and (shape[axis] is None or shape[axis] != out_shape[axis]):
-                    return None
+                if shape[axis] == 1 and out_shape[axis] != 1:
+                    return None  # stretched here: indexing it like the result could overrun
             params.append(param)
         return params
 

@@ -18,7 +18,10 @@ def test_sum_to_own_shape_goes():
     x = at.matrix("x")
     assert fires("remove_sum_to_own_shape", sum_to(at.exp(x), x.shape))
     y = at.matrix("y")
-    assert not fires("remove_sum_to_own_shape", sum_to(x * y, x.shape))  # x may broadcast at run time
+    # unknown lengths do not stretch, so x * y has x's shape
+    assert fires("remove_sum_to_own_shape", sum_to(x * y, x.shape))
+    row = at.tensor("row", shape=(1, None))
+    assert not fires("remove_sum_to_own_shape", sum_to(row * y, row.shape))  # row stretches
 
 
 def test_sum_to_runs_as_numpy():

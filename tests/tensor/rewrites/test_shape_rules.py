@@ -60,10 +60,15 @@ def test_whole_shape_of_a_computation():
     x, y = at.matrix("x"), at.vector("y")
     out = (at.tanh(x) * y).shape
     (final,) = rewritten(out)
-    assert op_names(final) <= {"MakeVector", "ShapeI", "Switch", "EQ"}
+    # unknown lengths do not stretch, so each length is one input's: no run-time tests
+    assert op_names(final) <= {"MakeVector", "ShapeI"}
     assert "Tanh" not in op_names(final)
-    for shapes in [((3, 4), (4,)), ((3, 1), (5,)), ((0, 1), (1,)), ((2, 3), (1,))]:
+    for shapes in [((3, 4), (4,)), ((0, 1), (1,)), ((2, 0), (0,))]:
         same_values([x, y], out, np.ones(shapes[0]), np.ones(shapes[1]))
+    row, col = at.tensor("row", shape=(1, None)), at.tensor("col", shape=(None, 1))
+    out = (row * col).shape  # both stretch
+    for shapes in [((1, 4), (3, 1)), ((1, 0), (2, 1))]:
+        same_values([row, col], out, np.ones(shapes[0]), np.ones(shapes[1]))
 
 
 def test_static_shapes_fold_to_constants():
@@ -270,7 +275,10 @@ def test_values_are_kept(dtype):
         xv = np.arange(np.prod(shape)).reshape(shape).astype(dtype)
         yv = (np.arange(4) % 2).astype(dtype)
         same_values(inputs, outs, xv, yv)
-    same_values(inputs, outs, np.ones((2, 1), dtype=dtype), np.ones(3, dtype=dtype))
+    column = at.tensor("column", dtype=dtype, shape=(None, 1))  # declared to stretch
+    total = column + y if dtype != "bool" else at.logical_or(column, y)
+    same_values([column, y], [at.zeros_like(total), total.shape, at.broadcast_to(y, total.shape)],
+                np.ones((2, 1), dtype=dtype), np.ones(3, dtype=dtype))
 
 
 def test_rules_reach_a_fixed_point_in_fast_compile_and_fast_run():

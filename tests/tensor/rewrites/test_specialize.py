@@ -105,10 +105,18 @@ def test_index_stays_when_the_elementwise_result_is_used_elsewhere(rng):
     assert_same_values([x], out, rng.normal(size=(3, 2)))
 
 
-def test_index_does_not_move_onto_an_operand_that_may_broadcast(rng):
-    x, y = at.matrix("x"), at.matrix("y")  # y may be (1, n) at run time
+def test_index_does_not_move_onto_a_stretched_operand(rng):
+    x, y = at.matrix("x"), at.tensor("y", shape=(1, None))  # y stretches along axis 0
     out = (x + y)[2]
+    assert op_names(out)[-1] == "Subtensor"  # indexing stays after the sum
     assert_same_values([x, y], out, rng.normal(size=(4, 3)), rng.normal(size=(1, 3)))
+
+
+def test_index_moves_onto_operands_of_unknown_shape(rng):
+    x, y = at.matrix("x"), at.matrix("y")  # unknown lengths never stretch
+    out = (x + y)[2]
+    assert op_names(out).count("Subtensor") == 2
+    assert_same_values([x, y], out, rng.normal(size=(4, 3)), rng.normal(size=(4, 3)))
 
 
 def test_index_moves_onto_operands_of_known_equal_shape(rng):
