@@ -118,10 +118,10 @@ def build_all(jobs: Sequence[BuildJob], toolchain: Toolchain | None = None) -> l
         def build_one(key: str) -> tuple[str, Path | CompileError]:
             job = todo[key]
 
-            def compile_into(source_path: Path, output_path: Path) -> None:
-                toolchain.build(source_path, output_path, job.python_module)
+            def compile_into(output_path: Path) -> None:
+                toolchain.build(job.source, output_path, job.python_module)
             try:
-                return key, cache.store(key, compile_into, job.source)
+                return key, cache.store(key, compile_into)
             except CompileError as exc:
                 return key, CompileError(f"compiling the {job.label}: {exc}")
             finally:

@@ -125,29 +125,25 @@ class DiskCache:
         return None
 
     # --- writing -------------------------------------------------------------------------
-    def store(self, key: str, build: Callable[[Path, Path], None], source: str) -> Path:
+    def store(self, key: str, build: Callable[[Path], None]) -> Path:
         """Build the entry for ``key`` and publish it atomically; returns its path.
 
-        ``build(source_path, output_path)`` compiles ``source`` (already written
-        to ``source_path``) into ``output_path``, both temporary names in the
-        entry's folder.
+        ``build(output_path)`` writes the shared object to ``output_path``, a
+        temporary name in the entry's folder.
         """
         shard = self._writable_shard(key)
-        token = f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        source_path, output_path = shard / f"{token}.c", shard / f"{token}.so"
+        output_path = shard / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}.so"
         try:
-            source_path.write_text(source)
-            build(source_path, output_path)
+            build(output_path)
             with open(output_path, "rb+") as handle:
                 os.fsync(handle.fileno())  # the data is on disk before the name is
             final = shard / f"{key}-{file_digest(output_path)}.so"
             os.replace(output_path, final)
         finally:
-            for leftover in (source_path, output_path):
-                try:
-                    leftover.unlink()
-                except OSError:
-                    pass
+            try:
+                output_path.unlink()
+            except OSError:
+                pass
         self._found[key] = final
         _sweep_stale(shard)
         return final
@@ -156,10 +152,7 @@ class DiskCache:
         if self._fallback is None:
             shard = self.folder / key[:2]
             try:
-                shard.mkdir(parents=True, exist_ok=True)
-                probe = shard / f".tmp-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-                probe.touch()
-                probe.unlink()
+                _probe_writable(shard)
                 return shard
             except OSError as exc:
                 if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR):
@@ -191,8 +184,10 @@ class DiskCache:
                     size += path.stat().st_size
                 except OSError:
                     pass
-        return CacheStats(self.folder, os.access(self.root if not self.folder.exists() else self.folder,
-                                                 os.W_OK), entries, size, temporary)
+        existing = self.folder
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        return CacheStats(self.folder, os.access(existing, os.W_OK), entries, size, temporary)
 
     def clear(self) -> int:
         """Delete every entry (and leftover temporary file); returns how many files went."""
@@ -206,6 +201,14 @@ class DiskCache:
         shutil.rmtree(self.folder, ignore_errors=True)
         self._found.clear()
         return removed
+
+
+def _probe_writable(shard: Path) -> None:
+    """Create ``shard`` if needed and check that files can be created in it (OSError if not)."""
+    shard.mkdir(parents=True, exist_ok=True)
+    probe = shard / f".tmp-probe-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    probe.touch()
+    probe.unlink()
 
 
 def _files(folder: Path) -> list[Path]:

@@ -13,6 +13,11 @@ Inputs whose type says they hold one element (0-d, or all static lengths 1)
 are read once before the loop.  The body is the node's scalar op, or the
 inner graph of a `Composite` (one local variable per inner node), written
 by the emitters of ``scalar_registry``.
+
+A composite's inner constants are not written into the source: they become
+extra one-element operands after the node's inputs.  Kernels then depend
+only on the structure of the computation and its dtypes, so ``x * 0.5`` and
+``x * 0.25`` share one compiled kernel (and one cache entry).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from arignote.backend.c.c_types import c_literal, c_type, supported
+from arignote.backend.c.c_types import c_type, supported
 from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
 from arignote.backend.c.vector_math import declarations
 from arignote.graph.basic import Apply, Constant, Variable
@@ -35,10 +40,11 @@ PRELUDE = "#include <math.h>\n#include <stdint.h>\n"
 class ScalarBody:
     """The element function of a node: C statements from ``x0, x1, ...`` to ``r0, r1, ...``."""
 
-    in_dtypes: tuple[np.dtype, ...]
+    in_dtypes: tuple[np.dtype, ...]     # the node's inputs, then the inner constants
     out_dtypes: tuple[np.dtype, ...]
     statements: str
     parts: KernelParts
+    constants: tuple[np.ndarray, ...] = ()  # values of the extra constant operands (0-d)
 
 
 def scalar_body(scalar_op: object, in_dtypes: Sequence[np.dtype], out_dtypes: Sequence[np.dtype]) -> ScalarBody:
@@ -50,9 +56,11 @@ def scalar_body(scalar_op: object, in_dtypes: Sequence[np.dtype], out_dtypes: Se
             raise Unsupported(f"dtype {dtype}: compiled code handles bool, integers, float32 and float64")
     parts = KernelParts()
     lines: list[str] = []
+    constants: list[np.ndarray] = []
     if isinstance(scalar_op, Composite):
-        results = _composite_statements(scalar_op, lines, parts)
+        results = _composite_statements(scalar_op, lines, parts, constants)
         result_dtypes = [v.type.numpy_dtype for v in scalar_op.outputs]
+        in_dtypes = in_dtypes + tuple(c.dtype for c in constants)
     else:
         args = [f"x{k}" for k in range(len(in_dtypes))]
         results = [emit_op(scalar_op, args, in_dtypes, out_dtypes[0], parts)]
@@ -63,17 +71,23 @@ def scalar_body(scalar_op: object, in_dtypes: Sequence[np.dtype], out_dtypes: Se
         if np.dtype(dtype) != out_dtypes[j]:
             raise Unsupported("the composite's output dtypes differ from the node's")
         lines.append(f"*r{j} = {expr};")
-    return ScalarBody(in_dtypes, out_dtypes, "\n".join(lines), parts)
+    return ScalarBody(in_dtypes, out_dtypes, "\n".join(lines), parts, tuple(constants))
 
 
-def _composite_statements(composite: Composite, lines: list[str], parts: KernelParts) -> list[str]:
+def _composite_statements(composite: Composite, lines: list[str], parts: KernelParts,
+                          constants: list[np.ndarray]) -> list[str]:
     names: dict[Variable, str] = {v: f"x{k}" for k, v in enumerate(composite.inputs)}
 
     def ref(var: Variable) -> str:
         if var in names:
             return names[var]
         if isinstance(var, Constant):
-            return c_literal(np.asarray(var.data).item(), var.type.numpy_dtype)
+            value = np.asarray(var.data)
+            if value.size != 1 or not supported(value.dtype):
+                raise Unsupported(f"inner constant {var} of {value.dtype}")
+            names[var] = f"x{len(composite.inputs) + len(constants)}"
+            constants.append(value.reshape(()))
+            return names[var]
         raise Unsupported(f"composite input {var} is not an inner input")
 
     for position, node in enumerate(composite.nodes):
@@ -151,6 +165,7 @@ def elemwise_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], vector_func
     return "\n".join(lines) + "\n"
 
 
-def node_scalar_inputs(node: Apply) -> list[bool]:
-    """Which inputs of an elementwise node hold one element by their type."""
-    return [all(d == 1 for d in v.type.shape) for v in node.inputs]
+def node_scalar_inputs(node: Apply, body: ScalarBody) -> list[bool]:
+    """Which operands of an elementwise kernel hold one element: inputs whose type
+    says so, and the inner constants."""
+    return [all(d == 1 for d in v.type.shape) for v in node.inputs] + [True] * len(body.constants)

@@ -42,7 +42,6 @@ class CProgram:
         toolchain = get_toolchain()
         runtime = load_runtime(toolchain)
         threads = config.c_threads or available_cores()
-        runtime.set_threads(threads)
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.nodes: list[Apply] = toposort(self.outputs)
@@ -53,7 +52,7 @@ class CProgram:
         schedule = make_schedule(self.inputs, self.outputs, self.nodes, self.plans, params)
         steps = [(getattr(runtime, kind), *rest) for kind, *rest in schedule.steps]
         self.program = runtime.Program(schedule.n_slots, schedule.n_inputs, schedule.consts, steps,
-                                       schedule.outputs, bytes(schedule.recyclable), None)
+                                       schedule.outputs, bytes(schedule.recyclable), None, threads)
         self.run = self.program
 
     def _compile_kernels(self, runtime: Any) -> None:

@@ -46,6 +46,7 @@ class StepPlan:
     label: str = ""
     notes: list[str] = field(default_factory=list)
     address: int = 0                            # the compiled kernel's address, once loaded
+    constants: tuple[np.ndarray, ...] = ()      # extra one-element operands after the inputs
 
 
 @dataclass(frozen=True)
@@ -100,12 +101,21 @@ def _dtypes(variables: Any) -> tuple[np.dtype, ...]:
 @c_lowering(Elemwise)
 def _elemwise(node: Apply, context: LoweringContext) -> StepPlan:
     body = scalar_body(node.op.scalar_op, _dtypes(node.inputs), _dtypes(node.outputs))
-    scalars = node_scalar_inputs(node)
-    source = elemwise_kernel(body, scalars, context.vector_functions, str(node.op)[:200])
-    params = (_dtypes(node.inputs), tuple(v.type.ndim for v in node.inputs), tuple(scalars),
+    scalars = node_scalar_inputs(node, body)
+    source = elemwise_kernel(body, scalars, context.vector_functions, _title(node))
+    params = (body.in_dtypes, _operand_ndims(node, body), tuple(scalars),
               _dtypes(node.outputs), node.outputs[0].type.ndim, max(body.parts.cost, 1.0))
     return StepPlan("ELEMWISE", params, source, donor_inputs=tuple(range(len(node.inputs))),
-                    label=str(node.op))
+                    label=str(node.op), constants=body.constants)
+
+
+def _title(node: Apply) -> str:
+    """A short description for the kernel source's comment (no comment terminators)."""
+    return str(node.op)[:200].replace("*/", "* /")
+
+
+def _operand_ndims(node: Apply, body: Any) -> tuple[int, ...]:
+    return tuple(v.type.ndim for v in node.inputs) + (0,) * len(body.constants)
 
 
 def _initial_value(op: CAReduce, acc_dtype: np.dtype) -> tuple[np.ndarray, str | None]:
@@ -143,15 +153,15 @@ def _reduce_plan(node: Apply, context: LoweringContext, reduce: CAReduce, scalar
     acc_dtype = np.dtype(reduce.accumulator_dtype(in_dtype))
     out_dtype = node.outputs[0].type.numpy_dtype
     body = scalar_body(scalar_op, _dtypes(node.inputs), (element_dtype,))
-    scalars = node_scalar_inputs(node) if isinstance(node.op, ElemwiseReduce) else [False]
+    scalars = node_scalar_inputs(node, body) if isinstance(node.op, ElemwiseReduce) else [False]
     source = reduce_kernel(body, scalars, reduce.scalar_op, acc_dtype, context.vector_functions,
-                           str(node.op)[:200])
+                           _title(node))
     init, no_identity = _initial_value(reduce, acc_dtype)
     reduced = set(reduce.reduced_axes(ndim))
-    params = (_dtypes(node.inputs), tuple(v.type.ndim for v in node.inputs), tuple(scalars),
+    params = (body.in_dtypes, _operand_ndims(node, body), tuple(scalars),
               (out_dtype,), ndim, max(body.parts.cost, 1.0),
               tuple(a in reduced for a in range(ndim)), acc_dtype, init, no_identity)
-    return StepPlan("REDUCE", params, source, label=str(node.op))
+    return StepPlan("REDUCE", params, source, label=str(node.op), constants=body.constants)
 
 
 @c_lowering(CAReduce)
@@ -171,7 +181,7 @@ def _elemwise_reduce(node: Apply, context: LoweringContext) -> StepPlan:
 def _argreduce(node: Apply, context: LoweringContext) -> StepPlan:
     x = node.inputs[0]
     maximum = isinstance(node.op, Argmax)
-    source = argreduce_kernel(x.type.numpy_dtype, maximum, str(node.op))
+    source = argreduce_kernel(x.type.numpy_dtype, maximum, _title(node))
     axis = -1 if node.op.axis is None else node.op.axis
     params = (x.type.numpy_dtype, x.type.ndim, axis, "argmax" if maximum else "argmin")
     return StepPlan("ARGREDUCE", params, source, label=str(node.op))

@@ -48,6 +48,14 @@ def _install_blas(module: ModuleType) -> None:
                      if name in capsules})
 
 
+def cached_runtime(toolchain: Toolchain) -> Path | None:
+    """The runtime module's cache entry for ``toolchain``, if it was built (nothing is compiled)."""
+    from arignote.backend.c.build import cache_key
+    from arignote.backend.c.cache import get_cache
+
+    return get_cache().lookup(cache_key(toolchain, runtime_source(), python_module=True))
+
+
 def load_runtime(toolchain: Toolchain | None = None) -> ModuleType:
     """The runtime module for ``toolchain`` (built and cached on first use).
 

@@ -86,10 +86,23 @@ def make_schedule(inputs: Sequence[Variable], outputs: Sequence[Variable], nodes
         for var in nodes[step].outputs:
             produced_after[step].add((var.type.numpy_dtype, var.type.ndim))
 
-    recyclable = [0] * len(slot)
+    extra_slots: dict[int, int] = {}   # id of a kernel constant -> its slot
+
+    def constant_slot(value: np.ndarray) -> int:
+        found = extra_slots.get(id(value))
+        if found is None:
+            found = extra_slots[id(value)] = len(slot) + len(extra_slots)
+            consts.append((found, value))
+        return found
+
+    for plan in plans:
+        for value in plan.constants:
+            constant_slot(value)
+    n_slots = len(slot) + len(extra_slots)
+    recyclable = [0] * n_slots
     steps = []
     for step, (node, plan) in enumerate(zip(nodes, plans)):
-        ins = [slot_of(v) for v in node.inputs]
+        ins = [slot_of(v) for v in node.inputs] + [constant_slot(c) for c in plan.constants]
         outs = [slot[v] for v in node.outputs]
         dying = {v for v in node.inputs if last_use.get(v) == step and v not in kept}
         unused = [v for v in node.outputs if v not in last_use and v not in kept]
@@ -108,4 +121,4 @@ def make_schedule(inputs: Sequence[Variable], outputs: Sequence[Variable], nodes
                 recyclable[slot[var]] = 1
         steps.append((plan.kind, ins, outs, frees, list(dict.fromkeys(donors)), plan.fallback,
                       params[step]))
-    return Schedule(len(slot), len(inputs), consts, steps, [slot[v] for v in outputs], recyclable)
+    return Schedule(n_slots, len(inputs), consts, steps, [slot[v] for v in outputs], recyclable)

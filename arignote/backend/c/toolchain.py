@@ -67,8 +67,12 @@ class Toolchain:
     vector_math: bool           # whether glibc's libmvec may be declared to the compiler
     fingerprint: str            # hash of everything above plus machine and versions
 
-    def command(self, source: Path, output: Path, python_module: bool = False) -> list[str]:
-        """The command line that builds ``source`` into the shared object ``output``."""
+    def command(self, output: Path, python_module: bool = False) -> list[str]:
+        """The command line that builds C read from stdin into the shared object ``output``.
+
+        The source comes on stdin so that its (temporary) file name appears nowhere
+        in the object: building the same source twice gives identical bytes.
+        """
         cmd = [self.compiler, *REQUIRED_FLAGS, *self.flags]
         if self.family in ("gcc", "clang"):
             cmd.append("-fopenmp-simd")
@@ -76,16 +80,17 @@ class Toolchain:
             cmd += [f"-I{sysconfig.get_paths()['include']}", f"-I{np.get_include()}", "-pthread"]
             if sys.platform == "darwin":
                 cmd += ["-undefined", "dynamic_lookup"]
-        cmd += [str(source), "-o", str(output), "-lm"]
+        cmd += ["-x", "c", "-", "-o", str(output), "-lm"]
         if python_module and sys.platform != "darwin":
             cmd.append("-ldl")
         return cmd
 
-    def build(self, source: Path, output: Path, python_module: bool = False) -> None:
-        """Compile ``source`` into ``output``; CompileError with the diagnostics on failure."""
-        cmd = self.command(source, output, python_module)
+    def build(self, source: str, output: Path, python_module: bool = False) -> None:
+        """Compile the C ``source`` into ``output``; CompileError with the diagnostics on failure."""
+        cmd = self.command(output, python_module)
         try:
-            done = subprocess.run(cmd, capture_output=True, text=True, timeout=COMPILE_TIMEOUT)
+            done = subprocess.run(cmd, input=source, capture_output=True, text=True,
+                                  timeout=COMPILE_TIMEOUT)
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise CompileError(f"{shlex.join(cmd)} failed: {exc}") from None
         if done.returncode != 0 or not output.exists():

@@ -299,10 +299,10 @@ static void program_dealloc(ProgramObject *p) {
 }
 
 static PyObject *program_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-    int n_slots, n_inputs;
+    int n_slots, n_inputs, threads;
     PyObject *consts, *steps, *outputs, *recyclable, *keepalive;
-    if (!PyArg_ParseTuple(args, "iiOOOOO:Program", &n_slots, &n_inputs, &consts, &steps, &outputs,
-                          &recyclable, &keepalive))
+    if (!PyArg_ParseTuple(args, "iiOOOOOi:Program", &n_slots, &n_inputs, &consts, &steps, &outputs,
+                          &recyclable, &keepalive, &threads))
         return NULL;
     if (n_slots < 0 || n_inputs < 0 || n_inputs > n_slots) {
         PyErr_SetString(PyExc_ValueError, "Program: bad slot counts");
@@ -356,6 +356,7 @@ static PyObject *program_new(PyTypeObject *type, PyObject *args, PyObject *kwarg
             Py_DECREF(sitems);
             goto fail;
         }
+        p->steps[s].threads = threads < 1 ? 1 : threads;
     }
     Py_DECREF(sitems);
 
@@ -483,7 +484,7 @@ static PyTypeObject ProgramType = {
     .tp_vectorcall_offset = offsetof(ProgramObject, vectorcall),
     .tp_call = program_call,
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_doc = "Program(n_slots, n_inputs, consts, steps, outputs, recyclable, keepalive): "
+    .tp_doc = "Program(n_slots, n_inputs, consts, steps, outputs, recyclable, keepalive, threads): "
               "a compiled schedule; call it with the input arrays to get the list of outputs.",
     .tp_members = program_members,
     .tp_new = program_new,
@@ -551,18 +552,10 @@ static PyObject *mod_set_blas(PyObject *self, PyObject *capsules) {
     Py_RETURN_NONE;
 }
 
-static PyObject *mod_set_threads(PyObject *self, PyObject *arg) {
-    long n = PyLong_AsLong(arg);
-    if (n == -1 && PyErr_Occurred()) return NULL;
-    ag_set_threads((int)n);
-    Py_RETURN_NONE;
-}
-
 static PyMethodDef module_methods[] = {
     {"load_library", mod_load_library, METH_O, "dlopen a shared object; returns its handle"},
     {"symbol", mod_symbol, METH_VARARGS, "the address of a symbol in a loaded library"},
     {"set_blas", mod_set_blas, METH_O, "install BLAS routines from SciPy's cython_blas capsules"},
-    {"set_threads", mod_set_threads, METH_O, "threads large loops may use (including the caller's)"},
     {NULL, NULL, 0, NULL}
 };
 

@@ -74,6 +74,7 @@ typedef struct {
     PyArray_Descr **out_descr;
     int ndim;                           /* rank of the iteration space */
     double cost;                        /* work per element, for splitting across threads */
+    int threads;                        /* threads this step's loops may use */
     unsigned char *reduced;             /* K_REDUCE: reduced axes of the iteration space */
     PyArray_Descr *acc_descr;           /* K_REDUCE: accumulator dtype */
     PyArrayObject *init;                /* K_REDUCE: 0-d initial value, accumulator dtype */
@@ -117,8 +118,7 @@ typedef struct {
 #define IT_STRIDE(it, k, d) ((it)->strides[(size_t)(k) * (it)->ndcap + (d)])
 
 /* threads.c */
-static void ag_set_threads(int n);
-static int ag_run_iter(const Iter *it, double cost, int splittable);
+static int ag_run_iter(const Iter *it, double cost, int splittable, int threads);
 
 /* iterate.c */
 static int iter_range(const Iter *it, npy_intp begin, npy_intp end);

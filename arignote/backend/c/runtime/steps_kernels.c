@@ -73,7 +73,7 @@ static int step_elemwise(Step *st, PyObject **slots, Pool *pool) {
         for (int d = 0; d < nd; d++) IT_STRIDE(&it, nin + j, d) = PyArray_STRIDE(outs[j], d);
     }
     iter_collapse(&it);
-    int rc = ag_run_iter(&it, st->cost, 1);
+    int rc = ag_run_iter(&it, st->cost, 1, st->threads);
     if (rc) {
         raise_loop_error(rc);
         goto done;
@@ -129,7 +129,7 @@ static int step_reduce(Step *st, PyObject **slots, Pool *pool) {
         IT_STRIDE(&it, nin, d) = st->reduced[d] ? 0 : PyArray_STRIDE(acc, kept++);
     iter_collapse(&it);
     /* the first axis may be split across threads when it is not reduced */
-    int rc = ag_run_iter(&it, st->cost, IT_STRIDE(&it, nin, 0) != 0);
+    int rc = ag_run_iter(&it, st->cost, IT_STRIDE(&it, nin, 0) != 0, st->threads);
     if (rc) {
         raise_loop_error(rc);
         goto done;

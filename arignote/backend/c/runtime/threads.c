@@ -24,7 +24,6 @@ static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t pool_wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t pool_done = PTHREAD_COND_INITIALIZER;
 static pthread_mutex_t pool_user = PTHREAD_MUTEX_INITIALIZER;   /* held by the call using the workers */
-static int wanted_threads = 1;          /* including the calling thread */
 static int started_workers = 0;
 static unsigned long generation = 0;    /* bumped when a new batch of tasks is posted */
 static int pending = 0;                 /* tasks of the current batch not finished yet */
@@ -59,12 +58,6 @@ static void after_fork_in_child(void) {
     pending = 0;
     generation = 0;
     memset(tasks, 0, sizeof(tasks));
-}
-
-static void ag_set_threads(int n) {
-    if (n < 1) n = 1;
-    if (n > AG_MAXTHREADS) n = AG_MAXTHREADS;
-    wanted_threads = n;
 }
 
 /* start workers 1..n-1 if needed; returns how many threads may run (>= 1) */
@@ -116,7 +109,7 @@ static int run_split(const Iter *it, int n_threads) {
 }
 
 /* run the whole iteration space of ``it``; ``splittable``: the first axis may be cut */
-static int ag_run_iter(const Iter *it, double cost, int splittable) {
+static int ag_run_iter(const Iter *it, double cost, int splittable, int threads) {
     npy_intp total = 1;
     for (int d = 0; d < it->nd; d++) total *= it->shape[d];
     if (total == 0) return 0;
@@ -125,9 +118,10 @@ static int ag_run_iter(const Iter *it, double cost, int splittable) {
         return iter_range(it, 0, it->shape[0]);
     int rc;
     Py_BEGIN_ALLOW_THREADS
-    if (splittable && wanted_threads > 1 && work >= AG_PARALLEL_WORK && it->shape[0] > 1
+    if (threads > AG_MAXTHREADS) threads = AG_MAXTHREADS;
+    if (splittable && threads > 1 && work >= AG_PARALLEL_WORK && it->shape[0] > 1
             && pthread_mutex_trylock(&pool_user) == 0) {
-        rc = run_split(it, wanted_threads);
+        rc = run_split(it, threads);
         pthread_mutex_unlock(&pool_user);
     } else {
         rc = iter_range(it, 0, it->shape[0]);
