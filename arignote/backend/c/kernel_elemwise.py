@@ -70,7 +70,7 @@ def scalar_body(scalar_op: object, in_dtypes: Sequence[np.dtype], out_dtypes: Se
     for j, (expr, dtype) in enumerate(zip(results, result_dtypes)):
         if np.dtype(dtype) != out_dtypes[j]:
             raise Unsupported("the composite's output dtypes differ from the node's")
-        lines.append(f"*r{j} = {expr};")
+        lines.append(f"o.r{j} = {expr};")
     return ScalarBody(in_dtypes, out_dtypes, "\n".join(lines), parts, tuple(constants))
 
 
@@ -104,19 +104,21 @@ def _composite_statements(composite: Composite, lines: list[str], parts: KernelP
     return [ref(v) for v in composite.outputs]
 
 
-def _signature_line(body: ScalarBody) -> str:
-    params = [f"{c_type(d)} x{k}" for k, d in enumerate(body.in_dtypes)]
-    params += [f"{c_type(d)} *r{j}" for j, d in enumerate(body.out_dtypes)]
-    return ", ".join(params)
+def body_function(body: ScalarBody) -> str:
+    """The element function ``ag_body(x0, x1, ...)``, always inlined, returning an ``ag_out``
+    struct of the results ``r0, r1, ...`` and an error flag ``err``.
 
-
-def body_function(body: ScalarBody, name: str = "ag_body") -> str:
-    """The element function as an always-inlined C function ``name(x0, ..., &r0, ...)``."""
-    checks = "".join(f"    *ag_err |= ({c});\n" for c in body.parts.checks)
-    params = _signature_line(body) + ", int *ag_err"
+    Results come back by value, never through pointers: a local whose address
+    is taken inside a ``#pragma omp simd`` loop becomes a per-lane array in
+    memory, and the loop then gathers instead of loading.
+    """
+    fields = " ".join(f"{c_type(d)} r{j};" for j, d in enumerate(body.out_dtypes))
+    params = ", ".join(f"{c_type(d)} x{k}" for k, d in enumerate(body.in_dtypes)) or "void"
+    checks = "".join(f"    o.err |= ({c});\n" for c in body.parts.checks)
     statements = "\n".join("    " + line for line in body.statements.splitlines())
-    return (f"static inline __attribute__((always_inline)) void {name}({params}) {{\n"
-            f"    (void)ag_err;\n{checks}{statements}\n}}\n")
+    return (f"typedef struct {{ {fields} int err; }} ag_out;\n\n"
+            f"static inline __attribute__((always_inline)) ag_out ag_body({params}) {{\n"
+            f"    ag_out o;\n    o.err = 0;\n{checks}{statements}\n    return o;\n}}\n")
 
 
 def kernel_header(body: ScalarBody, vector_functions: frozenset[str], title: str) -> str:
@@ -127,6 +129,31 @@ def kernel_header(body: ScalarBody, vector_functions: frozenset[str], title: str
         text.append(decls)
     text.extend(body.parts.helpers.values())
     return "\n".join(text) + "\n"
+
+
+#: rows are processed in blocks of this many elements when an input is broadcast along them
+BLOCK = 512
+#: broadcast inputs get a block-sized buffer on the stack; kernels with more vector inputs
+#: than this run broadcast rows through the strided loop instead
+MAX_BROADCAST_BUFFERS = 8
+
+
+def broadcast_buffers(types: Sequence[np.dtype], vector_inputs: Sequence[int], length: str) -> list[str]:
+    """C declaring ``b<k>``, a block of ``length`` copies of input ``k``'s value when its
+    stride is 0 (it is broadcast along the row), for each vector input ``k``."""
+    lines = []
+    for k in vector_inputs:
+        t = c_type(types[k])
+        lines += [f"    {t} b{k}[{BLOCK}];",
+                  f"    if (steps[{k}] == 0) {{ const {t} v = *(const {t} *)ptrs[{k}]; "
+                  f"for (intptr_t j = 0; j < {length}; j++) b{k}[j] = v; }}"]
+    return lines
+
+
+def block_pointer(k: int, dtype: np.dtype, start: str) -> str:
+    """Input ``k``'s elements from ``start`` on: its data, or its broadcast buffer."""
+    t = c_type(dtype)
+    return f"(steps[{k}] ? (const {t} *)ptrs[{k}] + {start} : (const {t} *)b{k})"
 
 
 def elemwise_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], vector_functions: frozenset[str],
@@ -140,28 +167,50 @@ def elemwise_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], vector_func
         t = c_type(dtype)
         if scalar:
             lines.append(f"    const {t} s{k} = *(const {t} *)ptrs[{k}];")
-    vector_ops = [k for k in range(nin) if not scalar_inputs[k]] + [nin + j for j in range(nout)]
+    vector_inputs = [k for k in range(nin) if not scalar_inputs[k]]
     all_types = [*body.in_dtypes, *body.out_dtypes]
-    contiguous = " && ".join(f"steps[{k}] == sizeof({c_type(all_types[k])})" for k in vector_ops) or "1"
 
-    def load(k: int, contiguous_access: bool) -> str:
-        qualifier = "const " if k < nin else ""
-        if contiguous_access:
-            return f"(({qualifier}{c_type(all_types[k])} *)ptrs[{k}])[i]"
-        return f"*({qualifier}{c_type(all_types[k])} *)(ptrs[{k}] + i * steps[{k}])"
+    def size(k: int) -> str:
+        return f"sizeof({c_type(all_types[k])})"
+    outputs_contiguous = [f"steps[{nin + j}] == {size(nin + j)}" for j in range(nout)]
+    contiguous = " && ".join([f"steps[{k}] == {size(k)}" for k in vector_inputs] + outputs_contiguous)
+    buffered = len(vector_inputs) <= MAX_BROADCAST_BUFFERS and vector_inputs
+    with_broadcast = " && ".join([f"(steps[{k}] == {size(k)} || steps[{k}] == 0)" for k in vector_inputs]
+                                 + outputs_contiguous)
 
-    def loop_body(contiguous_access: bool) -> list[str]:
-        args = [f"s{k}" if scalar_inputs[k] else load(k, contiguous_access) for k in range(nin)]
-        args += [f"&r{j}" for j in range(nout)]
-        out = [f"            {c_type(d)} r{j};" for j, d in enumerate(body.out_dtypes)]
-        out.append(f"            ag_body({', '.join(args)}, &ag_err);")
-        out += [f"            {load(nin + j, contiguous_access)} = r{j};" for j in range(nout)]
+    def call(load) -> list[str]:
+        args = [f"s{k}" if scalar_inputs[k] else load(k) for k in range(nin)]
+        out = [f"            const ag_out o = ag_body({', '.join(args)});"]
+        out += [f"            {load(nin + j)} = o.r{j};" for j in range(nout)]
+        if body.parts.checks:
+            out.append("            ag_err |= o.err;")
         return out
 
-    lines += [f"    if ({contiguous}) {{", "        #pragma omp simd reduction(|:ag_err)",
-              "        for (intptr_t i = 0; i < n; i++) {", *loop_body(True),
-              "        }", "    } else {", "        for (intptr_t i = 0; i < n; i++) {",
-              *loop_body(False), "        }", "    }", "    return ag_err;", "}"]
+    def contiguous_load(k: int) -> str:
+        return f"(({'const ' if k < nin else ''}{c_type(all_types[k])} *)ptrs[{k}])[i]"
+
+    def strided_load(k: int) -> str:
+        return f"*({'const ' if k < nin else ''}{c_type(all_types[k])} *)(ptrs[{k}] + i * steps[{k}])"
+
+    def block_load(k: int) -> str:
+        return f"p{k}[i]" if k < nin else f"(({c_type(all_types[k])} *)ptrs[{k}] + start)[i]"
+
+    simd = "        #pragma omp simd" + (" reduction(|:ag_err)" if body.parts.checks else "")
+    lines += [f"    if ({contiguous or '1'}) {{", simd, "        for (intptr_t i = 0; i < n; i++) {",
+              *call(contiguous_load), "        }", "        return ag_err;", "    }"]
+    if buffered:
+        lines += [f"    if ({with_broadcast}) {{",
+                  *("    " + line for line in broadcast_buffers(all_types, vector_inputs,
+                                                               f"(n < {BLOCK} ? n : {BLOCK})")),
+                  f"        for (intptr_t start = 0; start < n; start += {BLOCK}) {{",
+                  f"            const intptr_t m = n - start < {BLOCK} ? n - start : {BLOCK};",
+                  *(f"            const {c_type(all_types[k])} *p{k} = "
+                    f"{block_pointer(k, all_types[k], 'start')};" for k in vector_inputs),
+                  "    " + simd, "            for (intptr_t i = 0; i < m; i++) {",
+                  *("    " + line for line in call(block_load)), "            }", "        }",
+                  "        return ag_err;", "    }"]
+    lines += ["    for (intptr_t i = 0; i < n; i++) {", *call(strided_load), "    }",
+              "    return ag_err;", "}"]
     return "\n".join(lines) + "\n"
 
 
