@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # all benchmarks
     python benchmarks/run.py build           # only graph building
+    python benchmarks/run.py rewrite         # only rewrite (compile) time
     python benchmarks/run.py overhead --quick
     python benchmarks/run.py c compile       # the C backend: run time, and compile time
     python benchmarks/run.py build --profile # plus a cProfile of arignote's build
@@ -27,10 +28,12 @@ import c_backend  # noqa: E402
 import c_compile  # noqa: E402
 import call_overhead  # noqa: E402
 import graph_build  # noqa: E402
+import rewrite_time  # noqa: E402
 from bench_common import format_table  # noqa: E402
 import optional_systems  # noqa: E402
 
-BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, c_backend, c_compile)}
+BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, c_backend,
+                                                  c_compile)}
 
 
 def main(argv: list[str] | None = None) -> int:
