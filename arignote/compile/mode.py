@@ -60,13 +60,23 @@ _warned_no_compiler = False
 
 def fast_run_mode() -> Mode:
     """FAST_RUN: all rewrites on the C linker, or on the py linker (with one warning per
-    process) when no C compiler works here."""
-    global _warned_no_compiler
-    from arignote.backend.c import availability
+    process) when no C compiler works here.
 
-    why = availability()
+    Whether the compiler works is fully known only once it built the runtime
+    module, which the first compiled function does together with its kernels;
+    if that fails, linking falls back to py for this mode (``pipeline.link``).
+    """
+    from arignote.backend.c import known_unavailable
+
+    why = known_unavailable()
     if why is None:
         return PREDEFINED["FAST_RUN"]
+    return fast_run_fallback(why)
+
+
+def fast_run_fallback(why: str) -> Mode:
+    """FAST_RUN on the py linker because of ``why``, warning once per process."""
+    global _warned_no_compiler
     if not _warned_no_compiler:
         _warned_no_compiler = True
         from arignote.backend.c import CCompileWarning

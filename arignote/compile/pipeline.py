@@ -34,12 +34,19 @@ def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) ->
 
         return PyProgram(inputs, outputs)
     if mode.linker == "c":
-        from arignote.backend.c import CompilerUnavailable, availability
+        from arignote.backend.c import CompilerUnavailable, known_unavailable, record_unavailable
+        from arignote.compile.mode import PREDEFINED, fast_run_fallback
 
-        why = availability()
-        if why is not None:
-            raise CompilerUnavailable(f"Mode(linker='c') needs a working C compiler: {why}")
-        from arignote.backend.c.linker import CProgram
+        why = known_unavailable()
+        if why is None:
+            from arignote.backend.c.linker import CProgram
 
-        return CProgram(inputs, outputs)
+            try:
+                return CProgram(inputs, outputs)
+            except CompilerUnavailable as exc:  # the runtime module did not build
+                why = str(exc)
+                record_unavailable(why)
+        if mode is PREDEFINED["FAST_RUN"]:  # chosen by default, not asked for: fall back
+            return link(inputs, outputs, fast_run_fallback(why))
+        raise CompilerUnavailable(f"Mode(linker='c') needs a working C compiler: {why}")
     raise NotImplementedError(f"the {mode.linker!r} linker is not available yet; use Mode(linker='py')")

@@ -19,6 +19,40 @@ def c_available() -> bool:
     return availability() is None
 
 
+def known_unavailable() -> str | None:
+    """Why the C backend cannot work, as far as known without compiling anything.
+
+    The compiler must exist and answer ``--version``, and must not have failed to
+    build the runtime module earlier in this process.  (Building the runtime
+    module itself waits for the first compiled function, which builds it in
+    parallel with its kernels.)
+    """
+    import os
+
+    from arignote.config import config
+
+    key = (config.c_compiler, os.environ.get("CC", ""), config.c_flags)
+    if _availability.get(key) is not None:
+        return _availability[key]
+    from arignote.backend.c.toolchain import get_toolchain
+
+    try:
+        get_toolchain()
+    except CompilerUnavailable as exc:
+        _availability[key] = str(exc)
+        return str(exc)
+    return None
+
+
+def record_unavailable(why: str) -> None:
+    """Remember that the configured compiler cannot build the runtime module."""
+    import os
+
+    from arignote.config import config
+
+    _availability[(config.c_compiler, os.environ.get("CC", ""), config.c_flags)] = why
+
+
 _availability: dict[tuple[str, str, str], str | None] = {}
 
 
@@ -40,4 +74,5 @@ def availability() -> str | None:
     return _availability[key]
 
 
-__all__ = ["CCompileWarning", "CompileError", "CompilerUnavailable", "availability", "c_available"]
+__all__ = ["CCompileWarning", "CompileError", "CompilerUnavailable", "availability", "c_available",
+           "known_unavailable", "record_unavailable"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from arignote.backend.c.build import BuildJob, available_cores, build_all
 from arignote.backend.c.node_lowering import LoweringContext, StepPlan, plan_node, python_step
-from arignote.backend.c.runtime import load_runtime
+from arignote.backend.c.runtime import finish_runtime, loaded_runtime, runtime_job
 from arignote.backend.c.schedule import make_schedule
 from arignote.backend.c.toolchain import CCompileWarning, CompileError, get_toolchain
 from arignote.backend.c.vector_math import vectorized_functions
@@ -40,14 +40,13 @@ class CProgram:
 
     def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable]) -> None:
         toolchain = get_toolchain()
-        runtime = load_runtime(toolchain)
         threads = config.c_threads or available_cores()
         self.inputs = list(inputs)
         self.outputs = list(outputs)
         self.nodes: list[Apply] = toposort(self.outputs)
         context = LoweringContext(vectorized_functions(toolchain))
         self.plans: list[StepPlan] = [plan_node(node, context) for node in self.nodes]
-        self._compile_kernels(runtime)
+        runtime = self._compile(toolchain)
         params = [self._runtime_params(plan) for plan in self.plans]
         schedule = make_schedule(self.inputs, self.outputs, self.nodes, self.plans, params)
         steps = [(getattr(runtime, kind), *rest) for kind, *rest in schedule.steps]
@@ -55,10 +54,17 @@ class CProgram:
                                        schedule.outputs, bytes(schedule.recyclable), None, threads)
         self.run = self.program
 
-    def _compile_kernels(self, runtime: Any) -> None:
+    def _compile(self, toolchain: Any) -> Any:
+        """Build the kernels (and the runtime module, the first time: in the same parallel
+        batch) and load them; returns the runtime module."""
         with_source = [k for k, plan in enumerate(self.plans) if plan.source is not None]
         jobs = [BuildJob(self.plans[k].source, f"kernel of {self.plans[k].label}") for k in with_source]
-        for k, outcome in zip(with_source, build_all(jobs)):
+        runtime = loaded_runtime(toolchain)
+        # the runtime module takes longest to build: it goes first, so the kernels build beside it
+        outcomes = build_all(([runtime_job()] if runtime is None else []) + jobs, toolchain)
+        if runtime is None:
+            runtime = finish_runtime(toolchain, outcomes.pop(0))
+        for k, outcome in zip(with_source, outcomes):
             plan = self.plans[k]
             if isinstance(outcome, CompileError):
                 warnings.warn(f"arignote: {self.nodes[k].op} runs on NumPy because its C kernel did "
@@ -66,6 +72,7 @@ class CProgram:
                 self.plans[k] = python_step(self.nodes[k], "kernel did not compile")
                 continue
             plan.address = _kernel_address(runtime, str(outcome), plan.symbol)
+        return runtime
 
     @staticmethod
     def _runtime_params(plan: StepPlan) -> tuple[Any, ...]:

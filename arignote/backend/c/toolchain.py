@@ -73,7 +73,10 @@ class Toolchain:
         The source comes on stdin so that its (temporary) file name appears nowhere
         in the object: building the same source twice gives identical bytes.
         """
-        cmd = [self.compiler, *REQUIRED_FLAGS, *self.flags]
+        flags = self.flags
+        if python_module:  # glue code: optimize less, build faster (see runtime.py)
+            flags = tuple(f for f in flags if not f.startswith("-O")) + ("-O1",)
+        cmd = [self.compiler, *REQUIRED_FLAGS, *flags]
         if self.family in ("gcc", "clang"):
             cmd.append("-fopenmp-simd")
         if python_module:
