@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 import threading
 import time
@@ -93,47 +94,111 @@ def _is_terminal(stream: TextIO) -> bool:
         return False
 
 
-def build_all(jobs: Sequence[BuildJob], toolchain: Toolchain | None = None) -> list[Path | CompileError]:
+@dataclass(frozen=True)
+class Built:
+    """A compiled job: its shared object, and the prefix of its symbols in it."""
+
+    path: Path
+    prefix: str = "ag_"   # the kernel's entry point is ``<prefix>kernel``
+
+    def symbol(self, name: str) -> str:
+        return f"{self.prefix}{name}"
+
+
+def batch_source(sources: Sequence[str]) -> str:
+    """Several kernel sources as one translation unit: kernel ``i``'s identifiers
+    (every ``ag_...``, and its reduction ``agc``) become ``ag<i>_...`` and ``agc<i>``."""
+    parts = []
+    for i, source in enumerate(sources):
+        renamed = re.sub(r"\bag_", f"ag{i}_", source)
+        parts.append(re.sub(r"\bagc\b", f"agc{i}", renamed))
+    return "\n".join(parts)
+
+
+def _batches(keys: list[str], jobs: dict[str, BuildJob]) -> list[list[str]]:
+    """The missing kernels split into one batch per core, balanced by source length.
+
+    One compiler run per batch instead of one per kernel: most of a small
+    kernel's build is the compiler starting, not compiling.
+    """
+    count = min(len(keys), available_cores())
+    batches: list[list[str]] = [[] for _ in range(count)]
+    sizes = [0] * count
+    for key in sorted(keys, key=lambda k: -len(jobs[k].source)):
+        lightest = sizes.index(min(sizes))
+        batches[lightest].append(key)
+        sizes[lightest] += len(jobs[key].source)
+    return [b for b in batches if b]
+
+
+def build_all(jobs: Sequence[BuildJob], toolchain: Toolchain | None = None) -> list[Built | CompileError]:
     """The shared object of each job: from the cache, or compiled (in parallel) and cached.
 
-    A job whose source does not compile gets its CompileError in its place,
-    so the caller decides what to do about it.
+    Kernels missing from the cache are compiled together in a few batches
+    (one per core), each published as one entry plus a reference entry per
+    kernel, so every kernel is found again on its own.  A job whose source
+    does not compile gets its CompileError in its place, so the caller
+    decides what to do about it.
     """
     toolchain = toolchain or get_toolchain()
     cache = get_cache()
     keys = [cache_key(toolchain, job.source, job.python_module) for job in jobs]
-    results: dict[str, Path | CompileError] = {}
+    results: dict[str, Built | CompileError] = {}
     todo: dict[str, BuildJob] = {}
     for key, job in zip(keys, jobs):
         if key in results or key in todo:
             continue
-        found = cache.lookup(key)
+        found = cache.lookup_kernel(key)
         if found is not None:
-            results[key] = found
+            results[key] = Built(*found)
         else:
             todo[key] = job
-    if todo:
-        progress = _Progress(len(todo))
+    if not todo:
+        return [results[key] for key in keys]
+    progress = _Progress(len(todo))
 
-        def build_one(key: str) -> tuple[str, Path | CompileError]:
-            job = todo[key]
+    def build_single(key: str) -> dict[str, Built | CompileError]:
+        job = todo[key]
 
-            def compile_into(output_path: Path) -> None:
-                toolchain.build(job.source, output_path, job.python_module)
-            try:
-                return key, cache.store(key, compile_into)
-            except CompileError as exc:
-                return key, CompileError(f"compiling the {job.label}: {exc}")
-            finally:
-                progress.advance()
+        def compile_into(output_path: Path) -> None:
+            toolchain.build(job.source, output_path, job.python_module)
         try:
-            if len(todo) == 1:
-                key, outcome = build_one(next(iter(todo)))
-                results[key] = outcome
-            else:
-                with ThreadPoolExecutor(max_workers=min(len(todo), available_cores())) as pool:
-                    for key, outcome in pool.map(build_one, list(todo)):
-                        results[key] = outcome
+            return {key: Built(cache.store(key, compile_into))}
+        except CompileError as exc:
+            return {key: CompileError(f"compiling the {job.label}: {exc}")}
         finally:
-            progress.close()
+            progress.advance()
+
+    def build_batch(batch: list[str]) -> dict[str, Built | CompileError]:
+        if len(batch) == 1:
+            return build_single(batch[0])
+        source = batch_source([todo[k].source for k in batch])
+        batch_key = hashlib.sha256("\n".join(batch).encode()).hexdigest()[:40]
+        try:
+            path = cache.store(batch_key, lambda out: toolchain.build(source, out))
+        except CompileError:
+            # one of them does not compile: build each alone, to blame only that one
+            outcome: dict[str, Built | CompileError] = {}
+            for key in batch:
+                outcome.update(build_single(key))
+            return outcome
+        for _ in batch:
+            progress.advance()
+        built = {}
+        for i, key in enumerate(batch):
+            cache.store_reference(key, path, f"ag{i}_")
+            built[key] = Built(path, f"ag{i}_")
+        return built
+
+    groups = [[k] for k, job in todo.items() if job.python_module]
+    groups += _batches([k for k, job in todo.items() if not job.python_module], todo)
+    try:
+        if len(groups) == 1:
+            results.update(build_batch(groups[0]))
+        else:
+            with ThreadPoolExecutor(max_workers=min(len(groups), available_cores())) as pool:
+                for outcome in pool.map(build_batch, groups):
+                    results.update(outcome)
+    finally:
+        progress.close()
     return [results[key] for key in keys]

@@ -7,7 +7,10 @@ Where: ``config.c_cache_dir``, else ``$ARIGNOTE_CACHE_DIR``, else
 An entry is one shared object named ``<key>-<digest>.so``: ``key`` hashes the
 source and the toolchain fingerprint (compiler, flags, machine, arignote,
 Python and NumPy versions), ``digest`` is the first 16 hex digits of the
-SHA-256 of the file itself.  The design has no locks:
+SHA-256 of the file itself.  Kernels compiled together in one batch share
+one such entry; each also gets a reference entry ``<key>-<digest>.ref``
+naming the batch entry and its symbols there, so it is found on its own.
+The design has no locks:
 
 - a build writes its output under a temporary name in the entry's folder
   and publishes it with one atomic ``os.replace``; several processes
@@ -101,17 +104,39 @@ class DiskCache:
                 return path
         return None
 
+    def lookup_kernel(self, key: str) -> tuple[Path, str] | None:
+        """``(shared object, symbol prefix)`` for ``key``: its own entry (prefix ``ag_``),
+        or the batch entry a reference entry points to; None when neither is valid."""
+        found = self.lookup(key)
+        if found is not None:
+            return found, "ag_"
+        for folder in (self.folder, self._fallback):
+            if folder is None:
+                continue
+            target = self._verified(folder / key[:2], key, suffix="ref")
+            if target is None:
+                continue
+            name, _, prefix = target.read_text().partition("\n")
+            batch = self.lookup(name.split("-")[0])
+            if batch is not None and prefix:
+                return batch, prefix
+            try:  # the batch it points to is gone or damaged: the reference is useless
+                target.unlink()
+            except OSError:
+                pass
+        return None
+
     @staticmethod
-    def _verified(shard: Path, key: str) -> Path | None:
+    def _verified(shard: Path, key: str, suffix: str = "so") -> Path | None:
         try:
             names = [e.name for e in os.scandir(shard) if e.name.startswith(key + "-")]
         except OSError:
             return None
         for name in sorted(names):
             path = shard / name
-            stem, _, suffix = name.rpartition(".")
+            stem, _, found_suffix = name.rpartition(".")
             digest = stem[len(key) + 1:]
-            if suffix != "so" or len(digest) != DIGEST_CHARS:
+            if found_suffix != suffix or len(digest) != DIGEST_CHARS:
                 continue
             try:
                 if path.stat().st_size > 0 and file_digest(path) == digest:
@@ -148,6 +173,21 @@ class DiskCache:
         _sweep_stale(shard)
         return final
 
+    def store_reference(self, key: str, target: Path, prefix: str) -> None:
+        """Publish a reference entry: ``key``'s code is in the entry ``target`` under
+        symbols starting with ``prefix`` (a kernel compiled in a batch)."""
+        shard = self._writable_shard(key)
+        temporary = shard / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}.ref"
+        try:
+            temporary.write_text(f"{target.stem}\n{prefix}")
+            final = shard / f"{key}-{file_digest(temporary)}.ref"
+            os.replace(temporary, final)
+        finally:
+            try:
+                temporary.unlink()
+            except OSError:
+                pass
+
     def _writable_shard(self, key: str) -> Path:
         if self._fallback is None:
             shard = self.folder / key[:2]
@@ -178,7 +218,7 @@ class DiskCache:
         for path in _files(self.folder):
             if path.name.startswith(".tmp-"):
                 temporary += 1
-            elif path.suffix == ".so":
+            elif path.suffix in (".so", ".ref"):
                 entries += 1
                 try:
                     size += path.stat().st_size

@@ -71,7 +71,7 @@ class CProgram:
                               f"not compile: {outcome}", CCompileWarning, stacklevel=5)
                 self.plans[k] = python_step(self.nodes[k], "kernel did not compile")
                 continue
-            plan.address = _kernel_address(runtime, str(outcome), plan.symbol)
+            plan.address = _kernel_address(runtime, str(outcome.path), outcome.symbol(plan.symbol))
         return runtime
 
     @staticmethod

@@ -39,7 +39,7 @@ class StepPlan:
     kind: str                                   # a runtime step kind: "ELEMWISE", "PY", ...
     params: tuple[Any, ...] = ()                # for kernels: without the function address
     source: str | None = None                   # kernel C source, compiled and cached
-    symbol: str = "ag_kernel"
+    symbol: str = "kernel"                      # the entry point is ag_kernel (ag<i>_kernel in a batch)
     fallback: Callable[..., Any] | None = None  # the NumPy implementation (always set for PY)
     donor_inputs: tuple[int, ...] = ()          # inputs whose dead buffer may hold the output
     exclusive_donors: bool = False              # a donor must not be another input too

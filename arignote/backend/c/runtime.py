@@ -3,8 +3,8 @@
 Building it is also how arignote learns that the compiler works: a compiler
 that cannot build and load this module cannot run any compiled function.
 The module is glue around NumPy's C API (the loops are in the kernels), so it
-is built with ``-O1``: half the time of ``-O2`` for the same speed where it
-matters.
+is built without optimization (``-O0``): a fifth of the time ``-O2`` takes,
+and no measurable difference in call overhead or per-row iteration cost.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-from arignote.backend.c.build import BuildJob, build_all
+from arignote.backend.c.build import BuildJob, Built, build_all
 from arignote.backend.c.toolchain import CompileError, CompilerUnavailable, Toolchain, get_toolchain
 
 SOURCE_FILES = ("runtime.h", "threads.c", "iterate.c", "steps_kernels.c", "steps_views.c",
@@ -69,13 +69,13 @@ def loaded_runtime(toolchain: Toolchain) -> ModuleType | None:
     return _loaded.get(toolchain.fingerprint)
 
 
-def finish_runtime(toolchain: Toolchain, outcome: Path | CompileError) -> ModuleType:
+def finish_runtime(toolchain: Toolchain, outcome: Built | CompileError) -> ModuleType:
     """Import the runtime module built as ``outcome``; CompilerUnavailable if it failed."""
     if isinstance(outcome, CompileError):
         raise CompilerUnavailable(f"the C compiler {toolchain.compiler} cannot build arignote's "
                                   f"runtime module: {outcome}")
     try:
-        module = _import_extension(outcome)
+        module = _import_extension(outcome.path)
     except Exception as exc:  # a broken toolchain can produce unloadable objects
         raise CompilerUnavailable(f"the runtime module built by {toolchain.compiler} does not load: "
                                   f"{type(exc).__name__}: {exc}") from None

@@ -172,3 +172,28 @@ def test_keys_depend_on_the_flags(tmp_path):
             f = arignote.function([x], at.cosh(x) + 2, mode=arignote.Mode(linker="c"))
             np.testing.assert_allclose(f(np.arange(3.0)), np.cosh(np.arange(3.0)) + 2)
         assert len(_entries(tmp_path)) > n
+
+
+def test_kernels_compiled_together_are_found_one_by_one(tmp_path, monkeypatch):
+    from arignote.backend.c import build
+
+    monkeypatch.setattr(build, "available_cores", lambda: 1)  # one batch for all new kernels
+    mode = arignote.Mode(linker="c")
+    with arignote.config.change_flags(c_cache_dir=str(tmp_path)):
+        x = at.dvector("x")
+        f = arignote.function([x], [at.arcsinh(x) * 2, at.cosh(x).sum(), at.argmax(x)], mode=mode)
+        refs = sorted((tmp_path / "c").glob("*/*.ref"))
+        assert len(refs) == 3
+        files = sorted((tmp_path / "c").glob("*/*"))
+        g = arignote.function([x], at.cosh(x).sum(), mode=mode)   # one of them, on its own
+        assert sorted((tmp_path / "c").glob("*/*")) == files       # nothing new was built
+    value = np.linspace(-2, 2, 9)
+    np.testing.assert_allclose(g(value), np.cosh(value).sum())
+    np.testing.assert_allclose(f(value)[0], np.arcsinh(value) * 2)
+    # a reference to a damaged batch is dropped (and its kernel rebuilt when next needed)
+    batch = {r.read_text().split("\n")[0] for r in refs}.pop()
+    (batch_path,) = [p for p in _entries(tmp_path) if p.stem == batch]
+    batch_path.write_bytes(batch_path.read_bytes()[:100])
+    fresh = DiskCache(tmp_path)
+    assert fresh.lookup_kernel(refs[0].name.split("-")[0]) is None
+    assert not refs[0].exists()

@@ -89,11 +89,14 @@ done:
     return status;
 }
 
+/* every element of the C-ordered array ``a`` set to the one element of ``value`` */
 static void fill_with(PyArrayObject *a, PyArrayObject *value) {
     const npy_intp size = PyArray_SIZE(a), isz = PyArray_ITEMSIZE(a);
     char *p = PyArray_DATA(a);
-    const char *v = PyArray_DATA(value);
-    for (npy_intp i = 0; i < size; i++) memcpy(p + i * isz, v, isz);
+    if (size == 0) return;
+    memcpy(p, PyArray_DATA(value), isz);
+    for (npy_intp done = 1; done < size; done *= 2)  /* double the filled part each time */
+        memcpy(p + done * isz, p, (size_t)((done * 2 <= size ? done : size - done) * isz));
 }
 
 static int step_reduce(Step *st, PyObject **slots, Pool *pool) {
