@@ -115,13 +115,13 @@ def batch_source(sources: Sequence[str]) -> str:
     return "\n".join(parts)
 
 
-def _batches(keys: list[str], jobs: dict[str, BuildJob]) -> list[list[str]]:
-    """The missing kernels split into one batch per core, balanced by source length.
+def _batches(keys: list[str], jobs: dict[str, BuildJob], cores: int) -> list[list[str]]:
+    """The missing kernels split into a batch per core (of ``cores``), balanced by source length.
 
     One compiler run per batch instead of one per kernel: most of a small
     kernel's build is the compiler starting, not compiling.
     """
-    count = min(len(keys), available_cores())
+    count = max(1, min(len(keys), cores))
     batches: list[list[str]] = [[] for _ in range(count)]
     sizes = [0] * count
     for key in sorted(keys, key=lambda k: -len(jobs[k].source)):
@@ -191,7 +191,9 @@ def build_all(jobs: Sequence[BuildJob], toolchain: Toolchain | None = None) -> l
         return built
 
     groups = [[k] for k, job in todo.items() if job.python_module]
-    groups += _batches([k for k, job in todo.items() if not job.python_module], todo)
+    kernels = [k for k, job in todo.items() if not job.python_module]
+    if kernels:  # the cores the modules leave free
+        groups += _batches(kernels, todo, available_cores() - len(groups))
     try:
         if len(groups) == 1:
             results.update(build_batch(groups[0]))

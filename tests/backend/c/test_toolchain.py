@@ -52,11 +52,38 @@ def test_without_a_compiler_fast_run_uses_py_with_one_warning(tmp_path):
 
 
 @pytest.mark.no_compiler_ok
+def test_a_compiler_that_cannot_build_falls_back_to_py(tmp_path):
+    # it answers --version, so it is only found broken when the first function is compiled
+    fake = tmp_path / "fakecc"
+    fake.write_text('#!/bin/sh\nif [ "$1" = "--version" ]; then echo "fakecc 1.0"; exit 0; fi\n'
+                    'echo "fakecc: cannot compile" >&2\nexit 1\n')
+    fake.chmod(0o755)
+    code = textwrap.dedent("""
+        import warnings, numpy as np, arignote, arignote.tensor as at
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            x = at.dmatrix("x")
+            f = arignote.function([x], at.exp(x).sum(axis=1) + 1)
+            g = arignote.function([x], x * 2)
+        print(float(f(np.zeros((2, 3)))[0]), float(g(np.ones((1, 1)))[0, 0]), len(caught))
+        print(type(f.program).__name__, type(g.program).__name__)
+        print(str(caught[0].message).replace("\\n", " "))
+    """)
+    env = dict(_no_compiler_env(tmp_path), CC=str(fake))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    values, programs, message = done.stdout.splitlines()[:3]
+    assert values == "4.0 2.0 1" and programs == "PyProgram PyProgram"
+    assert "cannot build arignote's runtime module" in message and "fakecc: cannot compile" in message
+
+
+@pytest.mark.no_compiler_ok
 def test_the_test_suite_passes_without_a_compiler(tmp_path):
     # what `make test` runs, on a representative part: the py linker takes over everywhere
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-W",
-         "ignore::arignote.backend.c.toolchain.CCompileWarning", "-k", "not without_a_compiler",
+         "ignore::arignote.backend.c.toolchain.CCompileWarning", "-k", "not without_a_compiler and not cannot_build",
          "tests/compile", "tests/tensor/test_shape.py", "tests/backend/c"],
         env=_no_compiler_env(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
