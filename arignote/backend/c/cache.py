@@ -34,6 +34,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 import warnings
@@ -87,6 +88,7 @@ class DiskCache:
         self.root = Path(root)
         self.folder = self.root / SUBDIR
         self._fallback: Path | None = None   # temporary folder once ``folder`` proved unwritable
+        self._lock = threading.Lock()         # builds run in threads: one of them switches
         self._found: dict[str, Path] = {}    # key -> verified entry, for this process
 
     # --- reading -------------------------------------------------------------------------
@@ -197,15 +199,20 @@ class DiskCache:
             except OSError as exc:
                 if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR):
                     raise
+                self._switch_to_fallback(exc)
+        shard = self._fallback / key[:2]  # type: ignore[operator]
+        shard.mkdir(parents=True, exist_ok=True)
+        return shard
+
+    def _switch_to_fallback(self, exc: OSError) -> None:
+        with self._lock:
+            if self._fallback is None:
                 self._fallback = Path(tempfile.mkdtemp(prefix="arignote-cache-"))
                 atexit.register(shutil.rmtree, self._fallback, True)
                 warnings.warn(f"arignote: the C cache folder {self.folder} cannot be written "
                               f"({exc.strerror}); compiled code goes to {self._fallback} for this "
                               "process (set ARIGNOTE_CACHE_DIR or config.c_cache_dir to a writable "
                               "folder to keep it)", CacheWarning, stacklevel=2)
-        shard = self._fallback / key[:2]
-        shard.mkdir(parents=True, exist_ok=True)
-        return shard
 
     @property
     def writing_to(self) -> Path:
