@@ -83,7 +83,7 @@ def fast_run_fallback(why: str) -> Mode:
 
         warnings.warn(f"arignote: FAST_RUN uses the py linker because no C compiler works here "
                       f"({why}). Set $CC or arignote.config.c_compiler to use the C backend.",
-                      CCompileWarning, stacklevel=4)
+                      CCompileWarning, stacklevel=5)
     return Mode("py", "fast_run")
 
 

@@ -236,33 +236,52 @@ def _clause_identity(clause: str | None, acc_dtype: np.dtype) -> str | None:
     return None
 
 
-def argreduce_kernel(dtype: np.dtype, maximum: bool, title: str) -> str:
-    """``int64_t ag_kernel(n, p, stride)``: the index of the first extreme of ``n`` values.
+def argreduce_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], maximum: bool,
+                     vector_functions: frozenset[str], title: str) -> str:
+    """The arg-reduction ``ag_kernel(n, ptrs, steps, best, best_index, offset)``.
 
-    A NaN counts as the extreme, and the first one wins (NumPy's rule).
+    It scans one line of ``n`` elements (an input's stride along the line in
+    ``steps``), computing each element with ``body`` (the identity, or a fused
+    elementwise expression), and updates the running extreme ``best`` and its
+    index ``best_index`` (``-1``: none yet); element ``i`` has index
+    ``offset + i``.  Ties keep the first; a NaN is the extreme and the first
+    one wins (NumPy's rule): the kernel then returns 1, so the caller stops.
     """
-    dtype = np.dtype(dtype)
-    if not supported(dtype):
-        raise Unsupported(f"arg-reduction of {dtype}")
-    t = c_type(dtype)
-    better = ">" if maximum else "<"
-    nan_check = "if (v != v) return i;" if dtype.kind == "f" else ""
-    first_nan = "if (best != best) return 0;" if dtype.kind == "f" else ""
-    return f"""/* arignote kernel: {title} */
-#include <stdint.h>
+    if len(body.out_dtypes) != 1:
+        raise Unsupported("an arg-reduction of a multi-output function")
+    value_dtype = body.out_dtypes[0]
+    t = c_type(value_dtype)
+    nin = len(body.in_dtypes)
 
-int64_t ag_kernel(intptr_t n, const char *p, intptr_t s) {{
-    {t} best = *(const {t} *)p;
-    int64_t index = 0;
-    {first_nan}
-    for (intptr_t i = 1; i < n; i++) {{
-        const {t} v = *(const {t} *)(p + i * s);
-        {nan_check}
-        if (v {better} best) {{
+    def load(k: int) -> str:
+        ct = c_type(body.in_dtypes[k])
+        if scalar_inputs[k]:
+            return f"*(const {ct} *)ptrs[{k}]"
+        return f"*(const {ct} *)(ptrs[{k}] + i * steps[{k}])"
+    better = ">" if maximum else "<"
+    is_nan = "v != v" if value_dtype.kind == "f" else "0"
+    return f"""{kernel_header(body, vector_functions, title)}
+{body_function(body)}
+int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps, char *best_value, int64_t *best_index,
+              int64_t offset) {{
+    {t} best = *({t} *)best_value;
+    int64_t index = *best_index;
+    int found_nan = 0;
+    for (intptr_t i = 0; i < n; i++) {{
+        const {t} v = ag_body({", ".join(load(k) for k in range(nin))}).r0;
+        if ({is_nan}) {{
             best = v;
-            index = i;
+            index = offset + i;
+            found_nan = 1;
+            break;
+        }}
+        if (index < 0 || v {better} best) {{
+            best = v;
+            index = offset + i;
         }}
     }}
-    return index;
+    *({t} *)best_value = best;
+    *best_index = index;
+    return found_nan;
 }}
 """

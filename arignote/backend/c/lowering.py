@@ -19,7 +19,7 @@ from arignote.graph.sourceinfo import carry_source
 from arignote.graph.traversal import toposort
 from arignote.rewrite.phases import OPTIONAL, lowering
 from arignote.tensor.elemwise import Elemwise
-from arignote.tensor.reduction import CAReduce
+from arignote.tensor.reduction import Argmax, Argmin, CAReduce
 
 #: the tag that makes a mode run this module's passes
 C_TAG = "c"
@@ -27,7 +27,8 @@ C_TAG = "c"
 
 @lowering.graph_pass(name="c_fuse_reductions", tags=(OPTIONAL, C_TAG))
 def fuse_reductions(outputs: Sequence[Variable]) -> list[Variable]:
-    """Each ``CAReduce(Elemwise(...))`` whose elementwise result is used only there, as one node."""
+    """Each reduction (or arg-reduction) of an ``Elemwise`` node whose result is used only
+    there, as one node."""
     outputs = list(outputs)
     nodes = toposort(outputs)
     uses: dict[Variable, int] = {}
@@ -37,7 +38,7 @@ def fuse_reductions(outputs: Sequence[Variable]) -> list[Variable]:
     kept = set(outputs)
     mapping: dict[Variable, Variable] = {}
     for node in nodes:
-        if not isinstance(node.op, CAReduce):
+        if not isinstance(node.op, (CAReduce, Argmax, Argmin)):
             continue
         source = node.inputs[0]
         producer = source.owner

@@ -174,17 +174,27 @@ def _careduce(node: Apply, context: LoweringContext) -> StepPlan:
 def _elemwise_reduce(node: Apply, context: LoweringContext) -> StepPlan:
     op = node.op
     element = op._elemwise_type(node.inputs)
+    if isinstance(op.reduce, (Argmax, Argmin)):
+        return _argreduce_plan(node, context, op.reduce, op.scalar_op, element.numpy_dtype, element.ndim)
     return _reduce_plan(node, context, op.reduce, op.scalar_op, element.numpy_dtype, element.ndim)
+
+
+def _argreduce_plan(node: Apply, context: LoweringContext, op: Any, scalar_op: Any,
+                    element_dtype: np.dtype, ndim: int) -> StepPlan:
+    maximum = isinstance(op, Argmax)
+    body = scalar_body(scalar_op, _dtypes(node.inputs), (element_dtype,))
+    scalars = node_scalar_inputs(node, body) if isinstance(node.op, ElemwiseReduce) else [False]
+    source = argreduce_kernel(body, scalars, maximum, context.vector_functions, _title(node))
+    axis = -1 if op.axis is None else op.axis
+    params = (body.in_dtypes, _operand_ndims(node, body), tuple(scalars), (element_dtype,), ndim, axis,
+              "argmax" if maximum else "argmin")
+    return StepPlan("ARGREDUCE", params, source, label=str(node.op), constants=body.constants)
 
 
 @c_lowering(Argmax, Argmin)
 def _argreduce(node: Apply, context: LoweringContext) -> StepPlan:
     x = node.inputs[0]
-    maximum = isinstance(node.op, Argmax)
-    source = argreduce_kernel(x.type.numpy_dtype, maximum, _title(node))
-    axis = -1 if node.op.axis is None else node.op.axis
-    params = (x.type.numpy_dtype, x.type.ndim, axis, "argmax" if maximum else "argmin")
-    return StepPlan("ARGREDUCE", params, source, label=str(node.op))
+    return _argreduce_plan(node, context, node.op, sm.Identity(), x.type.numpy_dtype, x.type.ndim)
 
 
 # --- structural ops ------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 `ElemwiseReduce` is a reduction of an elementwise computation, as one node:
 ``sum(exp(x))`` becomes ``ElemwiseReduce(Sum, Exp)(x)``, which the C backend
-runs as one loop that never stores ``exp(x)``.  The node is an ordinary op
+runs as one loop that never stores ``exp(x)``.  The reduction is a
+`CAReduce` (sum, prod, max, ...) or an arg-reduction (`Argmax`, `Argmin`).  The node is an ordinary op
 (its NumPy implementation computes the elementwise part, then reduces), so a
 graph holding it still runs anywhere; the ``lowering`` phase creates it only
 for the C linker (see ``lowering.py``).
@@ -19,7 +20,7 @@ from arignote.graph.op import Op
 from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args
 from arignote.tensor.elemwise import Elemwise, broadcast_static_shapes
-from arignote.tensor.reduction import CAReduce
+from arignote.tensor.reduction import Argmax, Argmin, CAReduce
 from arignote.tensor.type import TensorType
 
 
@@ -31,7 +32,7 @@ class ElemwiseReduce(Op):
     has one output.
     """
 
-    reduce: CAReduce
+    reduce: CAReduce | Argmax | Argmin
     scalar_op: ScalarOp
 
     def _elemwise_type(self, inputs: Sequence[Any]) -> TensorType:
@@ -65,7 +66,10 @@ class ElemwiseReduce(Op):
         from arignote.tensor.shape_inference import broadcast_shapes
 
         full = broadcast_shapes(input_shapes)
-        reduced = self.reduce.reduced_axes(len(full))
+        if isinstance(self.reduce, CAReduce):
+            reduced = self.reduce.reduced_axes(len(full))
+        else:
+            reduced = tuple(range(len(full))) if self.reduce.axis is None else (self.reduce.axis,)
         return [tuple(d for a, d in enumerate(full) if a not in reduced)]
 
     def __str__(self) -> str:

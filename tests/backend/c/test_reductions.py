@@ -133,3 +133,16 @@ def test_logsumexp_rows(rng):
     value[3] = -np.inf
     value[4, 5] = np.inf
     check(lambda x: at.logsumexp(x, axis=1), value)
+
+
+def test_fused_arg_reductions(rng):
+    x, y = at.dmatrix("x"), at.dvector("y")
+    a, b = rng.normal(size=(20, 30)), rng.normal(size=30)
+    a[4, 7] = np.nan
+    for out in [at.argmax(at.exp(x) * y), at.argmin(x - y, axis=0), at.argmax(at.sqr(x[::-1]) - y, axis=1),
+                at.argmin((x > y).astype("int8"), axis=0)]:
+        f = arignote.function([x, y], out, mode=C, on_unused_input="ignore")
+        assert any(line.startswith(("Argmax", "Argmin")) and "<-" in line for line in kernels_of(f)), \
+            kernels_of(f)
+        g = arignote.function([x, y], out, mode=PY, on_unused_input="ignore")
+        np.testing.assert_array_equal(f(a, b), g(a, b))

@@ -167,26 +167,34 @@ static int parse_kernel(Step *st, PyObject *params) {
     return PyErr_Occurred() ? -1 : 0;
 }
 
-/* arg-reduction parameters: (argloop, in_descr, in_ndim, axis, name) */
+/* arg-reduction parameters: (argloop, in_descrs, in_ndims, in_scalar, (element_descr,), ndim,
+   axis, name) */
 static int parse_argreduce(Step *st, PyObject *params) {
-    if (PyTuple_GET_SIZE(params) != 5) {
-        PyErr_SetString(PyExc_ValueError, "argreduce step: expected 5 parameters");
+    if (PyTuple_GET_SIZE(params) != 8) {
+        PyErr_SetString(PyExc_ValueError, "argreduce step: expected 8 parameters");
         return -1;
     }
     st->argloop = (ag_argloop_fn)address_of(PyTuple_GET_ITEM(params, 0));
     if (st->argloop == NULL) return -1;
-    PyObject *descrs = PyTuple_Pack(1, PyTuple_GET_ITEM(params, 1));
-    st->in_descr = descrs ? descr_array(descrs, 1) : NULL;
-    Py_XDECREF(descrs);
-    if (st->in_descr == NULL || PyErr_Occurred()) return -1;
-    st->in_ndim = PyMem_Calloc(1, sizeof(int));
-    if (st->in_ndim == NULL) return -1;
-    st->in_ndim[0] = (int)PyLong_AsLong(PyTuple_GET_ITEM(params, 2));
-    st->axis = (int)PyLong_AsLong(PyTuple_GET_ITEM(params, 3));
-    st->no_identity = PyUnicode_AsUTF8(PyTuple_GET_ITEM(params, 4));
+    int count;
+    if ((st->in_descr = descr_array(PyTuple_GET_ITEM(params, 1), st->n_in)) == NULL) return -1;
     if (PyErr_Occurred()) return -1;
-    if (st->axis >= st->in_ndim[0] || st->in_ndim[0] > NPY_MAXDIMS) {
-        PyErr_SetString(PyExc_ValueError, "argreduce step: bad axis");
+    if ((st->in_ndim = int_array(PyTuple_GET_ITEM(params, 2), &count, "ndims")) == NULL) return -1;
+    if ((st->in_scalar = flag_array(PyTuple_GET_ITEM(params, 3), st->n_in)) == NULL) return -1;
+    PyObject *element = PySequence_GetItem(PyTuple_GET_ITEM(params, 4), 0);
+    if (element == NULL) return -1;
+    if (!PyArray_DescrCheck(element) || PyDataType_ELSIZE((PyArray_Descr *)element) > 16) {
+        Py_DECREF(element);
+        PyErr_SetString(PyExc_TypeError, "argreduce step: bad element dtype");
+        return -1;
+    }
+    st->acc_descr = (PyArray_Descr *)element;
+    st->ndim = (int)PyLong_AsLong(PyTuple_GET_ITEM(params, 5));
+    st->axis = (int)PyLong_AsLong(PyTuple_GET_ITEM(params, 6));
+    st->no_identity = PyUnicode_AsUTF8(PyTuple_GET_ITEM(params, 7));
+    if (PyErr_Occurred()) return -1;
+    if (st->ndim < 0 || st->ndim > NPY_MAXDIMS || st->axis >= st->ndim) {
+        PyErr_SetString(PyExc_ValueError, "argreduce step: bad rank or axis");
         return -1;
     }
     return 0;
@@ -265,7 +273,7 @@ static int parse_step(Step *st, PyObject *desc, int n_slots) {
         if (st->kind == K_REDUCE && st->n_out != 1) break;
         return parse_kernel(st, params);
     case K_ARGREDUCE:
-        if (!PyTuple_Check(params) || st->n_in != 1 || st->n_out != 1) break;
+        if (!PyTuple_Check(params) || st->n_out != 1) break;
         return parse_argreduce(st, params);
     default:
         if (!PyTuple_Check(params) || st->n_out != 1) break;

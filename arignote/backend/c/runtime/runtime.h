@@ -40,8 +40,11 @@
 /* a generated elementwise or reduction inner loop: n elements, one pointer and
    one byte stride per operand (inputs, then outputs); returns 0 or an AG_ERR_ code */
 typedef int (*ag_loop_fn)(npy_intp n, char **ptrs, const npy_intp *steps);
-/* a generated arg-reduction: index of the extreme element of n values at p, stride s */
-typedef int64_t (*ag_argloop_fn)(npy_intp n, const char *p, npy_intp s);
+/* a generated arg-reduction: scans one line of n elements (one pointer and stride per
+   input), updating the running extreme *best (of the element dtype) and its index
+   *best_index (-1: none yet; element i is offset + i); returns 1 after a NaN (final) */
+typedef int (*ag_argloop_fn)(npy_intp n, char **ptrs, const npy_intp *steps, char *best,
+                             int64_t *best_index, int64_t offset);
 /* a generated reduction's combine: dst = dst (op) src, for one accumulator element */
 typedef void (*ag_combine_fn)(char *dst, const char *src);
 
@@ -76,10 +79,11 @@ typedef struct {
     double cost;                        /* work per element, for splitting across threads */
     int threads;                        /* threads this step's loops may use */
     unsigned char *reduced;             /* K_REDUCE: reduced axes of the iteration space */
-    PyArray_Descr *acc_descr;           /* K_REDUCE: accumulator dtype */
+    PyArray_Descr *acc_descr;           /* K_REDUCE: accumulator dtype; K_ARGREDUCE: element dtype */
     PyArrayObject *init;                /* K_REDUCE: 0-d initial value, accumulator dtype */
     const char *no_identity;            /* K_REDUCE: ufunc name when empty reductions fail */
     int axis;                           /* K_ARGREDUCE, K_SHAPE_I: axis (-1: flattened) */
+    /* K_ARGREDUCE's name ("argmax") is kept in no_identity */
 
     /* structural ops */
     int n_iparams;

@@ -155,48 +155,81 @@ done:
 }
 
 static int step_argreduce(Step *st, PyObject **slots, Pool *pool) {
-    PyArrayObject *x = checked_input(slots[st->in[0]], st->in_descr[0], st->in_ndim[0], 0);
-    if (x == NULL) return -1;
-    PyArray_Descr *int64 = PyArray_DescrFromType(NPY_INT64);
-    PyArrayObject *out = NULL;
+    const int nin = st->n_in, nd = st->ndim, ndcap = nd > 0 ? nd : 1;
+    PyArrayObject *ins[nin + 1], *out = NULL;
+    char *base[nin + 1];
+    npy_intp strides[(size_t)(nin + 1) * ndcap];
+    npy_intp shape[NPY_MAXDIMS], out_shape[NPY_MAXDIMS], idx[NPY_MAXDIMS];
+    char *ptrs[nin + 1];
+    npy_intp steps[nin + 1];
+    union { double d; int64_t i; char bytes[16]; } best;
+    int64_t index = -1;
     int status = -1;
-    const int nd = PyArray_NDIM(x);
+    PyArray_Descr *int64 = PyArray_DescrFromType(NPY_INT64);
+    memset(ins, 0, sizeof(ins));
+    if (prepare_inputs(st, slots, ins, shape) < 0) goto done;
+    Iter it = {.loop = NULL, .nops = nin, .nd = nd, .ndcap = ndcap, .base = base, .strides = strides};
+    for (int d = 0; d < nd; d++) it.shape[d] = shape[d];
+    for (int k = 0; k < nin; k++) {
+        it.base[k] = PyArray_DATA(ins[k]);
+        broadcast_strides(ins[k], nd, &IT_STRIDE(&it, k, 0));
+    }
     if (st->axis < 0) {
-        if (PyArray_SIZE(x) == 0) {
+        npy_intp total = 1;
+        for (int d = 0; d < nd; d++) total *= shape[d];
+        if (total == 0) {
             PyErr_Format(PyExc_ValueError, "attempt to get %s of an empty sequence", st->no_identity);
             goto done;
         }
-        PyArrayObject *flat = (PyArrayObject *)PyArray_GETCONTIGUOUS(x);
-        if (flat == NULL) goto done;
-        int64_t index = st->argloop(PyArray_SIZE(flat), PyArray_DATA(flat), PyArray_ITEMSIZE(flat));
-        Py_DECREF(flat);
+        /* rows of the collapsed space in C order: merging axes keeps the flat index */
+        iter_collapse(&it);
+        const int cnd = it.nd;
+        const npy_intp inner = it.shape[cnd - 1];
+        for (int k = 0; k < nin; k++) steps[k] = IT_STRIDE(&it, k, cnd - 1);
+        for (int d = 0; d < cnd; d++) idx[d] = 0;
+        for (int64_t offset = 0; offset < total; offset += inner) {
+            for (int k = 0; k < nin; k++) {
+                char *p = it.base[k];
+                for (int d = 0; d < cnd - 1; d++) p += idx[d] * IT_STRIDE(&it, k, d);
+                ptrs[k] = p;
+            }
+            if (st->argloop(inner, ptrs, steps, best.bytes, &index, offset)) break;
+            for (int d = cnd - 2; d >= 0; d--) {
+                if (++idx[d] < it.shape[d]) break;
+                idx[d] = 0;
+            }
+        }
         out = new_array(pool, int64, 0, NULL);
         if (out == NULL) goto done;
         *(int64_t *)PyArray_DATA(out) = index;
     } else {
         const int axis = st->axis;
-        const npy_intp n = PyArray_DIM(x, axis), step = PyArray_STRIDE(x, axis);
-        if (n == 0) {
+        const npy_intp n = shape[axis];
+        int out_nd = 0;
+        for (int d = 0; d < nd; d++)
+            if (d != axis) out_shape[out_nd++] = shape[d];
+        out = new_array(pool, int64, out_nd, out_shape);
+        if (out == NULL) goto done;
+        const npy_intp count = PyArray_SIZE(out);
+        if (n == 0 && count > 0) {
             PyErr_Format(PyExc_ValueError, "attempt to get %s of an empty sequence", st->no_identity);
             goto done;
         }
-        npy_intp shape[NPY_MAXDIMS], strides[NPY_MAXDIMS], idx[NPY_MAXDIMS];
-        int out_nd = 0;
-        for (int d = 0; d < nd; d++) {
-            if (d == axis) continue;
-            shape[out_nd] = PyArray_DIM(x, d);
-            strides[out_nd++] = PyArray_STRIDE(x, d);
-        }
-        out = new_array(pool, int64, out_nd, shape);
-        if (out == NULL) goto done;
+        for (int k = 0; k < nin; k++) steps[k] = IT_STRIDE(&it, k, axis);
         int64_t *dst = PyArray_DATA(out);
-        const npy_intp count = PyArray_SIZE(out);
-        for (int d = 0; d < out_nd; d++) idx[d] = 0;
+        for (int d = 0; d < nd; d++) idx[d] = 0;
         for (npy_intp i = 0; i < count; i++) {
-            const char *p = PyArray_DATA(x);
-            for (int d = 0; d < out_nd; d++) p += idx[d] * strides[d];
-            dst[i] = st->argloop(n, p, step);
-            for (int d = out_nd - 1; d >= 0; d--) {
+            for (int k = 0; k < nin; k++) {
+                char *p = it.base[k];
+                for (int d = 0; d < nd; d++)
+                    if (d != axis) p += idx[d] * IT_STRIDE(&it, k, d);
+                ptrs[k] = p;
+            }
+            index = -1;
+            st->argloop(n, ptrs, steps, best.bytes, &index, 0);
+            dst[i] = index;
+            for (int d = nd - 1; d >= 0; d--) {  /* next position over the axes other than ``axis`` */
+                if (d == axis) continue;
                 if (++idx[d] < shape[d]) break;
                 idx[d] = 0;
             }
@@ -207,7 +240,7 @@ static int step_argreduce(Step *st, PyObject **slots, Pool *pool) {
     status = 0;
 done:
     Py_DECREF(int64);
-    Py_DECREF(x);
+    for (int k = 0; k < nin; k++) Py_XDECREF(ins[k]);
     Py_XDECREF(out);
     return status;
 }
