@@ -59,10 +59,58 @@ class CumOp(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         return _CUMULATIVE[self.mode](x, axis=self.axis)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Sums: the reversed running sum of the cotangent.  Products: see `_cumprod_pullback`."""
+        from arignote.tensor.join import flip
+        from arignote.tensor.shape import flatten, reshape, shape
+
+        x, out, gz = inputs[0], outputs[0], cotangents[0]
+        axis = 0 if self.axis is None else self.axis
+        walked = flatten(x, 1) if self.axis is None else x  # the array the running op walks
+        if self.mode == "mul":
+            g = _cumprod_pullback(walked, out, gz, axis)
+        else:
+            g = flip(CumOp(axis, "add")(flip(gz, axis)), axis)
+        if self.axis is None:
+            g = reshape(g, shape(x), ndim=x.ndim)
+        return [g]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        if self.mode != "add":
+            raise NotImplementedError  # from two pullbacks
+        return [None if tangents[0] is None else self(tangents[0])]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         from arignote.tensor.shape_inference import size_dims
 
         return [(size_dims(input_shapes[0]),) if self.axis is None else input_shapes[0]]
+
+
+def _cumprod_pullback(x: Any, y: Any, g: Any, axis: int) -> Any:
+    """The cotangent of ``x`` for ``y = cumprod(x, axis)``, exact where ``x`` has zeros.
+
+    ``dy_i/dx_j`` is the product of ``x_k`` for ``k <= i``, ``k != j``.  Where ``x_j != 0``
+    that is ``y_i / x_j``, zeros elsewhere included, so the cotangent is
+    ``revcumsum(g * y)_j / x_j`` (PyTensor's formula).  Where ``x_j == 0`` the product
+    is 0 unless ``j`` is the first zero and ``i`` comes before the second one; there it
+    is the running product of the nonzero elements.  So the first zero gets
+    ``sum(g_i * P_i)`` over the ``i`` with exactly one zero up to them, ``P`` the running
+    product with zeros read as 1, and later zeros get 0.
+    """
+    from arignote.tensor import math as tm
+    from arignote.tensor.basic import cast
+    from arignote.tensor.join import flip
+    from arignote.tensor.reduction import sum as tensor_sum
+
+    is_zero = tm.eq(x, 0)
+    safe = tm.switch(is_zero, 1, x)
+    one_zero_so_far = tm.eq(CumOp(axis, "add")(cast(is_zero, "int64")), 1)
+    running = CumOp(axis, "mul")(safe)
+    at_first_zero = tensor_sum(tm.switch(one_zero_so_far, g * running, 0), axis=axis, keepdims=True)
+    from_nonzero = flip(CumOp(axis, "add")(flip(g * y, axis)), axis) / safe
+    return tm.switch(is_zero, tm.switch(one_zero_so_far, at_first_zero, 0), from_nonzero)
 
 
 def _cum_axis(x: TensorVariable, axis: int | None) -> int | None:
@@ -109,6 +157,25 @@ class Diff(Op):
 
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.diff(x, n=self.n, axis=self.axis)
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """The adjoint of one difference, ``g -> [0, g] - [g, 0]`` along the axis, ``n`` times."""
+        from arignote.tensor.alloc import zeros
+        from arignote.tensor.join import concatenate
+        from arignote.tensor.shape import shape_tuple
+
+        g = cotangents[0]
+        for _ in range(self.n):
+            edge = list(shape_tuple(g))
+            edge[self.axis] = 1
+            pad = zeros(edge, dtype=g.dtype)
+            g = concatenate([pad, g], self.axis) - concatenate([g, pad], self.axis)
+        return [g]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         from arignote.tensor.shape_inference import max_dims, sub_dims
@@ -216,6 +283,16 @@ class BinCount(Op):
 
     def perform(self, x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(x, weights=weights, minlength=self.minlength)
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Each weight moves the count of its value: it gets that count's cotangent."""
+        from arignote.tensor.basic import cast
+
+        x, gz = inputs[0], cotangents[0]
+        if len(inputs) == 1:
+            return [None]
+        return [None, gz[cast(x, "int64")]]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         """``max(max(x) + 1, minlength)``: read from ``x``, far cheaper than counting."""

@@ -82,22 +82,35 @@ def test_concurrent_processes_share_one_cache(tmp_path):
 
 
 def test_a_killed_build_leaves_no_entry(tmp_path):
+    # a compiler that, when $SLOW is set, writes half an object file and hangs until killed
+    marker = tmp_path / "started"
     slow = tmp_path / "slowcc"
-    slow.write_text("#!/bin/sh\nsleep 1\nexec gcc \"$@\"\n")
+    slow.write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        out=""; prev=""
+        for a in "$@"; do [ "$prev" = "-o" ] && out="$a"; prev="$a"; done
+        if [ -n "$SLOW" ] && [ -n "$out" ]; then
+            printf 'half an object' > "$out"; touch {marker}; sleep 60
+        fi
+        exec gcc "$@"
+        """))
     slow.chmod(0o755)
     cache_dir = tmp_path / "cache"
-    process = subprocess.Popen([sys.executable, "-c", PROGRAM, "3"], env=_env(cache_dir, CC=str(slow)),
+    process = subprocess.Popen([sys.executable, "-c", PROGRAM, "3"],
+                               env=_env(cache_dir, CC=str(slow), SLOW="1"),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 120
-    while not list(cache_dir.glob("c/*/.tmp-*")) and time.monotonic() < deadline:
+    while not marker.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     os.killpg(process.pid, signal.SIGKILL)  # the build and its compiler die half way
     process.wait()
-    assert list(cache_dir.glob("c/*/.tmp-*")), "the build never started"
+    assert marker.exists(), "the build never started"
+    assert list(cache_dir.glob("c/*/.tmp-*.so")), "no half-written object was left behind"
     assert _entries(cache_dir) == []
     done = _run(cache_dir, 3, CC=str(slow))   # the next process builds everything normally
     assert done.returncode == 0, done.stderr
     assert float(done.stdout) == pytest.approx(_expected(3), rel=1e-12)
+    assert _entries(cache_dir)
 
 
 @pytest.mark.parametrize("damage", ["truncate", "corrupt", "empty"])
