@@ -2,12 +2,13 @@
 
 The runtime walks the outer axes and calls the kernel once per innermost
 row (``n`` elements, one pointer and one byte stride per operand: inputs,
-then outputs).  The kernel has two versions of the loop:
+then outputs).  The kernel has three versions of the loop:
 
 - every operand contiguous (stride = its item size): a ``#pragma omp simd``
   loop the compiler vectorizes, with libmvec's vector math for exp, log, ...;
-- anything else (broadcast or non-contiguous inputs, negative strides):
-  the same body with strided loads.
+- some inputs broadcast along the row (stride 0), the others contiguous: the
+  same loop over blocks, the broadcast inputs read from a block of copies;
+- anything else (non-contiguous or negative strides): strided loads.
 
 Inputs whose type says they hold one element (0-d, or all static lengths 1)
 are read once before the loop.  The body is the node's scalar op, or the

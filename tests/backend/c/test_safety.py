@@ -9,7 +9,7 @@ import pytest
 
 import arignote
 import arignote.tensor as at
-from tests.backend.c.helpers import C, PY, assert_close
+from tests.backend.c.helpers import C, assert_close
 
 
 def test_wrong_shapes_raise_naming_the_op_and_line():
