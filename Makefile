@@ -15,8 +15,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) examples/demo.py
 
+# The default suite runs on FAST_RUN (the C backend where a compiler works, else py);
+# the op suite then runs again on the other linker, so both give the same results.
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 --mode PY tests/tensor
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -n 2 -m slow tests

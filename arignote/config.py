@@ -23,12 +23,23 @@ _DEFAULTS: dict[str, Any] = {
     "max_folded_constant_size": 1_000_000,
     # what a rule that raises does: fail the compilation, or warn and be skipped
     "on_rule_error": "raise",
+    # C backend (arignote/backend/c): the compiler ("" = $CC, else gcc, clang or cc),
+    # its optimisation flags ("" = the defaults of arignote.backend.c.toolchain),
+    # the cache folder ("" = $ARIGNOTE_CACHE_DIR, else $XDG_CACHE_HOME/arignote),
+    # worker threads for large kernels (0 = one per available core), and whether
+    # fused loops call glibc's vector math (libmvec) where it exists
+    "c_compiler": "",
+    "c_flags": "",
+    "c_cache_dir": "",
+    "c_threads": 0,
+    "c_vector_math": True,
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
     "floatX": ("float16", "float32", "float64"),
     "trace_source": (True, False),
     "on_rule_error": ("raise", "warn"),
+    "c_vector_math": (True, False),
 }
 
 

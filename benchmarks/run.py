@@ -4,6 +4,7 @@
     python benchmarks/run.py build           # only graph building
     python benchmarks/run.py rewrite         # only rewrite (compile) time
     python benchmarks/run.py overhead --quick
+    python benchmarks/run.py c compile       # the C backend: run time, and compile time
     python benchmarks/run.py build --profile # plus a cProfile of arignote's build
     python benchmarks/run.py autodiff        # gradient graphs: node counts, compile and run time
     python benchmarks/run.py --without jax   # leave a comparison system out
@@ -25,6 +26,8 @@ sys.path.insert(0, HERE)
 sys.path.append(os.path.dirname(HERE))  # the checkout's arignote, when it is not installed
 
 import autodiff  # noqa: E402
+import c_backend  # noqa: E402
+import c_compile  # noqa: E402
 import call_overhead  # noqa: E402
 import graph_build  # noqa: E402
 import loops  # noqa: E402
@@ -32,7 +35,8 @@ import rewrite_time  # noqa: E402
 from bench_common import format_table  # noqa: E402
 import optional_systems  # noqa: E402
 
-BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops, autodiff)}
+BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops, autodiff,
+                                                  c_backend, c_compile)}
 
 
 def main(argv: list[str] | None = None) -> int:

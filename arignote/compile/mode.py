@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -46,12 +47,44 @@ class Mode:
         object.__setattr__(self, "optimizer", optimizer)
 
 
-# The C and JAX backends are separate issues; until they land FAST_RUN runs on py.
+# FAST_RUN is the C backend where a compiler works, else py (see fast_run_mode).
 PREDEFINED = {
-    "FAST_RUN": Mode("py", "fast_run"),
+    "FAST_RUN": Mode("c", "fast_run"),
     "FAST_COMPILE": Mode("py", "fast_compile"),
     "PY": Mode("py", "fast_run"),
+    "C": Mode("c", "fast_run"),
 }
+
+_warned_no_compiler = False
+
+
+def fast_run_mode() -> Mode:
+    """FAST_RUN: all rewrites on the C linker, or on the py linker (with one warning per
+    process) when no C compiler works here.
+
+    Whether the compiler works is fully known only once it built the runtime
+    module, which the first compiled function does together with its kernels;
+    if that fails, linking falls back to py for this mode (``pipeline.link``).
+    """
+    from arignote.backend.c import known_unavailable
+
+    why = known_unavailable()
+    if why is None:
+        return PREDEFINED["FAST_RUN"]
+    return fast_run_fallback(why)
+
+
+def fast_run_fallback(why: str) -> Mode:
+    """FAST_RUN on the py linker because of ``why``, warning once per process."""
+    global _warned_no_compiler
+    if not _warned_no_compiler:
+        _warned_no_compiler = True
+        from arignote.backend.c import CCompileWarning
+
+        warnings.warn(f"arignote: FAST_RUN uses the py linker because no C compiler works here "
+                      f"({why}). Set $CC or arignote.config.c_compiler to use the C backend.",
+                      CCompileWarning, stacklevel=5)
+    return Mode("py", "fast_run")
 
 
 def get_mode(mode: Any) -> Mode:
@@ -61,6 +94,8 @@ def get_mode(mode: Any) -> Mode:
     if isinstance(mode, Mode):
         return mode
     if isinstance(mode, str):
+        if mode.upper() == "FAST_RUN":
+            return fast_run_mode()
         try:
             return PREDEFINED[mode.upper()]
         except KeyError:

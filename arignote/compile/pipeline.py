@@ -11,10 +11,21 @@ from arignote.graph.basic import Variable
 
 
 def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None) -> list[Variable]:
-    """``outputs`` rewritten by the phases ``mode`` selects."""
+    """``outputs`` rewritten by the phases ``mode`` selects.
+
+    A backend's own rewrites (in the ``lowering`` phase) are tagged with the
+    linker's name and ``optional``: they run only for that linker.  Today the
+    C linker has one, which fuses reductions with their elementwise input
+    (``arignote/backend/c/lowering.py``).
+    """
     from arignote.rewrite.optimize import optimize
 
-    return optimize(outputs, mode.optimizer, mode.include, mode.exclude, trace)
+    include = mode.include
+    if mode.linker == "c":
+        import arignote.backend.c.lowering  # noqa: F401  (registers the C lowering passes)
+
+        include = (*include, "c")
+    return optimize(outputs, mode.optimizer, include, mode.exclude, trace)
 
 
 # The modes of the programs being linked, innermost last: an op that compiles an inner graph
@@ -45,4 +56,20 @@ def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) ->
         from arignote.backend.python.linker import PyProgram
 
         return PyProgram(inputs, outputs)
+    if mode.linker == "c":
+        from arignote.backend.c import CompilerUnavailable, known_unavailable, record_unavailable
+        from arignote.compile.mode import PREDEFINED, fast_run_fallback
+
+        why = known_unavailable()
+        if why is None:
+            from arignote.backend.c.linker import CProgram
+
+            try:
+                return CProgram(inputs, outputs)
+            except CompilerUnavailable as exc:  # the runtime module did not build
+                why = str(exc)
+                record_unavailable(why)
+        if mode is PREDEFINED["FAST_RUN"]:  # chosen by default, not asked for: fall back
+            return link(inputs, outputs, fast_run_fallback(why))
+        raise CompilerUnavailable(f"Mode(linker='c') needs a working C compiler: {why}")
     raise NotImplementedError(f"the {mode.linker!r} linker is not available yet; use Mode(linker='py')")

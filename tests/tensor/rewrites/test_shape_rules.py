@@ -36,13 +36,20 @@ def fired(*outputs, mode=None):
 
 
 def same_values(inputs, outputs, *values):
-    """The rewritten function agrees with the unrewritten one (values, dtypes, shapes)."""
+    """The rewritten function agrees with the unrewritten one (values, dtypes, shapes).
+
+    Floats may differ in the last bits when the default mode is the C backend, whose
+    exp, log, ... (libmvec's vector variants) are within 4 ulp of NumPy's.
+    """
     got = arignote.function(inputs, outputs, on_unused_input="ignore")(*values)
     want = arignote.function(inputs, outputs, mode=REFERENCE, on_unused_input="ignore")(*values)
     got, want = (got, want) if isinstance(outputs, list) else ([got], [want])
     for g, w in zip(got, want):
         assert g.dtype == w.dtype and g.shape == w.shape
-        np.testing.assert_array_equal(g, w)
+        if g.dtype.kind == "f":
+            np.testing.assert_allclose(g, w, rtol=4 * np.finfo(g.dtype).eps, atol=0)
+        else:
+            np.testing.assert_array_equal(g, w)
 
 
 # --- shapes from inputs ---------------------------------------------------------------------
