@@ -104,7 +104,8 @@ def _elemwise(node: Apply, context: LoweringContext) -> StepPlan:
     scalars = node_scalar_inputs(node, body)
     source = elemwise_kernel(body, scalars, context.vector_functions, _title(node))
     params = (body.in_dtypes, _operand_ndims(node, body), tuple(scalars),
-              _dtypes(node.outputs), node.outputs[0].type.ndim, max(body.parts.cost, 1.0))
+              _dtypes(node.outputs), node.outputs[0].type.ndim, max(body.parts.cost, 1.0),
+              _fixed_axes(node, body))
     return StepPlan("ELEMWISE", params, source, donor_inputs=tuple(range(len(node.inputs))),
                     label=str(node.op), constants=body.constants)
 
@@ -116,6 +117,12 @@ def _title(node: Apply) -> str:
 
 def _operand_ndims(node: Apply, body: Any) -> tuple[int, ...]:
     return tuple(v.type.ndim for v in node.inputs) + (0,) * len(body.constants)
+
+
+def _fixed_axes(node: Apply, body: Any) -> tuple[bool, ...]:
+    """Per axis of each operand (in a row): True unless its static length is 1, i.e. it may
+    not stretch (arignote.tensor.broadcasting); the runtime checks these."""
+    return tuple(length != 1 for v in node.inputs for length in v.type.shape)
 
 
 def _initial_value(op: CAReduce, acc_dtype: np.dtype) -> tuple[np.ndarray, str | None]:
@@ -160,7 +167,8 @@ def _reduce_plan(node: Apply, context: LoweringContext, reduce: CAReduce, scalar
     reduced = set(reduce.reduced_axes(ndim))
     params = (body.in_dtypes, _operand_ndims(node, body), tuple(scalars),
               (out_dtype,), ndim, max(body.parts.cost, 1.0),
-              tuple(a in reduced for a in range(ndim)), acc_dtype, init, no_identity)
+              tuple(a in reduced for a in range(ndim)), acc_dtype, init, no_identity,
+              _fixed_axes(node, body))
     return StepPlan("REDUCE", params, source, label=str(node.op), constants=body.constants)
 
 
@@ -187,7 +195,7 @@ def _argreduce_plan(node: Apply, context: LoweringContext, op: Any, scalar_op: A
     source = argreduce_kernel(body, scalars, maximum, context.vector_functions, _title(node))
     axis = -1 if op.axis is None else op.axis
     params = (body.in_dtypes, _operand_ndims(node, body), tuple(scalars), (element_dtype,), ndim, axis,
-              "argmax" if maximum else "argmin")
+              "argmax" if maximum else "argmin", _fixed_axes(node, body))
     return StepPlan("ARGREDUCE", params, source, label=str(node.op), constants=body.constants)
 
 

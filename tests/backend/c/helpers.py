@@ -45,9 +45,12 @@ def pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def compile_both(build: Callable[..., Any], *values: np.ndarray,
                  static: bool = False) -> tuple[Any, Any, list[Any]]:
-    """(c function, py function, symbolic inputs) for ``build`` over inputs like ``values``."""
+    """(c function, py function, symbolic inputs) for ``build`` over inputs like ``values``.
+
+    Lengths are unknown unless ``static``, except lengths of 1, which stay static
+    so that those axes may stretch (only statically-1 lengths broadcast)."""
     inputs = [at.tensor(f"x{k}", dtype=np.asarray(v).dtype,
-                        shape=np.shape(v) if static else (None,) * np.ndim(v))
+                        shape=np.shape(v) if static else tuple(1 if n == 1 else None for n in np.shape(v)))
               for k, v in enumerate(values)]
     outputs = build(*inputs)
     f_c = arignote.function(inputs, outputs, mode=C, on_unused_input="ignore")

@@ -127,3 +127,15 @@ def test_large_arrays_split_across_threads_give_the_same_values(rng):
     with arignote.config.change_flags(c_threads=1):
         single = arignote.function([x], at.exp(at.sin(x)) * x + 0, mode=C)
     assert_same(single(value), f(value), ulps=0)
+
+
+def test_an_unknown_length_does_not_stretch_at_run_time():
+    # as on the py linker: only statically-1 lengths broadcast; the kernel checks before looping
+    x, y = at.matrix("x"), at.matrix("y")
+    f = arignote.function([x, y], at.exp(x) * y + 1.0, mode=C)
+    np.testing.assert_allclose(f(np.zeros((2, 3)), np.ones((2, 3))), 2 * np.ones((2, 3)))
+    with pytest.raises(ValueError, match="does not broadcast at run time"):
+        f(np.zeros((2, 3)), np.ones((1, 3)))
+    r = at.tensor("r", shape=(1, None))
+    g = arignote.function([x, r], at.exp(x) * r + 1.0, mode=C)
+    np.testing.assert_allclose(g(np.zeros((2, 3)), np.ones((1, 3))), 2 * np.ones((2, 3)))

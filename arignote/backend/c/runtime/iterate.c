@@ -194,6 +194,36 @@ static int broadcast_shape(PyArrayObject **arrays, int n, int nd, npy_intp *shap
     return 0;
 }
 
+/* Only statically-1 axes stretch (arignote.tensor.broadcasting): an axis flagged in
+   ``fixed`` (the inputs' axes in a row) must already have the broadcast length. */
+static int check_no_stretch(PyArrayObject **arrays, int n, int nd, const npy_intp *shape,
+                            const unsigned char *fixed) {
+    if (fixed == NULL) return 0;
+    int flag = 0;
+    for (int k = 0; k < n; k++) {
+        int offset = nd - PyArray_NDIM(arrays[k]);
+        for (int j = 0; j < PyArray_NDIM(arrays[k]); j++, flag++) {
+            npy_intp len = PyArray_DIM(arrays[k], j);
+            if (!fixed[flag] || len == shape[offset + j]) continue;
+            char text[1024];
+            size_t used = snprintf(text, sizeof(text), "operands could not be broadcast together with shapes");
+            for (int i = 0; i < n && used < sizeof(text) - 2; i++) {
+                char one[256];
+                fmt_shape(one, sizeof(one), PyArray_NDIM(arrays[i]), PyArray_DIMS(arrays[i]));
+                used += snprintf(text + used, sizeof(text) - used, " %s", one);
+            }
+            PyErr_Format(PyExc_ValueError,
+                         "%s: along axis %d, operand %d has length %ld where the others have %ld. "
+                         "A dimension of unknown static length does not broadcast at run time "
+                         "(as in PyTensor): give the operand that should stretch a static length of 1, "
+                         "e.g. at.specify_broadcastable(x, axis), shape=(1, None) or x.dimshuffle('x', 0)",
+                         text, offset + j, k, (long)len, (long)shape[offset + j]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int raise_loop_error(int code) {
     if (code == AG_ERR_NEGATIVE_POWER)
         PyErr_SetString(PyExc_ValueError, "Integers to negative integer powers are not allowed.");

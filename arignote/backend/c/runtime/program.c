@@ -111,6 +111,7 @@ static void free_step(Step *st) {
     }
     PyMem_Free(st->in_ndim);
     PyMem_Free(st->in_scalar);
+    PyMem_Free(st->in_fixed);
     PyMem_Free(st->reduced);
     PyMem_Free(st->iparams);
     Py_XDECREF(st->acc_descr);
@@ -119,11 +120,19 @@ static void free_step(Step *st) {
     Py_XDECREF(st->params);
 }
 
+/* the last parameter of every kernel step: per input axis, whether it may not stretch */
+static int parse_fixed(Step *st, PyObject *params, int count) {
+    int total = 0;
+    for (int k = 0; k < st->n_in && k < count; k++) total += st->in_ndim[k];
+    st->in_fixed = flag_array(PyTuple_GET_ITEM(params, PyTuple_GET_SIZE(params) - 1), total);
+    return st->in_fixed == NULL ? -1 : 0;
+}
+
 /* kernel parameters: (loop, in_descrs, in_ndims, in_scalar, out_descrs, ndim, cost[, reduced,
-   acc_descr, init, no_identity]) */
+   acc_descr, init, no_identity], fixed) */
 static int parse_kernel(Step *st, PyObject *params) {
     Py_ssize_t n = PyTuple_GET_SIZE(params);
-    if (n < 7) {
+    if (n < 8) {
         PyErr_SetString(PyExc_ValueError, "kernel step: too few parameters");
         return -1;
     }
@@ -134,6 +143,7 @@ static int parse_kernel(Step *st, PyObject *params) {
     if (PyErr_Occurred()) return -1;
     if ((st->in_ndim = int_array(PyTuple_GET_ITEM(params, 2), &count, "ndims")) == NULL) return -1;
     if ((st->in_scalar = flag_array(PyTuple_GET_ITEM(params, 3), st->n_in)) == NULL) return -1;
+    if (parse_fixed(st, params, count) < 0) return -1;
     if ((st->out_descr = descr_array(PyTuple_GET_ITEM(params, 4), st->n_out)) == NULL) return -1;
     if (PyErr_Occurred()) return -1;
     st->ndim = (int)PyLong_AsLong(PyTuple_GET_ITEM(params, 5));
@@ -144,7 +154,7 @@ static int parse_kernel(Step *st, PyObject *params) {
         return -1;
     }
     if (st->kind != K_REDUCE) return 0;
-    if (n < 11) {
+    if (n < 12) {
         PyErr_SetString(PyExc_ValueError, "reduction step: too few parameters");
         return -1;
     }
@@ -168,10 +178,10 @@ static int parse_kernel(Step *st, PyObject *params) {
 }
 
 /* arg-reduction parameters: (argloop, in_descrs, in_ndims, in_scalar, (element_descr,), ndim,
-   axis, name) */
+   axis, name, fixed) */
 static int parse_argreduce(Step *st, PyObject *params) {
-    if (PyTuple_GET_SIZE(params) != 8) {
-        PyErr_SetString(PyExc_ValueError, "argreduce step: expected 8 parameters");
+    if (PyTuple_GET_SIZE(params) != 9) {
+        PyErr_SetString(PyExc_ValueError, "argreduce step: expected 9 parameters");
         return -1;
     }
     st->argloop = (ag_argloop_fn)address_of(PyTuple_GET_ITEM(params, 0));
@@ -181,6 +191,7 @@ static int parse_argreduce(Step *st, PyObject *params) {
     if (PyErr_Occurred()) return -1;
     if ((st->in_ndim = int_array(PyTuple_GET_ITEM(params, 2), &count, "ndims")) == NULL) return -1;
     if ((st->in_scalar = flag_array(PyTuple_GET_ITEM(params, 3), st->n_in)) == NULL) return -1;
+    if (parse_fixed(st, params, count) < 0) return -1;
     PyObject *element = PySequence_GetItem(PyTuple_GET_ITEM(params, 4), 0);
     if (element == NULL) return -1;
     if (!PyArray_DescrCheck(element) || PyDataType_ELSIZE((PyArray_Descr *)element) > 16) {

@@ -74,6 +74,8 @@ typedef struct {
     PyArray_Descr **in_descr;           /* expected input dtypes */
     int *in_ndim;                       /* expected input ranks */
     unsigned char *in_scalar;           /* inputs the loop reads once (static size 1) */
+    unsigned char *in_fixed;            /* per input axis (inputs' axes in a row): 1 unless the
+                                           static length is 1, i.e. the axis may not stretch */
     PyArray_Descr **out_descr;
     int ndim;                           /* rank of the iteration space */
     double cost;                        /* work per element, for splitting across threads */
@@ -133,6 +135,8 @@ static PyArrayObject *new_array(Pool *pool, PyArray_Descr *descr, int nd, const 
 static PyArrayObject *checked_input(PyObject *obj, PyArray_Descr *want, int ndim, int position);
 static int raise_loop_error(int code);
 static int broadcast_shape(PyArrayObject **arrays, int n, int nd, npy_intp *shape);
+static int check_no_stretch(PyArrayObject **arrays, int n, int nd, const npy_intp *shape,
+                            const unsigned char *fixed);
 static int read_int(PyObject *obj, const char *what, npy_intp *value);
 
 /* steps_*.c */

@@ -239,9 +239,11 @@ static int step_blas_update(Step *st, PyObject **slots, Pool *pool, int matrix) 
     const npy_intp k = PyArray_DIM(x, 1);
     if (PyArray_DIM(y, 0) != k || shape[0] == 0 || (matrix && shape[1] == 0) || k == 0)
         return step_python(st, slots);   /* NumPy's errors and empty cases */
-    for (int d = 0; d < PyArray_NDIM(z); d++) {  /* z must broadcast to the product's shape */
+    /* z stretched along an axis (or not fitting): the op's Python form decides, which
+       knows whether that axis may stretch (statically 1) and raises if not */
+    for (int d = 0; d < PyArray_NDIM(z); d++) {
         npy_intp len = PyArray_DIM(z, d), want = shape[nd - PyArray_NDIM(z) + d];
-        if (len != 1 && len != want) return step_python(st, slots);
+        if (len != want) return step_python(st, slots);
     }
     unsigned char used[4] = {0};
     PyArrayObject *out = donated_output(st, slots, used, descr, nd, shape);

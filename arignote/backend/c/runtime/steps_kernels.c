@@ -8,6 +8,7 @@ static int prepare_inputs(Step *st, PyObject **slots, PyArrayObject **ins, npy_i
         if (ins[k] == NULL) return -1;
     }
     if (broadcast_shape(ins, st->n_in, st->ndim, shape) < 0) return -1;
+    if (check_no_stretch(ins, st->n_in, st->ndim, shape, st->in_fixed) < 0) return -1;
     for (int k = 0; k < st->n_in; k++) {
         if (st->in_scalar[k] && PyArray_SIZE(ins[k]) != 1) {
             char text[256];
