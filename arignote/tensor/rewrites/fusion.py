@@ -99,7 +99,56 @@ class _FusionPlanner:
                 groups.append(group)
                 for member in group.members:
                     self.group_of[member] = group
+            else:
+                self._join_a_producer_group(node)
         return self._break_cycles(groups)
+
+    def _join_a_producer_group(self, node: Apply) -> None:
+        """Put ``node``, whose elementwise producers all went to groups formed earlier (from
+        later roots), into one of those groups as an extra output, when it has that group's
+        shape and no path leaves the group and comes back into ``node``.
+
+        (Gradient graphs read intermediates of a fused forward computation: ``d * e``
+        where ``d`` and ``e`` are outputs of one composite becomes part of it.)
+        """
+        out = node.outputs[0]
+        for var in node.inputs:
+            group = self.group_of.get(var.owner) if var.owner is not None else None
+            if group is None:
+                continue
+            root_out = group.root.outputs[0]
+            if not (_same_extent(out, root_out) and _same_extent(root_out, out)):
+                continue
+            if self._reaches_through_outside(group, node):
+                continue
+            group.members.add(node)
+            self.group_of[node] = group
+            # the root's outputs stay first: the extras are those after them
+            group.outputs = list(group.root.outputs) + [
+                v for member in sorted(group.members, key=self.position.__getitem__)
+                if member is not group.root for v in member.outputs
+                if self._read_outside(v, group.members)]
+            return
+
+    def _reaches_through_outside(self, group: _Group, target: Apply) -> bool:
+        """Whether a node outside ``group`` (other than ``target``) that reads the group leads
+        to ``target`` (bounded search, like ``_leads_back``)."""
+        limit = self.position[target]
+        stack = [user for member in group.members for out in member.outputs
+                 for user in self.consumers.get(out, ()) if user not in group.members and user is not target]
+        seen: set[Apply] = set()
+        while stack:
+            current = stack.pop()
+            if current in seen or self.position[current] > limit:
+                continue
+            if current is target:
+                return True
+            seen.add(current)
+            if len(seen) > MAX_CYCLE_SEARCH:
+                return True
+            for out in current.outputs:
+                stack.extend(self.consumers.get(out, ()))
+        return False
 
     def _break_cycles(self, groups: list[_Group]) -> list[_Group]:
         """The groups, with extra outputs given up where two or more groups would feed each
@@ -296,9 +345,12 @@ def fuse(outputs: Sequence[Variable]) -> list[Variable]:
         for old, new in zip(group.outputs, fused.outputs):
             memo[old] = _keep_type(new, old)
 
+    limit = 4 * (len(planner.order) + len(outputs)) + 16
     for root in outputs:
         stack = [root]
         while stack:
+            if len(stack) > limit:  # only a cycle among groups could grow it so: a planner bug
+                raise RuntimeError("elementwise fusion: the planned groups depend on each other")
             var = stack[-1]
             if var in memo:
                 stack.pop()

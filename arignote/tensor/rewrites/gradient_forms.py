@@ -86,14 +86,41 @@ def drop_broadcast_into_elemwise(node: Apply) -> Variable | list[Variable] | Non
     for k in positions:
         trial = args[:k] + [args[k].owner.inputs[0]] + args[k + 1:]  # type: ignore[union-attr]
         outputs = node.op.make_node(*trial).outputs
-        if all(o.type.dtype == old.type.dtype and same_shape(o, old)  # type: ignore[attr-defined]
-               for o, old in zip(outputs, node.outputs)):
+        if all(o.type.dtype == old.type.dtype for o, old in zip(outputs, node.outputs)) and (
+                _others_give_the_length(args, k) or all(same_shape(o, old)
+                                                        for o, old in zip(outputs, node.outputs))):
             args = trial
             changed = True
     if not changed:
         return None
     outputs = list(node.op.make_node(*args).outputs)
     return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _others_give_the_length(args: list[Variable], k: int) -> bool:
+    """Whether ``args[k]`` (a broadcast of ``a``) may be replaced by ``a``: on every axis the
+    broadcast stretched, another operand has a length that is not statically 1, which the
+    elementwise op already requires to equal the broadcast's (only statically-1 lengths
+    stretch, see `arignote.tensor.broadcasting`)."""
+    spread = args[k]
+    value = spread.owner.inputs[0]  # type: ignore[union-attr]
+    ndim = max(v.type.ndim for v in args)  # type: ignore[attr-defined]
+
+    def length(var: Variable, axis: int) -> int | None | str:
+        offset = axis - (ndim - var.type.ndim)  # type: ignore[attr-defined]
+        return "missing" if offset < 0 else var.type.shape[offset]  # type: ignore[attr-defined]
+
+    for axis in range(ndim):
+        if length(spread, axis) in (1, "missing"):
+            continue
+        own = length(value, axis)
+        if own not in (1, "missing"):
+            if own is None or own != length(spread, axis):
+                return False  # an unknown length the broadcast may have stretched
+            continue
+        if not any(length(v, axis) not in (1, "missing") for j, v in enumerate(args) if j != k):
+            return False
+    return True
 
 
 def _size_one(var: Variable) -> bool:

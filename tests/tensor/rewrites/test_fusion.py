@@ -184,3 +184,14 @@ def test_composite_prints_its_formula():
     (fused,) = optimize([at.exp(x) * y + 1.0])
     text = str(fused.owner.op)
     assert text.startswith("Composite{") and "exp(i" in text
+
+
+def test_a_consumer_of_two_composite_outputs_joins_their_group(rng):
+    # gradient graphs read intermediates of a fused computation: d * e joins the composite of d, e
+    x, m = at.vector("x"), at.scalar("m")
+    d = (x - m) / 2.0
+    e = d / 3.0
+    outs = [e + 1.0, e.sum(), (d * e).sum()]
+    fused = optimize(outs)
+    assert len(composites(fused)) == 1
+    same_values([x, m], outs, rng.normal(size=5), np.float64(0.5))
