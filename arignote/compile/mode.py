@@ -51,6 +51,7 @@ PREDEFINED = {
     "FAST_RUN": Mode("py", "fast_run"),
     "FAST_COMPILE": Mode("py", "fast_compile"),
     "PY": Mode("py", "fast_run"),
+    "JAX": Mode("jax", "fast_run"),
 }
 
 

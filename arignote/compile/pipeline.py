@@ -13,6 +13,11 @@ def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None)
     """``outputs`` rewritten by the phases ``mode`` selects."""
     from arignote.rewrite.optimize import optimize
 
+    if mode.linker == "jax":  # JAX fuses by itself: only the phases that help it
+        from arignote.backend.jax.rewrites import JAX_EXCLUDED, JAX_PHASES
+
+        return optimize(outputs, mode.optimizer, mode.include, mode.exclude + JAX_EXCLUDED, trace,
+                        JAX_PHASES)
     return optimize(outputs, mode.optimizer, mode.include, mode.exclude, trace)
 
 
@@ -22,4 +27,8 @@ def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) ->
         from arignote.backend.python.linker import PyProgram
 
         return PyProgram(inputs, outputs)
+    if mode.linker == "jax":
+        from arignote.backend.jax.linker import JaxProgram
+
+        return JaxProgram(inputs, outputs)
     raise NotImplementedError(f"the {mode.linker!r} linker is not available yet; use Mode(linker='py')")
