@@ -2,6 +2,7 @@
 
     python benchmarks/run.py                 # all benchmarks
     python benchmarks/run.py build           # only graph building
+    python benchmarks/run.py rewrite         # only rewrite (compile) time
     python benchmarks/run.py overhead --quick
     python benchmarks/run.py build --profile # plus a cProfile of arignote's build
     python benchmarks/run.py --without jax   # leave a comparison system out
@@ -24,10 +25,11 @@ sys.path.append(os.path.dirname(HERE))  # the checkout's arignote, when it is no
 
 import call_overhead  # noqa: E402
 import graph_build  # noqa: E402
+import rewrite_time  # noqa: E402
 from bench_common import format_table  # noqa: E402
 import optional_systems  # noqa: E402
 
-BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead)}
+BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Sequence
 
 from arignote.graph.basic import Apply, Variable
-from arignote.graph.sourceinfo import carry_source, format_source
+from arignote.graph.sourceinfo import _carried, format_source
 from arignote.rewrite.rule import Rule, RewriteCycleError, RewriteError, as_outputs
 from arignote.rewrite.rule_index import RuleIndex
 from arignote.rewrite.trace import Trace
@@ -38,6 +38,8 @@ class Rewriter:
         self.memo: dict[Variable, Variable] = {}
         self._active: dict[Apply, Rule] = {}  # nodes whose replacement is being settled
         self.visited = 0
+        #: the op types of the nodes left in their final form (passes that need none are skipped)
+        self.op_types: set[type] = set()
 
     def rewrite(self, outputs: Sequence[Variable]) -> list[Variable]:
         """The final form of each of ``outputs``."""
@@ -72,8 +74,12 @@ class Rewriter:
         memo = self.memo
         inputs = [memo[i] for i in node.inputs]
         if any(new is not old for new, old in zip(inputs, node.inputs)):
-            with carry_source(node.source):
+            carried = _carried
+            carried.append(node.source)  # carry_source, inlined: this runs for every rebuilt node
+            try:
                 target = node.op.make_node(*inputs)
+            finally:
+                carried.pop()
         else:
             target = node
         if target.outputs[0] in memo:
@@ -105,12 +111,14 @@ class Rewriter:
             return finals
         for out in node.outputs:
             self.memo[out] = out
+        self.op_types.add(type(node.op))
         return list(node.outputs)
 
     def _try(self, rule: Rule, node: Apply) -> list[Variable] | None:
+        carried = _carried
+        carried.append(node.source)  # carry_source, inlined: this runs for every rule tried
         try:
-            with carry_source(node.source):
-                return as_outputs(node, rule.fn(node), rule)
+            return as_outputs(node, rule.fn(node), rule)
         except RewriteError:
             raise
         except Exception as exc:
@@ -121,6 +129,8 @@ class Rewriter:
                 raise RewriteError(message) from exc
             warnings.warn(message + " (rule skipped)", stacklevel=2)
             return None
+        finally:
+            carried.pop()
 
     def _cycle_error(self, node: Apply) -> RewriteCycleError:
         chain = [f"{rule.name} on {active.op}" for active, rule in self._active.items()]

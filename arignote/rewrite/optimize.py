@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from arignote.config import config
@@ -50,14 +52,48 @@ def optimize(outputs: Sequence[Variable], optimizer: str | None = "fast_run",
     outputs = list(outputs)
     if optimizer is None:
         return outputs
-    include_set, exclude_set = frozenset(include), frozenset(exclude)
+    with collector_paused():
+        return _run_phases(outputs, optimizer, frozenset(include), frozenset(exclude), trace, phases)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block.
+
+    Rewriting allocates many small objects while a large graph is alive; each
+    collection the allocations trigger walks the whole graph, which makes a
+    linear pass quadratic on big graphs.  Dead nodes are collected once the
+    block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _any_subclass(present: set[type], wanted: tuple[type, ...]) -> bool:
+    return any(issubclass(kind, wanted) for kind in present)
+
+
+def _run_phases(outputs: list[Variable], optimizer: str, include_set: frozenset[str],
+                exclude_set: frozenset[str], trace: Trace | None,
+                phases: Sequence[Phase]) -> list[Variable]:
     for phase in phases:
         index = _index_for(phase, optimizer, include_set, exclude_set)
+        # op types present in the graph, when known: the rewriter sees every final node
+        present: set[type] | None = None
         if len(index):
             rewriter = Rewriter(index, trace, config.on_rule_error, phase.name)
             outputs = rewriter.rewrite(outputs)
+            present = rewriter.op_types
         for graph_pass in phase.passes:
+            if present is not None and graph_pass.requires and not _any_subclass(present, graph_pass.requires):
+                continue
             if selected(graph_pass, optimizer, include_set, exclude_set):
+                present = None  # the pass may bring in other ops
                 before = len(toposort(outputs)) if trace is not None else 0
                 outputs = graph_pass(outputs)
                 if trace is not None:

@@ -29,6 +29,8 @@ class GraphPass:
     name: str
     fn: Callable[[Sequence[Variable]], list[Variable]]
     tags: frozenset[str] = field(default_factory=frozenset)
+    #: op types the pass works on: it is skipped when the graph has none of them (empty: always run)
+    requires: tuple[type, ...] = ()
 
     def __call__(self, outputs: Sequence[Variable]) -> list[Variable]:
         return self.fn(outputs)
@@ -69,10 +71,11 @@ class Phase:
             return rule
         return register
 
-    def graph_pass(self, name: str | None = None, tags: Iterable[str] = ()) -> Callable[..., GraphPass]:
-        """Decorator registering a whole-graph pass."""
+    def graph_pass(self, name: str | None = None, tags: Iterable[str] = (),
+                   requires: Iterable[type] = ()) -> Callable[..., GraphPass]:
+        """Decorator registering a whole-graph pass (skipped for graphs without ``requires`` ops)."""
         def register(fn: Callable[[Sequence[Variable]], list[Variable]]) -> GraphPass:
-            item = GraphPass(name or fn.__name__, fn)
+            item = GraphPass(name or fn.__name__, fn, requires=tuple(requires))
             self.add(item, tags)
             return item
         return register

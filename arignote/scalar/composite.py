@@ -88,8 +88,10 @@ class Composite(ScalarOp):
     def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable]) -> None:
         inputs, outputs = tuple(inputs), tuple(outputs)
         _check_signature(inputs, outputs)
-        outputs = _inline_nested(outputs)
         nodes = toposort(outputs)
+        if any(isinstance(n.op.scalar_op, Composite) for n in nodes if hasattr(n.op, "scalar_op")):
+            outputs = _inline_nested(outputs, nodes)
+            nodes = toposort(outputs)
         _check_inner_graph(inputs, nodes)
         set_ = object.__setattr__  # the base class is a frozen dataclass
         set_(self, "inputs", inputs)
@@ -202,11 +204,9 @@ def _check_inner_graph(inputs: tuple[Variable, ...], nodes: list[Apply]) -> None
                 raise TypeError(f"Composite: the inner graph uses {var} of type {var.type}, not a 0-d tensor")
 
 
-def _inline_nested(outputs: tuple[Variable, ...]) -> tuple[Variable, ...]:
-    """``outputs`` with every inner ``Elemwise(Composite)`` node replaced by its inner graph."""
-    nodes = toposort(outputs)
-    if not any(isinstance(getattr(n.op, "scalar_op", None), Composite) for n in nodes):
-        return outputs
+def _inline_nested(outputs: tuple[Variable, ...], nodes: list[Apply]) -> tuple[Variable, ...]:
+    """``outputs`` (whose nodes are ``nodes``, in order) with every inner
+    ``Elemwise(Composite)`` node replaced by its inner graph."""
     mapping: dict[Variable, Variable] = {}
     with carry_source(None):
         for node in nodes:

@@ -12,10 +12,13 @@ from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args
-from arignote.tensor.type import TensorType
+from arignote.tensor.type import TensorType, tensor_type
+from arignote.tensor.variable import TensorConstant, TensorVariable
+
+_PLAIN_VARIABLES = frozenset({TensorVariable, TensorConstant})
 
 
-def broadcast_static_shapes(shapes: Sequence[tuple[int | None, ...]], what: str) -> tuple[int | None, ...]:
+def broadcast_static_shapes(shapes: Sequence[tuple[int | None, ...]], what: Any) -> tuple[int | None, ...]:
     """The static shape of NumPy broadcasting ``shapes``; ValueError when they clash.
 
     A ``None`` dim broadcasts like NumPy at run time: the result is known
@@ -54,17 +57,20 @@ class Elemwise(Op):
     maps_scalar_op: ClassVar[bool] = True
 
     def make_node(self, *inputs: Any) -> Apply:
-        variables = as_tensor_args(*inputs)
+        # rewrites rebuild many nodes from variables: skip the conversions then
+        variables = inputs if all(type(v) in _PLAIN_VARIABLES for v in inputs) else as_tensor_args(*inputs)
         self.scalar_op.check_arity(len(variables))
-        dtype = self.scalar_op.output_dtype(*[v.type.numpy_dtype for v in variables])
-        shape = broadcast_static_shapes([v.type.shape for v in variables], str(self))
-        return Apply.build(self, variables, [TensorType(dtype, shape)])
+        dtypes = self.scalar_op.output_dtypes(*[v.type.numpy_dtype for v in variables])
+        shape = broadcast_static_shapes([v.type.shape for v in variables], self)  # named only on error
+        return Apply.build(self, variables, [tensor_type(dtype, shape) for dtype in dtypes])
 
     def perform(self, *inputs: Any) -> Any:
         return self.scalar_op.impl(*inputs)
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
         impl = self.scalar_op.impl
+        if getattr(self.scalar_op, "exact_array_impl", False):
+            return impl  # already returns arrays of the declared dtypes (composites)
         out_type = node.outputs[0].type
         dtype = out_type.numpy_dtype
         if _natural_dtype(self.scalar_op, [v.type.numpy_dtype for v in node.inputs]) != dtype:

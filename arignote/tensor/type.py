@@ -164,6 +164,24 @@ class TensorType(Type):
         return np.zeros(shape, dtype=self.dtype)
 
 
+_types: dict[tuple[Any, tuple[int | None, ...]], TensorType] = {}
+
+
+def tensor_type(dtype: Any, shape: tuple[int | None, ...]) -> TensorType:
+    """``TensorType(dtype, shape)`` for a normalized ``shape`` tuple, shared between callers.
+
+    Types are immutable values, so one instance per (dtype, shape) serves every
+    node; graph building and rewriting create node types at a high rate.
+    """
+    key = (dtype, shape)
+    found = _types.get(key)
+    if found is None:
+        found = TensorType(dtype, shape)
+        if len(_types) < 100_000:  # bounded: shapes are few in practice
+            _types[key] = found
+    return found
+
+
 def tensor_type_of(value: np.ndarray) -> TensorType:
     """The exact type of an array value (every dim known)."""
     return TensorType(value.dtype, value.shape)

@@ -44,7 +44,7 @@ def _build(inputs, steps):
     return pool[len(inputs):]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(__import__("os").environ.get("ARIGNOTE_PROPERTY_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(graphs(), st.sampled_from(["float64", "float32"]))
 def test_all_rules_keep_values(graph, dtype):
     shapes, steps = graph
@@ -59,7 +59,9 @@ def test_all_rules_keep_values(graph, dtype):
         except ValueError:
             return  # the random shapes do not broadcast; nothing to compare
         rewritten = arignote.function(inputs, outputs, on_unused_input="ignore")(*values)
-    rtol = 1e-9 if dtype == "float64" else 2e-4
+    # The naive graph is the less accurate one where a rule stabilises it (1 - sigmoid(v)
+    # cancels for v near 23 and loses ~6 digits), so the tolerance allows for that loss.
+    rtol = 1e-7 if dtype == "float64" else 2e-4
     for got, want in zip(rewritten, reference):
         assert got.dtype == want.dtype and got.shape == want.shape
         finite = np.isfinite(want)

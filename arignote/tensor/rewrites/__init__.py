@@ -7,3 +7,7 @@ from arignote.tensor.rewrites import specialize_blas  # noqa: F401
 from arignote.tensor.rewrites import algebra  # noqa: F401
 from arignote.tensor.rewrites import algebra_identities  # noqa: F401
 from arignote.tensor.rewrites import dimshuffle  # noqa: F401
+from arignote.tensor.rewrites import fusion  # noqa: F401
+from arignote.tensor.rewrites import reductions  # noqa: F401
+from arignote.tensor.rewrites import reshape  # noqa: F401
+from arignote.tensor.rewrites import subtensor_lift  # noqa: F401

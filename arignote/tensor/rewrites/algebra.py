@@ -82,6 +82,7 @@ from arignote.rewrite.phases import FAST_COMPILE
 from arignote.scalar.math import Add, Mul, Neg, Sub
 from arignote.tensor.basic import cast
 from arignote.tensor.math import mul
+from arignote.tensor.rewrites.algebra_fast_path import is_normal_product, is_normal_sum
 from arignote.tensor.rewrites.algebra_order import sort_terms
 from arignote.tensor.rewrites.algebra_product import (expand_product, normalized_coefficient,
                                                       product_of)
@@ -104,6 +105,8 @@ def canonical_sum(node: Apply) -> Variable | None:
     x + 0 -> x; x + x -> 2 * x; --x -> x; -(a - b) -> b - a; -(c * x) -> (-c) * x;
     x - x -> 0 for integers.
     """
+    if is_normal_sum(node):
+        return None
     if not computes_in_output_dtype(node):
         return _mixed_binary(node, neutral=0, absorbing=None, commutative=isinstance(
             node.op.scalar_op, Add))  # type: ignore[attr-defined]
@@ -117,6 +120,8 @@ def canonical_product(node: Apply) -> Variable | None:
     (a * b) * c -> mul(a, b, c); 2 * x * 3 -> mul(x, 6); x * 1 -> x; (-a) * (-b) -> a * b;
     x * -1 -> -x; x * 0 -> 0 for integers and booleans.
     """
+    if is_normal_product(node):
+        return None
     out = node.outputs[0]
     if not computes_in_output_dtype(node):
         return _mixed_binary(node, neutral=1, absorbing=0 if is_exact_kind(dtype_of(out)) else None,

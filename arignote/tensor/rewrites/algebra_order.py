@@ -90,8 +90,22 @@ def _compute_key(var: Variable) -> TermKey:
         kind = _INPUT
     else:
         op = node.op
-        digest.update(f"N|{type(op).__module__}.{type(op).__qualname__}|{op!r}|{var.index}".encode())
+        digest.update(f"N|{_op_text(op)}|{var.index}".encode())
         for parent in node.inputs:
             digest.update(_keys[parent][2].to_bytes(8, "little"))
         kind, label = _COMPUTED, str(op)
     return (kind, label, int.from_bytes(digest.digest(), "little"), next(_serials))
+
+
+_op_texts: dict[object, str] = {}
+
+
+def _op_text(op: object) -> str:
+    """The qualified class name and repr of ``op``, computed once per op value."""
+    found = _op_texts.get(op)
+    if found is None:
+        found = f"{type(op).__module__}.{type(op).__qualname__}|{op!r}"
+        # bounded, and never composites: they hold whole inner graphs
+        if len(_op_texts) < 10_000 and not hasattr(getattr(op, "scalar_op", None), "nodes"):
+            _op_texts[op] = found
+    return found

@@ -146,7 +146,7 @@ class _DimShuffleLifter(Lifter):
 _DIMSHUFFLE_LIFTER = _DimShuffleLifter()
 
 
-@canonicalize.graph_pass()
+@canonicalize.graph_pass(requires=[DimShuffle])
 def lift_dimshuffle_through_elemwise(outputs: Sequence[Variable]) -> list[Variable]:
     """f(x, y).dimshuffle(p) -> f(x.dimshuffle(p_x), y.dimshuffle(p_y)) for permutations
     and drops, through elementwise nodes nothing else reads (see the module docstring)."""

@@ -154,7 +154,7 @@ def _build(found: _ScaledDot, subtracted: bool, z: Variable, beta: float, dtype:
     return Gemv()(z, alpha, at.transpose(right), left, beta_var)  # v @ A == A.T @ v
 
 
-@specialize.graph_pass()
+@specialize.graph_pass(requires=[Dot])
 def gemm_from_dot_plus(outputs: Sequence[Variable]) -> list[Variable]:
     """z + a * dot(x, y) -> gemm(z, a, x, y, 1) (gemv for a matrix and a vector), where
     the product is used by the sum alone."""

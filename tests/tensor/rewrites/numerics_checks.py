@@ -34,10 +34,11 @@ def fired(outputs: Any, mode: Any = None) -> list[str]:
 
 
 def op_names(outputs: Any, optimizer: str | None = "fast_run") -> list[str]:
-    """The op names of the rewritten graph, elementwise ones by scalar op: ``Log``, ``Sum``..."""
+    """The op names of the rewritten graph (before fusion), elementwise ones by scalar op:
+    ``Log``, ``Sum``..."""
     outs = [outputs] if isinstance(outputs, Variable) else list(outputs)
     names = []
-    for node in toposort(optimize(outs, optimizer)):
+    for node in toposort(optimize(outs, optimizer, exclude=["fusion"])):
         if isinstance(node.op, at.Elemwise):
             names.append(type(node.op.scalar_op).__name__)
         else:

@@ -1,0 +1,112 @@
+"""Reductions in canonical form (the ``canonicalize`` phase).
+
+- ``reduction_of_dimshuffle``: ``sum(x.T, axis=0) -> sum(x, axis=1)``; a
+  reduction of a dimshuffled array reduces the array itself over the axes
+  they came from, and the (smaller) result is dimshuffled instead.  Any
+  commutative reduction (sum, prod, max, min, all, any): the axes' order does
+  not matter to it.
+- ``reduction_of_reduction``: ``sum(sum(x, 0), 0) -> sum(x, (0, 1))``, for
+  the same scalar op when the merged reduction gives the same dtype.
+- ``sum_of_alloc``: ``sum(alloc(v, n, m)) -> v * n * m`` and ``prod`` ->
+  ``v ** (n * m)`` for a 0-d ``v`` (the usual ``ones_like``/``fill`` forms):
+  nothing is allocated.  A product ``v * n`` is as exact as or more exact
+  than summing ``v`` n times.
+
+A reduction with an ``initial`` value is left alone (it changes what an
+empty reduction gives, which the merged forms would have to reproduce).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from arignote.graph.basic import Apply, Variable
+from arignote.rewrite import canonicalize
+from arignote.rewrite.phases import FAST_COMPILE
+from arignote.scalar.math import Add, Mul
+from arignote.tensor.alloc import Alloc, alloc
+from arignote.tensor.basic import cast
+from arignote.tensor.dimshuffle import DimShuffle, dimshuffle
+from arignote.tensor.math import mul, pow as tensor_pow
+from arignote.tensor.reduction import CAReduce
+from arignote.tensor.shape_inference import vector_entries
+
+
+def _with_axes(op: CAReduce, axes: set[int], ndim: int) -> CAReduce:
+    """``op`` reducing ``axes`` of an ``ndim``-d input (None when that is every axis)."""
+    return dataclasses.replace(op, axis=None if len(axes) == ndim else tuple(sorted(axes)))
+
+
+@canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
+def reduction_of_dimshuffle(node: Apply) -> Variable | None:
+    """reduce(x.dimshuffle(order), axes) -> reduce(x, the axes of x they are).dimshuffle(rest)."""
+    op: CAReduce = node.op  # type: ignore[assignment]
+    shuffled = node.inputs[0]
+    inner = shuffled.owner
+    if inner is None or not isinstance(inner.op, DimShuffle) or op.initial is not None:
+        return None
+    x = inner.inputs[0]
+    order = inner.op.new_order
+    reduced = set(op.reduced_axes(len(order)))
+    x_axes = {order[a] for a in reduced if order[a] != "x"}
+    if not x_axes:
+        return None  # only new length-1 axes are reduced: a dtype change at most, leave it
+    result = _with_axes(op, x_axes, x.ndim)(x)  # type: ignore[attr-defined]
+    left = [a for a in range(x.ndim) if a not in x_axes]  # type: ignore[attr-defined]
+    final = ["x" if order[a] == "x" else left.index(order[a]) for a in range(len(order)) if a not in reduced]
+    # axes of x the dimshuffle dropped (length 1) are still in the result: drop them again
+    return dimshuffle(result, final) if final != list(range(result.ndim)) else result
+
+
+@canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
+def reduction_of_reduction(node: Apply) -> Variable | None:
+    """reduce(reduce(x, a), b) -> reduce(x, a and b) for the same reduction and dtype."""
+    outer: CAReduce = node.op  # type: ignore[assignment]
+    inner_node = node.inputs[0].owner
+    if inner_node is None or not isinstance(inner_node.op, CAReduce):
+        return None
+    inner: CAReduce = inner_node.op
+    if (type(inner.scalar_op) is not type(outer.scalar_op) or inner.initial is not None
+            or outer.initial is not None):
+        return None
+    x = inner_node.inputs[0]
+    inner_axes = set(inner.reduced_axes(x.ndim))  # type: ignore[attr-defined]
+    left = [a for a in range(x.ndim) if a not in inner_axes]  # type: ignore[attr-defined]
+    merged_axes = inner_axes | {left[b] for b in outer.reduced_axes(len(left))}
+    merged = _with_axes(inner, merged_axes, x.ndim)  # type: ignore[attr-defined]
+    out = node.outputs[0]
+    # the merged reduction must accumulate and return what the two did
+    if (merged.output_dtype(x.type.dtype) != out.type.dtype  # type: ignore[attr-defined]
+            or merged.accumulator_dtype(x.type.dtype) != outer.accumulator_dtype(  # type: ignore[attr-defined]
+                node.inputs[0].type.dtype)):  # type: ignore[attr-defined]
+        return None
+    return merged(x)
+
+
+@canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
+def sum_of_alloc(node: Apply) -> Variable | None:
+    """sum(alloc(v, *shape), axes) -> v * (product of the reduced lengths), prod -> v ** (...),
+    for a 0-d ``v``; the lengths kept are allocated from the (smaller) result."""
+    op: CAReduce = node.op  # type: ignore[assignment]
+    source = node.inputs[0].owner
+    if (source is None or not isinstance(source.op, Alloc) or op.initial is not None
+            or not isinstance(op.scalar_op, (Add, Mul))):
+        return None
+    value, shape = source.inputs
+    out = node.outputs[0]
+    if value.ndim != 0 or out.type.numpy_dtype.kind not in "iufc":  # type: ignore[attr-defined]
+        return None
+    lengths = vector_entries(shape, source.op.ndim)
+    reduced = op.reduced_axes(source.op.ndim)
+    count = mul(*[cast(lengths[a], "int64") for a in reduced]) if len(reduced) > 1 else cast(
+        lengths[reduced[0]], "int64") if reduced else None
+    if count is None:
+        return None
+    value = cast(value, out.type.dtype)  # type: ignore[attr-defined]
+    if isinstance(op.scalar_op, Add):
+        total = mul(value, cast(count, out.type.dtype))  # type: ignore[attr-defined]
+    else:
+        total = tensor_pow(value, count)
+    total = cast(total, out.type.dtype)  # type: ignore[attr-defined]
+    kept = [lengths[a] for a in range(source.op.ndim) if a not in reduced]
+    return alloc(total, *kept) if kept else total
