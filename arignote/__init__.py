@@ -13,9 +13,14 @@ from arignote.compile import Function, Mode, function, shared
 from arignote.graph import Apply, Constant, Op, Type, Variable, clone_replace, graph_replace
 from arignote.printing import debugprint, pprint
 from arignote import printing  # noqa: F401
+from arignote import gradient  # noqa: F401
+from arignote.gradient import Lop, Rop, grad, hessian, jacobian
+from arignote import loop  # noqa: F401  (callable: arignote.loop(step, init, xs))
+from arignote.loop import foldl, foldr, map, reduce, scan, until
 
 __version__ = "0.1.0"
 
-__all__ = ["Apply", "Constant", "Function", "Mode", "Op", "Type", "Variable", "clone_replace",
-           "config", "debugprint", "function", "graph_replace", "pprint", "printing", "shared",
-           "tensor"]
+__all__ = ["Apply", "Constant", "Function", "Lop", "Mode", "Op", "Rop", "Type", "Variable",
+           "clone_replace", "config", "debugprint", "foldl", "foldr", "function", "grad", "gradient",
+           "graph_replace", "hessian", "jacobian", "loop", "map", "pprint", "printing", "reduce",
+           "scan", "shared", "tensor", "until"]

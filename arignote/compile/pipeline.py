@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from arignote.compile.mode import Mode
@@ -21,6 +22,28 @@ def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None)
     return optimize(outputs, mode.optimizer, mode.include, mode.exclude, trace)
 
 
+# The modes of the programs being linked, innermost last: an op that compiles an inner graph
+# (a loop's body) links it with the same backend as the program around it.
+_linking: list[Mode] = []
+
+
+def linking_mode() -> Mode | None:
+    """The mode of the program being linked right now, if any."""
+    return _linking[-1] if _linking else None
+
+
+def _remembering_mode(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def linking(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) -> Any:
+        _linking.append(mode)
+        try:
+            return fn(inputs, outputs, mode)
+        finally:
+            _linking.pop()
+    return linking
+
+
+@_remembering_mode
 def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) -> Any:
     """A callable computing ``outputs`` from values of ``inputs`` on ``mode``'s backend."""
     if mode.linker == "py":

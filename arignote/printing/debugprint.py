@@ -44,7 +44,9 @@ def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = F
     """Print the graph of ``obj`` (variables, a node or a compiled function).
 
     ``file="str"`` returns the text instead of printing it.  A node reached
-    again is shown once more by its id only (``···``).
+    again is shown once more by its id only (``···``).  Ops holding an inner
+    graph (a loop's body: ``op.inner_graph`` gives its inputs and outputs)
+    get it printed after the main tree, under "Inner graphs:".
     """
     out = io.StringIO()
     names: dict[int, str] = {}
@@ -88,12 +90,33 @@ def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = F
 
     for root in _roots(obj):
         walk(root, "", "", 0)
+    inner_done: set[int] = set()
+    pending = [n for n in _nodes_with_inner_graphs(_roots(obj))]
+    if pending:
+        out.write("\nInner graphs:\n")
+    while pending:
+        node = pending.pop(0)
+        if id(node.op) in inner_done:
+            continue
+        inner_done.add(id(node.op))
+        out.write(f"\n{node.op} [id {names.get(id(node), '?')}]\n")
+        inputs, outputs = node.op.inner_graph
+        out.write("  inputs: " + ", ".join(str(v) for v in inputs) + "\n")
+        for inner in outputs:
+            walk(inner, "  ", "← ", 0)
+        pending.extend(_nodes_with_inner_graphs(outputs))
     text = out.getvalue()
     if file == "str":
         return text
     stream = sys.stdout if file is None else file
     stream.write(text)
     return stream
+
+
+def _nodes_with_inner_graphs(roots: Sequence[Variable]) -> list[Apply]:
+    from arignote.graph.traversal import toposort
+
+    return [n for n in toposort(roots) if hasattr(n.op, "inner_graph")]
 
 
 def pprint(var: Variable) -> str:

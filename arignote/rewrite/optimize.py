@@ -17,6 +17,14 @@ from arignote.rewrite.rule_index import RuleIndex
 from arignote.rewrite.trace import Trace
 
 _index_cache: dict[tuple[Any, ...], RuleIndex] = {}
+# The settings of the optimize calls under way, innermost last: rules that rewrite an
+# inner graph (a loop's body) rewrite it with the same mode.
+_active: list[tuple[str, frozenset[str], frozenset[str], Trace | None]] = []
+
+
+def active_settings() -> tuple[str, frozenset[str], frozenset[str], Trace | None] | None:
+    """``(optimizer, include, exclude, trace)`` of the innermost optimize call, if any."""
+    return _active[-1] if _active else None
 
 
 def selected(item: Rule | GraphPass, optimizer: str, include: frozenset[str],
@@ -52,8 +60,13 @@ def optimize(outputs: Sequence[Variable], optimizer: str | None = "fast_run",
     outputs = list(outputs)
     if optimizer is None:
         return outputs
-    with collector_paused():
-        return _run_phases(outputs, optimizer, frozenset(include), frozenset(exclude), trace, phases)
+    include_set, exclude_set = frozenset(include), frozenset(exclude)
+    _active.append((optimizer, include_set, exclude_set, trace))
+    try:
+        with collector_paused():
+            return _run_phases(outputs, optimizer, include_set, exclude_set, trace, phases)
+    finally:
+        _active.pop()
 
 
 @contextlib.contextmanager

@@ -11,11 +11,13 @@ float32, not NumPy's float16, for bool and 8/16-bit integer inputs.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+
+from arignote.graph.op import NotDifferentiable
 
 _SMALL_INTS = frozenset(np.dtype(d) for d in ("bool", "int8", "uint8", "int16", "uint16"))
 
@@ -56,6 +58,29 @@ class ScalarOp:
     def name(self) -> str:
         return type(self).__name__.lower()
 
+    # --- derivatives ----------------------------------------------------------------
+    # Written with arignote.tensor ops on the whole (broadcast) arrays, so a rule
+    # holds for any shapes; `Elemwise` sums the results back to each input's shape.
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        """The elementwise derivative of the output with respect to each input
+        (None: the output does not depend on it differentiably)."""
+        raise NotDifferentiable(f"{self} has no derivative rule")
+
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        """The cotangent of each input, elementwise (not yet summed over broadcast axes)."""
+        return [None if d is None else cotangent * d for d in self.partials(inputs, output)]
+
+    def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
+                                tangents: Sequence[Any]) -> Any:
+        """The tangent of the output given the inputs' (None: zero)."""
+        pairs = [(t, d) for t, d in zip(tangents, self.partials(inputs, output))
+                 if t is not None and d is not None]
+        if not pairs:
+            return None
+        terms = [t * d for t, d in pairs]
+        return terms[0] if len(terms) == 1 else tensor_api().add(*terms)
+
     def __str__(self) -> str:
         return type(self).__name__
 
@@ -77,3 +102,23 @@ def _output_dtype(op: ScalarOp, dtypes: tuple[np.dtype, ...]) -> np.dtype:
 def upcast(*dtypes: Any) -> np.dtype:
     """NumPy's promotion of ``dtypes``."""
     return np.result_type(*[np.dtype(d) for d in dtypes])
+
+
+def tensor_api() -> Any:
+    """``arignote.tensor``, imported when a derivative rule first needs it (it imports this module)."""
+    import arignote.tensor as at
+
+    return at
+
+
+def constant_scalar(var: Any) -> Any:
+    """The single value of a constant whose elements are all equal, else None."""
+    from arignote.graph.basic import Constant
+
+    if not isinstance(var, Constant):
+        return None
+    data = np.asarray(var.data)
+    if data.size == 0:
+        return None
+    first = data.reshape(-1)[0]
+    return first.item() if data.size == 1 or bool(np.all(data == first)) else None

@@ -68,7 +68,7 @@ def generate(composite: Composite) -> Callable[..., Any]:
 def _finish(inputs: tuple[Any, ...], results: tuple[Any, ...], dtypes: list[np.dtype],
             single: bool) -> Any:
     """The results as fresh arrays of the declared dtypes and the broadcast shape of ``inputs``."""
-    shape = np.broadcast_shapes(*(np.shape(x) for x in inputs))
+    shape = _common_shape(inputs)
     finished = []
     for value, dtype in zip(results, dtypes):
         array = np.asarray(value)
@@ -79,6 +79,14 @@ def _finish(inputs: tuple[Any, ...], results: tuple[Any, ...], dtypes: list[np.d
             array = np.array(array, dtype=dtype, copy=True)
         finished.append(array)
     return finished[0] if single else tuple(finished)
+
+
+def _common_shape(inputs: tuple[Any, ...]) -> tuple[int, ...]:
+    """The broadcast shape of ``inputs``; cheap when they all have one shape (a loop's step, say)."""
+    first = getattr(inputs[0], "shape", None) if inputs else None
+    if first is not None and all(type(x) is np.ndarray and x.shape == first for x in inputs):
+        return first
+    return np.broadcast_shapes(*(np.shape(x) for x in inputs))
 
 
 def render(composite: Composite, limit: int = 400) -> str:

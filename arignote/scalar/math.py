@@ -3,22 +3,41 @@
 from __future__ import annotations
 
 import functools
+import math as _math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.special as sps
 
-from arignote.scalar.basic import ScalarOp
+from arignote.graph.op import NotDifferentiable
+from arignote.scalar.basic import ScalarOp, constant_scalar, tensor_api
+
+#: ``derivative(at, x, y)``: dy/dx of a unary function at ``x`` with value ``y``,
+#: built with the ``arignote.tensor`` module ``at``
+Derivative = Callable[[Any, Any, Any], Any]
+
+
+def _zeros(x: Any) -> Any:
+    """A zero derivative shaped like ``x`` (piecewise-constant functions: floor, sign...)."""
+    return tensor_api().zeros_like(x)
 
 
 class UnaryOp(ScalarOp):
     nin = 1
+    #: dy/dx, for differentiable unary functions (see `Derivative`)
+    derivative: ClassVar[Derivative | None] = None
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        derivative = type(self).derivative
+        if derivative is None:
+            return super().partials(inputs, output)
+        return [derivative(tensor_api(), inputs[0], output)]
 
 
-class UnaryFloatOp(ScalarOp):
+class UnaryFloatOp(UnaryOp):
     """A unary function whose value is real for integer arguments."""
-    nin = 1
     float_result = True
 
 
@@ -41,6 +60,16 @@ class Add(ScalarOp):
     def impl(self, *inputs: Any) -> Any:
         return functools.reduce(np.add, inputs) if len(inputs) > 1 else np.positive(inputs[0])
 
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        return [cotangent] * len(inputs)
+
+    def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
+                                tangents: Sequence[Any]) -> Any:
+        terms = [t for t in tangents if t is not None]
+        if not terms:
+            return None
+        return terms[0] if len(terms) == 1 else tensor_api().add(*terms)
+
 
 @dataclass(frozen=True)
 class Mul(ScalarOp):
@@ -51,11 +80,28 @@ class Mul(ScalarOp):
     def impl(self, *inputs: Any) -> Any:
         return functools.reduce(np.multiply, inputs) if len(inputs) > 1 else np.positive(inputs[0])
 
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        at = tensor_api()
+        if len(inputs) == 1:
+            return [at.ones_like(inputs[0])]
+        # the product of the other factors (not output / x: that fails where x == 0)
+        return [at.mul(*inputs[:k], *inputs[k + 1:]) for k in range(len(inputs))]
+
 
 @dataclass(frozen=True)
 class Sub(BinaryOp):
     symbol = "-"
     nfunc = staticmethod(np.subtract)
+
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        return [cotangent, -cotangent]
+
+    def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
+                                tangents: Sequence[Any]) -> Any:
+        ta, tb = tangents
+        if tb is None:
+            return ta
+        return -tb if ta is None else ta - tb
 
 
 @dataclass(frozen=True)
@@ -64,11 +110,23 @@ class TrueDiv(BinaryOp):
     float_result = True
     nfunc = staticmethod(np.true_divide)
 
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        x, y = inputs
+        gx = cotangent / y
+        return [gx, -gx * output]  # d(x/y)/dy = -(x/y)/y
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        x, y = inputs
+        return [1 / y, -output / y]
+
 
 @dataclass(frozen=True)
 class IntDiv(BinaryOp):
     symbol = "//"
     nfunc = staticmethod(np.floor_divide)
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        return [_zeros(output), _zeros(output)]  # piecewise constant
 
 
 @dataclass(frozen=True)
@@ -76,21 +134,60 @@ class Mod(BinaryOp):
     symbol = "%"
     nfunc = staticmethod(np.mod)
 
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        x, y = inputs
+        at = tensor_api()
+        # x % y = x - floor(x / y) * y, with floor(x / y) piecewise constant
+        return [at.ones_like(output), -at.floor(x / y)]
+
 
 @dataclass(frozen=True)
 class Pow(BinaryOp):
     symbol = "**"
     nfunc = staticmethod(np.power)
 
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        at = tensor_api()
+        x, y = inputs
+        c = constant_scalar(y)
+        if c is not None and not isinstance(c, complex):
+            # a constant exponent (x ** 2, x ** 0.5): the short form, no special cases
+            if c == 0:
+                dx = at.zeros_like(output)
+            elif c == 1:
+                dx = at.ones_like(output)
+            elif c == 2:
+                dx = x * 2
+            else:
+                dx = at.pow(x, c - 1) * c
+            return [dx, None]
+        # y * x ** (y - 1), taken as 0 where y == 0 (not 0 * inf at x == 0)
+        dx = at.switch(at.eq(y, 0), 0, y * at.pow(x, y - 1))
+        # log(x) * x ** y, taken as 0 where x == 0 (the value does not move with y there)
+        dy = at.switch(at.eq(x, 0), 0, at.log(x) * output)
+        return [dx, dy]
+
 
 @dataclass(frozen=True)
 class Maximum(BinaryOp):
     nfunc = staticmethod(np.maximum)
 
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        return _extremum_partials(inputs, output)
+
 
 @dataclass(frozen=True)
 class Minimum(BinaryOp):
     nfunc = staticmethod(np.minimum)
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        return _extremum_partials(inputs, output)
+
+
+def _extremum_partials(inputs: Sequence[Any], output: Any) -> list[Any]:
+    """Each operand equal to the result gets the derivative 1: on a tie both do (PyTensor's rule)."""
+    at = tensor_api()
+    return [at.cast(at.eq(output, v), output.dtype) for v in inputs]
 
 
 @dataclass(frozen=True)
@@ -98,11 +195,20 @@ class ArcTan2(BinaryOp):
     float_result = True
     nfunc = staticmethod(np.arctan2)
 
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        y, x = inputs
+        norm = x * x + y * y
+        return [x / norm, -y / norm]
+
 
 @dataclass(frozen=True)
 class Hypot(BinaryOp):
     float_result = True
     nfunc = staticmethod(np.hypot)
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        x, y = inputs
+        return [x / output, y / output]
 
 
 @dataclass(frozen=True)
@@ -110,24 +216,36 @@ class Neg(UnaryOp):
     symbol = "-"
     nfunc = staticmethod(np.negative)
 
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        return [-cotangent]
+
+    def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
+                                tangents: Sequence[Any]) -> Any:
+        return None if tangents[0] is None else -tangents[0]
+
 
 @dataclass(frozen=True)
 class Abs(UnaryOp):
     nfunc = staticmethod(np.abs)
+    derivative = staticmethod(lambda at, x, y: at.sign(x))
 
 
 @dataclass(frozen=True)
 class Sign(UnaryOp):
     nfunc = staticmethod(np.sign)
+    derivative = staticmethod(lambda at, x, y: _zeros(y))
 
 
 @dataclass(frozen=True)
 class Sqr(UnaryOp):
     nfunc = staticmethod(np.square)
+    derivative = staticmethod(lambda at, x, y: x * 2)
 
 
 @dataclass(frozen=True)
 class Reciprocal(UnaryFloatOp):
+    derivative = staticmethod(lambda at, x, y: -at.sqr(y))
+
     @staticmethod
     def nfunc(x: Any) -> Any:
         return np.true_divide(1, x)
@@ -141,6 +259,13 @@ class Identity(UnaryOp):
     def nfunc(x: Any) -> Any:
         return np.array(x, copy=True)
 
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        return [cotangent]
+
+    def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
+                                tangents: Sequence[Any]) -> Any:
+        return tangents[0]
+
 
 @dataclass(frozen=True)
 class Cast(UnaryOp):
@@ -150,46 +275,81 @@ class Cast(UnaryOp):
     def impl(self, x: Any) -> Any:
         return np.asarray(x).astype(self.dtype)
 
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        # a float-to-float conversion passes the cotangent on (Elemwise casts it back);
+        # from a float to an integer the result is piecewise constant
+        if np.dtype(self.dtype).kind in "biu":
+            return [_zeros(inputs[0])]
+        return [cotangent]
+
+    def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
+                                tangents: Sequence[Any]) -> Any:
+        if tangents[0] is None or np.dtype(self.dtype).kind in "biu":
+            return None
+        return tensor_api().cast(tangents[0], self.dtype)
+
     def __str__(self) -> str:
         return f"Cast{{{self.dtype}}}"
 
 
 # --- exponential and logarithmic --------------------------------------------------
 
-def _unary_float(name: str, func: Any) -> type:
-    cls = type(name, (UnaryFloatOp,), {"nfunc": staticmethod(func), "__module__": __name__})
+def _unary_float(name: str, func: Any, derivative: Derivative | None = None) -> type:
+    namespace = {"nfunc": staticmethod(func), "__module__": __name__}
+    if derivative is not None:
+        namespace["derivative"] = staticmethod(derivative)
+    cls = type(name, (UnaryFloatOp,), namespace)
     return dataclass(frozen=True)(cls)
 
 
-Exp = _unary_float("Exp", np.exp)
-Exp2 = _unary_float("Exp2", np.exp2)
-Expm1 = _unary_float("Expm1", np.expm1)
-Log = _unary_float("Log", np.log)
-Log2 = _unary_float("Log2", np.log2)
-Log10 = _unary_float("Log10", np.log10)
-Log1p = _unary_float("Log1p", np.log1p)
-Sqrt = _unary_float("Sqrt", np.sqrt)
-Sin = _unary_float("Sin", np.sin)
-Cos = _unary_float("Cos", np.cos)
-Tan = _unary_float("Tan", np.tan)
-ArcSin = _unary_float("ArcSin", np.arcsin)
-ArcCos = _unary_float("ArcCos", np.arccos)
-ArcTan = _unary_float("ArcTan", np.arctan)
-Sinh = _unary_float("Sinh", np.sinh)
-Cosh = _unary_float("Cosh", np.cosh)
-Tanh = _unary_float("Tanh", np.tanh)
-ArcSinh = _unary_float("ArcSinh", np.arcsinh)
-ArcCosh = _unary_float("ArcCosh", np.arccosh)
-ArcTanh = _unary_float("ArcTanh", np.arctanh)
-Sigmoid = _unary_float("Sigmoid", sps.expit)
-Erf = _unary_float("Erf", sps.erf)
-Erfc = _unary_float("Erfc", sps.erfc)
-Erfcx = _unary_float("Erfcx", sps.erfcx)
-Erfinv = _unary_float("Erfinv", sps.erfinv)
-Erfcinv = _unary_float("Erfcinv", sps.erfcinv)
-Gamma = _unary_float("Gamma", sps.gamma)
-GammaLn = _unary_float("GammaLn", sps.gammaln)
-Psi = _unary_float("Psi", sps.digamma)
+_LN2 = _math.log(2.0)
+_LN10 = _math.log(10.0)
+_TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
+_SQRT_PI_OVER_TWO = _math.sqrt(_math.pi) / 2.0
+
+# Each derivative is dy/dx written with the value y where that is cheaper (exp, tanh).
+Exp = _unary_float("Exp", np.exp, lambda at, x, y: y)
+Exp2 = _unary_float("Exp2", np.exp2, lambda at, x, y: y * _LN2)
+Expm1 = _unary_float("Expm1", np.expm1, lambda at, x, y: y + 1)
+Log = _unary_float("Log", np.log, lambda at, x, y: 1 / x)
+Log2 = _unary_float("Log2", np.log2, lambda at, x, y: 1 / (x * _LN2))
+Log10 = _unary_float("Log10", np.log10, lambda at, x, y: 1 / (x * _LN10))
+Log1p = _unary_float("Log1p", np.log1p, lambda at, x, y: 1 / (x + 1))
+Sqrt = _unary_float("Sqrt", np.sqrt, lambda at, x, y: 0.5 / y)
+Sin = _unary_float("Sin", np.sin, lambda at, x, y: at.cos(x))
+Cos = _unary_float("Cos", np.cos, lambda at, x, y: -at.sin(x))
+Tan = _unary_float("Tan", np.tan, lambda at, x, y: at.sqr(y) + 1)
+ArcSin = _unary_float("ArcSin", np.arcsin, lambda at, x, y: 1 / at.sqrt(1 - at.sqr(x)))
+ArcCos = _unary_float("ArcCos", np.arccos, lambda at, x, y: -1 / at.sqrt(1 - at.sqr(x)))
+ArcTan = _unary_float("ArcTan", np.arctan, lambda at, x, y: 1 / (at.sqr(x) + 1))
+Sinh = _unary_float("Sinh", np.sinh, lambda at, x, y: at.cosh(x))
+Cosh = _unary_float("Cosh", np.cosh, lambda at, x, y: at.sinh(x))
+Tanh = _unary_float("Tanh", np.tanh, lambda at, x, y: 1 - at.sqr(y))
+ArcSinh = _unary_float("ArcSinh", np.arcsinh, lambda at, x, y: 1 / at.sqrt(at.sqr(x) + 1))
+ArcCosh = _unary_float("ArcCosh", np.arccosh, lambda at, x, y: 1 / at.sqrt(at.sqr(x) - 1))
+ArcTanh = _unary_float("ArcTanh", np.arctanh, lambda at, x, y: 1 / (1 - at.sqr(x)))
+# sigmoid(x) * sigmoid(-x) rather than y * (1 - y): no cancellation where y is near 1
+Sigmoid = _unary_float("Sigmoid", sps.expit, lambda at, x, y: y * at.sigmoid(-x))
+Erf = _unary_float("Erf", sps.erf, lambda at, x, y: at.exp(-at.sqr(x)) * _TWO_OVER_SQRT_PI)
+Erfc = _unary_float("Erfc", sps.erfc, lambda at, x, y: at.exp(-at.sqr(x)) * -_TWO_OVER_SQRT_PI)
+Erfcx = _unary_float("Erfcx", sps.erfcx, lambda at, x, y: x * y * 2 - _TWO_OVER_SQRT_PI)
+Erfinv = _unary_float("Erfinv", sps.erfinv, lambda at, x, y: at.exp(at.sqr(y)) * _SQRT_PI_OVER_TWO)
+Erfcinv = _unary_float("Erfcinv", sps.erfcinv,
+                       lambda at, x, y: at.exp(at.sqr(y)) * -_SQRT_PI_OVER_TWO)
+Gamma = _unary_float("Gamma", sps.gamma, lambda at, x, y: y * at.psi(x))
+GammaLn = _unary_float("GammaLn", sps.gammaln, lambda at, x, y: at.psi(x))
+Psi = _unary_float("Psi", sps.digamma, lambda at, x, y: at.tri_gamma(x))
+
+
+def _trigamma(x: Any) -> Any:
+    # polygamma computes in float64; keep the dtype digamma would give
+    x = np.asarray(x)
+    out_dtype = np.result_type(x.dtype, np.float16) if x.dtype.kind == "f" else np.float64
+    return np.asarray(sps.polygamma(1, x)).astype(out_dtype, copy=False)
+
+
+# The derivative of digamma; not differentiable itself (its derivative would need polygamma)
+TriGamma = _unary_float("TriGamma", _trigamma)
 
 
 def _softplus(x: Any) -> Any:
@@ -204,8 +364,9 @@ def _log1mexp(x: Any) -> Any:
         return np.where(x < -np.log(2.0), np.log1p(-np.exp(x)), np.log(-np.expm1(x)))
 
 
-Softplus = _unary_float("Softplus", _softplus)
-Log1mexp = _unary_float("Log1mexp", _log1mexp)
+Softplus = _unary_float("Softplus", _softplus, lambda at, x, y: at.sigmoid(x))
+# d/dx log(1 - exp(x)) = -exp(x) / (1 - exp(x)) = -1 / expm1(-x)
+Log1mexp = _unary_float("Log1mexp", _log1mexp, lambda at, x, y: -1 / at.expm1(-x))
 
 
 # --- rounding ---------------------------------------------------------------------
@@ -213,21 +374,25 @@ Log1mexp = _unary_float("Log1mexp", _log1mexp)
 @dataclass(frozen=True)
 class Floor(UnaryOp):
     nfunc = staticmethod(np.floor)
+    derivative = staticmethod(lambda at, x, y: _zeros(y))
 
 
 @dataclass(frozen=True)
 class Ceil(UnaryOp):
     nfunc = staticmethod(np.ceil)
+    derivative = staticmethod(lambda at, x, y: _zeros(y))
 
 
 @dataclass(frozen=True)
 class RoundHalfToEven(UnaryOp):
     nfunc = staticmethod(np.round)
+    derivative = staticmethod(lambda at, x, y: _zeros(y))
 
 
 @dataclass(frozen=True)
 class Trunc(UnaryOp):
     nfunc = staticmethod(np.trunc)
+    derivative = staticmethod(lambda at, x, y: _zeros(y))
 
 
 # --- selection --------------------------------------------------------------------
@@ -236,6 +401,15 @@ class Trunc(UnaryOp):
 class Clip(ScalarOp):
     nin = 3
     nfunc = staticmethod(np.clip)
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        # PyTensor's rule: x gets the derivative inside [lo, hi] (bounds included), a bound
+        # outside it
+        at = tensor_api()
+        x, lo, hi = inputs
+        dtype = output.dtype
+        inside = at.cast(at.and_(at.ge(x, lo), at.le(x, hi)), dtype)
+        return [inside, at.cast(at.lt(x, lo), dtype), at.cast(at.gt(x, hi), dtype)]
 
 
 @dataclass(frozen=True)
@@ -246,6 +420,22 @@ class Switch(ScalarOp):
     @staticmethod
     def nfunc(cond: Any, a: Any, b: Any) -> Any:
         return np.where(cond, a, b)
+
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        at = tensor_api()
+        cond = inputs[0]
+        zero = at.zeros_like(cotangent)
+        return [None, at.switch(cond, cotangent, zero), at.switch(cond, zero, cotangent)]
+
+    def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
+                                tangents: Sequence[Any]) -> Any:
+        _, ta, tb = tangents
+        if ta is None and tb is None:
+            return None
+        at = tensor_api()
+        ta = at.zeros_like(output) if ta is None else ta
+        tb = at.zeros_like(output) if tb is None else tb
+        return at.switch(inputs[0], ta, tb)
 
 
 # --- comparison and logic ---------------------------------------------------------
@@ -301,17 +491,38 @@ class IsFinite(UnaryOp):
 class Real(UnaryOp):
     nfunc = staticmethod(np.real)
 
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        _real_only(self, inputs[0])
+        return [tensor_api().ones_like(output)]
+
 
 @dataclass(frozen=True)
 class Imag(UnaryOp):
     nfunc = staticmethod(np.imag)
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        _real_only(self, inputs[0])
+        return [_zeros(output)]  # the imaginary part of a real number is 0
 
 
 @dataclass(frozen=True)
 class Conj(UnaryOp):
     nfunc = staticmethod(np.conjugate)
 
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        _real_only(self, inputs[0])
+        return [tensor_api().ones_like(output)]
+
 
 @dataclass(frozen=True)
 class Angle(UnaryFloatOp):
     nfunc = staticmethod(np.angle)
+
+    def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
+        _real_only(self, inputs[0])
+        return [_zeros(output)]  # 0 or pi: piecewise constant on the reals
+
+
+def _real_only(op: ScalarOp, x: Any) -> None:
+    if np.dtype(x.dtype).kind == "c":
+        raise NotDifferentiable(f"{op}: derivatives of complex-valued inputs are not supported")

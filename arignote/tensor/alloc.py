@@ -78,6 +78,16 @@ class Alloc(Op):
         target = _shape_value(self, shape, self.ndim)
         return np.array(np.broadcast_to(value, target))
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.sum_to import sum_to_like
+
+        return [sum_to_like(cotangents[0], inputs[0]), None]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         from arignote.tensor.shape_inference import vector_entries
 
@@ -100,6 +110,16 @@ class BroadcastTo(Op):
 
     def perform(self, x: np.ndarray, shape: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, _shape_value(self, shape, self.ndim))
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.sum_to import sum_to_like
+
+        return [sum_to_like(cotangents[0], inputs[0]), None]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         from arignote.tensor.shape_inference import vector_entries
@@ -239,6 +259,17 @@ class ARange(Op):
         if all(isinstance(v, TensorConstant) for v in bounds):
             length = _arange_length(*[v.data for v in bounds], self.dtype)
         return Apply.build(self, bounds, [TensorType(self.dtype, (length,))])
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """``out[i] = start + i * step``: start gets ``sum(g)``, step ``sum(g * i)``; the
+        length, and so ``stop``, is piecewise constant (zero)."""
+        from arignote.tensor.reduction import sum as tensor_sum
+
+        start, stop, step = inputs
+        g = cotangents[0]
+        index = arange(g.shape[0], dtype=g.dtype)
+        return [tensor_sum(g), zeros_like(stop), tensor_sum(g * index)]
 
     def perform(self, start: np.ndarray, stop: np.ndarray, step: np.ndarray) -> np.ndarray:
         if step == 0:

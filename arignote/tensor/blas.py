@@ -128,6 +128,14 @@ class Gemm(Op):
         z_shape, _, x_shape, y_shape, _ = input_shapes
         return [broadcast_shapes([z_shape, (x_shape[0], y_shape[1])])]
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.products import dot
+
+        z, alpha, x, y, beta = inputs
+        return _scaled_sum_pullback(z, alpha, dot(x, y), beta, cotangents[0],
+                                    lambda g: dot(g, y.T) * alpha, lambda g: dot(x.T, g) * alpha)
+
     def __str__(self) -> str:
         return "Gemm"
 
@@ -165,8 +173,27 @@ class Gemv(Op):
         z_shape, _, a_shape, _, _ = input_shapes
         return [broadcast_shapes([z_shape, (a_shape[0],)])]
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.products import dot, outer
+
+        z, alpha, a, x, beta = inputs
+        return _scaled_sum_pullback(z, alpha, dot(a, x), beta, cotangents[0],
+                                    lambda g: outer(g, x) * alpha, lambda g: dot(a.T, g) * alpha)
+
     def __str__(self) -> str:
         return "Gemv"
+
+
+def _scaled_sum_pullback(z: Any, alpha: Any, product: Any, beta: Any, g: Any,
+                         left: Callable[[Any], Any], right: Callable[[Any], Any]) -> list[Any]:
+    """Cotangents of ``(z, alpha, left operand, right operand, beta)`` for
+    ``beta * z + alpha * product``; ``left``/``right`` pull ``g`` back through the product."""
+    from arignote.tensor.reduction import sum as tensor_sum
+    from arignote.tensor.sum_to import sum_to_like
+
+    return [sum_to_like(g * beta, z), tensor_sum(g * product), left(g), right(g),
+            tensor_sum(g * z)]
 
 
 def _gemm_runner(dtype: np.dtype) -> Callable[..., np.ndarray]:
@@ -199,10 +226,12 @@ def _gemv_runner(dtype: np.dtype) -> Callable[..., np.ndarray]:
 
     def run(z: np.ndarray, alpha: np.ndarray, a: np.ndarray, x: np.ndarray,
             beta: np.ndarray) -> np.ndarray:
+        if a.size < MIN_GEMV_WORK or blas_gemv is None:  # small (a loop's step): no checks to pay
+            return _numpy_form(z, alpha, np.dot(a, x), beta, dtype)
         product_shape = (a.shape[0],)
         out_shape = np.broadcast_shapes(z.shape, product_shape)
-        scalars = None if blas_gemv is None else _scalars_allow_blas(alpha, beta)
-        if scalars is None or out_shape != product_shape or a.size < MIN_GEMV_WORK or a.size == 0:
+        scalars = _scalars_allow_blas(alpha, beta)
+        if scalars is None or out_shape != product_shape:
             return _numpy_form(z, alpha, np.dot(a, x), beta, dtype)
         s_alpha, s_beta = scalars
         out = _output_filled_with(z, out_shape, dtype)
@@ -215,6 +244,8 @@ def _numpy_form(z: np.ndarray, alpha: np.ndarray, product: np.ndarray, beta: np.
                 dtype: np.dtype) -> np.ndarray:
     """``beta * z + alpha * product`` as NumPy computes it, in ``dtype``."""
     with np.errstate(all="ignore"):  # NumPy's overflow to inf is the value, not an error
+        if alpha == 1 and beta == 1:  # multiplying by one changes nothing (all share one dtype)
+            return np.asarray(z + product).astype(dtype, copy=False)
         return np.asarray(beta * z + alpha * product).astype(dtype, copy=False)
 
 

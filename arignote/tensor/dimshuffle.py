@@ -80,6 +80,21 @@ class DimShuffle(Op):
         x_shape = input_shapes[0]
         return [tuple(dim(1) if d == "x" else x_shape[d] for d in self.new_order)]
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """The inverse reordering: new axes dropped, dropped axes put back."""
+        gz = cotangents[0]
+        kept = [d for d in self.new_order if d != "x"]
+        # drop the new axes first, leaving the kept ones in output order
+        gz = dimshuffle(gz, [p for p, d in enumerate(self.new_order) if d != "x"])
+        position = {d: p for p, d in enumerate(kept)}
+        return [dimshuffle(gz, [position[d] if d in position else "x"
+                                for d in range(self.input_ndim)])]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0])]
+
     def __str__(self) -> str:
         if self.is_transpose:
             return f"Transpose{{axes={self.new_order}}}"

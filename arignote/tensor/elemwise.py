@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from arignote.graph.basic import Apply
+from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args
@@ -92,6 +92,92 @@ class Elemwise(Op):
         from arignote.tensor.shape_inference import broadcast_shapes
 
         return [broadcast_shapes(input_shapes)] * len(node.outputs)
+
+    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                 cotangents: Sequence[Variable | None]) -> list[Variable | None]:
+        """The scalar op's rule on the broadcast arrays, summed back to each input's shape.
+
+        Integer and boolean inputs get None (no derivative); a `Composite`
+        is differentiated through its inner graph.
+        """
+        from arignote.tensor.sum_to import sum_to_like
+
+        if _is_composite(self.scalar_op):
+            return _composite_pullback(self.scalar_op, inputs, outputs, cotangents)
+        if cotangents[0] is None:
+            return [None] * len(inputs)
+        grads = self.scalar_op.pullback_elementwise(list(inputs), outputs[0], cotangents[0])
+        return [None if g is None or not _is_inexact(x) else sum_to_like(g, x)
+                for x, g in zip(inputs, grads)]
+
+    def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                    tangents: Sequence[Variable | None]) -> list[Variable | None]:
+        """The scalar op's rule on the broadcast arrays, broadcast to the output's shape."""
+        from arignote.tensor.alloc import broadcast_to
+        from arignote.tensor.basic import cast
+        from arignote.tensor.shape import shape
+
+        if _is_composite(self.scalar_op):
+            return _composite_pushforward(self.scalar_op, inputs, outputs, tangents)
+        out = outputs[0]
+        if not _is_inexact(out):
+            return [None]
+        tangents = [t if t is not None and _is_inexact(x) else None for x, t in zip(inputs, tangents)]
+        tangent = self.scalar_op.pushforward_elementwise(list(inputs), out, tangents)
+        if tangent is None:
+            return [None]
+        if tangent.dtype != out.dtype:
+            tangent = cast(tangent, out.dtype)
+        if tangent.ndim != out.ndim or any(t == 1 and o != 1 for t, o in zip(tangent.type.shape,
+                                                                              out.type.shape)):
+            tangent = broadcast_to(tangent, shape(out))  # a tangent of only some inputs
+        return [tangent]
+
+
+def _is_inexact(var: Variable) -> bool:
+    return var.type.numpy_dtype.kind in "fc"
+
+
+def _is_composite(scalar_op: ScalarOp) -> bool:
+    from arignote.scalar.composite import Composite
+
+    return isinstance(scalar_op, Composite)
+
+
+def _inner_graph_on(composite: Any, inputs: Sequence[Variable],
+                    outputs: Sequence[Variable]) -> list[Variable]:
+    """The composite's inner graph rebuilt on the (broadcasting) tensors ``inputs``: the
+    derivative of a fused node is the derivative of the nodes it fused."""
+    from arignote.tensor.alloc import broadcast_to
+    from arignote.tensor.shape import shape
+
+    mapping: dict[Variable, Variable] = dict(zip(composite.inputs, inputs))
+    for node in composite.nodes:
+        args = [mapping.get(v, v) for v in node.inputs]
+        mapping.update(zip(node.outputs, node.op.make_node(*args).outputs))
+    rebuilt = []
+    for inner, out in zip(composite.outputs, outputs):
+        var = mapping.get(inner, inner)
+        # an output that is an inner input or a constant has the node's broadcast shape
+        if var.type.shape != out.type.shape and (var.ndim != out.ndim or any(
+                a == 1 and b != 1 for a, b in zip(var.type.shape, out.type.shape))):
+            var = broadcast_to(var, shape(out))
+        rebuilt.append(var)
+    return rebuilt
+
+
+def _composite_pullback(composite: Any, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                        cotangents: Sequence[Variable | None]) -> list[Variable | None]:
+    from arignote.autodiff.reverse import pull_back
+
+    return pull_back(_inner_graph_on(composite, inputs, outputs), list(inputs), cotangents)
+
+
+def _composite_pushforward(composite: Any, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                           tangents: Sequence[Variable | None]) -> list[Variable | None]:
+    from arignote.autodiff.forward import push_forward
+
+    return push_forward(_inner_graph_on(composite, inputs, outputs), list(inputs), tangents)
 
 
 def _natural_dtype(op: ScalarOp, dtypes: list[np.dtype]) -> np.dtype:

@@ -59,6 +59,30 @@ class CumOp(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         return _CUMULATIVE[self.mode](x, axis=self.axis)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Sums: the reversed running sum of the cotangent.  Products: ``revcumsum(g * y) / x``
+        (PyTensor's formula: it divides by x, so it gives NaN or inf where x is 0)."""
+        from arignote.tensor.join import flip
+        from arignote.tensor.shape import flatten, reshape, shape
+
+        x, out, gz = inputs[0], outputs[0], cotangents[0]
+        axis = 0 if self.axis is None else self.axis
+        walked = flatten(x, 1) if self.axis is None else x  # the array the running op walks
+        g = gz * out if self.mode == "mul" else gz
+        summed = flip(CumOp(axis, "add")(flip(g, axis)), axis)
+        if self.mode == "mul":
+            summed = summed / walked
+        if self.axis is None:
+            summed = reshape(summed, shape(x), ndim=x.ndim)
+        return [summed]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        if self.mode != "add":
+            raise NotImplementedError  # from two pullbacks
+        return [None if tangents[0] is None else self(tangents[0])]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         from arignote.tensor.shape_inference import size_dims
 
@@ -109,6 +133,25 @@ class Diff(Op):
 
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.diff(x, n=self.n, axis=self.axis)
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """The adjoint of one difference, ``g -> [0, g] - [g, 0]`` along the axis, ``n`` times."""
+        from arignote.tensor.alloc import zeros
+        from arignote.tensor.join import concatenate
+        from arignote.tensor.shape import shape_tuple
+
+        g = cotangents[0]
+        for _ in range(self.n):
+            edge = list(shape_tuple(g))
+            edge[self.axis] = 1
+            pad = zeros(edge, dtype=g.dtype)
+            g = concatenate([pad, g], self.axis) - concatenate([g, pad], self.axis)
+        return [g]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         from arignote.tensor.shape_inference import max_dims, sub_dims
@@ -216,6 +259,16 @@ class BinCount(Op):
 
     def perform(self, x: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(x, weights=weights, minlength=self.minlength)
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Each weight moves the count of its value: it gets that count's cotangent."""
+        from arignote.tensor.basic import cast
+
+        x, gz = inputs[0], cotangents[0]
+        if len(inputs) == 1:
+            return [None]
+        return [None, gz[cast(x, "int64")]]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         """``max(max(x) + 1, minlength)``: read from ``x``, far cheaper than counting."""

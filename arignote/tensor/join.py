@@ -76,6 +76,22 @@ class Join(Op):
     def perform(self, *tensors: np.ndarray) -> np.ndarray:
         return np.concatenate(tensors, axis=self.axis)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """The cotangent cut back into the inputs' lengths along ``axis``."""
+        from arignote.tensor.shape import shape_i
+
+        sizes = make_vector(*[shape_i(t, self.axis) for t in inputs], dtype="int64")
+        parts = Split(len(inputs), self.axis).make_node(cotangents[0], sizes).outputs
+        return [part if t.type.numpy_dtype.kind in "fc" else None for t, part in zip(inputs, parts)]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.alloc import zeros_like
+
+        dtype = outputs[0].dtype
+        return [self(*[zeros_like(x, dtype=dtype) if t is None else t for x, t in zip(inputs, tangents)])]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """The lengths along ``axis`` add up; the other axes are the first input's."""
         from arignote.tensor.shape_inference import add_dims
@@ -207,6 +223,21 @@ class Split(Op):
         parts = np.split(x, np.cumsum(splits[:-1]), axis=self.axis)
         return parts[0] if self.n_splits == 1 else tuple(parts)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """The parts' cotangents joined again (zeros for parts that have none)."""
+        from arignote.tensor.alloc import zeros_like
+
+        parts = [zeros_like(o) if g is None else g for o, g in zip(outputs, cotangents)]
+        return [parts[0] if len(parts) == 1 else Join(self.axis)(*parts), None]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        if tangents[0] is None:
+            return [None] * self.n_splits
+        result = self.make_node(tangents[0], inputs[1]).outputs
+        return list(result)
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """Part ``i`` has length ``splits[i]`` along ``axis``."""
         from arignote.tensor.shape_inference import vector_entries
@@ -255,6 +286,23 @@ class Tile(Op):
 
     def perform(self, x: np.ndarray, reps: np.ndarray) -> np.ndarray:
         return np.tile(x, reps.tolist())
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Each output axis of length ``count * n`` is read as ``(count, n)`` and the copies summed."""
+        from arignote.tensor.reduction import sum as tensor_sum
+        from arignote.tensor.shape import reshape, shape, shape_tuple
+        from arignote.tensor.shape_inference import vector_entries
+
+        x, reps = inputs
+        gz = cotangents[0]
+        counts = list(vector_entries(reps, reps.type.shape[0]))
+        ndim = gz.ndim
+        counts = [1] * (ndim - len(counts)) + counts
+        lengths = [1] * (ndim - x.ndim) + list(shape_tuple(x))
+        split = reshape(gz, [d for pair in zip(counts, lengths) for d in pair])
+        summed = tensor_sum(split, axis=tuple(range(0, 2 * ndim, 2)))
+        return [reshape(summed, shape(x), ndim=x.ndim), None]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """Each length times its count, after padding the shorter of the two with 1s in front."""
@@ -316,6 +364,23 @@ class Repeat(Op):
     def perform(self, x: np.ndarray, repeats: np.ndarray) -> np.ndarray:
         return np.repeat(x, repeats, axis=self.axis)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Each element collects the cotangents of its copies: an accumulating
+        ``inc_subtensor`` at ``repeat(arange(n), repeats)``."""
+        from arignote.tensor.alloc import arange, zeros_like
+        from arignote.tensor.shape import reshape, shape, shape_i
+        from arignote.tensor.subtensor_inc import inc_subtensor
+
+        x, repeats = inputs
+        gz = cotangents[0]
+        axis = 0 if self.axis is None else self.axis
+        base = flatten(x, 1) if self.axis is None else x
+        sources = Repeat(0)(arange(shape_i(base, axis)), repeats)
+        key = (slice(None),) * axis + (sources,)
+        summed = inc_subtensor(zeros_like(base)[key], gz)
+        return [reshape(summed, shape(x), ndim=x.ndim) if self.axis is None else summed, None]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """The repeated axis has ``sum(repeats)`` elements (a single count repeats each one)."""
         from arignote.tensor import shape_inference as si
@@ -376,6 +441,16 @@ class Roll(Op):
     def perform(self, x: np.ndarray, shift: np.ndarray) -> np.ndarray:
         return np.asarray(np.roll(x, shift, axis=self.axis))
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.math import neg
+
+        return [self(cotangents[0], neg(inputs[1])), None]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         return [input_shapes[0]]
 
@@ -405,6 +480,14 @@ class Flip(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         return x[tuple(slice(None, None, -1) if a in self.axis else slice(None)
                        for a in range(x.ndim))]
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        return [self(cotangents[0])]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         return [input_shapes[0]]

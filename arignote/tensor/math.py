@@ -98,6 +98,7 @@ gamma = _elemwise(sm.Gamma(), "gamma function")
 gammaln = _elemwise(sm.GammaLn(), "log |gamma(x)|")
 psi = _elemwise(sm.Psi(), "digamma: derivative of gammaln")
 digamma = psi
+tri_gamma = _elemwise(sm.TriGamma(), "trigamma: derivative of digamma")
 
 # rounding
 floor = _elemwise(sm.Floor(), "round down")

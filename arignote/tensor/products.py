@@ -68,6 +68,26 @@ class Dot(Op):
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(np.dot(a, b))
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Products of the cotangent with the other operand, as dots for ranks 1 and 2."""
+        a, b = inputs
+        gz = cotangents[0]
+        if a.ndim > 2 or b.ndim > 2:
+            b_axis = max(b.ndim - 2, 0)
+            return contraction_pullback(a, b, (a.ndim - 1,), (b_axis,), gz)
+        if a.ndim == 1 and b.ndim == 1:
+            return [gz * b, gz * a]
+        if a.ndim == 2 and b.ndim == 1:      # (m, k) . (k,) -> (m,)
+            return [outer(gz, b), Dot()(a.T, gz)]
+        if a.ndim == 1:                      # (k,) . (k, n) -> (n,)
+            return [Dot()(b, gz), outer(a, gz)]
+        return [Dot()(gz, b.T), Dot()(a.T, gz)]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return _bilinear_pushforward(self, inputs, tangents)
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         a_shape, b_shape = input_shapes
         b_axis = max(len(b_shape) - 2, 0)
@@ -89,6 +109,35 @@ class MatMul(Op):
 
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(np.matmul(a, b))
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Batched products with the other operand transposed, summed over the batch
+        axes that broadcasting stretched; vectors as matrices with their axis dropped."""
+        from arignote.tensor.dimshuffle import expand_dims, matrix_transpose
+        from arignote.tensor.sum_to import sum_to_like
+
+        a, b = inputs
+        gz = cotangents[0]
+        a2 = expand_dims(a, 0) if a.ndim == 1 else a
+        b2 = expand_dims(b, 1) if b.ndim == 1 else b
+        if a.ndim == 1:
+            gz = expand_dims(gz, -1 if b.ndim == 1 else gz.ndim - 1)
+        if b.ndim == 1:
+            gz = expand_dims(gz, -1)
+        ga = matmul(gz, matrix_transpose(b2))
+        gb = matmul(matrix_transpose(a2), gz)
+        ga = sum_to_like(ga, a2)
+        gb = sum_to_like(gb, b2)
+        if a.ndim == 1:
+            ga = ga[0]
+        if b.ndim == 1:
+            gb = gb[:, 0]
+        return [ga, gb]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return _bilinear_pushforward(self, inputs, tangents)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         from arignote.tensor.shape_inference import broadcast_shapes
@@ -153,6 +202,15 @@ class TensorDot(Op):
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.asarray(np.tensordot(a, b, axes=(list(self.a_axes), list(self.b_axes))))
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        a, b = inputs
+        return contraction_pullback(a, b, self.a_axes, self.b_axes, cotangents[0])
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return _bilinear_pushforward(self, inputs, tangents)
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         a_shape, b_shape = input_shapes
         return [tuple(d for i, d in enumerate(a_shape) if i not in self.a_axes)
@@ -185,6 +243,28 @@ class Diagonal(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.diagonal(x, self.offset, self.axis1, self.axis2)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Zeros with the diagonal incremented by the cotangent (on x moved so the two
+        axes come last, as the diagonal does, then moved back)."""
+        from arignote.tensor.alloc import arange, zeros_like
+        from arignote.tensor.shape import shape_i
+        from arignote.tensor.subtensor_inc import inc_subtensor
+
+        x, gz = inputs[0], cotangents[0]
+        others = [a for a in range(x.ndim) if a not in (self.axis1, self.axis2)]
+        moved = dimshuffle(zeros_like(x), others + [self.axis1, self.axis2])
+        steps = arange(shape_i(gz, gz.ndim - 1))
+        rows = steps + max(-self.offset, 0)
+        cols = steps + max(self.offset, 0)
+        filled = inc_subtensor(moved[(Ellipsis, rows, cols)], gz)
+        order = others + [self.axis1, self.axis2]
+        return [dimshuffle(filled, [order.index(a) for a in range(x.ndim)])]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0])]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         """The other axes, then ``min(rows - max(-offset, 0), cols - max(offset, 0))``, at least 0."""
         from arignote.tensor.shape_inference import max_dims, min_dims, sub_dims
@@ -205,6 +285,47 @@ def _diagonal_length(rows: int | None, cols: int | None, offset: int) -> int | N
     if len(known) == 2 or any(n <= 0 for n in known):
         return max(0, min(known))
     return None
+
+
+# --- derivatives ----------------------------------------------------------------------
+
+def contraction_pullback(a: TensorVariable, b: TensorVariable, a_axes: Sequence[int],
+                         b_axes: Sequence[int], gz: TensorVariable) -> list[TensorVariable]:
+    """Cotangents of ``a`` and ``b`` for ``tensordot(a, b, (a_axes, b_axes))`` given ``gz``.
+
+    The output's axes are ``a``'s free axes, then ``b``'s.  ``ga`` contracts
+    ``gz``'s ``b`` part with ``b``'s free axes, leaving ``a``'s free axes then
+    ``b``'s summed axes in increasing order; those are ``a``'s ``a_axes`` in the
+    pairing order, so a transpose puts them in place.  ``gb`` likewise.
+    """
+    a_free = [i for i in range(a.ndim) if i not in a_axes]
+    b_free = [j for j in range(b.ndim) if j not in b_axes]
+    n_a_free = len(a_free)
+    ga = TensorDot(tuple(range(n_a_free, gz.ndim)), tuple(b_free))(gz, b)
+    # ga's axes: a_free..., then b's summed axes in increasing order
+    a_of_b = {bj: ai for ai, bj in zip(a_axes, b_axes)}
+    ga_axes = a_free + [a_of_b[bj] for bj in sorted(b_axes)]
+    ga = dimshuffle(ga, [ga_axes.index(i) for i in range(a.ndim)])
+    gb = TensorDot(tuple(a_free), tuple(range(n_a_free)))(a, gz)
+    # gb's axes: a's summed axes in increasing order (as b axes), then b_free...
+    b_of_a = {ai: bj for ai, bj in zip(a_axes, b_axes)}
+    gb_axes = [b_of_a[ai] for ai in sorted(a_axes)] + b_free
+    gb = dimshuffle(gb, [gb_axes.index(j) for j in range(b.ndim)])
+    return [ga, gb]
+
+
+def _bilinear_pushforward(op: Any, inputs: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
+    """``op(ta, b) + op(a, tb)`` for an op linear in each of its two operands."""
+    from arignote.tensor.math import add
+
+    a, b = inputs
+    ta, tb = tangents
+    terms = []
+    if ta is not None:
+        terms.append(op(ta, b))
+    if tb is not None:
+        terms.append(op(a, tb))
+    return [terms[0] if len(terms) == 1 else add(*terms)]
 
 
 # --- the API ------------------------------------------------------------------------

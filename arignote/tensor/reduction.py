@@ -224,6 +224,35 @@ class CAReduce(Op):
         reduced = self.reduced_axes(len(input_shapes[0]))
         return [tuple(d for a, d in enumerate(input_shapes[0]) if a not in reduced)]
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Sum: the cotangent spread over the reduced axes.  Max/min: it goes to every
+        element equal to the result (all of them on a tie, PyTensor's rule).  Prod: the
+        product of the other elements, exact when some are zero."""
+        from arignote.tensor import math as tm
+        from arignote.tensor.alloc import broadcast_to
+        from arignote.tensor.shape import shape
+
+        x, out, gz = inputs[0], outputs[0], cotangents[0]
+        if x.type.numpy_dtype.kind not in "fc":
+            return [None]
+        op = self.scalar_op
+        spread = keep_reduced_dims(gz, self.axis, x.ndim)
+        if isinstance(op, sm.Add):
+            return [broadcast_to(spread, shape(x))]
+        if isinstance(op, (sm.Maximum, sm.Minimum)):
+            hit = tm.eq(x, keep_reduced_dims(out, self.axis, x.ndim))
+            return [tm.switch(hit, spread, 0)]
+        if isinstance(op, sm.Mul):
+            return [spread * _product_of_others(x, self.axis)]
+        return super().pullback(inputs, outputs, cotangents)
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        if isinstance(self.scalar_op, sm.Add):
+            return [None if tangents[0] is None else self(tangents[0])]
+        raise NotImplementedError  # from two pullbacks
+
     def __str__(self) -> str:
         name = _NAMES.get(type(self.scalar_op), f"CAReduce{{{self.scalar_op}}}")
         params = [f"axis={self.axis}"]
@@ -232,6 +261,23 @@ class CAReduce(Op):
         return f"{name}{{{', '.join(params)}}}"
 
     __repr__ = __str__
+
+
+def _product_of_others(x: TensorVariable, axis: tuple[int, ...] | None) -> TensorVariable:
+    """For each element of ``x``, the product of the other elements reduced with it over ``axis``.
+
+    ``prod / x`` fails where ``x`` is 0; instead count the zeros: with none it is
+    ``prod / x``, with one it is the product of the nonzero elements at the zero
+    (and 0 elsewhere), with more it is 0.
+    """
+    from arignote.tensor import math as tm
+
+    is_zero = tm.eq(x, 0)
+    zeros = keep_reduced_dims(sum(is_zero, axis, dtype="int64"), axis, x.ndim)
+    nonzero_product = keep_reduced_dims(prod(tm.switch(is_zero, 1, x), axis), axis, x.ndim)
+    safe_x = tm.switch(is_zero, 1, x)
+    return tm.switch(tm.eq(zeros, 0), nonzero_product / safe_x,
+                     tm.switch(tm.and_(tm.eq(zeros, 1), is_zero), nonzero_product, 0))
 
 
 def _reduce(scalar_op: ScalarOp, x: Any, axis: AxisLike, keepdims: bool, dtype: Any = None,

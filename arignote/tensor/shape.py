@@ -121,6 +121,18 @@ class MakeVector(Op):
     def perform(self, *scalars: np.ndarray) -> np.ndarray:
         return np.array(scalars, dtype=self.dtype)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        gz = cotangents[0]
+        return [gz[k] for k in range(len(inputs))]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.alloc import zeros_like
+
+        parts = [zeros_like(i, dtype=self.dtype) if t is None else t for i, t in zip(inputs, tangents)]
+        return [self(*parts)]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         from arignote.tensor.shape_inference import dim
 
@@ -293,6 +305,15 @@ class Reshape(Op):
             raise ValueError(f"{self}: the shape has {shape.size} entries, expected {self.ndim}")
         return np.reshape(x, shape.tolist())
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        x = inputs[0]
+        return [reshape(cotangents[0], shape(x), ndim=x.ndim), None]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """The target's entries; a -1 (or a symbolic entry that may be -1) is what remains."""
         from arignote.tensor import shape_inference as si
@@ -416,6 +437,14 @@ class SpecifyShape(Op):
         for axis, length in zip(self.symbolic_axes, node.inputs[1:]):
             out[axis] = as_dim(length)
         return [tuple(out)]
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        return [cotangents[0]] + [None] * (len(inputs) - 1)
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0], *inputs[1:])]
 
     def __str__(self) -> str:
         return f"SpecifyShape{{{_fmt_expected(self.shape)}}}"

@@ -64,6 +64,18 @@ class Sort(Op):
     def perform(self, x: np.ndarray) -> np.ndarray:
         return np.sort(x, axis=self.axis)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Each element gets the cotangent of the place it was sorted to (ties follow the
+        stable order, one valid choice)."""
+        from arignote.tensor.shape import flatten, reshape, shape
+
+        x, gz = inputs[0], cotangents[0]
+        if self.axis is None:
+            flat = flatten(x, 1)
+            return [reshape(scatter_along_axis(flat, ArgSort(0)(flat), gz, 0), shape(x), ndim=x.ndim)]
+        return [scatter_along_axis(x, ArgSort(self.axis)(x), gz, self.axis)]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         return [_sorted_dims(self.axis, input_shapes[0])]
 
@@ -84,6 +96,33 @@ class ArgSort(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         return [_sorted_dims(self.axis, input_shapes[0])]
+
+
+def along_axis_key(x: TensorVariable, indices: TensorVariable, axis: int) -> tuple[Any, ...]:
+    """The advanced key selecting ``x[..., indices[...], ...]`` elementwise along ``axis``
+    (``np.take_along_axis``): ranges on the other axes, laid out to broadcast."""
+    from arignote.tensor.alloc import arange
+    from arignote.tensor.dimshuffle import dimshuffle
+    from arignote.tensor.shape import shape_i
+
+    key: list[Any] = []
+    for a in range(x.ndim):
+        if a == axis:
+            key.append(indices)
+        else:
+            steps = arange(shape_i(x, a))
+            key.append(dimshuffle(steps, ["x" if b != a else 0 for b in range(x.ndim)]))
+    return tuple(key)
+
+
+def scatter_along_axis(x: TensorVariable, indices: TensorVariable, values: TensorVariable,
+                       axis: int) -> TensorVariable:
+    """Zeros shaped like ``x`` with ``values`` added at ``indices`` along ``axis``
+    (the adjoint of ``np.take_along_axis``)."""
+    from arignote.tensor.alloc import zeros_like
+    from arignote.tensor.subtensor_inc import inc_subtensor
+
+    return inc_subtensor(zeros_like(x)[along_axis_key(x, indices, axis)], values)
 
 
 def _normalize(x: TensorVariable, axis: int | None, kind: str | None, stable: bool | None) -> int | None:

@@ -82,12 +82,29 @@ class Softmax(_AxisNormalizer):
 
     numpy_function = staticmethod(_softmax)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """``s * (g - sum(g * s, axis))`` with ``s`` the softmax."""
+        from arignote.tensor.reduction import sum as tensor_sum
+
+        s, g = outputs[0], cotangents[0]
+        return [s * (g - tensor_sum(g * s, axis=self.axis, keepdims=True))]
+
 
 @dataclass(frozen=True)
 class LogSoftmax(_AxisNormalizer):
     """``x - logsumexp(x, axis)``, computed with the maximum subtracted."""
 
     numpy_function = staticmethod(_log_softmax)
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """``g - softmax(x) * sum(g, axis)``, the softmax read from the output as ``exp(out)``."""
+        from arignote.tensor.math import exp
+        from arignote.tensor.reduction import sum as tensor_sum
+
+        out, g = outputs[0], cotangents[0]
+        return [g - exp(out) * tensor_sum(g, axis=self.axis, keepdims=True)]
 
 
 def softmax(x: Any, axis: AxisLike = None) -> TensorVariable:

@@ -60,5 +60,19 @@ class AdvancedSubtensor(Op):
 
         return [indexed_dims(self.idx_list, input_shapes[0], node.inputs[1:], input_shapes[1:])]
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Zeros with the cotangent added at the indices: repeated indices accumulate."""
+        from arignote.tensor.alloc import zeros_like
+        from arignote.tensor.subtensor_inc import AdvancedIncSubtensor
+
+        x, *indices = inputs
+        gx = AdvancedIncSubtensor(self.idx_list)(zeros_like(x), cotangents[0], *indices)
+        return [gx] + [None] * len(indices)
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0], *inputs[1:])]
+
     def __str__(self) -> str:
         return f"AdvancedSubtensor{{{format_entries(self.idx_list)}}}"

@@ -106,6 +106,42 @@ class _WriteOp(Op):
             return out
         return run
 
+    def _read_op(self) -> Op:
+        """The op reading ``x[key]`` for this op's key."""
+        if isinstance(self, IncSubtensor):
+            return Subtensor(self.idx_list)
+        return AdvancedSubtensor(self.idx_list)
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """``x`` gets the cotangent (zeroed where a set overwrote it); ``y`` gets the indexed
+        part of it, summed over the axes ``y`` was broadcast along.  As in PyTensor, every
+        copy of a repeated index in a set gets its cotangent (NumPy keeps the last)."""
+        from arignote.tensor.dimshuffle import dimshuffle
+        from arignote.tensor.sum_to import sum_to_like
+
+        x, y, *indices = inputs
+        gz = cotangents[0]
+        gx = gz
+        if self.set_instead_of_inc:
+            gx = type(self)(self.idx_list, True)(gz, constant(0, dtype=gz.dtype), *indices)
+        gy = self._read_op()(gz, *indices)
+        if gy.ndim < y.ndim:  # y had extra leading length-1 axes
+            gy = dimshuffle(gy, ["x"] * (y.ndim - gy.ndim) + list(range(gy.ndim)))
+        return [gx, sum_to_like(gy, y)] + [None] * len(indices)
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        from arignote.tensor.alloc import zeros_like
+
+        x, y, *indices = inputs
+        tx, ty = tangents[0], tangents[1]
+        if tx is None and ty is None:
+            return [None]
+        tx = zeros_like(x) if tx is None else tx
+        ty = zeros_like(y) if ty is None else ty
+        return [self(tx, ty, *indices)]
+
     def _describe(self) -> str:
         verb = "set" if self.set_instead_of_inc else "inc"
         return f"{type(self).__name__}{{{verb}; {format_entries(self.idx_list)}}}"

@@ -1,0 +1,139 @@
+"""`SumTo`: sum an array down to a shape it was broadcast from (the adjoint of broadcasting).
+
+Derivatives need it: the cotangent of an operand that broadcasting stretched
+is the output's cotangent summed over the stretched axes.  When the static
+shapes say which axes those are, :func:`sum_to_like` sums them with ordinary
+reductions.  arignote lets a dimension of unknown static length broadcast at
+run time (as NumPy does), so an axis may be stretched or not depending on
+the values: only the run-time shapes can tell, and ``SumTo`` decides then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arignote.graph.basic import Apply, Variable
+from arignote.graph.op import Op
+from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.shape import shape_entry_facts
+from arignote.tensor.type import TensorType
+from arignote.tensor.variable import TensorVariable
+
+__all__ = ["SumTo", "sum_to", "sum_to_like"]
+
+
+@dataclass(frozen=True)
+class SumTo(Op):
+    """``x`` summed to the ``ndim``-entry shape ``shape``: the leading extra axes are summed,
+    and every axis where the target has length 1 and ``x`` has not.
+
+    The other lengths must agree (ValueError at run time otherwise); the result
+    has ``x``'s dtype.
+    """
+
+    ndim: int
+
+    def make_node(self, x: Any, shape: Any) -> Apply:
+        x = as_tensor_variable(x)
+        shape = as_tensor_variable(shape)
+        if shape.ndim != 1 or shape.type.numpy_dtype.kind not in "iu":
+            raise TypeError(f"{self}: the shape must be an integer vector, got {shape.type}")
+        if shape.type.shape[0] not in (None, self.ndim):
+            raise ValueError(f"{self}: the shape has {shape.type.shape[0]} entries, expected {self.ndim}")
+        if x.ndim < self.ndim:
+            raise ValueError(f"{self}: cannot sum a {x.ndim}-d array to {self.ndim} dimensions")
+        lead = x.ndim - self.ndim
+        out: list[int | None] = []
+        for axis, fact in enumerate(shape_entry_facts(shape, self.ndim)):
+            have = x.type.shape[lead + axis]
+            if isinstance(fact, int):
+                if have is not None and fact not in (1, have):
+                    raise ValueError(f"{self}: cannot sum {x.type} to length {fact} along axis {axis}")
+                out.append(fact)
+            else:
+                out.append(1 if have == 1 else None)
+        return Apply.build(self, [x, shape], [TensorType(x.dtype, out)])
+
+    def perform(self, x: np.ndarray, shape: np.ndarray) -> np.ndarray:
+        target = tuple(int(n) for n in shape)
+        if len(target) != self.ndim:
+            raise ValueError(f"{self}: the shape has {len(target)} entries, expected {self.ndim}")
+        lead = x.ndim - self.ndim
+        axes = list(range(lead))
+        for axis, want in enumerate(target):
+            have = x.shape[lead + axis]
+            if want == 1 and have != 1:
+                axes.append(lead + axis)
+            elif want != have:
+                raise ValueError(f"{self}: cannot sum an array of shape {x.shape} to shape {target}")
+        if not axes:
+            return x
+        return np.sum(x, axis=tuple(axes), dtype=x.dtype).reshape(target)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        from arignote.tensor.shape_inference import vector_entries
+
+        return [vector_entries(node.inputs[1], self.ndim)]
+
+    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                 cotangents: Sequence[Variable | None]) -> list[Variable | None]:
+        from arignote.tensor.alloc import broadcast_to
+        from arignote.tensor.shape import shape
+
+        x = inputs[0]
+        return [broadcast_to(cotangents[0], shape(x)), None]
+
+    def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                    tangents: Sequence[Variable | None]) -> list[Variable | None]:
+        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
+
+
+def sum_to(x: Any, shape: Any) -> TensorVariable:
+    """``x`` summed down to ``shape`` (ints, 0-d ints or an int vector), as the adjoint of
+    ``broadcast_to(y, x.shape)`` for a ``y`` of that shape."""
+    from arignote.tensor.shape import as_shape_vector
+
+    vector = as_shape_vector(shape, "sum_to")
+    if vector.type.shape[0] is None:
+        raise ValueError(f"sum_to: the length of the shape {vector} must be known when the graph is built")
+    return SumTo(vector.type.shape[0])(x, vector)
+
+
+def sum_to_like(g: Any, x: Variable) -> TensorVariable:
+    """The cotangent ``g`` of ``broadcast(x)`` turned into a cotangent of ``x``: summed over
+    the axes broadcasting added or stretched, in ``x``'s dtype.
+
+    Axes the static shapes decide are summed by plain reductions; an axis of
+    unknown length that may or may not have been stretched is left to a
+    `SumTo` node, which decides at run time.
+    """
+    from arignote.tensor import math as tm
+    from arignote.tensor.reduction import sum as tensor_sum
+    from arignote.tensor.shape import shape
+
+    g = as_tensor_variable(g)
+    lead = g.ndim - x.ndim
+    if lead < 0:
+        raise ValueError(f"sum_to_like: the cotangent {g.type} has fewer axes than {x.type}")
+    if lead:
+        g = tensor_sum(g, axis=tuple(range(lead)))
+    stretched = []
+    ambiguous = False
+    for axis, (want, have) in enumerate(zip(x.type.shape, g.type.shape)):
+        if want == 1 and have != 1:
+            stretched.append(axis)
+        elif want is None and have != 1:
+            ambiguous = True
+    if stretched:
+        g = tensor_sum(g, axis=tuple(stretched), keepdims=True)
+    if ambiguous:
+        g = sum_to(g, shape(x))
+    if g.dtype != x.dtype:
+        if g.type.numpy_dtype.kind == "c" and x.type.numpy_dtype.kind != "c":
+            g = tm.real(g)
+        g = cast(g, x.dtype)
+    return g  # type: ignore[return-value]
