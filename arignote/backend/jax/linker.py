@@ -25,7 +25,7 @@ from arignote.graph.basic import Apply, Variable
 def _lowerings_loaded() -> Any:
     """The registry, with every lowering module imported (they import JAX)."""
     load_jax()
-    from arignote.backend.jax import lowerings  # noqa: F401  (registers the lowerings)
+    import arignote.backend.jax.lowerings  # noqa: F401  (registers the lowerings)
     from arignote.backend.jax.registry import jax_impl
 
     return jax_impl
@@ -74,7 +74,7 @@ class JaxProgram:
     def _check_error(self, message: str) -> Exception:
         message = message.removesuffix(" (`check` failed)")
         for ctx in self._contexts:
-            for error, prefix in ctx.check_kinds:
+            for error, prefix in ctx.all_check_kinds():
                 if message.startswith(prefix):
                     return error(message)
         return RuntimeError(message)

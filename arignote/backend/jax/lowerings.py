@@ -4,5 +4,5 @@ Importing this module imports JAX; the linker does it only when a function
 is compiled for the JAX backend.
 """
 
-from arignote.backend.jax import (alloc, elemwise, extra_ops, indexing, join, products,  # noqa: F401
-                                  reduction, shape)
+from arignote.backend.jax import (alloc, autodiff_ops, elemwise, extra_ops, indexing, join,  # noqa: F401
+                                  loop, products, reduction, shape)

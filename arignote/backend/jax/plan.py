@@ -18,22 +18,39 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from arignote.backend.jax.registry import Entry, Registry
+from arignote.backend.jax.registry import Entry, Registry, ShapeDependsOnValues
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.sourceinfo import format_source
 from arignote.graph.traversal import toposort
+from arignote.loop.checks import CheckSteps
 from arignote.tensor.extra_ops import BinCount, Unique
 from arignote.tensor.nonzero import FlatNonzero, Nonzero
 from arignote.tensor.shape import Shape, ShapeI
 
-#: ops whose output depends only on the *shape* of their input, static under JAX
-SHAPE_READERS = (Shape, ShapeI)
+#: ops that read only the *shape* of some inputs (static under JAX): op type -> first such input.
+#: Their output is static when the inputs before that one are; their lowering then gives NumPy.
+SHAPE_READERS: dict[type, int] = {Shape: 0, ShapeI: 0, CheckSteps: 1}
 #: ops whose output *shape* depends on their input values: JAX cannot trace them
 VALUE_SHAPED = (BinCount, FlatNonzero, Nonzero, Unique)
 
 #: problem kinds: JAX's static shapes rule the node out / the backend lacks a lowering
 STATIC_SHAPES = "static shapes"
 NOT_IMPLEMENTED = "not implemented"
+
+
+def _shape_only_from(node: Apply) -> int | None:
+    """The first input of ``node`` whose shape alone it reads (None: it reads every value)."""
+    for klass in type(node.op).__mro__:
+        if klass in SHAPE_READERS:
+            return SHAPE_READERS[klass]
+    return None
+
+
+class StaticShapeError(ValueError):
+    """Raised at run time when a value breaks what JAX fixed while tracing (a loop that ran
+    fewer steps than the rows it must return)."""
+
+    only_static_shapes = True
 
 
 class JaxCompileError(NotImplementedError):
@@ -82,21 +99,30 @@ def _small(var: Variable) -> bool:
     return ndim == 0 or (ndim == 1 and kind is not None and kind.kind in "biu")
 
 
-def make_plan(inputs: Sequence[Variable], outputs: Sequence[Variable], registry: Registry) -> Plan:
-    """The plan for computing ``outputs`` from ``inputs``; JaxCompileError if it cannot work."""
+def make_plan(inputs: Sequence[Variable], outputs: Sequence[Variable], registry: Registry,
+              static_inputs: Sequence[Variable] = ()) -> Plan:
+    """The plan for computing ``outputs`` from ``inputs``; JaxCompileError if it cannot work.
+
+    ``static_inputs`` are inputs whose values will be NumPy arrays while
+    tracing (a loop body's constants that are static outside the loop).
+    """
     nodes = toposort(outputs)
     plan = Plan(nodes)
-    given = {id(v) for v in inputs}
+    known = {id(v) for v in static_inputs}
+    given = {id(v) for v in inputs} - known
 
     # 1. values that can be known while tracing: constants, shapes, and what follows from them
-    static_capable: set[int] = set()
+    static_capable: set[int] = set(known)
     for var in (v for n in nodes for v in n.inputs):
         if isinstance(var, Constant) and id(var) not in given:
             static_capable.add(id(var))
     for node in nodes:
         foldable = getattr(node.op, "foldable", True)
-        if isinstance(node.op, SHAPE_READERS) or (
-                foldable and all(id(v) in static_capable for v in node.inputs)):
+        reads_shapes = _shape_only_from(node)
+        if reads_shapes is not None:
+            if all(id(v) in static_capable for v in node.inputs[:reads_shapes]):
+                static_capable.update(id(o) for o in node.outputs)
+        elif foldable and all(id(v) in static_capable for v in node.inputs):
             static_capable.update(id(o) for o in node.outputs)
 
     # 2. values that must be known while tracing (shape-deciding inputs), and their ancestors
@@ -110,18 +136,21 @@ def make_plan(inputs: Sequence[Variable], outputs: Sequence[Variable], registry:
                 if id(var) in static_capable:
                     required.add(id(var))
     for node in reversed(nodes):
-        if any(id(o) in required for o in node.outputs) and not isinstance(node.op, SHAPE_READERS):
-            required.update(id(v) for v in node.inputs)
+        if any(id(o) in required for o in node.outputs):
+            reads_shapes = _shape_only_from(node)
+            required.update(id(v) for v in node.inputs[:reads_shapes])
 
     # 3. decide each node, in order, collecting every problem
-    static = {i for i in static_capable if i not in {id(o) for n in nodes for o in n.outputs}}
+    static = {i for i in static_capable if i not in {id(o) for n in nodes for o in n.outputs}} | known
     problems: list[tuple[Apply, str, str]] = []
     for node in nodes:
         entry = entries[id(node)]
         all_static = all(id(v) in static for v in node.inputs)
-        if isinstance(node.op, SHAPE_READERS):
-            plan.entries[id(node)] = entry  # its lowering gives NumPy values
-            static.update(id(o) for o in node.outputs)
+        reads_shapes = _shape_only_from(node)
+        if reads_shapes is not None and entry is not None:
+            plan.entries[id(node)] = entry  # its lowering gives NumPy values when it can
+            if all(id(v) in static for v in node.inputs[:reads_shapes]):
+                static.update(id(o) for o in node.outputs)
             continue
         if all_static and getattr(node.op, "foldable", True) and (
                 entry is None or all(_small(o) for o in node.outputs)
@@ -140,7 +169,8 @@ def make_plan(inputs: Sequence[Variable], outputs: Sequence[Variable], registry:
             continue
         reason = entry.why_unsupported(node)
         if reason is not None:
-            problems.append((node, reason, NOT_IMPLEMENTED))
+            kind = STATIC_SHAPES if isinstance(reason, ShapeDependsOnValues) else NOT_IMPLEMENTED
+            problems.append((node, str(reason), kind))
             continue
         for position in entry.static_inputs(node):
             var = node.inputs[position]
@@ -177,9 +207,7 @@ def _depends_on(var: Variable, inputs: Sequence[Variable]) -> str:
             if not isinstance(v, Constant):
                 needed.append(str(v))
             continue
-        if isinstance(v.owner.op, SHAPE_READERS):
-            continue
-        stack.extend(v.owner.inputs)
+        stack.extend(v.owner.inputs[:_shape_only_from(v.owner)])
     if not needed:
         return "is computed by ops JAX cannot run while tracing"
     return f"depends on the value{'s' if len(needed) > 1 else ''} of {', '.join(sorted(set(needed)))}"

@@ -26,6 +26,10 @@ from arignote.graph.basic import Apply
 Lowering = Callable[[Any, Apply, "LoweringContext"], Callable[..., Any]]
 
 
+class ShapeDependsOnValues(str):
+    """A reason (from ``unsupported``) that comes from JAX's static shapes, not a missing lowering."""
+
+
 @dataclass(frozen=True)
 class Entry:
     """One registered lowering and the inputs it needs as static (trace-time) values."""
@@ -79,7 +83,7 @@ class Registry:
         return list(self._entries)
 
 
-@dataclass
+@dataclass(eq=False)
 class LoweringContext:
     """What a lowering knows and may ask of the translation.
 
@@ -96,7 +100,16 @@ class LoweringContext:
     declared: bool = False
     #: (error type, message prefix) of every check added while tracing
     check_kinds: list[tuple[type, str]] = field(default_factory=list)
+    #: contexts of inner graphs (loop bodies) translated by this lowering
+    children: list[LoweringContext] = field(default_factory=list)
     _check: Callable[..., None] | None = None
+
+    def all_check_kinds(self) -> list[tuple[type, str]]:
+        """The check kinds of this context and of its inner graphs'."""
+        kinds = list(self.check_kinds)
+        for child in self.children:
+            kinds.extend(child.all_check_kinds())
+        return kinds
 
     def is_static(self, position: int) -> bool:
         return self.static[position] if position < len(self.static) else False

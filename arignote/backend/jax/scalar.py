@@ -118,6 +118,7 @@ _TABLE: dict[type, tuple[Callable[..., Any], str]] = {
     sm.Gamma: (jsp.gamma, "out"),
     sm.GammaLn: (jsp.gammaln, "out"),
     sm.Psi: (jsp.digamma, "out"),
+    sm.TriGamma: (functools.partial(jsp.polygamma, 1), "out"),
     sm.Softplus: (_softplus, "out"),
     sm.Log1mexp: (_log1mexp, "out"),
     sm.Floor: (jnp.floor, "out"),
