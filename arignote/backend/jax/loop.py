@@ -56,16 +56,37 @@ def _loop_unsupported(node: Apply) -> str | None:
     return None
 
 
-def _body(node: Apply, ctx: LoweringContext, checks: bool) -> Callable[..., list[Any]]:
-    """The loop body as a function of the inner inputs' values."""
+def _body_plan(node: Apply, static_flags: Sequence[bool]) -> Any:
+    """The plan of the body, knowing which of the node's inputs are static."""
     from arignote.backend.jax.plan import make_plan
-    from arignote.backend.jax.translate import translate
 
     op = node.op
     first_const = 1 + op.n_seqs + op.n_carries  # constants static outside are static inside
-    static = [v for k, v in enumerate(op.const_inputs) if ctx.is_static(first_const + k)]
-    static += [op.carry_inputs[j] for j in _fixed_carries(node, ctx)]
-    plan = make_plan(op.inner_inputs, op.inner_outputs, jax_impl, static)
+    static = [v for k, v in enumerate(op.const_inputs) if static_flags[first_const + k]]
+    static += [op.carry_inputs[j] for j in _fixed_carries(node, static_flags)]
+    return make_plan(op.inner_inputs, op.inner_outputs, jax_impl, static)
+
+
+def _loop_static_outputs(node: Apply, static_flags: tuple[bool, ...]) -> set[int]:
+    """Outputs known while tracing: fixed carries, and per-step outputs computed from shapes
+    alone (stacked shapes, which derivatives of loops carry along) when the step count is static."""
+    op = node.op
+    fixed = set(_fixed_carries(node, static_flags))
+    if not static_flags[0] or op.until:
+        return fixed
+    try:
+        plan = _body_plan(node, static_flags)
+    except Exception:
+        return fixed  # the lowering will report it
+    return fixed | {op.n_carries + j for j, y in enumerate(op.y_outputs) if plan.is_static(y)}
+
+
+def _body(node: Apply, ctx: LoweringContext, checks: bool) -> Callable[..., list[Any]]:
+    """The loop body as a function of the inner inputs' values."""
+    from arignote.backend.jax.translate import translate
+
+    op = node.op
+    plan = _body_plan(node, ctx.static)
     translation = translate(plan, op.inner_inputs, op.inner_outputs, checks=checks and ctx.checks_enabled,
                             check=ctx._check, embed_all_constants=True)
     if checks:
@@ -75,12 +96,12 @@ def _body(node: Apply, ctx: LoweringContext, checks: bool) -> Callable[..., list
     return translation.fn
 
 
-def _fixed_carries(node: Apply, ctx: LoweringContext) -> list[int]:
+def _fixed_carries(node: Apply, static_flags: Sequence[bool]) -> list[int]:
     """Carries that the step passes on unchanged and that start from a static value: they stay
     static inside the body (a shape carried along, say)."""
     op = node.op
     return [j for j, (formal, new) in enumerate(zip(op.carry_inputs, op.carry_outputs))
-            if new is formal and ctx.is_static(1 + op.n_seqs + j)]
+            if new is formal and static_flags[1 + op.n_seqs + j]]
 
 
 def _with_fixed(fn: Callable[..., list[Any]], op: Loop, fixed: dict[int, np.ndarray]) -> Callable[..., list[Any]]:
@@ -122,11 +143,13 @@ def _check_steps(op: CheckSteps, node: Apply, ctx: LoweringContext) -> Callable[
     return run
 
 
-@jax_impl.register(Loop, static_of=_loop_static_inputs, unsupported=_loop_unsupported)
+@jax_impl.register(Loop, static_of=_loop_static_inputs, unsupported=_loop_unsupported,
+                   static_outputs=_loop_static_outputs)
 def _loop(op: Loop, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     raw_body = _body(node, ctx, checks=True)
     raw_shapes_of = _body(node, ctx, checks=False)  # for jax.eval_shape, which cannot hold checks
-    fixed_carries = _fixed_carries(node, ctx)
+    fixed_carries = _fixed_carries(node, ctx.static)
+    static_outputs = _loop_static_outputs(node, ctx.static)
     if not ctx.is_static(0) or (op.until and op.n_ys):
         ctx.needs_checks()  # the step count, the sequences' lengths, the rows kept: at run time
 
@@ -143,8 +166,34 @@ def _loop(op: Loop, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
             results = _while(op, body, shapes_of, ctx, n, seqs, inits, consts)
         else:
             results = _scan(op, body, shapes_of, int(n), seqs, inits, consts)
+        if static_outputs:
+            results = _static_results(op, shapes_of, static_outputs, n, seqs, inits, consts, fixed,
+                                      results)
         return results[0] if len(results) == 1 else tuple(results)
     return run
+
+
+def _static_results(op: Loop, shapes_of: Callable[..., list[Any]], positions: set[int], n: np.ndarray,
+                    seqs: Sequence[Any], inits: Sequence[Any], consts: Sequence[Any],
+                    fixed: dict[int, np.ndarray], results: list[Any]) -> list[Any]:
+    """``results`` with the outputs the plan counts as static replaced by NumPy values.
+
+    A static per-step output is the same every step (it depends on shapes and static values
+    only), so one call of the body on stand-in values gives it; JAX drops the unused work.
+    """
+    rows = [jnp.zeros(s.shape[1:], s.dtype) for s in seqs]
+    values = shapes_of(*rows, *inits, *consts)
+    results = list(results)
+    steps = int(n)
+    for position in positions:
+        if position < op.n_carries:  # a fixed carry: its static starting value
+            results[position] = fixed[position]
+            continue
+        j = position - op.n_carries
+        value = np.asarray(values[position])
+        kept = steps if op.keep[j] is None else min(steps, op.keep[j])
+        results[position] = np.array(np.broadcast_to(value, (kept, *value.shape)))
+    return results
 
 
 def _abstract_row(seq: Any) -> jax.ShapeDtypeStruct:

@@ -179,6 +179,9 @@ def make_plan(inputs: Sequence[Variable], outputs: Sequence[Variable], registry:
                                        f"so JAX must know it while tracing, but it "
                                        f"{_depends_on(var, inputs)}", STATIC_SHAPES))
         plan.entries[id(node)] = entry
+        if entry.static_outputs is not None:
+            flags = tuple(id(v) in static for v in node.inputs)
+            static.update(id(node.outputs[k]) for k in entry.static_outputs(node, flags))
     if problems:
         raise JaxCompileError(problems)
     plan.static = static

@@ -40,6 +40,8 @@ class Entry:
     static_of: Callable[[Apply], tuple[int, ...]] | None = None
     #: a function of the node saying why this lowering cannot run it (None: it can)
     unsupported: Callable[[Apply], str | None] | None = None
+    #: ``(node, static input flags) -> positions of outputs the lowering gives as NumPy values``
+    static_outputs: Callable[[Apply, tuple[bool, ...]], set[int]] | None = None
 
     def static_inputs(self, node: Apply) -> tuple[int, ...]:
         return self.static_of(node) if self.static_of is not None else self.static
@@ -58,16 +60,19 @@ class Registry:
     def register(self, *op_types: type, static: Sequence[int] = (),
                  static_of: Callable[[Apply], tuple[int, ...]] | None = None,
                  unsupported: Callable[[Apply], str | None] | None = None,
+                 static_outputs: Callable[[Apply, tuple[bool, ...]], set[int]] | None = None,
                  ) -> Callable[[Lowering], Lowering]:
         """Decorator: ``lower`` is the lowering of ``op_types``.
 
         ``static`` lists the input positions JAX must know while tracing
         (``static_of(node)`` when they depend on the node); ``unsupported(node)``
-        says why a particular node cannot be lowered (None when it can).
+        says why a particular node cannot be lowered (None when it can);
+        ``static_outputs`` names outputs known while tracing (a loop's stacked shapes).
         """
         def add(lower: Lowering) -> Lowering:
             for op_type in op_types:
-                self._entries[op_type] = Entry(lower, tuple(static), static_of, unsupported)
+                self._entries[op_type] = Entry(lower, tuple(static), static_of, unsupported,
+                                               static_outputs)
             return lower
         return add
 
