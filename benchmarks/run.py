@@ -25,12 +25,14 @@ sys.path.append(os.path.dirname(HERE))  # the checkout's arignote, when it is no
 
 import call_overhead  # noqa: E402
 import graph_build  # noqa: E402
+import jax_backend  # noqa: E402
 import loops  # noqa: E402
 import rewrite_time  # noqa: E402
 from bench_common import format_table  # noqa: E402
 import optional_systems  # noqa: E402
 
-BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops)}
+BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops,
+                                                 jax_backend)}
 
 
 def main(argv: list[str] | None = None) -> int:

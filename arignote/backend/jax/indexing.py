@@ -52,6 +52,8 @@ def _static_positions(entries: Sequence[Any], first_index_input: int) -> tuple[i
 
 def _check_dynamic(ctx: LoweringContext, index: Any, axis: int, length: int) -> None:
     """A run-time check that every element of the traced ``index`` fits an axis of ``length``."""
+    if not ctx.checks_enabled:
+        return  # jax_fn: no checks, and no work to compute them
     index = jnp.asarray(index)
     if index.dtype.kind == "u":  # -length would wrap around in an unsigned dtype
         inside = index < length

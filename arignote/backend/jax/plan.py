@@ -75,6 +75,12 @@ class JaxCompileError(NotImplementedError):
         """Whether every problem comes from JAX's static shapes (none from a missing lowering)."""
         return all(kind == STATIC_SHAPES for _, _, kind in self.problems)
 
+    @property
+    def only_foreign_ops(self) -> bool:
+        """Whether every problem is an op defined outside arignote that has no JAX lowering."""
+        return all(kind == NOT_IMPLEMENTED and not type(node.op).__module__.startswith("arignote.")
+                   for node, _, kind in self.problems)
+
 
 @dataclass
 class Plan:

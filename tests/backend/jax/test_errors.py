@@ -1,15 +1,15 @@
 """Errors on the JAX backend: one error for every node JAX cannot trace, run-time checks,
 messages naming the op and the user line."""
 
-import subprocess
-import sys
-
-import numpy as np
 import pytest
 
-import arignote
-import arignote.tensor as at
-from arignote.backend.jax import JaxCompileError
+jax = pytest.importorskip("jax", reason="JAX is not installed (pip install 'arignote[jax]')")
+
+import numpy as np  # noqa: E402
+
+import arignote  # noqa: E402
+import arignote.tensor as at  # noqa: E402
+from arignote.backend.jax import JaxCompileError  # noqa: E402
 
 
 def test_one_error_lists_every_node_that_cannot_work():
@@ -86,21 +86,3 @@ def test_specify_shape_with_a_length_known_at_run_time():
     assert f(np.ones((2, 3)), 3).shape == (2, 3)
     with pytest.raises(ValueError, match=r"expected shape \(None, 4\), got \(2, 3\)"):
         f(np.ones((2, 3)), 4)
-
-
-def test_a_clear_error_when_jax_is_missing():
-    # JAX hidden from the import system: arignote works, the JAX mode says what to install
-    code = """
-import sys
-sys.modules["jax"] = None
-import numpy as np, arignote, arignote.tensor as at
-x = at.vector("x")
-assert arignote.function([x], x + 1)(np.ones(2)).tolist() == [2.0, 2.0]
-try:
-    arignote.function([x], x + 1, mode="JAX")
-except ImportError as exc:
-    print(type(exc).__name__, exc)
-"""
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "JaxUnavailableError" in result.stdout and "pip install 'arignote[jax]'" in result.stdout

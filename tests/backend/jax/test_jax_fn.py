@@ -1,12 +1,14 @@
 """``f.jax_fn``: the compiled graph as a pure JAX function inside jit, vmap, grad and scan."""
 
-import jax
-import jax.numpy as jnp
-import numpy as np
 import pytest
 
-import arignote
-import arignote.tensor as at
+jax = pytest.importorskip("jax", reason="JAX is not installed (pip install 'arignote[jax]')")
+
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+import arignote  # noqa: E402
+import arignote.tensor as at  # noqa: E402
 
 
 def log_density():

@@ -1,14 +1,16 @@
 """Loops on the JAX backend: lax.scan for known step counts, lax.while_loop for the rest."""
 
-import jax
-import numpy as np
 import pytest
 
-import arignote
-import arignote.tensor as at
-from arignote.backend.jax import JaxCompileError
-from arignote.graph.traversal import toposort
-from arignote.loop.op import Loop
+jax = pytest.importorskip("jax", reason="JAX is not installed (pip install 'arignote[jax]')")
+
+import numpy as np  # noqa: E402
+
+import arignote  # noqa: E402
+import arignote.tensor as at  # noqa: E402
+from arignote.backend.jax import JaxCompileError  # noqa: E402
+from arignote.graph.traversal import toposort  # noqa: E402
+from arignote.loop.op import Loop  # noqa: E402
 
 
 def both(inputs, outputs, *values):

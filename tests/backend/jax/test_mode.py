@@ -1,18 +1,22 @@
 """The JAX mode: the same programs as on the py backend, shared variables, updates, rewrites."""
 
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-import arignote
-import arignote.tensor as at
-from arignote.backend.jax.linker import JaxProgram
-from arignote.compile.mode import get_mode
-from arignote.graph.traversal import toposort
-from arignote.scalar.composite import Composite
-from arignote.tensor.blas import Gemm
-from arignote.tensor.elemwise import Elemwise
+jax = pytest.importorskip("jax", reason="JAX is not installed (pip install 'arignote[jax]')")
+
+import numpy as np  # noqa: E402
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+import arignote  # noqa: E402
+import arignote.tensor as at  # noqa: E402
+from arignote.backend.jax.linker import JaxProgram  # noqa: E402
+from arignote.compile.mode import get_mode  # noqa: E402
+from arignote.graph.traversal import toposort  # noqa: E402
+from arignote.scalar.composite import Composite  # noqa: E402
+from arignote.tensor.blas import Gemm  # noqa: E402
+from arignote.tensor.elemwise import Elemwise  # noqa: E402
+
 
 JAX = arignote.Mode(linker="jax")
 

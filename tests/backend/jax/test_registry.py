@@ -1,16 +1,20 @@
 """Every op and scalar op of arignote has a JAX lowering (or is ruled out by JAX's static shapes)."""
 
-import importlib
-import pkgutil
+import pytest
 
-import arignote
-import arignote.scalar.math as sm
-from arignote.backend.jax import jax_impl
-from arignote.backend.jax.linker import _lowerings_loaded
-from arignote.backend.jax.plan import VALUE_SHAPED
-from arignote.backend.jax.scalar import supports
-from arignote.graph.op import Op
-from arignote.scalar.basic import ScalarOp
+jax = pytest.importorskip("jax", reason="JAX is not installed (pip install 'arignote[jax]')")
+
+import importlib  # noqa: E402
+import pkgutil  # noqa: E402
+
+import arignote  # noqa: E402
+import arignote.scalar.math as sm  # noqa: E402
+from arignote.backend.jax import jax_impl  # noqa: E402
+from arignote.backend.jax.linker import _lowerings_loaded  # noqa: E402
+from arignote.backend.jax.plan import VALUE_SHAPED  # noqa: E402
+from arignote.backend.jax.scalar import supports  # noqa: E402
+from arignote.graph.op import Op  # noqa: E402
+from arignote.scalar.basic import ScalarOp  # noqa: E402
 
 
 def _import_everything():
