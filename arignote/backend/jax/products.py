@@ -22,7 +22,7 @@ from arignote.tensor.products import Diagonal, Dot, MatMul, TensorDot
 PRECISION = lax.Precision.HIGHEST
 
 
-def _product(fn: Callable[[Any, Any], Any], out: np.dtype, what: str) -> Callable[..., Any]:
+def _product(fn: Callable[[Any, Any], Any], out: np.dtype) -> Callable[..., Any]:
     def run(a: Any, b: Any) -> Any:
         a, b = jnp.asarray(a), jnp.asarray(b)
         if out == np.bool_:
@@ -42,7 +42,7 @@ def _aligned(what: str, n: int, m: int, a_shape: tuple[int, ...], b_shape: tuple
 
 @jax_impl.register(Dot)
 def _dot(op: Dot, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
-    product = _product(lambda a, b: jnp.dot(a, b, precision=PRECISION), node.outputs[0].type.numpy_dtype, "dot")
+    product = _product(lambda a, b: jnp.dot(a, b, precision=PRECISION), node.outputs[0].type.numpy_dtype)
 
     def run(a: Any, b: Any) -> Any:
         sa, sb = np.shape(a), np.shape(b)
@@ -55,7 +55,7 @@ def _dot(op: Dot, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
 @jax_impl.register(MatMul)
 def _matmul(op: MatMul, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     product = _product(lambda a, b: jnp.matmul(a, b, precision=PRECISION),
-                       node.outputs[0].type.numpy_dtype, "matmul")
+                       node.outputs[0].type.numpy_dtype)
 
     def run(a: Any, b: Any) -> Any:
         sa, sb = np.shape(a), np.shape(b)
@@ -77,7 +77,7 @@ def _matmul(op: MatMul, node: Apply, ctx: LoweringContext) -> Callable[..., Any]
 def _tensordot(op: TensorDot, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     axes = (list(op.a_axes), list(op.b_axes))
     product = _product(lambda a, b: jnp.tensordot(a, b, axes=axes, precision=PRECISION),
-                       node.outputs[0].type.numpy_dtype, "tensordot")
+                       node.outputs[0].type.numpy_dtype)
 
     def run(a: Any, b: Any) -> Any:
         sa, sb = np.shape(a), np.shape(b)
@@ -96,7 +96,7 @@ def _diagonal(op: Diagonal, node: Apply, ctx: LoweringContext) -> Callable[..., 
 def _blas_form(op: Any, node: Apply) -> Callable[..., Any]:
     """``beta * z + alpha * dot(x, y)`` as NumPy computes it: XLA fuses it by itself."""
     dtype = node.outputs[0].type.numpy_dtype
-    product = _product(lambda a, b: jnp.dot(a, b, precision=PRECISION), dtype, str(op))
+    product = _product(lambda a, b: jnp.dot(a, b, precision=PRECISION), dtype)
 
     def run(z: Any, alpha: Any, x: Any, y: Any, beta: Any) -> Any:
         sx, sy = np.shape(x), np.shape(y)

@@ -64,10 +64,6 @@ def _softplus(x: Any) -> Any:
     return jnp.logaddexp(jnp.zeros((), dtype=x.dtype), x)
 
 
-def _switch(cond: Any, a: Any, b: Any) -> Any:
-    return jnp.where(cond, a, b)
-
-
 def _identity(x: Any) -> Any:
     return jnp.asarray(x)  # JAX values are immutable, so no copy is needed
 
