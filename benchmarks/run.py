@@ -5,6 +5,7 @@
     python benchmarks/run.py rewrite         # only rewrite (compile) time
     python benchmarks/run.py overhead --quick
     python benchmarks/run.py build --profile # plus a cProfile of arignote's build
+    python benchmarks/run.py autodiff        # gradient graphs: node counts, compile and run time
     python benchmarks/run.py --without jax   # leave a comparison system out
 
 Normally started through ``bash benchmarks/run.sh`` (``make bench``), which
@@ -23,6 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.append(os.path.dirname(HERE))  # the checkout's arignote, when it is not installed
 
+import autodiff  # noqa: E402
 import call_overhead  # noqa: E402
 import graph_build  # noqa: E402
 import jax_backend  # noqa: E402
@@ -31,7 +33,7 @@ import rewrite_time  # noqa: E402
 from bench_common import format_table  # noqa: E402
 import optional_systems  # noqa: E402
 
-BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops,
+BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops, autodiff,
                                                  jax_backend)}
 
 

@@ -31,8 +31,8 @@ def push_forward(outputs: Sequence[Variable], inputs: Sequence[Variable],
                                   if t is not None and is_inexact(i)}
     for node in toposort(outputs):
         given = [known.get(id(i)) for i in node.inputs]
-        if all(t is None for t in given):
-            continue
+        if all(t is None for t in given) or not any(is_inexact(o) for o in node.outputs):
+            continue  # no tangent comes in, or none can go out (integer outputs: shapes, indices)
         for out, t in zip(node.outputs, _node_tangents(node, given)):
             if t is not None and is_inexact(out):
                 known[id(out)] = _fit_tangent(t, out, node)
@@ -72,17 +72,26 @@ def _tangents_from_pullbacks(node: Apply, tangents: list[Variable | None]) -> li
     for u in placeholders:
         cot = None if u is None else found.cotangent(u)
         results.append(cot)
-    present = {id(v) for v in ancestors([r for r in results if r is not None])}
-    leftovers = [u for u in wanted if id(u) in present]
-    if leftovers:
-        from arignote.tensor.alloc import zeros_like
+    return _without_placeholders(results, placeholders, node.outputs)
 
-        replaced = graph_replace([r for r in results if r is not None],
-                                 {u: zeros_like(o) for u, o in zip(placeholders, node.outputs)
-                                  if u is not None and id(u) in present}, strict=False)
-        walk = iter(replaced)
-        results = [None if r is None else next(walk) for r in results]
-    return results
+
+def _without_placeholders(results: list[Variable | None], placeholders: Sequence[Variable | None],
+                          like: Sequence[Variable]) -> list[Variable | None]:
+    """``results`` with any placeholder still referenced (through its shape, say) replaced by
+    zeros of the variable it stood for: the values do not depend on it."""
+    present = {id(v) for v in ancestors([r for r in results if r is not None])}
+    swaps = {u: _zeros_like(o) for u, o in zip(placeholders, like) if u is not None and id(u) in present}
+    if not swaps:
+        return results
+    replaced = graph_replace([r for r in results if r is not None], swaps, strict=False)
+    walk = iter(replaced)
+    return [None if r is None else next(walk) for r in results]
+
+
+def _zeros_like(var: Variable) -> Variable:
+    from arignote.tensor.alloc import zeros_like
+
+    return zeros_like(var)
 
 
 def _fit_tangent(t: Variable, out: Variable, node: Apply) -> Variable:
@@ -156,7 +165,7 @@ def _rop_by_two_pullbacks(f_list: list[Variable], wrt: list[Variable],
     if not seeds:
         return [None] * len(f_list)
     back = backpropagate(seeds, placeholders)
-    return [back.cotangent(u) for u in placeholders]
+    return _without_placeholders([back.cotangent(u) for u in placeholders], placeholders, f_list)
 
 
 pushforward = Rop

@@ -195,11 +195,13 @@ def _register_tensor_rules() -> None:
     def sum_to_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
         from arignote.tensor.reduction import sum as tensor_sum
 
-        x, shape = xs
+        x, *lengths = xs
+        if any(flags[1:]):
+            raise NoBatchingRule("batched lengths")
         lead = node.inputs[0].type.ndim - node.op.ndim  # type: ignore[attr-defined]
         if lead:
             x = tensor_sum(x, axis=tuple(range(1, lead + 1)))
-        return [SumTo(node.op.ndim + 1)(x, _with_batch(shape, size))]
+        return [SumTo(node.op.ndim + 1)(x, size, *lengths)]
 
     @batching_rule(Alloc, BroadcastTo)
     def fill_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
@@ -247,7 +249,8 @@ def _register_tensor_rules() -> None:
         return list(Split(node.op.n_splits, node.op.axis + 1).make_node(*xs).outputs)
 
     @batching_rule(MakeVector)
-    def make_vector_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
+    def make_vector_rule(node: Apply, xs: list[Variable], flags: list[bool],
+                         size: Variable) -> list[Variable]:
         from arignote.tensor.join import stack
 
         dtype = node.op.dtype
@@ -255,7 +258,8 @@ def _register_tensor_rules() -> None:
         return [stack(parts, axis=1)]
 
     @batching_rule(Dot, TensorDot)
-    def contraction_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
+    def contraction_rule(node: Apply, xs: list[Variable], flags: list[bool],
+                         size: Variable) -> list[Variable]:
         a, b = node.inputs
         if all(flags):
             raise NoBatchingRule(f"{node.op} of two batched operands")
@@ -287,32 +291,61 @@ def _register_tensor_rules() -> None:
                      if e is not None and e is not Ellipsis and not isinstance(e, SliceSpec)]
         return not positions or positions[-1] - positions[0] + 1 == len(positions)
 
+    def _batch_position(entries: Sequence[Any], indices: Sequence[Variable]) -> int:
+        """Where the batch axis lands in ``x[:, key]``: in front, unless the key's advanced
+        indices are separated, when NumPy puts their broadcast dims first."""
+        from arignote.tensor.subtensor_index import BOOL_MASK, INDEX_ARRAY, SYMBOLIC, SliceSpec
+
+        if not is_advanced(entries) or _adjacent(entries):
+            return 0
+        ndim = 0
+        walk = iter(indices)
+        for entry in entries:
+            if isinstance(entry, SliceSpec):
+                for part in entry.parts:
+                    if part is SYMBOLIC:
+                        next(walk)
+            elif entry is INDEX_ARRAY:
+                ndim = max(ndim, next(walk).ndim)  # type: ignore[attr-defined]
+            elif entry is BOOL_MASK:
+                next(walk)
+                ndim = max(ndim, 1)
+            elif entry is SYMBOLIC:
+                next(walk)
+        return ndim
+
     @batching_rule(Subtensor, AdvancedSubtensor)
     def read_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
         op = node.op
         if any(flags[1:]):
             raise NoBatchingRule("batched indices")
-        entries = (FULL_SLICE, *op.idx_list)
-        if is_advanced(op.idx_list) and not _adjacent(op.idx_list):
-            raise NoBatchingRule(f"{op}: separated advanced indices move the batch axis")
-        return [type(op)(entries)(*xs)]
+        out = type(op)((FULL_SLICE, *op.idx_list))(*xs)
+        position = _batch_position(op.idx_list, node.inputs[1:])
+        return [_batch_to_front(out, position) if position else out]
 
     @batching_rule(IncSubtensor, AdvancedIncSubtensor)
     def write_rule(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
+        from arignote.tensor.dimshuffle import dimshuffle
+
         op = node.op
         if any(flags[2:]):
             raise NoBatchingRule("batched indices")
-        if is_advanced(op.idx_list) and not _adjacent(op.idx_list):
-            raise NoBatchingRule(f"{op}: separated advanced indices move the batch axis")
         x, y = node.inputs[:2]
         xb = xs[0] if flags[0] else broadcast_batch(x, size)
         target_ndim = node.op._read_op()(x, *node.inputs[2:]).ndim
+        yb = y
+        position = _batch_position(op.idx_list, node.inputs[2:])
+        if not flags[1] and position and y.ndim > target_ndim - position:  # type: ignore[attr-defined]
+            # y reaches into the advanced dims, which come before the batch axis: make room for it
+            full = ["x"] * (target_ndim - y.ndim) + list(range(y.ndim))  # type: ignore[attr-defined]
+            yb = dimshuffle(y, full[:position] + ["x"] + full[position:])
         if flags[1]:
             if y.ndim > target_ndim:  # type: ignore[attr-defined]
                 raise NoBatchingRule("a value with extra leading axes")
             yb = _pad_after_batch(xs[1], target_ndim)
-        else:
-            yb = y
+            if position:  # the indexed part has the advanced dims first, then the batch axis
+                order = list(range(1, target_ndim + 1))
+                yb = dimshuffle(yb, order[:position] + [0] + order[position:])
         params = {f.name: getattr(op, f.name) for f in dataclasses.fields(op)}
         params["idx_list"] = (FULL_SLICE, *op.idx_list)
         return [type(op)(**params)(xb, yb, *xs[2:])]

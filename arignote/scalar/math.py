@@ -311,7 +311,17 @@ _SQRT_PI_OVER_TWO = _math.sqrt(_math.pi) / 2.0
 Exp = _unary_float("Exp", np.exp, lambda at, x, y: y)
 Exp2 = _unary_float("Exp2", np.exp2, lambda at, x, y: y * _LN2)
 Expm1 = _unary_float("Expm1", np.expm1, lambda at, x, y: y + 1)
-Log = _unary_float("Log", np.log, lambda at, x, y: 1 / x)
+
+
+@dataclass(frozen=True)
+class Log(UnaryFloatOp):
+    nfunc = staticmethod(np.log)
+    derivative = staticmethod(lambda at, x, y: 1 / x)
+
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        return [cotangent / inputs[0]]  # one division, not a reciprocal and a product
+
+
 Log2 = _unary_float("Log2", np.log2, lambda at, x, y: 1 / (x * _LN2))
 Log10 = _unary_float("Log10", np.log10, lambda at, x, y: 1 / (x * _LN10))
 Log1p = _unary_float("Log1p", np.log1p, lambda at, x, y: 1 / (x + 1))
@@ -489,7 +499,9 @@ class IsFinite(UnaryOp):
 
 @dataclass(frozen=True)
 class Real(UnaryOp):
-    nfunc = staticmethod(np.real)
+    # np.real returns a view of its argument (the argument itself for real input); the graph
+    # must not hand out arrays that alias its inputs, so copy
+    nfunc = staticmethod(lambda x: np.array(np.real(x)))
 
     def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
         _real_only(self, inputs[0])
@@ -498,7 +510,7 @@ class Real(UnaryOp):
 
 @dataclass(frozen=True)
 class Imag(UnaryOp):
-    nfunc = staticmethod(np.imag)
+    nfunc = staticmethod(lambda x: np.array(np.imag(x)))  # a copy, as Real
 
     def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
         _real_only(self, inputs[0])

@@ -348,6 +348,10 @@ class Eye(Op):
     def perform(self, n: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
         return np.eye(int(n), int(m), int(k), dtype=self.dtype)
 
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        return [None, None, None]  # its inputs are sizes: integers
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         from arignote.tensor.shape_inference import as_dim
 
@@ -368,6 +372,10 @@ class Tri(Op):
 
     def perform(self, n: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
         return np.tri(int(n), int(m), int(k), dtype=self.dtype)
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        return [None, None, None]  # its inputs are sizes: integers
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         from arignote.tensor.shape_inference import as_dim

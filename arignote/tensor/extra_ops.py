@@ -61,21 +61,20 @@ class CumOp(Op):
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
-        """Sums: the reversed running sum of the cotangent.  Products: ``revcumsum(g * y) / x``
-        (PyTensor's formula: it divides by x, so it gives NaN or inf where x is 0)."""
+        """Sums: the reversed running sum of the cotangent.  Products: see `_cumprod_pullback`."""
         from arignote.tensor.join import flip
         from arignote.tensor.shape import flatten, reshape, shape
 
         x, out, gz = inputs[0], outputs[0], cotangents[0]
         axis = 0 if self.axis is None else self.axis
         walked = flatten(x, 1) if self.axis is None else x  # the array the running op walks
-        g = gz * out if self.mode == "mul" else gz
-        summed = flip(CumOp(axis, "add")(flip(g, axis)), axis)
         if self.mode == "mul":
-            summed = summed / walked
+            g = _cumprod_pullback(walked, out, gz, axis)
+        else:
+            g = flip(CumOp(axis, "add")(flip(gz, axis)), axis)
         if self.axis is None:
-            summed = reshape(summed, shape(x), ndim=x.ndim)
-        return [summed]
+            g = reshape(g, shape(x), ndim=x.ndim)
+        return [g]
 
     def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
                     tangents: Sequence[Any]) -> list[Any]:
@@ -87,6 +86,31 @@ class CumOp(Op):
         from arignote.tensor.shape_inference import size_dims
 
         return [(size_dims(input_shapes[0]),) if self.axis is None else input_shapes[0]]
+
+
+def _cumprod_pullback(x: Any, y: Any, g: Any, axis: int) -> Any:
+    """The cotangent of ``x`` for ``y = cumprod(x, axis)``, exact where ``x`` has zeros.
+
+    ``dy_i/dx_j`` is the product of ``x_k`` for ``k <= i``, ``k != j``.  Where ``x_j != 0``
+    that is ``y_i / x_j``, zeros elsewhere included, so the cotangent is
+    ``revcumsum(g * y)_j / x_j`` (PyTensor's formula).  Where ``x_j == 0`` the product
+    is 0 unless ``j`` is the first zero and ``i`` comes before the second one; there it
+    is the running product of the nonzero elements.  So the first zero gets
+    ``sum(g_i * P_i)`` over the ``i`` with exactly one zero up to them, ``P`` the running
+    product with zeros read as 1, and later zeros get 0.
+    """
+    from arignote.tensor import math as tm
+    from arignote.tensor.basic import cast
+    from arignote.tensor.join import flip
+    from arignote.tensor.reduction import sum as tensor_sum
+
+    is_zero = tm.eq(x, 0)
+    safe = tm.switch(is_zero, 1, x)
+    one_zero_so_far = tm.eq(CumOp(axis, "add")(cast(is_zero, "int64")), 1)
+    running = CumOp(axis, "mul")(safe)
+    at_first_zero = tensor_sum(tm.switch(one_zero_so_far, g * running, 0), axis=axis, keepdims=True)
+    from_nonzero = flip(CumOp(axis, "add")(flip(g * y, axis)), axis) / safe
+    return tm.switch(is_zero, tm.switch(one_zero_so_far, at_first_zero, 0), from_nonzero)
 
 
 def _cum_axis(x: TensorVariable, axis: int | None) -> int | None:

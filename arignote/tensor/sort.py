@@ -76,6 +76,17 @@ class Sort(Op):
             return [reshape(scatter_along_axis(flat, ArgSort(0)(flat), gz, 0), shape(x), ndim=x.ndim)]
         return [scatter_along_axis(x, ArgSort(self.axis)(x), gz, self.axis)]
 
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        """The tangent gathered in sorted order (``take_along_axis(t, argsort(x))``)."""
+        from arignote.tensor.shape import flatten
+
+        x, t = inputs[0], tangents[0]
+        if self.axis is None:
+            x, t = flatten(x, 1), flatten(t, 1)
+        axis = 0 if self.axis is None else self.axis
+        return [t[along_axis_key(x, ArgSort(axis)(x), axis)]]
+
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         return [_sorted_dims(self.axis, input_shapes[0])]
 

@@ -90,6 +90,11 @@ class Softmax(_AxisNormalizer):
         s, g = outputs[0], cotangents[0]
         return [s * (g - tensor_sum(g * s, axis=self.axis, keepdims=True))]
 
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        """The same formula: the softmax's Jacobian is symmetric."""
+        return self.pullback(inputs, outputs, tangents)
+
 
 @dataclass(frozen=True)
 class LogSoftmax(_AxisNormalizer):
@@ -105,6 +110,15 @@ class LogSoftmax(_AxisNormalizer):
 
         out, g = outputs[0], cotangents[0]
         return [g - exp(out) * tensor_sum(g, axis=self.axis, keepdims=True)]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        """``t - sum(softmax(x) * t, axis)``."""
+        from arignote.tensor.math import exp
+        from arignote.tensor.reduction import sum as tensor_sum
+
+        out, t = outputs[0], tangents[0]
+        return [t - tensor_sum(exp(out) * t, axis=self.axis, keepdims=True)]
 
 
 def softmax(x: Any, axis: AxisLike = None) -> TensorVariable:

@@ -273,8 +273,12 @@ def parse_key(x_type: TensorType, key: Any) -> ParsedKey:
         replacement = [FULL_SLICE] * fill if fill or not advanced else [Ellipsis]
         entries[at:at + 1] = replacement
     entries = _normalize(entries, x_type, inputs)
-    while entries and (entries[-1] is Ellipsis or isinstance(entries[-1], SliceSpec) and entries[-1].is_full):
-        entries.pop()  # trailing full slices change nothing: x[1] is x[1, :]
+    # Trailing full slices change nothing (x[1] is x[1, :]), unless an ellipsis stays
+    # before them: without them it would cover their axes, and the indices before it
+    # would move.  A trailing ellipsis covers no axis and separates nothing: it goes too.
+    while entries and (entries[-1] is Ellipsis or (
+            isinstance(entries[-1], SliceSpec) and entries[-1].is_full and Ellipsis not in entries)):
+        entries.pop()
     return ParsedKey(tuple(entries), tuple(inputs))
 
 

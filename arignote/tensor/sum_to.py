@@ -19,7 +19,6 @@ import numpy as np
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable, cast
-from arignote.tensor.shape import shape_entry_facts
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -28,40 +27,44 @@ __all__ = ["SumTo", "sum_to", "sum_to_like"]
 
 @dataclass(frozen=True)
 class SumTo(Op):
-    """``x`` summed to the ``ndim``-entry shape ``shape``: the leading extra axes are summed,
-    and every axis where the target has length 1 and ``x`` has not.
+    """``x`` summed to the shape given by ``ndim`` 0-d integer inputs: the leading extra
+    axes are summed, and every axis where the target has length 1 and ``x`` has not.
 
     The other lengths must agree (ValueError at run time otherwise); the result
-    has ``x``'s dtype.
+    has ``x``'s dtype.  The target lengths are separate scalar inputs, not a
+    shape vector: they are usually lengths of other arrays (``shape_i``), so
+    no vector needs building.
     """
 
     ndim: int
 
-    def make_node(self, x: Any, shape: Any) -> Apply:
+    def make_node(self, x: Any, *lengths: Any) -> Apply:
+        from arignote.tensor.shape_inference import known_dim
+
         x = as_tensor_variable(x)
-        shape = as_tensor_variable(shape)
-        if shape.ndim != 1 or shape.type.numpy_dtype.kind not in "iu":
-            raise TypeError(f"{self}: the shape must be an integer vector, got {shape.type}")
-        if shape.type.shape[0] not in (None, self.ndim):
-            raise ValueError(f"{self}: the shape has {shape.type.shape[0]} entries, expected {self.ndim}")
+        lengths = tuple(as_tensor_variable(n) for n in lengths)
+        if len(lengths) != self.ndim:
+            raise TypeError(f"{self}: expected {self.ndim} target lengths, got {len(lengths)}")
+        for n in lengths:
+            if n.ndim != 0 or n.type.numpy_dtype.kind not in "iu":
+                raise TypeError(f"{self}: target lengths must be 0-d integers, got {n.type}")
         if x.ndim < self.ndim:
             raise ValueError(f"{self}: cannot sum a {x.ndim}-d array to {self.ndim} dimensions")
         lead = x.ndim - self.ndim
         out: list[int | None] = []
-        for axis, fact in enumerate(shape_entry_facts(shape, self.ndim)):
+        for axis, n in enumerate(lengths):
             have = x.type.shape[lead + axis]
-            if isinstance(fact, int):
-                if have is not None and fact not in (1, have):
-                    raise ValueError(f"{self}: cannot sum {x.type} to length {fact} along axis {axis}")
-                out.append(fact)
+            want = known_dim(n)
+            if want is not None:
+                if have is not None and want not in (1, have):
+                    raise ValueError(f"{self}: cannot sum {x.type} to length {want} along axis {axis}")
+                out.append(want)
             else:
                 out.append(1 if have == 1 else None)
-        return Apply.build(self, [x, shape], [TensorType(x.dtype, out)])
+        return Apply.build(self, [x, *lengths], [TensorType(x.dtype, out)])
 
-    def perform(self, x: np.ndarray, shape: np.ndarray) -> np.ndarray:
-        target = tuple(int(n) for n in shape)
-        if len(target) != self.ndim:
-            raise ValueError(f"{self}: the shape has {len(target)} entries, expected {self.ndim}")
+    def perform(self, x: np.ndarray, *lengths: np.ndarray) -> np.ndarray:
+        target = tuple(int(n) for n in lengths)
         lead = x.ndim - self.ndim
         axes = list(range(lead))
         for axis, want in enumerate(target):
@@ -75,32 +78,46 @@ class SumTo(Op):
         return np.sum(x, axis=tuple(axes), dtype=x.dtype).reshape(target)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
-        from arignote.tensor.shape_inference import vector_entries
+        from arignote.tensor.shape_inference import as_dim
 
-        return [vector_entries(node.inputs[1], self.ndim)]
+        return [tuple(as_dim(n) for n in node.inputs[1:])]
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
         from arignote.tensor.alloc import broadcast_to
         from arignote.tensor.shape import shape
 
-        x = inputs[0]
-        return [broadcast_to(cotangents[0], shape(x)), None]
+        return [broadcast_to(cotangents[0], shape(inputs[0]))] + [None] * self.ndim
 
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                     tangents: Sequence[Variable | None]) -> list[Variable | None]:
-        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
+        return [None if tangents[0] is None else self(tangents[0], *inputs[1:])]
 
 
 def sum_to(x: Any, shape: Any) -> TensorVariable:
-    """``x`` summed down to ``shape`` (ints, 0-d ints or an int vector), as the adjoint of
-    ``broadcast_to(y, x.shape)`` for a ``y`` of that shape."""
+    """``x`` summed down to ``shape`` (ints, 0-d ints or an int vector of static length), as
+    the adjoint of ``broadcast_to(y, x.shape)`` for a ``y`` of that shape."""
     from arignote.tensor.shape import as_shape_vector
+    from arignote.tensor.shape_inference import vector_entries
 
+    if isinstance(shape, (list, tuple)):
+        lengths = [as_tensor_variable(n) if isinstance(n, Variable) else as_tensor_variable(np.int64(n))
+                   for n in shape]
+        return SumTo(len(lengths))(x, *lengths)
     vector = as_shape_vector(shape, "sum_to")
     if vector.type.shape[0] is None:
         raise ValueError(f"sum_to: the length of the shape {vector} must be known when the graph is built")
-    return SumTo(vector.type.shape[0])(x, vector)
+    lengths = vector_entries(vector, vector.type.shape[0])
+    return SumTo(len(lengths))(x, *lengths)
+
+
+def same_shape(a: Variable, b: Variable) -> bool:
+    """Whether ``a`` and ``b`` provably have the same shape (the same symbolic lengths)."""
+    from arignote.tensor.shape_inference import same_dim, shape_of
+
+    if a.ndim != b.ndim:  # type: ignore[attr-defined]
+        return False
+    return all(same_dim(p, q) for p, q in zip(shape_of(a), shape_of(b)))
 
 
 def sum_to_like(g: Any, x: Variable) -> TensorVariable:
@@ -113,7 +130,7 @@ def sum_to_like(g: Any, x: Variable) -> TensorVariable:
     """
     from arignote.tensor import math as tm
     from arignote.tensor.reduction import sum as tensor_sum
-    from arignote.tensor.shape import shape
+    from arignote.tensor.shape_inference import shape_of
 
     g = as_tensor_variable(g)
     lead = g.ndim - x.ndim
@@ -130,8 +147,9 @@ def sum_to_like(g: Any, x: Variable) -> TensorVariable:
             ambiguous = True
     if stretched:
         g = tensor_sum(g, axis=tuple(stretched), keepdims=True)
-    if ambiguous:
-        g = sum_to(g, shape(x))
+    if ambiguous and not same_shape(g, x):
+        # x's lengths as graphs of the inputs' lengths: computing them never computes x
+        g = SumTo(x.ndim)(g, *shape_of(x))
     if g.dtype != x.dtype:
         if g.type.numpy_dtype.kind == "c" and x.type.numpy_dtype.kind != "c":
             g = tm.real(g)

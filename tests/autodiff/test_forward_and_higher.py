@@ -136,6 +136,7 @@ GRAD_OF_GRAD = {
     "max": lambda x: at.max(x) * x ** 2,
     "sort": lambda x: at.sort(x) ** 3,
     "cumsum": lambda x: at.cumsum(x) ** 2,
+    "cumprod": lambda x: at.cumprod(x) * x,
     "dot": lambda x: at.dot(at.outer(x, x), x),
     "indexing": lambda x: x[np.array([0, 0, 3])] ** 3,
     "gamma": lambda x: at.gammaln(x + 3),

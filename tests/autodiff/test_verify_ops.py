@@ -127,6 +127,14 @@ def test_op(name, rng):
     verify_grad(fun, _inputs(rng, kind, shapes), rng=rng)
 
 
+def test_cumprod_with_zeros_is_exact(rng):
+    for value in (np.array([2.0, 0.0, 3.0, 1.5, -0.5]), np.array([0.0, 2.0, 0.0, 1.0]),
+                  np.array([1.5, 2.0, -1.0, 0.0])):
+        verify_grad(lambda x: at.cumprod(x), [value], rng=rng)
+    verify_grad(lambda x: at.cumprod(x, axis=1), [np.array([[1.0, 0.0, 2.0], [0.0, 0.0, 3.0]])], rng=rng)
+    verify_grad(lambda x: at.cumprod(x), [np.array([[1.0, 0.0], [2.0, 3.0]])], rng=rng)
+
+
 def test_prod_with_zeros_is_exact(rng):
     for value in (np.array([2.0, 0.0, 3.0, 1.5]), np.array([0.0, 2.0, 0.0, 1.0])):
         verify_grad(lambda x: at.prod(x), [value], rng=rng)
@@ -151,3 +159,33 @@ def test_runtime_broadcasting_of_unknown_lengths():
     np.testing.assert_allclose(got_y, b.sum(axis=1, keepdims=True))
     got_x, got_y = f(b, b)  # and no broadcasting at all
     np.testing.assert_allclose(got_x, b)
+
+
+# The same ops again on other ranks and shapes (including length-1 and empty-free 3-d arrays).
+SHAPE_VARIANTS = {
+    "sum": (lambda x: at.sum(x, axis=(0, 2)), [[(2, 1, 3)], [(3, 2, 4)], [(1, 3, 2)]]),
+    "max": (lambda x: at.max(x, axis=-1), [[(2, 3, 2)], [(5,)]], "distinct"),
+    "prod": (lambda x: at.prod(x, axis=0), [[(3, 2, 2)], [(4,)]]),
+    "softmax": (lambda x: special.softmax(x, axis=(0, 2)), [[(2, 3, 2)], [(1, 2, 3)]]),
+    "logsumexp": (lambda x: at.logsumexp(x, axis=0), [[(2, 3, 2)], [(5,)]]),
+    "dot": (lambda a, b: at.dot(a, b), [[(1, 3), (3, 1)], [(4, 3), (3, 2)], [(2, 2, 3), (3,)]]),
+    "matmul": (lambda a, b: a @ b, [[(2, 1, 2, 3), (4, 3, 2)], [(3, 2, 4), (3, 4, 1)]]),
+    "concatenate": (lambda a, b: at.concatenate([a, b], axis=0) ** 2,
+                    [[(1, 3), (2, 3)], [(2,), (3,)], [(2, 1, 2), (1, 1, 2)]]),
+    "cumsum": (lambda x: at.cumsum(x, axis=0) ** 2, [[(3, 2, 2)], [(5,)]]),
+    "sort": (lambda x: at.sort(x, axis=1) * 1.5 ** np.arange(3.0), [[(2, 3)], [(2, 3, 3)]],
+             "distinct"),
+    "subtensor": (lambda x: x[..., 1:, 0] ** 2, [[(2, 3, 2)], [(3, 2)]]),
+    "advanced": (lambda x: x[np.array([[0, 1], [1, 1]])] ** 2, [[(2, 3, 2)], [(3,)]]),
+    "reshape": (lambda x: at.flatten(x) ** 3, [[(2, 3, 2)], [(1, 1)]]),
+    "transpose": (lambda x: at.transpose(x) ** 3, [[(2, 3, 4)], [(1, 5)]]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_VARIANTS))
+def test_op_over_shapes(name, rng):
+    entry = SHAPE_VARIANTS[name]
+    fun, variants = entry[0], entry[1]
+    kind = entry[2] if len(entry) == 3 else None
+    for shapes in variants:
+        verify_grad(fun, _inputs(rng, kind, shapes), rng=rng)

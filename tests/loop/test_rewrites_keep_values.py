@@ -25,6 +25,7 @@ def programs(draw):
         steps=draw(st.integers(0, 6)),
         go_backwards=draw(st.booleans()),
         differentiate=draw(st.booleans()),
+        nested=draw(st.booleans()),
     )
 
 
@@ -40,6 +41,11 @@ def build(p):
         hs = args[len(p["seq_taps"]):len(p["seq_taps"]) + len(p["out_taps"])]
         W_ = args[-1]
         value = sum(hs) + sum(xs) * 0.3
+        if p["nested"]:  # a loop in the step: a running sum over the row, reading the carry
+            inner = arignote.scan(lambda v, acc, h: acc * 0.5 + v * h.sum(), sequences=xs[0],
+                                  outputs_info=at.constant(0.0), non_sequences=hs[0],
+                                  return_updates=False)
+            value = value + inner[-1]
         if p["use_matrix"]:
             value = W_ @ value
         for k in p["unary"]:

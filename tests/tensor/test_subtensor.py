@@ -428,3 +428,11 @@ def test_random_advanced_keys(case, static):
     expected_inc = value.copy()
     np.add.at(expected_inc, key, 1.0)
     np.testing.assert_array_equal(inc_result, expected_inc)
+
+
+def test_ellipsis_before_a_trailing_full_slice_keeps_its_place():
+    # found by test_random_advanced_keys: dropping the trailing ':' let the ellipsis cover it
+    value = np.arange(2.0).reshape(1, 2)
+    key = (Ellipsis, None, np.array([0]), None, slice(None))
+    x = at.matrix("x")
+    np.testing.assert_array_equal(arignote.function([x], x[key])(value), value[key])

@@ -19,13 +19,15 @@ def _gradient_op(op: GradientOp, node: Apply, ctx: LoweringContext) -> Callable[
     return lambda x: x  # values pass through; only differentiation looks at these ops
 
 
-@jax_impl.register(SumTo, static=(1,))
+def _lengths(node: Apply) -> tuple[int, ...]:
+    return tuple(range(1, len(node.inputs)))
+
+
+@jax_impl.register(SumTo, static_of=_lengths)
 def _sum_to(op: SumTo, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
-    def run(x: Any, shape: np.ndarray) -> Any:
+    def run(x: Any, *lengths: np.ndarray) -> Any:
         x = jnp.asarray(x)
-        target = tuple(int(n) for n in shape)
-        if len(target) != op.ndim:
-            raise ValueError(f"the shape has {len(target)} entries, expected {op.ndim}")
+        target = tuple(int(n) for n in lengths)
         lead = x.ndim - op.ndim
         axes = list(range(lead))
         for axis, want in enumerate(target):

@@ -47,7 +47,7 @@ from arignote.tensor.basic import constant
 from arignote.tensor.elemwise import Elemwise
 
 #: how many nodes the "does a consumer lead back into the group" search may visit
-MAX_CYCLE_SEARCH = 2000
+MAX_CYCLE_SEARCH = 256
 
 
 class _Group:
@@ -97,56 +97,59 @@ class _FusionPlanner:
         return groups
 
     def _grow_checked(self, root: Apply) -> _Group:
-        """The group of ``root``, regrown without the extra outputs whose shape could differ."""
-        banned: set[Apply] = set()
-        while True:
-            group = self._grow(root, banned)
-            wrong = [out.owner for out in group.outputs[len(root.outputs):]
-                     if not self._extent_guaranteed(out, group)]
-            if not wrong:
-                return group
-            banned.update(wrong)  # type: ignore[arg-type]
+        """The group of ``root``, without the extra outputs whose run-time shape could differ."""
+        group = self._grow(root)
+        if len(group.outputs) > len(root.outputs):
+            self._evict_unsure_extras(group)
+        return group
 
-    def _extent_guaranteed(self, extra: Variable, group: _Group) -> bool:
-        """Whether ``extra`` (a member's output read outside) surely has the root's run-time shape.
+    def _evict_unsure_extras(self, group: _Group) -> None:
+        """Take out of ``group`` each extra output that might be smaller than the root, with
+        everything of the group it depends on (left inside, that would make a cycle).
 
-        The composite's outputs all have the broadcast shape of all its inputs.
-        Where ``extra``'s static length is known, the root's is the same (the
-        members share static shapes).  Where it is not, an input of the group
-        that ``extra`` does not depend on could broadcast it larger at run time,
-        unless that input's length there is statically 1 (or it lacks the axis).
+        A composite's outputs all have the broadcast shape of all its inputs.  The
+        members share the root's static shape, so only axes of unknown length can
+        differ: there an input of the group that the extra does not depend on could
+        broadcast it larger, unless its length there is statically 1.  Each member
+        gets the set of such "enlarging" inputs it depends on (a bit set, in one pass);
+        an extra whose set is not the root's is unsure.
         """
-        ndim = extra.type.ndim  # type: ignore[attr-defined]
-        unknown_axes = [a for a, d in enumerate(extra.type.shape) if d is None]  # type: ignore[attr-defined]
-        if not unknown_axes:
-            return True
-        own_leaves = self._leaves(extra.owner, group)  # type: ignore[arg-type]
-        for leaf in self._leaves(group.root, group) - own_leaves:
-            shape = leaf.type.shape  # type: ignore[attr-defined]
-            for axis in unknown_axes:
-                leaf_axis = axis - (ndim - len(shape))
-                if leaf_axis >= 0 and shape[leaf_axis] != 1:
-                    return False
-        return True
-
-    @staticmethod
-    def _leaves(node: Apply, group: _Group) -> set[Variable]:
-        """The variables from outside ``group`` that ``node`` depends on inside it."""
-        leaves: set[Variable] = set()
-        stack, seen = [node], {node}
+        root_out = group.root.outputs[0]
+        ndim = root_out.type.ndim  # type: ignore[attr-defined]
+        unknown = [a for a, d in enumerate(root_out.type.shape) if d is None]  # type: ignore[attr-defined]
+        if not unknown:
+            return
+        members = sorted(group.members, key=self.position.__getitem__)
+        leaf_bit: dict[Variable, int] = {}
+        bits: dict[Variable, int] = {}
+        for node in members:
+            mine = 0
+            for var in node.inputs:
+                if var.owner in group.members:
+                    mine |= bits[var]
+                    continue
+                found = leaf_bit.get(var)
+                if found is None:
+                    found = leaf_bit[var] = (1 << len(leaf_bit)) if _enlarges(var, unknown, ndim) else 0
+                mine |= found
+            for out in node.outputs:
+                bits[out] = mine
+        everything = bits[root_out]
+        unsure = [out.owner for out in group.outputs if bits[out] != everything]
+        if not unsure:
+            return
+        evicted: set[Apply] = set()
+        stack = list(unsure)
         while stack:
-            current = stack.pop()
-            for var in current.inputs:
-                owner = var.owner
-                if owner is not None and owner in group.members:
-                    if owner not in seen:
-                        seen.add(owner)
-                        stack.append(owner)
-                else:
-                    leaves.add(var)
-        return leaves
+            node = stack.pop()
+            if node in evicted:
+                continue
+            evicted.add(node)  # type: ignore[arg-type]
+            stack.extend(v.owner for v in node.inputs if v.owner in group.members)  # type: ignore[union-attr]
+        group.members -= evicted
+        group.outputs = [out for out in group.outputs if out.owner not in evicted]
 
-    def _grow(self, root: Apply, banned: set[Apply]) -> _Group:
+    def _grow(self, root: Apply) -> _Group:
         group = _Group(root)
         root_out = root.outputs[0]
         heap: list[tuple[int, int]] = []  # (-position, id) of candidate producers
@@ -168,7 +171,7 @@ class _FusionPlanner:
             _, key = heapq.heappop(heap)
             producer = candidates.pop(key)
             external = [out for out in producer.outputs if self._read_outside(out, group.members)]
-            if external and (producer in banned or self._leads_back(producer, group)):
+            if external and self._leads_back(producer, group):
                 continue
             group.members.add(producer)
             group.outputs.extend(external)
@@ -198,6 +201,14 @@ class _FusionPlanner:
             for out in node.outputs:
                 stack.extend(self.consumers.get(out, ()))
         return False
+
+
+def _enlarges(var: Variable, unknown_axes: list[int], ndim: int) -> bool:
+    """Whether ``var`` may have a length other than 1 on one of ``unknown_axes`` of an
+    ``ndim``-d result it broadcasts into."""
+    shape = var.type.shape  # type: ignore[attr-defined]
+    offset = ndim - len(shape)
+    return any(axis >= offset and shape[axis - offset] != 1 for axis in unknown_axes)
 
 
 def _inner_constant(var: Constant) -> Variable | None:

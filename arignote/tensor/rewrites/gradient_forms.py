@@ -1,0 +1,273 @@
+"""Clean-ups for the forms that derivative rules build (the ``canonicalize`` phase).
+
+A derivative rule must return an array of its input's exact shape, so rules
+broadcast (``broadcast_to(g, x.shape)``) and sum back (`SumTo`) where
+shapes might differ.  Most of that is visibly unnecessary once the graph
+is seen whole:
+
+- ``sum_to(g, s) -> g`` when ``g`` provably has the shape ``s`` already, and
+  ``sum_to(sum_to(g, a), b) -> sum_to(g, b)`` (chains of broadcasts give
+  chains of sums), and ``sum_to(-g) -> -sum_to(g)``, ``sum_to(c * g) ->
+  c * sum_to(g)`` for a constant ``c`` of one element (so the negations
+  cancel and the chains meet);
+- ``broadcast_to(dimshuffle(broadcast_to(a, s)), t) -> broadcast_to(dimshuffle(a), t)``;
+- ``f(broadcast_to(a, s), b) -> f(a, b)`` (also through ``alloc``) when the
+  elementwise result provably keeps its shape without the broadcast:
+  broadcasting does the same work for free;
+- ``f(broadcast_to(a, s), c) -> broadcast_to(f(a, c), s)`` for size-1
+  constants ``c``: compute ``f`` on the small value, broadcast once;
+- ``sum(broadcast_to(a, s)) -> sum(a) * (the number of copies)`` for an ``a``
+  of one element;
+- ``f(c, x) -> f(c0, x)`` for a constant ``c`` whose elements are all ``c0``,
+  when ``x`` gives the shape anyway (a folded broadcast of a gradient's seed
+  would otherwise be an array the size of ``x``);
+- ``sum(-x) -> -sum(x)`` and ``sum(c * x) -> c * sum(x)`` for a constant
+  ``c`` of one element (derivatives scale and negate cotangents all the time):
+  one operation on the sum instead of one per element, and the scalar joins
+  the elementwise work after the sum;
+- the gradient identities (``zero_grad``, ``disconnected_grad``,
+  ``grad_clip``, ``grad_scale``) are the identity on values: they go.
+
+"Provably" is by symbolic shapes (:mod:`arignote.tensor.shape_inference`):
+the same symbolic length, or equal constants.
+"""
+
+from __future__ import annotations
+
+from arignote.autodiff.gradient_ops import GradientOp
+from arignote.graph.basic import Apply, Variable
+from arignote.rewrite import canonicalize
+from arignote.rewrite.phases import FAST_COMPILE
+from arignote.tensor.alloc import Alloc, BroadcastTo
+from arignote.scalar.math import Add
+from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.reduction import CAReduce
+from arignote.tensor.shape_inference import as_dim, same_dim, shape_of
+from arignote.tensor.sum_to import SumTo, same_shape
+
+
+@canonicalize.rule(GradientOp, tags=[FAST_COMPILE])
+def remove_gradient_identities(node: Apply) -> Variable | None:
+    """zero_grad(x), disconnected_grad(x), grad_clip(x, ...), grad_scale(x, ...) -> x."""
+    return node.inputs[0]
+
+
+def _length(var: Variable) -> Variable:
+    """A length, read through ``shape_i(v, k)`` to ``v``'s symbolic length (so it compares
+    equal to the same length found another way, also where the shape rules do not run)."""
+    from arignote.tensor.shape import ShapeI
+
+    if var.owner is not None and isinstance(var.owner.op, ShapeI):
+        return shape_of(var.owner.inputs[0])[var.owner.op.axis]
+    return as_dim(var)
+
+
+@canonicalize.rule(SumTo, tags=[FAST_COMPILE])
+def remove_sum_to_own_shape(node: Apply) -> Variable | None:
+    """sum_to(g, s) -> g when g's shape is provably s (nothing to sum)."""
+    g, *lengths = node.inputs
+    if g.type.ndim != node.op.ndim:  # type: ignore[attr-defined]
+        return None
+    if all(same_dim(_length(a), b) for a, b in zip(lengths, shape_of(g))):
+        return g
+    return None
+
+
+@canonicalize.rule(Elemwise, tags=[FAST_COMPILE])
+def drop_broadcast_into_elemwise(node: Apply) -> Variable | list[Variable] | None:
+    """f(broadcast_to(a, s), b) -> f(a, b) when the result keeps its shape: the elementwise op
+    broadcasts ``a`` itself."""
+    positions = [k for k, v in enumerate(node.inputs)
+                 if v.owner is not None and isinstance(v.owner.op, (BroadcastTo, Alloc))]
+    if not positions:
+        return None
+    args = list(node.inputs)
+    changed = False
+    for k in positions:
+        trial = args[:k] + [args[k].owner.inputs[0]] + args[k + 1:]  # type: ignore[union-attr]
+        outputs = node.op.make_node(*trial).outputs
+        if all(o.type.dtype == old.type.dtype and same_shape(o, old)  # type: ignore[attr-defined]
+               for o, old in zip(outputs, node.outputs)):
+            args = trial
+            changed = True
+    if not changed:
+        return None
+    outputs = list(node.op.make_node(*args).outputs)
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
+def _size_one(var: Variable) -> bool:
+    return all(n == 1 for n in var.type.shape)  # type: ignore[attr-defined]
+
+
+@canonicalize.rule(Elemwise, tags=[FAST_COMPILE])
+def lift_elemwise_through_broadcast(node: Apply) -> Variable | None:
+    """f(broadcast_to(a, s), c) -> broadcast_to(f(a, c), s) when the other operands are constants
+    of one element: f runs once per element of ``a``, not of the broadcast."""
+    from arignote.graph.basic import Constant
+    from arignote.tensor.alloc import broadcast_to
+
+    if len(node.outputs) != 1:
+        return None
+    broadcasts = [v for v in node.inputs
+                  if v.owner is not None and isinstance(v.owner.op, (BroadcastTo, Alloc))]
+    if len(broadcasts) != 1:
+        return None
+    spread = broadcasts[0]
+    if not all(v is spread or (isinstance(v, Constant) and _size_one(v)) for v in node.inputs):
+        return None
+    value, target = spread.owner.inputs  # type: ignore[union-attr]
+    out = node.outputs[0]
+    inner = node.op.make_node(*[value if v is spread else v for v in node.inputs]).outputs[0]
+    if inner.ndim > out.ndim or inner.type.dtype != out.type.dtype:  # type: ignore[attr-defined]
+        return None
+    result = broadcast_to(inner, target)
+    return result if same_shape(result, out) else None
+
+
+@canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
+def sum_of_broadcast_value(node: Apply) -> Variable | None:
+    """sum(broadcast_to(a, s), all axes) -> a * prod(s), for an ``a`` of one element."""
+    from arignote.tensor.basic import cast
+    from arignote.tensor.shape import reshape
+    from arignote.tensor.shape_inference import mul_dims
+
+    op = node.op
+    spread = node.inputs[0]
+    if not isinstance(op.scalar_op, Add) or op.axis is not None or op.initial is not None:  # type: ignore[attr-defined]
+        return None
+    if spread.owner is None or not isinstance(spread.owner.op, (BroadcastTo, Alloc)):
+        return None
+    value = spread.owner.inputs[0]
+    out = node.outputs[0]
+    if not _size_one(value) or value.type.dtype != out.type.dtype or value.type.numpy_dtype.kind != "f":  # type: ignore[attr-defined]
+        return None
+    count = mul_dims(*shape_of(spread))
+    return reshape(value, ()) * cast(count, out.type.dtype)  # type: ignore[attr-defined]
+
+
+@canonicalize.rule(Elemwise, tags=[FAST_COMPILE])
+def shrink_uniform_constant(node: Apply) -> Variable | list[Variable] | None:
+    """f(full(s, c0), x) -> f(c0, x) when the result keeps its shape without the constant's."""
+    import numpy as np
+
+    from arignote.graph.basic import Constant
+    from arignote.tensor.basic import constant
+
+    args = list(node.inputs)
+    changed = False
+    for k, v in enumerate(args):
+        if not isinstance(v, Constant) or _size_one(v):
+            continue
+        data = np.asarray(v.data)
+        if data.size == 0 or not np.all(data == data.reshape(-1)[0]):
+            continue
+        small = constant(data.reshape(-1)[:1].reshape((1,) * data.ndim))
+        trial = args[:k] + [small] + args[k + 1:]
+        outputs = node.op.make_node(*trial).outputs
+        if all(o.type.dtype == old.type.dtype and same_shape(o, old)  # type: ignore[attr-defined]
+               for o, old in zip(outputs, node.outputs)):
+            args = trial
+            changed = True
+    if not changed:
+        return None
+    outputs = list(node.op.make_node(*args).outputs)
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
+@canonicalize.rule(SumTo, tags=[FAST_COMPILE])
+def merge_sums_to(node: Apply) -> Variable | None:
+    """sum_to(sum_to(g, a), b) -> sum_to(g, b): in a valid graph ``b`` broadcasts to ``a`` and
+    ``a`` to ``g``, so summing to ``a`` first only does part of the work in two passes."""
+    inner = node.inputs[0]
+    if inner.owner is None or not isinstance(inner.owner.op, SumTo):
+        return None
+    return SumTo(node.op.ndim)(inner.owner.inputs[0], *node.inputs[1:])  # type: ignore[attr-defined]
+
+
+@canonicalize.rule(BroadcastTo, tags=[FAST_COMPILE])
+def merge_broadcasts(node: Apply) -> Variable | None:
+    """broadcast_to(dimshuffle(broadcast_to(a, s)), t) -> broadcast_to(dimshuffle(a), t), the
+    dimshuffle only adding length-1 axes (and the inner broadcast's shape a part of ``t``)."""
+    from arignote.tensor.dimshuffle import DimShuffle, dimshuffle
+
+    value, target = node.inputs
+    order = None
+    if value.owner is not None and isinstance(value.owner.op, DimShuffle):
+        order = value.owner.op.new_order
+        if [d for d in order if d != "x"] != list(range(value.owner.op.input_ndim)):
+            return None
+        value = value.owner.inputs[0]
+    if value.owner is None or not isinstance(value.owner.op, BroadcastTo):
+        return None
+    inner = value.owner.inputs[0]
+    lead = value.ndim - inner.ndim  # the inner broadcast may have added leading axes
+    if order is not None:
+        inner = dimshuffle(inner, ["x"] * lead + list(range(inner.ndim)))
+        inner = dimshuffle(inner, order)
+    return node.op(inner, target)
+
+
+@canonicalize.rule(SumTo, tags=[FAST_COMPILE])
+def lift_scaling_out_of_sum_to(node: Apply) -> Variable | None:
+    """sum_to(-g) -> -sum_to(g); sum_to(c * g) -> c * sum_to(g) for a one-element constant c."""
+    from arignote.graph.basic import Constant
+    from arignote.rewrite.match import match_op
+    from arignote.scalar.math import Mul, Neg
+    from arignote.tensor.math import mul, neg
+
+    g, *lengths = node.inputs
+    op = node.op
+    negated = match_op(g, Neg)
+    if negated is not None:
+        return neg(op(negated.inputs[0], *lengths))
+    product = match_op(g, Mul)
+    if product is None or len(product.inputs) < 2:
+        return None
+    constants = [v for v in product.inputs if isinstance(v, Constant) and _size_one(v)]
+    rest = [v for v in product.inputs if not any(v is c for c in constants)]
+    if not constants or not rest:
+        return None
+    inner = rest[0] if len(rest) == 1 else mul(*rest)
+    if inner.type.dtype != g.type.dtype or inner.ndim != g.ndim:  # type: ignore[attr-defined]
+        return None
+    factor = mul(*constants) if len(constants) > 1 else constants[0]
+    if factor.ndim > op.ndim:  # type: ignore[attr-defined]
+        return None
+    result = mul(op(inner, *lengths), factor)
+    return result if result.type.dtype == node.outputs[0].type.dtype else None
+
+
+@canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
+def scaling_out_of_sum(node: Apply) -> Variable | None:
+    """sum(-x) -> -sum(x); sum(c * x) -> sum(x) * c for a one-element constant ``c``."""
+    from arignote.graph.basic import Constant
+    from arignote.rewrite.match import match_op
+    from arignote.scalar.math import Mul, Neg
+    from arignote.tensor.basic import constant
+    from arignote.tensor.math import mul, neg
+
+    op = node.op
+    x = node.inputs[0]
+    out = node.outputs[0]
+    if (not isinstance(op.scalar_op, Add) or op.initial is not None or op.acc_dtype is not None  # type: ignore[attr-defined]
+            or x.type.dtype != out.type.dtype or x.type.numpy_dtype.kind not in "fc"):  # type: ignore[attr-defined]
+        return None
+    negated = match_op(x, Neg)
+    if negated is not None:
+        return neg(op(negated.inputs[0]))
+    product = match_op(x, Mul)
+    if product is None or len(product.inputs) < 2:
+        return None
+    constants = [v for v in product.inputs if isinstance(v, Constant) and _size_one(v)]
+    rest = [v for v in product.inputs if not any(v is c for c in constants)]
+    if len(constants) != 1 or not rest:
+        return None
+    inner = rest[0] if len(rest) == 1 else mul(*rest)
+    if inner.type.dtype != x.type.dtype or inner.ndim != x.ndim:  # type: ignore[attr-defined]
+        return None  # the constant took part in broadcasting or in the dtype
+    import numpy as np
+
+    scale = constant(np.asarray(constants[0].data).reshape(()))
+    result = mul(op(inner), scale)
+    return result if result.type.dtype == out.type.dtype else None
