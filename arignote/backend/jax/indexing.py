@@ -22,6 +22,7 @@ from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 from arignote.backend.jax.registry import LoweringContext, jax_impl
 from arignote.graph.basic import Apply
@@ -153,6 +154,9 @@ def _write_lowering(op: Any, node: Apply, ctx: LoweringContext) -> Callable[...,
                                  f"indexed array of {target_ndim} dimension(s)")
             y = y.reshape(y.shape[extra:])
         key = _build_key(entries, x.shape, indices, ctx)
+        window = _contiguous_window(key, x.shape)
+        if window is not None and not buffered:
+            return _write_window(x, y, window, set_values)
         where = x.at[key]
         if set_values:
             return where.set(y)
@@ -162,6 +166,55 @@ def _write_lowering(op: Any, node: Apply, ctx: LoweringContext) -> Callable[...,
             return where.max(y)
         return where.add(y)
     return run
+
+
+def _contiguous_window(key: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[list[Any], list[int], list[bool]] | None:
+    """``(starts, sizes, dropped axes)`` when ``key`` selects one contiguous block (ints, step-1
+    slices, scalar indices known at run time), else None.
+
+    Writing such a block is ``lax.dynamic_update_slice`` rather than a scatter: cheaper, and
+    it keeps XLA away from a scatter followed by a reverse, which crashes XLA's simplifier
+    (jaxlib 0.10: "Invalid binary instruction opcode map") in the backward pass of loops.
+    """
+    starts: list[Any] = []
+    sizes: list[int] = []
+    dropped: list[bool] = []
+    axis = 0
+    for entry in key:
+        if entry is None or entry is Ellipsis or isinstance(entry, np.ndarray) and entry.ndim:
+            return None
+        length = shape[axis]
+        if isinstance(entry, slice):
+            start, stop, step = entry.indices(length)
+            if step != 1:
+                return None
+            starts.append(start)
+            sizes.append(max(stop - start, 0))
+            dropped.append(False)
+        elif hasattr(entry, "ndim") and entry.ndim:  # an index array
+            return None
+        else:  # an int, static or traced (negative ones count from the end)
+            index = jnp.asarray(entry)
+            starts.append(jnp.where(index < 0, index + length, index) if index.dtype.kind == "i" else index)
+            sizes.append(1)
+            dropped.append(True)
+        axis += 1
+    for length in shape[axis:]:
+        starts.append(0)
+        sizes.append(length)
+        dropped.append(False)
+    return starts, sizes, dropped
+
+
+def _write_window(x: Any, y: Any, window: tuple[list[Any], list[int], list[bool]], set_values: bool) -> Any:
+    starts, sizes, dropped = window
+    target = tuple(n for n, d in zip(sizes, dropped) if not d)
+    block = jnp.broadcast_to(y, target).reshape(sizes)
+    starts = [jnp.asarray(s).astype(np.int64) for s in starts]
+    if not set_values:
+        current = lax.dynamic_slice(x, starts, sizes)
+        block = current | block if x.dtype == np.bool_ else current + block
+    return lax.dynamic_update_slice(x, block.astype(x.dtype), starts)
 
 
 jax_impl.register(IncSubtensor, AdvancedIncSubtensor,
