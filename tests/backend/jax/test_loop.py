@@ -111,3 +111,17 @@ def test_run_time_errors_inside_the_body_name_the_inner_node():
     np.testing.assert_array_equal(f(np.arange(6.0).reshape(2, 3), 1), [1.0, 4.0])
     with pytest.raises(IndexError, match=r"Subtensor.*test_loop.py:\d+.*index 5 is out of bounds"):
         f(np.arange(6.0).reshape(2, 3), 5)
+
+
+def test_grad_of_grad_through_a_loop_matches_py(rng):
+    # the backward pass of the backward pass: reversed sequences of written blocks, which
+    # once crashed XLA's simplifier (reverse of a scatter) before writes became block updates
+    x, h0, W, v = at.matrix("x"), at.vector("h0"), at.matrix("W"), at.matrix("v")
+    hs, _ = arignote.scan(lambda xt, h, W: at.tanh(W @ h + xt), sequences=[x], outputs_info=[h0],
+                          non_sequences=[W])
+    gW = arignote.grad((hs[-1] ** 2).sum(), W)
+    hv = (gW * v).sum()
+    outputs = [hv, *arignote.grad(hv, [x, W])]
+    values = (rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(3, 3)) * 0.5,
+              rng.normal(size=(3, 3)))
+    assert_close(*both([x, h0, W, v], outputs, *values), rtol=1e-10)
