@@ -30,13 +30,14 @@ import c_backend  # noqa: E402
 import c_compile  # noqa: E402
 import call_overhead  # noqa: E402
 import graph_build  # noqa: E402
+import jax_backend  # noqa: E402
 import loops  # noqa: E402
 import rewrite_time  # noqa: E402
 from bench_common import format_table  # noqa: E402
 import optional_systems  # noqa: E402
 
 BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops, autodiff,
-                                                  c_backend, c_compile)}
+                                                  c_backend, c_compile, jax_backend)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,3 +29,19 @@ def pytest_report_header(config):
 @pytest.fixture
 def rng():
     return np.random.default_rng(20261125)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_pyfunc_call(pyfuncitem):
+    # Under --mode JAX, a graph that JAX cannot trace (a shape that depends on
+    # input values: unique, nonzero, a size given as an input) raises
+    # JaxCompileError by design; such tests are expected failures there, with
+    # the error as the reason.  A missing lowering still fails the test.
+    outcome = yield
+    if arignote.config.mode != "JAX" or outcome.excinfo is None:
+        return
+    error = outcome.excinfo[1]
+    if getattr(error, "only_static_shapes", False) is True:
+        outcome.force_exception(pytest.xfail.Exception(f"JAX needs static shapes: {error}"))
+    elif getattr(error, "only_foreign_ops", False) is True:  # an op a test defines, NumPy only
+        outcome.force_exception(pytest.xfail.Exception(f"an op without a JAX lowering: {error}"))

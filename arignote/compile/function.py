@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -231,6 +232,15 @@ class Function:
         except Exception:
             exc.add_note(message)
             return exc
+
+    @functools.cached_property
+    def jax_fn(self) -> Any:
+        """The pure JAX function of this graph (JAX mode only): ``jax_fn(*inputs, *shared
+        values)``, usable inside ``jax.jit``, ``jax.vmap`` and ``jax.grad``; see
+        :mod:`arignote.backend.jax.pure`."""
+        from arignote.backend.jax.pure import pure_function
+
+        return pure_function(self)
 
     def __repr__(self) -> str:
         return f"<arignote.Function {self.name or ''} inputs={self.inputs} outputs={self.user_outputs}>"

@@ -53,6 +53,7 @@ PREDEFINED = {
     "FAST_COMPILE": Mode("py", "fast_compile"),
     "PY": Mode("py", "fast_run"),
     "C": Mode("c", "fast_run"),
+    "JAX": Mode("jax", "fast_run"),
 }
 
 _warned_no_compiler = False

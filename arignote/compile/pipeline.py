@@ -20,6 +20,11 @@ def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None)
     """
     from arignote.rewrite.optimize import optimize
 
+    if mode.linker == "jax":  # JAX fuses by itself: only the phases that help it
+        from arignote.backend.jax.rewrites import JAX_EXCLUDED, JAX_PHASES
+
+        return optimize(outputs, mode.optimizer, mode.include, mode.exclude + JAX_EXCLUDED, trace,
+                        JAX_PHASES)
     include = mode.include
     if mode.linker == "c":
         import arignote.backend.c.lowering  # noqa: F401  (registers the C lowering passes)
@@ -72,4 +77,8 @@ def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) ->
         if mode is PREDEFINED["FAST_RUN"]:  # chosen by default, not asked for: fall back
             return link(inputs, outputs, fast_run_fallback(why))
         raise CompilerUnavailable(f"Mode(linker='c') needs a working C compiler: {why}")
+    if mode.linker == "jax":
+        from arignote.backend.jax.linker import JaxProgram
+
+        return JaxProgram(inputs, outputs)
     raise NotImplementedError(f"the {mode.linker!r} linker is not available yet; use Mode(linker='py')")

@@ -1,0 +1,22 @@
+"""The JAX backend: arignote graphs translated to JAX and compiled with ``jax.jit``.
+
+``arignote.function(..., mode="JAX")`` (or ``Mode(linker="jax")``) compiles
+a graph to one jitted callable; ``f.jax_fn`` is the same computation as a
+pure JAX function, to use inside ``jax.jit``, ``jax.vmap``, ``jax.grad`` or
+with shardings over several devices.
+
+Layout: ``registry`` (op type -> lowering), one module of lowerings per
+concern (``scalar``/``elemwise``, ``shape``, ``alloc``, ``join``,
+``reduction``, ``indexing``, ``products``, ``extra_ops``), ``plan`` (what is
+static while tracing, what cannot work), ``translate`` (the traced
+function), ``linker`` (the compiled program), ``pure`` (``jax_fn``),
+``rewrites`` (the rewrite phases this backend runs).  Importing this package
+does not import JAX.
+"""
+
+from arignote.backend.jax.plan import JaxCompileError
+from arignote.backend.jax.registry import LoweringContext, Registry, jax_impl
+from arignote.backend.jax.runtime import JaxUnavailableError, jax_available
+
+__all__ = ["JaxCompileError", "JaxUnavailableError", "LoweringContext", "Registry", "jax_available",
+           "jax_impl"]

@@ -1,0 +1,145 @@
+"""The registry from op type to its JAX lowering.
+
+A lowering is a function ``(op, node, ctx) -> callable``: given the node at
+compile time it returns the function that computes the node's outputs from
+its input values while JAX traces the graph.  It is registered for an op
+class (subclasses inherit it), with the positions of the inputs JAX needs to
+know while tracing (shapes, sizes, slice bounds: ``static=(1,)``)::
+
+    @jax_impl.register(CumOp)
+    def _cumulative(op, node, ctx):
+        return partial(jnp.cumsum if op.mode == "add" else jnp.cumprod, axis=op.axis)
+
+Static inputs arrive as NumPy arrays; every other input is a JAX value.
+``ctx`` (a :class:`LoweringContext`) lets a lowering add a run-time check
+(``ctx.check``), which the compiled function raises as an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from arignote.graph.basic import Apply
+
+Lowering = Callable[[Any, Apply, "LoweringContext"], Callable[..., Any]]
+
+
+class ShapeDependsOnValues(str):
+    """A reason (from ``unsupported``) that comes from JAX's static shapes, not a missing lowering."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One registered lowering and the inputs it needs as static (trace-time) values."""
+
+    lower: Lowering
+    static: tuple[int, ...] = ()
+    #: a function of the node giving the static positions when they depend on the node
+    static_of: Callable[[Apply], tuple[int, ...]] | None = None
+    #: a function of the node saying why this lowering cannot run it (None: it can)
+    unsupported: Callable[[Apply], str | None] | None = None
+    #: ``(node, static input flags) -> positions of outputs the lowering gives as NumPy values``
+    static_outputs: Callable[[Apply, tuple[bool, ...]], set[int]] | None = None
+
+    def static_inputs(self, node: Apply) -> tuple[int, ...]:
+        return self.static_of(node) if self.static_of is not None else self.static
+
+    def why_unsupported(self, node: Apply) -> str | None:
+        return None if self.unsupported is None else self.unsupported(node)
+
+
+class Registry:
+    """Lowerings keyed by op type; a subclass uses its nearest registered base class."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._entries: dict[type, Entry] = {}
+
+    def register(self, *op_types: type, static: Sequence[int] = (),
+                 static_of: Callable[[Apply], tuple[int, ...]] | None = None,
+                 unsupported: Callable[[Apply], str | None] | None = None,
+                 static_outputs: Callable[[Apply, tuple[bool, ...]], set[int]] | None = None,
+                 ) -> Callable[[Lowering], Lowering]:
+        """Decorator: ``lower`` is the lowering of ``op_types``.
+
+        ``static`` lists the input positions JAX must know while tracing
+        (``static_of(node)`` when they depend on the node); ``unsupported(node)``
+        says why a particular node cannot be lowered (None when it can);
+        ``static_outputs`` names outputs known while tracing (a loop's stacked shapes).
+        """
+        def add(lower: Lowering) -> Lowering:
+            for op_type in op_types:
+                self._entries[op_type] = Entry(lower, tuple(static), static_of, unsupported,
+                                               static_outputs)
+            return lower
+        return add
+
+    def entry(self, op: Any) -> Entry | None:
+        """The entry for ``op``'s class (or its nearest registered base), or None."""
+        for klass in type(op).__mro__:
+            found = self._entries.get(klass)
+            if found is not None:
+                return found
+        return None
+
+    def registered_types(self) -> list[type]:
+        return list(self._entries)
+
+
+@dataclass(eq=False)
+class LoweringContext:
+    """What a lowering knows and may ask of the translation.
+
+    ``static[i]`` says whether input ``i`` arrives as a NumPy value (known
+    while tracing) or as a JAX value.  A lowering that needs run-time
+    assertions calls :meth:`needs_checks` when it is built, then
+    :meth:`check` while tracing.
+    """
+
+    static: tuple[bool, ...] = ()
+    where: str = ""
+    #: whether the function being built raises failed checks (False for ``jax_fn``)
+    checks_enabled: bool = True
+    declared: bool = False
+    #: (error type, message prefix) of every check added while tracing
+    check_kinds: list[tuple[type, str]] = field(default_factory=list)
+    #: contexts of inner graphs (loop bodies) translated by this lowering
+    children: list[LoweringContext] = field(default_factory=list)
+    _check: Callable[..., None] | None = None
+
+    def all_check_kinds(self) -> list[tuple[type, str]]:
+        """The check kinds of this context and of its inner graphs'."""
+        kinds = list(self.check_kinds)
+        for child in self.children:
+            kinds.extend(child.all_check_kinds())
+        return kinds
+
+    def is_static(self, position: int) -> bool:
+        return self.static[position] if position < len(self.static) else False
+
+    def needs_checks(self) -> None:
+        """Say (when building) that the lowering will add run-time checks."""
+        self.declared = True
+
+    def check(self, ok: Any, error: type, message: str, *values: Any) -> None:
+        """Raise ``error(message)`` at run time unless the boolean JAX value ``ok`` is true.
+
+        ``{}`` placeholders in ``message`` are filled with ``values`` (JAX
+        values), as in ``str.format``.  Does nothing when checks are off.
+        """
+        if not self.checks_enabled:
+            return
+        if not self.declared or self._check is None:
+            raise RuntimeError(f"{self.where}: a lowering added a run-time check without calling "
+                               "ctx.needs_checks() when it was built")
+        # the node's description may hold braces, which the formatting must leave alone
+        where = self.where.replace("{", "{{").replace("}", "}}")
+        text = f"{where}: {message}" if where else message
+        prefix = f"{self.where}: {message.split('{}')[0]}" if self.where else message.split("{}")[0]
+        self.check_kinds.append((error, prefix))
+        self._check(ok, text, *values)
+
+
+jax_impl = Registry("jax")

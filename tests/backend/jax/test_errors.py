@@ -1,0 +1,88 @@
+"""Errors on the JAX backend: one error for every node JAX cannot trace, run-time checks,
+messages naming the op and the user line."""
+
+import pytest
+
+jax = pytest.importorskip("jax", reason="JAX is not installed (pip install 'arignote[jax]')")
+
+import numpy as np  # noqa: E402
+
+import arignote  # noqa: E402
+import arignote.tensor as at  # noqa: E402
+from arignote.backend.jax import JaxCompileError  # noqa: E402
+
+
+def test_one_error_lists_every_node_that_cannot_work():
+    x, n, i = at.vector("x"), at.lscalar("n"), at.lscalar("i")
+    zeros = at.zeros(n)                      # line A
+    uniq = at.unique(x)                      # line B
+    head = x[:i]                             # line C
+    fine = at.exp(x).sum()
+    with pytest.raises(JaxCompileError) as info:
+        arignote.function([x, n, i], [zeros, uniq, head, fine], mode="JAX")
+    error = info.value
+    assert len(error.problems) == 3 and error.only_static_shapes
+    text = str(error)
+    assert "3 problems" in text
+    assert "Alloc" in text and "depends on the value of n" in text
+    assert "Unique" in text and "Subtensor" in text and "depends on the value of i" in text
+    assert text.count("test_errors.py:") == 3  # each names the user line that built it
+
+
+def test_what_is_static_is_accepted():
+    # the same ops are fine when their shape-deciding inputs come from shapes or constants
+    x = at.vector("x")
+    f = arignote.function([x], [at.zeros(x.shape[0] * 2), x[: x.shape[0] - 1], at.unique(at.arange(3) % 2)],
+                          mode="JAX")
+    zeros, head, uniq = f(np.arange(4.0))
+    assert zeros.shape == (8,) and head.tolist() == [0.0, 1.0, 2.0] and uniq.tolist() == [0, 1]
+
+
+def test_index_out_of_range_raises_index_error():
+    x, i, idx = at.vector("x"), at.lscalar("i"), at.lvector("idx")
+    f = arignote.function([x, i], x[i], mode="JAX")
+    assert f(np.arange(3.0), -3) == 0.0
+    with pytest.raises(IndexError, match=r"Subtensor.*test_errors.py:\d+.*index 3 is out of bounds for "
+                                         r"axis 0 with size 3"):
+        f(np.arange(3.0), 3)
+    g = arignote.function([x, idx], [x[idx], at.inc_subtensor(x[idx], 1.0)], mode="JAX")
+    with pytest.raises(IndexError, match="index -7 is out of bounds"):
+        g(np.arange(3.0), np.array([0, -7, 1]))
+    np.testing.assert_array_equal(g(np.arange(3.0), np.array([2, 2]))[1], [0.0, 1.0, 4.0])
+
+
+def test_errors_known_while_tracing_name_the_node():
+    a, b = at.matrix("a"), at.matrix("b")
+    f = arignote.function([a, b], a + b, mode="JAX")
+    with pytest.raises(ValueError, match=r"Add \(built at .*test_errors.py:\d+\): operands could not be "
+                                         r"broadcast together with shapes \(2, 3\) \(3, 2\)"):
+        f(np.ones((2, 3)), np.ones((3, 2)))
+    g = arignote.function([a, b], at.dot(a, b), mode="JAX")
+    with pytest.raises(ValueError, match="not aligned"):
+        g(np.ones((2, 3)), np.ones((2, 3)))
+
+
+def test_integer_power_with_negative_exponent():
+    x, k = at.lvector("x"), at.lvector("k")
+    f = arignote.function([x, k], x ** k, mode="JAX")
+    np.testing.assert_array_equal(f(np.array([2, 3]), np.array([3, 0])), [8, 1])
+    with pytest.raises(ValueError, match="negative integer powers"):
+        f(np.array([2, 3]), np.array([1, -1]))
+
+
+def test_integer_division_by_zero_is_zero_as_in_numpy():
+    x, y = at.ivector("x"), at.ivector("y")
+    f = arignote.function([x, y], [x // y, x % y], mode="JAX")
+    a, b = np.array([5, -5, 7], dtype=np.int32), np.array([0, 3, 0], dtype=np.int32)
+    with np.errstate(all="ignore"):
+        expected = [a // b, a % b]
+    for got, want in zip(f(a, b), expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_specify_shape_with_a_length_known_at_run_time():
+    x, n = at.matrix("x"), at.lscalar("n")
+    f = arignote.function([x, n], at.specify_shape(x, (None, n)) * 2, mode="JAX")
+    assert f(np.ones((2, 3)), 3).shape == (2, 3)
+    with pytest.raises(ValueError, match=r"expected shape \(None, 4\), got \(2, 3\)"):
+        f(np.ones((2, 3)), 4)
