@@ -45,13 +45,11 @@ def _aligned(what: str, n: int, m: int, a_shape: tuple[int, ...], b_shape: tuple
 def _dot(op: Dot, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     product = _product(lambda a, b: jnp.dot(a, b, precision=PRECISION), node.outputs[0].type.numpy_dtype)
 
-    a_var, b_var = node.inputs
-    static_rule = run_time_check([a_var.type.shape[:-2], b_var.type.shape[:-2]], op)
-
+    # NumPy's dot pairs every leading axis of `a` with every leading axis of `b`
+    # (an outer product over them): nothing broadcasts, so nothing is checked but the
+    # contracted lengths.
     def run(a: Any, b: Any) -> Any:
         sa, sb = np.shape(a), np.shape(b)
-        if static_rule is not None:
-            static_rule([ShapeOnly(sa[:-2]), ShapeOnly(sb[:-2])])
         b_axis = max(len(sb) - 2, 0)
         _aligned("dot", sa[-1], sb[b_axis], sa, sb, len(sa) - 1, b_axis)
         return product(a, b)
