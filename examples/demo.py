@@ -1,4 +1,5 @@
-"""arignote demo: a logistic-regression loss built, compiled, printed and evaluated."""
+"""arignote demo: a logistic-regression loss built, compiled, printed and evaluated,
+then trained with its symbolic gradient, and a recurrence written with `scan`."""
 
 import numpy as np
 
@@ -36,6 +37,34 @@ def main() -> None:
     w.set_value(true_w)
     value, acc = f(data, labels)
     print(f"loss at the true weights: {value:.6f}, accuracy {acc:.2f}")
+
+    # Training: the gradient is a graph like any other; updates change the shared
+    # parameters after each call.
+    w.set_value(np.zeros(n_features))
+    grad_w, grad_b = arignote.grad(loss, [w, b])
+    learning_rate = 0.5
+    train = arignote.function([X, y], loss, updates=[(w, w - learning_rate * grad_w),
+                                                     (b, b - learning_rate * grad_b)])
+    for _ in range(200):
+        train(data, labels)
+    value, acc = f(data, labels)
+    print(f"after 200 gradient steps: loss {value:.6f}, accuracy {acc:.2f}")
+
+    # A loop: an exponentially weighted running mean of the losses per sample, with scan.
+    per_sample = at.vector("per_sample")
+    decay = at.scalar("decay")
+    means = arignote.scan(lambda x, m, a: a * m + (1 - a) * x, sequences=per_sample,
+                          outputs_info=at.as_tensor_variable(0.0), non_sequences=decay,
+                          return_updates=False)
+    running = arignote.function([per_sample, decay], means)
+    series = rng.normal(size=1000)
+    got = running(series, 0.9)
+    expected_means, m = np.empty_like(series), 0.0
+    for i, x in enumerate(series):
+        m = 0.9 * m + 0.1 * x
+        expected_means[i] = m
+    print(f"scan over 1000 steps: last running mean {got[-1]:.6f} "
+          f"(NumPy loop: {expected_means[-1]:.6f})")
 
 
 if __name__ == "__main__":
