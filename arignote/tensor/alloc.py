@@ -334,19 +334,25 @@ def _static_count(value: TensorVariable) -> int | None:
 
 
 @dataclass(frozen=True)
-class Eye(Op):
-    """``np.eye(n, m, k, dtype)``: ones on the ``k``-th diagonal of an ``n`` x ``m`` matrix."""
+class _DiagonalBand(Op):
+    """An ``n`` x ``m`` matrix of zeros and ones made by ``numpy_fn(n, m, k, dtype)``."""
 
     dtype: str
+    #: the names NumPy gives the two sizes in its errors
+    size_names = ("n", "m")
+
+    def numpy_fn(self, n: int, m: int, k: int) -> np.ndarray:
+        raise NotImplementedError
 
     def make_node(self, n: Any, m: Any, k: Any) -> Apply:
-        n, m = _count_input(n, "n", str(self)), _count_input(m, "m", str(self))
+        first, second = self.size_names
+        n, m = _count_input(n, first, str(self)), _count_input(m, second, str(self))
         k = _count_input(k, "k", str(self))
         out = TensorType(self.dtype, (_static_count(n), _static_count(m)))
         return Apply.build(self, [n, m, k], [out])
 
     def perform(self, n: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return np.eye(int(n), int(m), int(k), dtype=self.dtype)
+        return self.numpy_fn(int(n), int(m), int(k))
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -359,28 +365,21 @@ class Eye(Op):
 
 
 @dataclass(frozen=True)
-class Tri(Op):
+class Eye(_DiagonalBand):
+    """``np.eye(n, m, k, dtype)``: ones on the ``k``-th diagonal of an ``n`` x ``m`` matrix."""
+
+    def numpy_fn(self, n: int, m: int, k: int) -> np.ndarray:
+        return np.eye(n, m, k, dtype=self.dtype)
+
+
+@dataclass(frozen=True)
+class Tri(_DiagonalBand):
     """``np.tri(n, m, k, dtype)``: ones at and below the ``k``-th diagonal."""
 
-    dtype: str
+    size_names = ("N", "M")
 
-    def make_node(self, n: Any, m: Any, k: Any) -> Apply:
-        n, m = _count_input(n, "N", str(self)), _count_input(m, "M", str(self))
-        k = _count_input(k, "k", str(self))
-        out = TensorType(self.dtype, (_static_count(n), _static_count(m)))
-        return Apply.build(self, [n, m, k], [out])
-
-    def perform(self, n: np.ndarray, m: np.ndarray, k: np.ndarray) -> np.ndarray:
-        return np.tri(int(n), int(m), int(k), dtype=self.dtype)
-
-    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
-                 cotangents: Sequence[Any]) -> list[Any]:
-        return [None, None, None]  # its inputs are sizes: integers
-
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
-        from arignote.tensor.shape_inference import as_dim
-
-        return [(as_dim(node.inputs[0]), as_dim(node.inputs[1]))]
+    def numpy_fn(self, n: int, m: int, k: int) -> np.ndarray:
+        return np.tri(n, m, k, dtype=self.dtype)
 
 
 def eye(n: Any, m: Any = None, k: Any = 0, dtype: Any = None) -> TensorVariable:
