@@ -13,3 +13,4 @@ from arignote.tensor.rewrites import reshape  # noqa: F401
 from arignote.tensor.rewrites import subtensor_lift  # noqa: F401
 from arignote.tensor.rewrites import gradient_forms  # noqa: F401
 from arignote.tensor.rewrites import stabilize_gradients  # noqa: F401
+from arignote.tensor.rewrites import subtensor_writes  # noqa: F401
