@@ -27,12 +27,14 @@ _DEFAULTS: dict[str, Any] = {
     # its optimisation flags ("" = the defaults of arignote.backend.c.toolchain),
     # the cache folder ("" = $ARIGNOTE_CACHE_DIR, else $XDG_CACHE_HOME/arignote),
     # worker threads for large kernels (0 = one per available core), and whether
-    # fused loops call glibc's vector math (libmvec) where it exists
+    # fused loops call glibc's vector math (libmvec) where it exists; whether loops
+    # whose step works on single elements compile, loop and body, into one C function
     "c_compiler": "",
     "c_flags": "",
     "c_cache_dir": "",
     "c_threads": 0,
     "c_vector_math": True,
+    "c_scalar_loops": True,
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
@@ -40,6 +42,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "trace_source": (True, False),
     "on_rule_error": ("raise", "warn"),
     "c_vector_math": (True, False),
+    "c_scalar_loops": (True, False),
 }
 
 

@@ -187,7 +187,7 @@ class _LoopWriter:
                 self.env[f"_f{step}"] = inner.op.py_impl(inner)
                 for o, out in enumerate(inner.outputs):
                     self.names[out] = f"v{step}_{o}"
-        self.env["_zero_steps"] = _ZeroSteps(node)
+        self.env["_zero_steps"] = ZeroSteps(node)
         self.env["_finish"] = _Finisher(node)
         self.env["_failed"] = self.explain_failure
         self.env["_label"] = describe_node(node)
@@ -340,7 +340,7 @@ class _Finisher:
         return outputs[0] if self.single else tuple(outputs)
 
 
-class _ZeroSteps:
+class ZeroSteps:
     """A loop's outputs when it runs no step: the initial carries and empty stacks.
 
     The rows' shapes come from the shape graphs of the per-step outputs

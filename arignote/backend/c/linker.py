@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import arignote.backend.c.loop_lowering  # noqa: F401  (registers the loop's lowering)
 from arignote.backend.c.build import BuildJob, available_cores, build_all
 from arignote.backend.c.node_lowering import LoweringContext, StepPlan, plan_node, python_step
 from arignote.backend.c.runtime import finish_runtime, loaded_runtime, runtime_job

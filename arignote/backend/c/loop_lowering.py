@@ -1,0 +1,116 @@
+"""How a loop node runs in a C program.
+
+A loop whose step works on single elements (``kernel_loop``) compiles, body
+and loop together, into one C function; a step of the program calls it
+through ctypes with the sequences, initial carries and constants, after
+checking them.  Every other loop runs as the op's own implementation: its
+body compiled once by the C linker, the loop driven around it
+(``Loop.py_impl``).  ``config.c_scalar_loops = False`` sends every loop the
+second way (the tests compare both).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from typing import Any
+
+import numpy as np
+
+from arignote.backend.c.kernel_loop import scalar_loop_kernel
+from arignote.backend.c.node_lowering import LoweringContext, StepPlan, c_lowering
+from arignote.backend.c.scalar_registry import Unsupported
+from arignote.config import config
+from arignote.graph.basic import Apply
+from arignote.loop.op import Loop
+
+_POINTER = ctypes.c_void_p
+_KERNEL_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64, ctypes.POINTER(_POINTER),
+                                ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(_POINTER),
+                                ctypes.POINTER(_POINTER), ctypes.POINTER(_POINTER),
+                                ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(_POINTER))
+#: the error codes of compiled elementwise code (runtime.h's AG_ERR_)
+_ERRORS = {1: "Integers to negative integer powers are not allowed."}
+
+
+@c_lowering(Loop)
+def _loop(node: Apply, context: LoweringContext) -> StepPlan:
+    if not config.c_scalar_loops:
+        raise Unsupported("config.c_scalar_loops is off")
+    source = scalar_loop_kernel(node, str(node.op).replace("*/", "* /"))
+    plan = StepPlan("PY", source=source, label=str(node.op), notes=["one compiled scalar loop"])
+    plan.fallback = ScalarLoop(node, plan)
+    return plan
+
+
+def _pointers(values: list[Any]) -> Any:
+    return (_POINTER * max(len(values), 1))(*[v.ctypes.data for v in values])
+
+
+class ScalarLoop:
+    """Runs a loop node through its compiled scalar loop: checks, buffers, one C call."""
+
+    def __init__(self, node: Apply, plan: StepPlan) -> None:
+        op = node.op
+        self.node = node
+        self.plan = plan
+        self.kernel: Any = None
+        self.n_seqs, self.n_carries = op.n_seqs, op.n_carries
+        self.seq_dtypes = [f.type.numpy_dtype for f in op.seq_inputs]
+        self.carry_dtypes = [f.type.numpy_dtype for f in op.carry_inputs]
+        self.const_dtypes = [f.type.numpy_dtype for f in op.const_inputs]
+        self.y_dtypes = [y.type.numpy_dtype for y in op.y_outputs]
+        self.keep = list(op.keep)
+        self.ring = (ctypes.c_int64 * max(len(self.keep), 1))(*[k or 0 for k in self.keep])
+        self.single = len(node.outputs) == 1
+        self._zero_steps: Any = None
+
+    def _load(self) -> Any:
+        if not self.plan.address:
+            raise RuntimeError(f"{self.node.op}: its compiled loop was not loaded")
+        self.kernel = _KERNEL_TYPE(self.plan.address)
+        return self.kernel
+
+    def _checked(self, values: tuple[Any, ...], dtypes: list[np.dtype], ndim: int, what: str) -> list[Any]:
+        checked = []
+        for k, (value, dtype) in enumerate(zip(values, dtypes)):
+            if not isinstance(value, np.ndarray) or value.dtype != dtype or value.ndim != ndim:
+                got = (f"{value.dtype} array of {value.ndim} dimension(s)" if isinstance(value, np.ndarray)
+                       else type(value).__name__)
+                raise TypeError(f"{self.node.op}: {what} {k} must be a {dtype} array of {ndim} "
+                                f"dimension(s), got {got}")
+            checked.append(value)
+        return checked
+
+    def __call__(self, n_steps: Any, *values: Any) -> Any:
+        op = self.node.op
+        n = int(n_steps)
+        if n < 0:
+            raise ValueError(f"{op}: the number of steps must be >= 0, got {n}")
+        seqs = self._checked(values[:self.n_seqs], self.seq_dtypes, 1, "sequence")
+        for i, s in enumerate(seqs):
+            if len(s) < n:
+                raise ValueError(f"{op}: sequence {i} has {len(s)} rows, fewer than the {n} steps to run")
+        if n == 0:
+            return self.zero_steps(values)
+        carries = self._checked(values[self.n_seqs:self.n_seqs + self.n_carries], self.carry_dtypes, 0,
+                                "initial carry")
+        consts = self._checked(values[self.n_seqs + self.n_carries:], self.const_dtypes, 0, "constant")
+        finals = [np.empty((), d) for d in self.carry_dtypes]
+        ys = [np.empty(min(k, n) if k else n, d) for k, d in zip(self.keep, self.y_dtypes)]
+        strides = (ctypes.c_int64 * max(len(seqs), 1))(*[s.strides[0] for s in seqs])
+        kernel = self.kernel or self._load()
+        code = kernel(n, _pointers(seqs), strides, _pointers(carries), _pointers(consts),
+                      _pointers(ys), self.ring, _pointers(finals))
+        if code:
+            raise ValueError(f"{op}: {_ERRORS.get(code, f'the compiled loop failed with code {code}')}")
+        stacked = [y if not k or n <= k else np.concatenate([y[n % k:], y[:n % k]])
+                   for k, y in zip(self.keep, ys)]
+        outputs = finals + stacked
+        return outputs[0] if self.single else tuple(outputs)
+
+    def zero_steps(self, values: tuple[Any, ...]) -> Any:
+        """The outputs of a loop that runs no step (as the op's own implementation gives them)."""
+        if self._zero_steps is None:
+            from arignote.loop.execute import ZeroSteps
+            self._zero_steps = ZeroSteps(self.node)
+        return self._zero_steps(*values)
