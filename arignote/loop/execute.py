@@ -64,7 +64,7 @@ class _LoopWriter:
         self.op = node.op
         self.body = body
         self.env: dict[str, Any] = {"_empty": np.empty, "_grow": _grow, "_ring": _ring_rows,
-                                    "_fresh": _fresh, "_shape_error": _shape_error,
+                                    "fresh": fresh, "_shape_error": _shape_error,
                                     "_asarray": np.asarray, "_int64": np.int64}
         self.names: dict[Variable, str] = {}
         self.line_to_node: dict[int, Apply] = {}
@@ -304,7 +304,7 @@ def _ring_rows(ring: list[Any], steps: int, k: int) -> list[Any]:
     return ring[start:] + ring[:start]
 
 
-def _fresh(values: list[Any], inputs: Sequence[Any]) -> list[Any]:
+def fresh(values: list[Any], inputs: Sequence[Any]) -> list[Any]:
     """``values`` with each one that may share memory with an input or an earlier value copied."""
     seen: list[np.ndarray] = [v for v in inputs if isinstance(v, np.ndarray)]
     result = []
@@ -334,7 +334,7 @@ class _Finisher:
                 value = np.stack(value)  # ``steps`` >= 1: zero steps take another path
             ys.append(value)
         # stacked buffers belong to the loop; only carries and kept views can alias
-        outputs = _fresh(carries, inputs) + ys
+        outputs = fresh(carries, inputs) + ys
         if self.until:
             outputs.append(np.asarray(steps, dtype=np.int64))
         return outputs[0] if self.single else tuple(outputs)
@@ -359,7 +359,7 @@ class ZeroSteps:
         op = self.node.op
         seqs = inputs[:op.n_seqs]
         inits = list(inputs[op.n_seqs:op.n_seqs + op.n_carries])
-        outputs = _fresh(inits, inputs)
+        outputs = fresh(inits, inputs)
         for shape, y in zip(self.row_shapes(seqs, inputs), op.y_outputs):
             outputs.append(np.empty((0,) + tuple(shape), y.type.dtype))
         if op.until:

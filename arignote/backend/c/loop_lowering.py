@@ -1,12 +1,16 @@
 """How a loop node runs in a C program.
 
-A loop whose step works on single elements (``kernel_loop``) compiles, body
-and loop together, into one C function; a step of the program calls it
-through ctypes with the sequences, initial carries and constants, after
-checking them.  Every other loop runs as the op's own implementation: its
-body compiled once by the C linker, the loop driven around it
-(``Loop.py_impl``).  ``config.c_scalar_loops = False`` sends every loop the
-second way (the tests compare both).
+- A loop whose step works on single elements (``kernel_loop``) compiles,
+  body and loop together, into one C function; a step of the program calls
+  it through ctypes with the sequences, initial carries and constants, after
+  checking them.  ``config.c_scalar_loops = False`` turns this off.
+- Any other loop without a stop condition: its body is compiled once as a
+  program of its own, and the runtime's ``run_loop`` drives it in C, setting
+  the body's slots at each step (``runtime/steps_loop.c``).
+- While loops run as the op's own implementation: the compiled body called
+  from a Python loop (``Loop.py_impl``).
+
+The tests compare all three with the ``py`` backend.
 """
 
 from __future__ import annotations
@@ -34,12 +38,19 @@ _ERRORS = {1: "Integers to negative integer powers are not allowed."}
 
 @c_lowering(Loop)
 def _loop(node: Apply, context: LoweringContext) -> StepPlan:
-    if not config.c_scalar_loops:
-        raise Unsupported("config.c_scalar_loops is off")
-    source = scalar_loop_kernel(node, str(node.op).replace("*/", "* /"))
-    plan = StepPlan("PY", source=source, label=str(node.op), notes=["one compiled scalar loop"])
-    plan.fallback = ScalarLoop(node, plan)
-    return plan
+    if node.op.until:
+        raise Unsupported("while loops call their compiled body from Python")
+    if config.c_scalar_loops:
+        try:
+            source = scalar_loop_kernel(node, str(node.op).replace("*/", "* /"))
+        except Unsupported:
+            pass
+        else:
+            plan = StepPlan("PY", source=source, label=str(node.op), notes=["one compiled scalar loop"])
+            plan.fallback = ScalarLoop(node, plan)
+            return plan
+    return StepPlan("PY", fallback=DrivenLoop(node), label=str(node.op),
+                    notes=["compiled body, driven by the C runtime"])
 
 
 def _pointers(values: list[Any]) -> Any:
@@ -114,3 +125,47 @@ class ScalarLoop:
             from arignote.loop.execute import ZeroSteps
             self._zero_steps = ZeroSteps(self.node)
         return self._zero_steps(*values)
+
+
+class DrivenLoop:
+    """Runs a loop node's body, compiled once as a program, from the C runtime's loop."""
+
+    def __init__(self, node: Apply) -> None:
+        from arignote.backend.c.linker import CProgram
+        from arignote.backend.c.runtime import loaded_runtime
+        from arignote.backend.c.toolchain import get_toolchain
+        from arignote.backend.python.linker import describe_node
+
+        op = node.op
+        self.node = node
+        self.body = CProgram(list(op.inner_inputs), list(op.inner_outputs))
+        self.run_loop = loaded_runtime(get_toolchain()).run_loop  # loaded: the body was just linked
+        self.labels = (*(describe_node(inner) for inner in self.body.nodes), describe_node(node))
+        self.n_seqs, self.n_carries = op.n_seqs, op.n_carries
+        self.keep = tuple(k or 0 for k in op.keep)
+        self.single = len(node.outputs) == 1
+        self._zero_steps: Any = None
+
+    def __call__(self, n_steps: Any, *values: Any) -> Any:
+        from arignote.loop.execute import fresh
+
+        op = self.node.op
+        n = int(n_steps)
+        if n < 0:
+            raise ValueError(f"{op}: the number of steps must be >= 0, got {n}")
+        seqs = values[:self.n_seqs]
+        for i, s in enumerate(seqs):
+            if len(s) < n:
+                raise ValueError(f"{op}: sequence {i} has {len(s)} rows, fewer than the {n} steps to run")
+        if n == 0:
+            return self.zero_steps(values)
+        finals, stacked = self.run_loop(self.body.program, n, tuple(seqs),
+                                           tuple(values[self.n_seqs:self.n_seqs + self.n_carries]),
+                                           tuple(values[self.n_seqs + self.n_carries:]), self.keep,
+                                           self.labels)
+        ys = [y if not k or n <= k else np.concatenate([y[n % k:], y[:n % k]])
+              for k, y in zip(self.keep, stacked)]
+        outputs = fresh(finals, values) + ys
+        return outputs[0] if self.single else tuple(outputs)
+
+    zero_steps = ScalarLoop.zero_steps

@@ -18,7 +18,7 @@ from arignote.backend.c.build import BuildJob, Built, build_all
 from arignote.backend.c.toolchain import CompileError, CompilerUnavailable, Toolchain, get_toolchain
 
 SOURCE_FILES = ("runtime.h", "threads.c", "iterate.c", "steps_kernels.c", "steps_views.c",
-                "steps_blas.c", "program.c")
+                "steps_blas.c", "steps_loop.c", "program.c")
 MODULE_NAME = "arignote_runtime"
 
 _loaded: dict[str, ModuleType] = {}

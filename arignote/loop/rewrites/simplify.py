@@ -5,8 +5,9 @@
   carries (which do not change from step to step) are computed once, outside
   the loop, and enter it as constants.  Note the one visible difference: a
   hoisted computation that fails now fails even when the loop runs no step.
-- ``loop_drop_unused_inputs``: constants the body does not read are no
-  longer inputs; the same outer value given twice becomes one input.
+- ``loop_drop_unused_inputs``: constants the body does not read, and
+  sequences it does not read that provably have enough rows, are no longer
+  inputs; the same outer value given twice becomes one input.
 - ``loop_constant_carries``: a carry the step passes on unchanged is a
   constant, and its final value is its initial value.
 - ``loop_stacked_sequences``: a per-step output that is a sequence's row
@@ -96,18 +97,31 @@ def hoist_invariants(node: Apply) -> list[Variable] | None:
     return _rebuilt(parts, node)
 
 
-def drop_unused(parts: LoopParts) -> bool:
-    """Remove unread constants and merge repeated outer values; whether any changed.
+def _long_enough(sequence: Variable, n_steps: Variable) -> bool:
+    """Whether ``sequence`` provably has at least ``n_steps`` rows."""
+    from arignote.tensor.shape_inference import known_dim, same_dim, shape_of
 
-    Unread sequences stay: they cost nothing per step (their rows are not
-    read), and the loop still checks that they are long enough, as it did.
+    rows = shape_of(sequence)[0]
+    if same_dim(rows, n_steps):
+        return True
+    known_rows, known_steps = known_dim(rows), known_dim(n_steps)
+    return known_rows is not None and known_steps is not None and known_rows >= known_steps
+
+
+def drop_unused(parts: LoopParts) -> bool:
+    """Remove unread inputs and merge repeated outer values; whether any changed.
+
+    An unread sequence goes only when it provably has enough rows; otherwise
+    it stays, so the loop still raises when it is too short, as it did.
     """
     used = {id(v) for v in ancestors(parts.inner_outputs)}
     changed = False
     kept_seqs, seen_seq = [], {}
     mapping: dict[Variable, Variable] = {}
     for outer, f in parts.seqs:
-        if id(outer) in seen_seq:
+        if id(f) not in used and _long_enough(outer, parts.n_steps):
+            changed = True
+        elif id(outer) in seen_seq:
             mapping[f] = seen_seq[id(outer)]
             changed = True
         else:

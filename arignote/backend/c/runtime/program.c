@@ -575,6 +575,8 @@ static PyMethodDef module_methods[] = {
     {"load_library", mod_load_library, METH_O, "dlopen a shared object; returns its handle"},
     {"symbol", mod_symbol, METH_VARARGS, "the address of a symbol in a loaded library"},
     {"set_blas", mod_set_blas, METH_O, "install BLAS routines from SciPy's cython_blas capsules"},
+    {"run_loop", mod_run_loop, METH_VARARGS,
+     "run_loop(body, n, seqs, inits, consts, keep, labels): a loop around a compiled body"},
     {NULL, NULL, 0, NULL}
 };
 
@@ -599,7 +601,7 @@ PyMODINIT_FUNC PyInit_arignote_runtime(void) {
         "SHAPE_I", "ALLOC", "SPECIFY_SHAPE", "DOT", "GEMM", "GEMV"};
     for (int k = 0; k < K_COUNT; k++)
         if (PyModule_AddIntConstant(m, kinds[k], k) < 0) return NULL;
-    if (PyModule_AddIntConstant(m, "ABI", 1) < 0) return NULL;
+    if (PyModule_AddIntConstant(m, "ABI", 2) < 0) return NULL;
     pthread_atfork(NULL, NULL, after_fork_in_child);
     return m;
 }

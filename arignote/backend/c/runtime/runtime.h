@@ -17,7 +17,7 @@
  *
  * The sources are concatenated in this order and compiled as one unit:
  * runtime.h, threads.c, iterate.c, steps_kernels.c, steps_views.c,
- * steps_blas.c, program.c.
+ * steps_blas.c, steps_loop.c, program.c.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -154,6 +154,11 @@ static int step_dot(Step *st, PyObject **slots, Pool *pool);
 static int step_gemm(Step *st, PyObject **slots, Pool *pool);
 static int step_gemv(Step *st, PyObject **slots, Pool *pool);
 static int step_python(Step *st, PyObject **slots);
+
+/* program.c, used by the loop driver (steps_loop.c) */
+static PyTypeObject ProgramType;
+static int run_step(Step *st, PyObject **slots, Pool *pool);
+static void release_slot(ProgramObject *p, PyObject **slots, int s, Pool *pool);
 
 /* helpers shared by the steps */
 static void fmt_shape(char *buf, size_t size, int nd, const npy_intp *shape);
