@@ -31,8 +31,9 @@ class BuildJob:
 
 
 def cache_key(toolchain: Toolchain, source: str, python_module: bool = False) -> str:
-    """The cache key of ``source`` built by ``toolchain``."""
-    text = f"{toolchain.fingerprint}\n{int(python_module)}\n{source}"
+    """The cache key of ``source`` built by ``toolchain`` (and the exact command it runs)."""
+    command = " ".join(toolchain.command(Path("out.so"), python_module))
+    text = f"{toolchain.fingerprint}\n{int(python_module)}\n{command}\n{source}"
     return hashlib.sha256(text.encode()).hexdigest()[:40]
 
 
