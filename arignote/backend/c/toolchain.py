@@ -74,8 +74,8 @@ class Toolchain:
         in the object: building the same source twice gives identical bytes.
         """
         flags = self.flags
-        if python_module:  # the runtime module: -O2 whatever the kernels get (see runtime.py)
-            flags = tuple(f for f in flags if not f.startswith("-O")) + ("-O2",)
+        if python_module:  # the runtime module: -O1 whatever the kernels get (see runtime.py)
+            flags = tuple(f for f in flags if not f.startswith("-O")) + ("-O1",)
         cmd = [self.compiler, *REQUIRED_FLAGS, *flags]
         if self.family in ("gcc", "clang"):
             cmd.append("-fopenmp-simd")
