@@ -4,13 +4,11 @@
   body and loop together, into one C function; a step of the program calls
   it through ctypes with the sequences, initial carries and constants, after
   checking them.  ``config.c_scalar_loops = False`` turns this off.
-- Any other loop without a stop condition: its body is compiled once as a
-  program of its own, and the runtime's ``run_loop`` drives it in C, setting
-  the body's slots at each step (``runtime/steps_loop.c``).
-- While loops run as the op's own implementation: the compiled body called
-  from a Python loop (``Loop.py_impl``).
+- Any other loop (while loops too): its body is compiled once as a program
+  of its own, and the runtime's ``run_loop`` drives it in C, setting the
+  body's slots at each step (``runtime/steps_loop.c``).
 
-The tests compare all three with the ``py`` backend.
+The tests compare both with the ``py`` backend.
 """
 
 from __future__ import annotations
@@ -38,9 +36,7 @@ _ERRORS = {1: "Integers to negative integer powers are not allowed."}
 
 @c_lowering(Loop)
 def _loop(node: Apply, context: LoweringContext) -> StepPlan:
-    if node.op.until:
-        raise Unsupported("while loops call their compiled body from Python")
-    if config.c_scalar_loops:
+    if config.c_scalar_loops and not node.op.until:
         try:
             source = scalar_loop_kernel(node, str(node.op).replace("*/", "* /"))
         except Unsupported:
@@ -127,6 +123,17 @@ class ScalarLoop:
         return self._zero_steps(*values)
 
 
+def _stacked_rows(buffer: np.ndarray, keep: int, steps: int) -> np.ndarray:
+    """The rows of a stacked output after ``steps`` steps: the first ``steps`` rows of its
+    buffer (all rows kept, ``keep == 0``), or its ring (row ``t % keep``) in step order."""
+    if not keep:
+        return buffer if len(buffer) == steps else buffer[:steps]
+    if steps < keep:
+        return buffer[:steps]
+    start = steps % keep
+    return buffer if start == 0 else np.concatenate([buffer[start:], buffer[:start]])
+
+
 class DrivenLoop:
     """Runs a loop node's body, compiled once as a program, from the C runtime's loop."""
 
@@ -143,6 +150,7 @@ class DrivenLoop:
         self.labels = (*(describe_node(inner) for inner in self.body.nodes), describe_node(node))
         self.n_seqs, self.n_carries = op.n_seqs, op.n_carries
         self.keep = tuple(k or 0 for k in op.keep)
+        self.until = op.until
         self.single = len(node.outputs) == 1
         self._zero_steps: Any = None
 
@@ -159,13 +167,14 @@ class DrivenLoop:
                 raise ValueError(f"{op}: sequence {i} has {len(s)} rows, fewer than the {n} steps to run")
         if n == 0:
             return self.zero_steps(values)
-        finals, stacked = self.run_loop(self.body.program, n, tuple(seqs),
-                                           tuple(values[self.n_seqs:self.n_seqs + self.n_carries]),
-                                           tuple(values[self.n_seqs + self.n_carries:]), self.keep,
-                                           self.labels)
-        ys = [y if not k or n <= k else np.concatenate([y[n % k:], y[:n % k]])
-              for k, y in zip(self.keep, stacked)]
+        finals, stacked, m = self.run_loop(self.body.program, n, tuple(seqs),
+                                              tuple(values[self.n_seqs:self.n_seqs + self.n_carries]),
+                                              tuple(values[self.n_seqs + self.n_carries:]), self.keep,
+                                              self.labels, self.until)
+        ys = [_stacked_rows(y, k, m) for k, y in zip(self.keep, stacked)]
         outputs = fresh(finals, values) + ys
+        if self.until:
+            outputs.append(np.asarray(m, dtype=np.int64))
         return outputs[0] if self.single else tuple(outputs)
 
     zero_steps = ScalarLoop.zero_steps

@@ -132,3 +132,25 @@ def test_errors_name_the_inner_node_and_the_step():
         g(np.ones((2, 4)), np.ones(4), 3)
     with pytest.raises(ValueError, match="must be >= 0"):
         g(np.ones((2, 4)), np.ones(4), -1)
+
+
+@pytest.mark.parametrize("limit", [5, 100, 1000])
+def test_while_loops_grow_their_stacks_and_stop(limit):
+    x0 = at.vector("x0")
+    bound = at.lscalar("bound")
+
+    def step(x, bound):
+        new = x * 1.05 + 1.0
+        return new, arignote.until(new.sum() > bound)
+    xs = arignote.scan(step, outputs_info=x0, non_sequences=bound, n_steps=300, return_updates=False)
+    got = on_both([x0, bound], [xs, xs[-40:], xs[-1]], [np.ones(2), np.int64(limit)])
+    x, rows = np.ones(2), []
+    for _ in range(300):
+        x = x * 1.05 + 1.0
+        rows.append(x)
+        if x.sum() > limit:
+            break
+    rows = np.asarray(rows)
+    np.testing.assert_allclose(got[0], rows, rtol=1e-12)
+    np.testing.assert_allclose(got[1], rows[-40:], rtol=1e-12)
+    np.testing.assert_allclose(got[2], rows[-1], rtol=1e-12)

@@ -1,7 +1,9 @@
 /* A loop driven in C around its body's compiled Program (arignote/backend/c/loop_lowering.py).
  *
- * run_loop(body, n, seqs, inits, consts, keep, labels) runs n >= 1 steps (``labels``
- * describe the body's steps, then the loop, for error messages).  The body's
+ * run_loop(body, n, seqs, inits, consts, keep, labels, until) runs n >= 1 steps
+ * (``labels`` describe the body's steps, then the loop, for error messages); with
+ * ``until``, the body's last output is a stop flag and the loop ends after the step
+ * that raises it.  The body's
  * inputs are (sequence rows, carries, constants), its outputs (new carries, per-step
  * values).  Each step sets the body's slots directly: no argument tuple, no output list,
  * and one buffer pool for the whole loop, so a carry's dead buffer holds the next one.
@@ -9,7 +11,10 @@
  * their stacked array (keep[j] == 0: n rows, row t is step t) or into a ring of keep[j]
  * rows (row t % keep[j]).  Carries and per-step values must keep their dtype and shape.
  *
- * Returns (final carries, stacked arrays).  The Python side checks the inputs first
+ * A while loop's step count is not known in advance: its stacked arrays start with
+ * AG_WHILE_ROWS rows and double when full, and only the first ``steps`` rows count.
+ *
+ * Returns (final carries, stacked arrays, steps done).  The Python side checks the inputs first
  * (step count, sequence lengths) and assembles the outputs (rings in order, no
  * aliasing of inputs).
  */
@@ -34,9 +39,27 @@ static int loop_value_error(const char *what, int j, npy_intp t, PyArrayObject *
     return -1;
 }
 
-/* store step t's value of per-step output j into its stacked array (made at step 0) */
-static int store_row(PyObject **stacked, PyArrayObject **first, int j, npy_intp t, npy_intp n,
-                     npy_intp ring, PyObject *value) {
+#define AG_WHILE_ROWS 32
+
+/* a stacked array with room for ``rows`` rows, the first ``used`` copied from ``old`` */
+static PyObject *grown(PyArrayObject *old, npy_intp rows, npy_intp used) {
+    npy_intp dims[NPY_MAXDIMS];
+    int nd = PyArray_NDIM(old);
+    for (int d = 0; d < nd; d++) dims[d] = PyArray_DIM(old, d);
+    dims[0] = rows;
+    PyArray_Descr *descr = PyArray_DESCR(old);
+    Py_INCREF(descr);
+    PyObject *bigger = PyArray_Empty(nd, dims, descr, 0);
+    if (bigger == NULL) return NULL;
+    if (used > 0)
+        memcpy(PyArray_BYTES((PyArrayObject *)bigger), PyArray_BYTES(old), (size_t)(used * PyArray_STRIDE(old, 0)));
+    return bigger;
+}
+
+/* store step t's value of per-step output j into its stacked array, made at step 0: ``rows``
+   rows, or a ring of min(ring, n) rows */
+static int store_row(PyObject **stacked, PyArrayObject **first, int j, npy_intp t, npy_intp rows,
+                     npy_intp n, npy_intp ring, PyObject *value) {
     if (!PyArray_Check(value)) {
         PyErr_Format(PyExc_TypeError, "per-step output %d is not an array", j);
         return -1;
@@ -49,7 +72,7 @@ static int store_row(PyObject **stacked, PyArrayObject **first, int j, npy_intp 
             PyErr_SetString(PyExc_ValueError, "a per-step output has too many dimensions to stack");
             return -1;
         }
-        dims[0] = ring ? (ring < n ? ring : n) : n;
+        dims[0] = ring ? (ring < n ? ring : n) : rows;
         for (int d = 0; d < nd; d++) dims[d + 1] = PyArray_DIM(y, d);
         PyArray_Descr *descr = PyArray_DESCR(y);
         Py_INCREF(descr);
@@ -97,9 +120,10 @@ static void explain_step_failure(PyObject *labels, int inner, npy_intp t) {
 static PyObject *mod_run_loop(PyObject *self, PyObject *args) {
     PyObject *body_obj, *seqs, *inits, *consts, *keep, *labels;
     Py_ssize_t n;
-    if (!PyArg_ParseTuple(args, "OnO!O!O!O!O!:run_loop", &body_obj, &n, &PyTuple_Type, &seqs,
+    int until;
+    if (!PyArg_ParseTuple(args, "OnO!O!O!O!O!p:run_loop", &body_obj, &n, &PyTuple_Type, &seqs,
                           &PyTuple_Type, &inits, &PyTuple_Type, &consts, &PyTuple_Type, &keep,
-                          &PyTuple_Type, &labels))
+                          &PyTuple_Type, &labels, &until))
         return NULL;
     if (!PyObject_TypeCheck(body_obj, &ProgramType)) {
         PyErr_SetString(PyExc_TypeError, "run_loop: the body must be a Program");
@@ -108,7 +132,7 @@ static PyObject *mod_run_loop(PyObject *self, PyObject *args) {
     ProgramObject *p = (ProgramObject *)body_obj;
     int ns = (int)PyTuple_GET_SIZE(seqs), nc = (int)PyTuple_GET_SIZE(inits);
     int nk = (int)PyTuple_GET_SIZE(consts), ny = (int)PyTuple_GET_SIZE(keep);
-    if (n < 1 || ns + nc + nk != p->n_inputs || nc + ny != p->n_outputs) {
+    if (n < 1 || ns + nc + nk != p->n_inputs || nc + ny + until != p->n_outputs) {
         PyErr_SetString(PyExc_ValueError, "run_loop: the loop's parts do not match its body");
         return NULL;
     }
@@ -152,7 +176,18 @@ static PyObject *mod_run_loop(PyObject *self, PyObject *args) {
         carry[j] = PyTuple_GET_ITEM(inits, j);
         Py_INCREF(carry[j]);
     }
+    npy_intp room = until ? (n < AG_WHILE_ROWS ? n : AG_WHILE_ROWS) : n;   /* stacked rows made */
+    npy_intp steps = 0;
     for (npy_intp t = 0; t < n; t++) {
+        if (t == room) {   /* a while loop's stacked arrays are full: double them */
+            room = room > n / 2 ? n : 2 * room;
+            for (int j = 0; j < ny; j++) {
+                if (ring[j] || stacked[j] == NULL) continue;
+                PyObject *bigger = grown((PyArrayObject *)stacked[j], room, t);
+                if (bigger == NULL) goto done;
+                Py_SETREF(stacked[j], bigger);
+            }
+        }
         /* the body's inputs: this step's rows (a row view nobody kept is moved on, not remade) */
         for (int i = 0; i < ns; i++) {
             PyArrayObject *s = (PyArrayObject *)PyTuple_GET_ITEM(seqs, i);
@@ -204,9 +239,20 @@ static PyObject *mod_run_loop(PyObject *self, PyObject *args) {
                 }
                 Py_INCREF(value);
                 carry[j] = value;
-            } else if (store_row(stacked, first, j - nc, t, n, ring[j - nc], value) < 0) {
+            } else if (store_row(stacked, first, j - nc, t, room, n, ring[j - nc], value) < 0) {
                 goto done;
             }
+        }
+        steps = t + 1;
+        int stop = 0;
+        if (until) {
+            PyObject *flag = slots[p->outputs[nc + ny]];
+            if (flag == NULL) {
+                PyErr_SetString(PyExc_SystemError, "a loop body left its stop flag unset");
+                goto done;
+            }
+            stop = PyObject_IsTrue(flag);
+            if (stop < 0) goto done;
         }
         /* what is left of the step goes to the pool: the old carries' buffers serve the next step */
         for (int i = 0; i < p->n_slots; i++) {
@@ -216,6 +262,7 @@ static PyObject *mod_run_loop(PyObject *self, PyObject *args) {
             if (reusable(obj)) pool_put(&pool, obj);
             else Py_DECREF(obj);
         }
+        if (stop) break;
     }
     PyObject *finals = PyList_New(nc);
     PyObject *ys = PyList_New(ny);
@@ -232,9 +279,7 @@ static PyObject *mod_run_loop(PyObject *self, PyObject *args) {
         PyList_SET_ITEM(ys, j, stacked[j]);
         stacked[j] = NULL;
     }
-    result = PyTuple_Pack(2, finals, ys);
-    Py_DECREF(finals);
-    Py_DECREF(ys);
+    result = Py_BuildValue("(NNn)", finals, ys, (Py_ssize_t)steps);
 done:
     if (slots) {
         for (int i = 0; i < p->n_slots; i++) Py_XDECREF(slots[i]);
