@@ -179,6 +179,7 @@ static PyObject *mod_run_loop(PyObject *self, PyObject *args) {
     npy_intp room = until ? (n < AG_WHILE_ROWS ? n : AG_WHILE_ROWS) : n;   /* stacked rows made */
     npy_intp steps = 0;
     for (npy_intp t = 0; t < n; t++) {
+        if ((t & 4095) == 4095 && PyErr_CheckSignals() < 0) goto done;   /* Ctrl-C stops long loops */
         if (t == room) {   /* a while loop's stacked arrays are full: double them */
             room = room > n / 2 ? n : 2 * room;
             for (int j = 0; j < ny; j++) {
