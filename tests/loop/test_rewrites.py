@@ -129,6 +129,39 @@ def test_unused_outputs_and_carries_are_dropped(rng):
     same_values([s, a0, b0], outs[1][-1], v, 1.0, 2.0)
 
 
+def test_unread_sequences_leave_only_when_long_enough(rng):
+    X = at.matrix("X")
+    Y = at.matrix("Y")
+    h0 = at.vector("h0")
+    # the body reads X's rows only; Y's rows are never read
+    steps = at.lscalar("steps")
+    hs = arignote.scan(lambda x, y, h: h + x, sequences=[X, Y], outputs_info=h0, n_steps=steps,
+                       return_updates=False)
+    f = arignote.function([X, Y, h0, steps], hs)
+    (node,) = loops_of(f)
+    # Y's length is only known at run time: it stays, so a short Y still raises as before
+    assert node.op.n_seqs == 2
+    with pytest.raises(ValueError, match="fewer than"):
+        f(np.ones((3, 2)), np.ones((2, 2)), np.zeros(2), 3)
+    # statically long enough: it goes, and the values stay
+    Ys = at.matrix("Ys", shape=(5, 2))
+    n = at.constant(np.int64(4))
+    hs = arignote.scan(lambda x, y, h: h + x, sequences=[X, Ys], outputs_info=h0, n_steps=n,
+                       return_updates=False)
+    f = arignote.function([X, Ys, h0], hs, on_unused_input="ignore")
+    (node,) = loops_of(f)
+    assert node.op.n_seqs == 1
+    x = rng.normal(size=(6, 2))
+    np.testing.assert_allclose(f(x, np.ones((5, 2)), np.zeros(2)), np.cumsum(x[:4], axis=0), rtol=1e-12)
+    # the step count is provably the unread sequence's length: it goes too
+    hs = arignote.scan(lambda y, x, h: h + x, sequences=[X * 2.0, X], outputs_info=h0,
+                       n_steps=X.shape[0], return_updates=False)
+    f = arignote.function([X, h0], hs)
+    (node,) = loops_of(f)
+    assert node.op.n_seqs == 1
+    np.testing.assert_allclose(f(x, np.zeros(2)), np.cumsum(x, axis=0), rtol=1e-12)
+
+
 # --- merging -------------------------------------------------------------------------
 
 def test_loops_over_the_same_sequence_merge(rng):
