@@ -141,21 +141,25 @@ def distribute_over_quotients(node: Apply) -> Variable | None:
         if terms is None or factor.type.dtype != out.type.dtype:
             continue
         others = _without(factors, position)
-        new_terms: list[tuple[Variable, bool]] = []
-        cancelled = False
-        for term, negated in terms:
+        # which factor each term's divisor cancels against (None: none); nothing is built
+        # unless one does, as most products hold no such quotient
+        cancels = []
+        for term, _ in terms:
             parts = elemwise_inputs(term, TrueDiv)
             divisor = None if parts is None else parts[1]
-            match_at = next((k for k, f in enumerate(others) if f is divisor), None)
-            if divisor is not None and match_at is not None and _positive_function(divisor):
-                kept = _without(others, match_at) + [parts[0]]  # type: ignore[index]
-                cancelled = True
+            match_at = None if divisor is None else next(
+                (k for k, f in enumerate(others) if f is divisor), None)
+            cancels.append(match_at if match_at is not None and _positive_function(divisor) else None)
+        if all(c is None for c in cancels):
+            continue
+        new_terms: list[tuple[Variable, bool]] = []
+        for (term, negated), match_at in zip(terms, cancels):
+            if match_at is not None:
+                kept = _without(others, match_at) + [elemwise_inputs(term, TrueDiv)[0]]  # type: ignore[index]
             else:
                 kept = others + [term]
             kept = [k for k in kept if scalar_constant(k) != 1] or kept[:1]
             new_terms.append((kept[0] if len(kept) == 1 else at.mul(*kept), negated))
-        if not cancelled:
-            continue
         plus = [t for t, negated in new_terms if not negated]
         minus = [t for t, negated in new_terms if negated]
         total_minus = None if not minus else minus[0] if len(minus) == 1 else at.add(*minus)
