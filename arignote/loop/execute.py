@@ -64,7 +64,7 @@ class _LoopWriter:
         self.op = node.op
         self.body = body
         self.env: dict[str, Any] = {"_empty": np.empty, "_grow": _grow, "_ring": _ring_rows,
-                                    "fresh": fresh, "_shape_error": _shape_error,
+                                    "_fresh": fresh, "_shape_error": _shape_error,
                                     "_asarray": np.asarray, "_int64": np.int64}
         self.names: dict[Variable, str] = {}
         self.line_to_node: dict[int, Apply] = {}

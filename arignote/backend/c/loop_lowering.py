@@ -14,6 +14,7 @@ The tests compare both with the ``py`` backend.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,7 @@ _ERRORS = {1: "Integers to negative integer powers are not allowed."}
 
 @c_lowering(Loop)
 def _loop(node: Apply, context: LoweringContext) -> StepPlan:
-    if config.c_scalar_loops and not node.op.until:
+    if config.c_scalar_loops:
         try:
             source = scalar_loop_kernel(node, str(node.op).replace("*/", "* /"))
         except Unsupported:
@@ -53,23 +54,62 @@ def _pointers(values: list[Any]) -> Any:
     return (_POINTER * max(len(values), 1))(*[v.ctypes.data for v in values])
 
 
-class ScalarLoop:
+class _CompiledLoop:
+    """What both ways of running a loop node share: the checks on the step count and the
+    sequences, the outputs of zero steps, and the stacked outputs put in step order."""
+
+    def __init__(self, node: Apply) -> None:
+        op = node.op
+        self.node = node
+        self.n_seqs, self.n_carries = op.n_seqs, op.n_carries
+        self.keep = tuple(k or 0 for k in op.keep)   # 0: every row kept
+        self.single = len(node.outputs) == 1
+        self._zero_steps: Any = None
+
+    def checked_steps(self, n_steps: Any, seqs: Sequence[Any]) -> int:
+        """The step count, after checking it and the sequences' lengths as the loop op does."""
+        op = self.node.op
+        n = int(n_steps)
+        if n < 0:
+            raise ValueError(f"{op}: the number of steps must be >= 0, got {n}")
+        for i, s in enumerate(seqs):
+            if len(s) < n:
+                raise ValueError(f"{op}: sequence {i} has {len(s)} rows, fewer than the {n} steps to run")
+        return n
+
+    def zero_steps(self, values: tuple[Any, ...]) -> Any:
+        """The outputs of a loop that runs no step (as the op's own implementation gives them)."""
+        if self._zero_steps is None:
+            from arignote.loop.execute import ZeroSteps
+            self._zero_steps = ZeroSteps(self.node)
+        return self._zero_steps(*values)
+
+    def stacked_rows(self, buffers: Sequence[np.ndarray], steps: int) -> list[np.ndarray]:
+        """Each stacked output after ``steps`` steps: the first ``steps`` rows of its buffer
+        (every row kept), or its ring (row ``t % keep``) in step order."""
+        rows = []
+        for keep, buffer in zip(self.keep, buffers):
+            if not keep or steps < keep:
+                rows.append(buffer if len(buffer) == steps else buffer[:steps])
+            else:
+                start = steps % keep
+                rows.append(buffer if start == 0 else np.concatenate([buffer[start:], buffer[:start]]))
+        return rows
+
+
+class ScalarLoop(_CompiledLoop):
     """Runs a loop node through its compiled scalar loop: checks, buffers, one C call."""
 
     def __init__(self, node: Apply, plan: StepPlan) -> None:
+        super().__init__(node)
         op = node.op
-        self.node = node
         self.plan = plan
         self.kernel: Any = None
-        self.n_seqs, self.n_carries = op.n_seqs, op.n_carries
         self.seq_dtypes = [f.type.numpy_dtype for f in op.seq_inputs]
         self.carry_dtypes = [f.type.numpy_dtype for f in op.carry_inputs]
         self.const_dtypes = [f.type.numpy_dtype for f in op.const_inputs]
         self.y_dtypes = [y.type.numpy_dtype for y in op.y_outputs]
-        self.keep = list(op.keep)
-        self.ring = (ctypes.c_int64 * max(len(self.keep), 1))(*[k or 0 for k in self.keep])
-        self.single = len(node.outputs) == 1
-        self._zero_steps: Any = None
+        self.ring = (ctypes.c_int64 * max(len(self.keep), 1))(*self.keep)
 
     def _load(self) -> Any:
         if not self.plan.address:
@@ -89,14 +129,8 @@ class ScalarLoop:
         return checked
 
     def __call__(self, n_steps: Any, *values: Any) -> Any:
-        op = self.node.op
-        n = int(n_steps)
-        if n < 0:
-            raise ValueError(f"{op}: the number of steps must be >= 0, got {n}")
         seqs = self._checked(values[:self.n_seqs], self.seq_dtypes, 1, "sequence")
-        for i, s in enumerate(seqs):
-            if len(s) < n:
-                raise ValueError(f"{op}: sequence {i} has {len(s)} rows, fewer than the {n} steps to run")
+        n = self.checked_steps(n_steps, seqs)
         if n == 0:
             return self.zero_steps(values)
         carries = self._checked(values[self.n_seqs:self.n_seqs + self.n_carries], self.carry_dtypes, 0,
@@ -109,32 +143,13 @@ class ScalarLoop:
         code = kernel(n, _pointers(seqs), strides, _pointers(carries), _pointers(consts),
                       _pointers(ys), self.ring, _pointers(finals))
         if code:
-            raise ValueError(f"{op}: {_ERRORS.get(code, f'the compiled loop failed with code {code}')}")
-        stacked = [y if not k or n <= k else np.concatenate([y[n % k:], y[:n % k]])
-                   for k, y in zip(self.keep, ys)]
-        outputs = finals + stacked
+            raise ValueError(f"{self.node.op}: "
+                             f"{_ERRORS.get(code, f'the compiled loop failed with code {code}')}")
+        outputs = finals + self.stacked_rows(ys, n)
         return outputs[0] if self.single else tuple(outputs)
 
-    def zero_steps(self, values: tuple[Any, ...]) -> Any:
-        """The outputs of a loop that runs no step (as the op's own implementation gives them)."""
-        if self._zero_steps is None:
-            from arignote.loop.execute import ZeroSteps
-            self._zero_steps = ZeroSteps(self.node)
-        return self._zero_steps(*values)
 
-
-def _stacked_rows(buffer: np.ndarray, keep: int, steps: int) -> np.ndarray:
-    """The rows of a stacked output after ``steps`` steps: the first ``steps`` rows of its
-    buffer (all rows kept, ``keep == 0``), or its ring (row ``t % keep``) in step order."""
-    if not keep:
-        return buffer if len(buffer) == steps else buffer[:steps]
-    if steps < keep:
-        return buffer[:steps]
-    start = steps % keep
-    return buffer if start == 0 else np.concatenate([buffer[start:], buffer[:start]])
-
-
-class DrivenLoop:
+class DrivenLoop(_CompiledLoop):
     """Runs a loop node's body, compiled once as a program, from the C runtime's loop."""
 
     def __init__(self, node: Apply) -> None:
@@ -143,38 +158,25 @@ class DrivenLoop:
         from arignote.backend.c.toolchain import get_toolchain
         from arignote.backend.python.linker import describe_node
 
+        super().__init__(node)
         op = node.op
-        self.node = node
         self.body = CProgram(list(op.inner_inputs), list(op.inner_outputs))
         self.run_loop = loaded_runtime(get_toolchain()).run_loop  # loaded: the body was just linked
         self.labels = (*(describe_node(inner) for inner in self.body.nodes), describe_node(node))
-        self.n_seqs, self.n_carries = op.n_seqs, op.n_carries
-        self.keep = tuple(k or 0 for k in op.keep)
         self.until = op.until
-        self.single = len(node.outputs) == 1
-        self._zero_steps: Any = None
 
     def __call__(self, n_steps: Any, *values: Any) -> Any:
         from arignote.loop.execute import fresh
 
-        op = self.node.op
-        n = int(n_steps)
-        if n < 0:
-            raise ValueError(f"{op}: the number of steps must be >= 0, got {n}")
         seqs = values[:self.n_seqs]
-        for i, s in enumerate(seqs):
-            if len(s) < n:
-                raise ValueError(f"{op}: sequence {i} has {len(s)} rows, fewer than the {n} steps to run")
+        n = self.checked_steps(n_steps, seqs)
         if n == 0:
             return self.zero_steps(values)
         finals, stacked, m = self.run_loop(self.body.program, n, tuple(seqs),
                                               tuple(values[self.n_seqs:self.n_seqs + self.n_carries]),
                                               tuple(values[self.n_seqs + self.n_carries:]), self.keep,
                                               self.labels, self.until)
-        ys = [_stacked_rows(y, k, m) for k, y in zip(self.keep, stacked)]
-        outputs = fresh(finals, values) + ys
+        outputs = fresh(finals, values) + self.stacked_rows(stacked, m)
         if self.until:
             outputs.append(np.asarray(m, dtype=np.int64))
         return outputs[0] if self.single else tuple(outputs)
-
-    zero_steps = ScalarLoop.zero_steps

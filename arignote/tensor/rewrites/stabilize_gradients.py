@@ -141,21 +141,23 @@ def distribute_over_quotients(node: Apply) -> Variable | None:
         if terms is None or factor.type.dtype != out.type.dtype:
             continue
         others = _without(factors, position)
-        # which factor each term's divisor cancels against (None: none); nothing is built
-        # unless one does, as most products hold no such quotient
-        cancels = []
+        # per term, the factor its divisor cancels against and its numerator (None: no
+        # cancelling); nothing is built unless one cancels, as most products hold no such quotient
+        cancels: list[tuple[int, Variable] | None] = []
         for term, _ in terms:
             parts = elemwise_inputs(term, TrueDiv)
             divisor = None if parts is None else parts[1]
             match_at = None if divisor is None else next(
                 (k for k, f in enumerate(others) if f is divisor), None)
-            cancels.append(match_at if match_at is not None and _positive_function(divisor) else None)
+            cancelling = match_at is not None and _positive_function(divisor)
+            cancels.append((match_at, parts[0]) if cancelling else None)  # type: ignore[index]
         if all(c is None for c in cancels):
             continue
         new_terms: list[tuple[Variable, bool]] = []
-        for (term, negated), match_at in zip(terms, cancels):
-            if match_at is not None:
-                kept = _without(others, match_at) + [elemwise_inputs(term, TrueDiv)[0]]  # type: ignore[index]
+        for (term, negated), cancel in zip(terms, cancels):
+            if cancel is not None:
+                match_at, numerator = cancel
+                kept = _without(others, match_at) + [numerator]
             else:
                 kept = others + [term]
             kept = [k for k in kept if scalar_constant(k) != 1] or kept[:1]

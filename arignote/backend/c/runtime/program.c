@@ -421,6 +421,25 @@ static int run_step(Step *st, PyObject **slots, Pool *pool) {
     return -1;
 }
 
+/* Set the program's constants in ``slots`` (its inputs are set) and run its steps, each value
+   released after its last use.  -1 when a step raised: p->failed_step says which. */
+static int run_schedule(ProgramObject *p, PyObject **slots, Pool *pool) {
+    for (int c = 0; c < p->n_consts; c++) {
+        Py_INCREF(p->const_values[c]);
+        slots[p->const_slots[c]] = p->const_values[c];
+    }
+    p->failed_step = -1;
+    for (int s = 0; s < p->n_steps; s++) {
+        Step *st = &p->steps[s];
+        if (run_step(st, slots, pool) < 0) {
+            p->failed_step = s;
+            return -1;
+        }
+        for (int f = 0; f < st->n_free; f++) release_slot(p, slots, st->free[f], pool);
+    }
+    return 0;
+}
+
 #define AG_STACK_SLOTS 128
 
 static PyObject *program_vectorcall(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
@@ -446,21 +465,9 @@ static PyObject *program_vectorcall(PyObject *self, PyObject *const *args, size_
         Py_INCREF(args[i]);
         slots[i] = args[i];
     }
-    for (int c = 0; c < p->n_consts; c++) {
-        Py_INCREF(p->const_values[c]);
-        slots[p->const_slots[c]] = p->const_values[c];
-    }
     Pool pool = {0};
     PyObject *result = NULL;
-    p->failed_step = -1;
-    for (int s = 0; s < p->n_steps; s++) {
-        Step *st = &p->steps[s];
-        if (run_step(st, slots, &pool) < 0) {
-            p->failed_step = s;
-            goto done;
-        }
-        for (int f = 0; f < st->n_free; f++) release_slot(p, slots, st->free[f], &pool);
-    }
+    if (run_schedule(p, slots, &pool) < 0) goto done;
     result = PyList_New(p->n_outputs);
     if (result == NULL) goto done;
     for (int i = 0; i < p->n_outputs; i++) {
@@ -576,7 +583,7 @@ static PyMethodDef module_methods[] = {
     {"symbol", mod_symbol, METH_VARARGS, "the address of a symbol in a loaded library"},
     {"set_blas", mod_set_blas, METH_O, "install BLAS routines from SciPy's cython_blas capsules"},
     {"run_loop", mod_run_loop, METH_VARARGS,
-     "run_loop(body, n, seqs, inits, consts, keep, labels): a loop around a compiled body"},
+     "run_loop(body, n, seqs, inits, consts, keep, labels, until): a loop around a compiled body"},
     {NULL, NULL, 0, NULL}
 };
 

@@ -157,8 +157,7 @@ static int step_python(Step *st, PyObject **slots);
 
 /* program.c, used by the loop driver (steps_loop.c) */
 static PyTypeObject ProgramType;
-static int run_step(Step *st, PyObject **slots, Pool *pool);
-static void release_slot(ProgramObject *p, PyObject **slots, int s, Pool *pool);
+static int run_schedule(ProgramObject *p, PyObject **slots, Pool *pool);
 
 /* helpers shared by the steps */
 static void fmt_shape(char *buf, size_t size, int nd, const npy_intp *shape);

@@ -212,19 +212,9 @@ static PyObject *mod_run_loop(PyObject *self, PyObject *args) {
             slots[ns + nc + k] = PyTuple_GET_ITEM(consts, k);
             Py_INCREF(slots[ns + nc + k]);
         }
-        for (int c = 0; c < p->n_consts; c++) {
-            Py_INCREF(p->const_values[c]);
-            slots[p->const_slots[c]] = p->const_values[c];
-        }
-        p->failed_step = -1;
-        for (int s = 0; s < p->n_steps; s++) {
-            Step *st = &p->steps[s];
-            if (run_step(st, slots, &pool) < 0) {
-                p->failed_step = s;
-                explain_step_failure(labels, s, t);
-                goto done;
-            }
-            for (int f = 0; f < st->n_free; f++) release_slot(p, slots, st->free[f], &pool);
+        if (run_schedule(p, slots, &pool) < 0) {
+            explain_step_failure(labels, p->failed_step, t);
+            goto done;
         }
         for (int j = 0; j < nc + ny; j++) {
             PyObject *value = slots[p->outputs[j]];
