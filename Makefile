@@ -1,5 +1,6 @@
 # `make demo` and `make test` each set up .venv (once) and run.
-PYTHON ?= python3
+# The newest Python >= 3.12 the machine has (PyTensor 3 and PyMC need it), else python3 with a note.
+PYTHON ?= $(shell bash tools/find-python.sh)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp

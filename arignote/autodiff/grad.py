@@ -8,8 +8,8 @@ from typing import Any
 
 from arignote.autodiff.errors import DisconnectedInputError
 from arignote.autodiff.reverse import backpropagate, is_inexact
-from arignote.graph.basic import Variable
-from arignote.graph.traversal import ancestors
+from arignote.graph.basic import Constant, Variable
+from arignote.graph.traversal import ancestors, graph_inputs
 from arignote.graph.type import Type
 
 __all__ = ["DisconnectedType", "grad", "Lop", "pullback"]
@@ -124,7 +124,7 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
     for var in wrt_list:
         cot = found.cotangent(var)
         if cot is not None:
-            results.append(cot)
+            results.append(cot if cost is None else _keep_cost_inputs(seeds[0][0], cot))
             continue
         if found.connected(var) and id(var) in reachable:
             results.append(_zero_gradient(var))
@@ -141,6 +141,19 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
             if isinstance(g, Variable) and g.name is None and g.owner is not None and var.name:
                 g.name = f"(d{cost.name}/d{var.name})"
     return results[0] if single else results
+
+
+def _keep_cost_inputs(cost: Variable, gradient: Variable) -> Variable:
+    """A gradient that still depends on every input of ``cost`` (as in PyTensor, whose
+    gradients start from ``second(cost, 1)``): one that lost an input to build-time
+    simplification, like ``grad(a + b, a) = 1``, becomes ``second(cost, g)``, so that
+    ``function([a, b], g)`` finds both inputs used.  Rewriting removes the ``second``."""
+    from arignote.tensor.alloc import second
+
+    needed = {v for v in graph_inputs([cost]) if not isinstance(v, Constant)}
+    if needed.issubset(graph_inputs([gradient])):
+        return gradient
+    return second(cost, gradient)
 
 
 def _report_disconnected(var: Variable, policy: str) -> None:

@@ -108,7 +108,6 @@ class Function:
         self._check_used(targets, on_unused_input)
         self.shared = [v for v in graph_inputs(targets) if isinstance(v, SharedVariable)
                        and not any(v is i for i in self.inputs)]
-        self._check_missing(targets)
 
         from arignote.compile.pipeline import rewrite_for_mode
         from arignote.rewrite.trace import Trace
@@ -116,6 +115,9 @@ class Function:
         self.unoptimized_outputs = targets
         self.rewrite_trace = Trace() if trace else None
         self.graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
+        # after rewriting: a variable the written graph mentions but the computation does not
+        # need (the cost inside a gradient's `second(cost, g)`) need not be given
+        self._check_missing(self.graph_outputs)
         self.user_outputs = user_outputs
         self.updates = [var for var, _ in update_pairs]
         self.n_outputs = len(user_outputs)

@@ -5,7 +5,9 @@ NumPy implementation works on whole arrays (so ``Elemwise`` can call it
 directly), and its output dtype is NumPy's for the same inputs, found once per
 dtype combination by asking NumPy.  One deliberate PyTensor departure: a
 function whose result is real-valued (``exp``, ``/``, ``sigmoid``, ...) gives
-float32, not NumPy's float16, for bool and 8/16-bit integer inputs.
+float32, not NumPy's float16, for bool and 8/16-bit integer inputs, and
+computes it in float32 too (NumPy's float16 loop would give ``exp(int8(12))
+= inf`` and ``sqrt(12) = 3.4648438``).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ class ScalarOp:
     symbol: ClassVar[str | None] = None
 
     def impl(self, *inputs: Any) -> Any:
+        if self.float_result:
+            inputs = float32_for_small_ints(inputs)
         return type(self).nfunc(*inputs)
 
     def output_dtype(self, *dtypes: np.dtype) -> np.dtype:
@@ -97,6 +101,19 @@ def _output_dtype(op: ScalarOp, dtypes: tuple[np.dtype, ...]) -> np.dtype:
     if op.float_result and result.kind == "f" and all(d in _SMALL_INTS for d in dtypes):
         return np.dtype("float32")
     return result
+
+
+def float32_for_small_ints(inputs: Sequence[Any]) -> Sequence[Any]:
+    """``inputs`` converted to float32 when all are bool or 8/16-bit integers: a real-valued
+    function of them is computed in its float32 output dtype, never in NumPy's float16."""
+    if all(getattr(x, "dtype", None) in _SMALL_INTS for x in inputs):
+        return [np.asarray(x, dtype=np.float32) for x in inputs]
+    return inputs
+
+
+def small_int_dtypes(dtypes: Sequence[np.dtype]) -> bool:
+    """Whether every dtype is bool or an 8/16-bit integer (see `float32_for_small_ints`)."""
+    return all(np.dtype(d) in _SMALL_INTS for d in dtypes)
 
 
 def upcast(*dtypes: Any) -> np.dtype:

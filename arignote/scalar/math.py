@@ -84,8 +84,11 @@ class Mul(ScalarOp):
         at = tensor_api()
         if len(inputs) == 1:
             return [at.ones_like(inputs[0])]
-        # the product of the other factors (not output / x: that fails where x == 0)
-        return [at.mul(*inputs[:k], *inputs[k + 1:]) for k in range(len(inputs))]
+        # the product of the other factors (not output / x: that fails where x == 0); a
+        # boolean factor (the mask in ``x * (x > 0)``) counts as 0/1 in the result's dtype
+        factors = [at.cast(v, output.dtype) if v.dtype == "bool" and output.dtype != "bool" else v
+                   for v in inputs]
+        return [at.mul(*factors[:k], *factors[k + 1:]) for k in range(len(factors))]
 
 
 @dataclass(frozen=True)
@@ -185,9 +188,12 @@ class Minimum(BinaryOp):
 
 
 def _extremum_partials(inputs: Sequence[Any], output: Any) -> list[Any]:
-    """Each operand equal to the result gets the derivative 1: on a tie both do (PyTensor's rule)."""
+    """The operand equal to the result gets the derivative 1; on a tie only the first does
+    (PyTensor's rule), so the two together pass the cotangent on once, as the derivative
+    of ``maximum(x, x) = x`` must."""
     at = tensor_api()
-    return [at.cast(at.eq(output, v), output.dtype) for v in inputs]
+    first = at.cast(at.eq(output, inputs[0]), output.dtype)
+    return [first, 1 - first]
 
 
 @dataclass(frozen=True)
@@ -265,6 +271,28 @@ class Identity(UnaryOp):
     def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
                                 tangents: Sequence[Any]) -> Any:
         return tangents[0]
+
+
+@dataclass(frozen=True)
+class Second(BinaryOp):
+    """The second input broadcast against the first (PyTensor's ``second``, behind ``fill``).
+
+    The first input gives only its shape; it stays in the graph, so a value built
+    from it (a gradient, ``zeros_like``) still depends on it until a rewrite finds
+    the shape known and drops it.
+    """
+
+    @staticmethod
+    def nfunc(model: Any, value: Any) -> Any:
+        value = np.asarray(value)
+        return np.array(np.broadcast_to(value, np.broadcast_shapes(np.shape(model), value.shape)))
+
+    def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
+        return [None, cotangent]
+
+    def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
+                                tangents: Sequence[Any]) -> Any:
+        return tangents[1]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from arignote.config import config
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable, cast, constant
-from arignote.tensor.shape import (EntryFact, as_shape_vector, shape, shape_entry_facts,
+from arignote.tensor.shape import (EntryFact, as_shape_vector, shape, shape_entry_facts, shape_node,
                                    shape_i, shape_tuple)
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorConstant, TensorVariable
@@ -184,20 +184,25 @@ def empty(shape: Any, dtype: Any = None) -> TensorVariable:
 def full_like(x: Any, fill_value: Any, dtype: Any = None) -> TensorVariable:
     """``np.full_like``: ``x``'s shape filled with ``fill_value`` cast to ``x``'s dtype (or ``dtype``)."""
     x = as_tensor_variable(x)
-    value = cast(as_tensor_variable(fill_value), x.dtype if dtype is None else dtype)
-    return alloc(value, shape(x))
+    return _filled_like(x, cast(as_tensor_variable(fill_value), x.dtype if dtype is None else dtype))
 
 
 def zeros_like(x: Any, dtype: Any = None) -> TensorVariable:
     """Zeros of ``x``'s shape and dtype (or ``dtype``)."""
     x = as_tensor_variable(x)
-    return alloc(constant(0, dtype=x.dtype if dtype is None else dtype), shape(x))
+    return _filled_like(x, constant(0, dtype=x.dtype if dtype is None else dtype))
 
 
 def ones_like(x: Any, dtype: Any = None) -> TensorVariable:
     """Ones of ``x``'s shape and dtype (or ``dtype``)."""
     x = as_tensor_variable(x)
-    return alloc(constant(1, dtype=x.dtype if dtype is None else dtype), shape(x))
+    return _filled_like(x, constant(1, dtype=x.dtype if dtype is None else dtype))
+
+
+def _filled_like(x: TensorVariable, value: TensorVariable) -> TensorVariable:
+    # the shape as a node of x even when it is static: the result depends on x (an input
+    # given to `function` is used), and rewriting folds the shape to a constant later
+    return alloc(value, shape_node(x))
 
 
 def empty_like(x: Any, dtype: Any = None) -> TensorVariable:
@@ -206,13 +211,15 @@ def empty_like(x: Any, dtype: Any = None) -> TensorVariable:
 
 
 def fill(model: Any, value: Any) -> TensorVariable:
-    """``value`` broadcast against ``model``'s shape, in ``value``'s dtype (PyTensor's ``fill``)."""
-    from arignote.tensor.math import switch
+    """``value`` broadcast against ``model``'s shape, in ``value``'s dtype (PyTensor's ``fill``
+    and ``second``): the result depends on ``model`` until rewriting finds its shape known."""
+    from arignote.scalar.math import Second
+    from arignote.tensor.elemwise import Elemwise
 
-    model = as_tensor_variable(model)
-    value = as_tensor_variable(value)
-    # switch picks `value` everywhere; the all-true condition only contributes model's shape
-    return switch(ones_like(model, dtype="bool"), value, value)
+    return Elemwise(Second())(as_tensor_variable(model), as_tensor_variable(value))
+
+
+second = fill
 
 
 # --- ranges --------------------------------------------------------------------------
@@ -431,5 +438,5 @@ def triu(m: Any, k: Any = 0) -> TensorVariable:
 __all__ = [
     "Alloc", "BroadcastTo", "ARange", "Eye", "Tri",
     "alloc", "broadcast_to", "full", "zeros", "ones", "empty", "full_like", "zeros_like",
-    "ones_like", "empty_like", "fill", "arange", "eye", "identity_like", "tri", "tril", "triu",
+    "ones_like", "empty_like", "fill", "second", "arange", "eye", "identity_like", "tri", "tril", "triu",
 ]

@@ -80,6 +80,13 @@ def shape(x: Any) -> TensorVariable:
     return _shape(x)
 
 
+def shape_node(x: Any) -> TensorVariable:
+    """The shape of ``x`` as a `Shape` node even when it is static (``x.shape``, as in
+    PyTensor): the graph keeps depending on ``x``; rewriting folds a static shape later,
+    and static shape inference sees through the node meanwhile."""
+    return _shape(as_tensor_variable(x))
+
+
 def shape_i(x: Any, axis: int) -> TensorVariable:
     """The length of ``x`` along ``axis`` as a 0-d int64 (a constant when static)."""
     from arignote.tensor.dimshuffle import normalize_axis

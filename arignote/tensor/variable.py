@@ -33,6 +33,11 @@ class _TensorOperators:
     __slots__ = ()
     type: TensorType
 
+    # NumPy arrays and scalars on the left of an operator (``w * v``, ``np.float64(2) < v``)
+    # must hand the operation back to the variable: otherwise NumPy maps the operator over
+    # the array's elements and builds an object array of separate graphs.
+    __array_ufunc__ = None
+
     # --- static facts -----------------------------------------------------------
     @property
     def ndim(self) -> int:
@@ -48,8 +53,11 @@ class _TensorOperators:
 
     @property
     def shape(self) -> Any:
-        """The symbolic shape: an int64 vector."""
-        return _api().shape(self)
+        """The symbolic shape: an int64 vector (a node of this variable even when the
+        shape is static, so a graph built from it uses the variable)."""
+        from arignote.tensor.shape import shape_node
+
+        return shape_node(self)
 
     @property
     def size(self) -> Any:

@@ -23,7 +23,7 @@ def test_shape_matches_numpy(rng, shape, static):
 
 def test_shape_of_static_tensor_is_a_constant():
     x = at.tensor("x", dtype="int8", shape=(2, 3))
-    s = x.shape
+    s = at.shape(x)
     assert isinstance(s, at.TensorConstant)
     assert s.dtype == "int64" and s.type.shape == (2,)
     np.testing.assert_array_equal(s.data, [2, 3])
@@ -38,8 +38,18 @@ def test_shape_of_partly_known_tensor_is_a_shape_node():
 
 
 def test_shape_of_0d_is_an_empty_vector():
-    s = at.scalar("a").shape
+    s = at.shape(at.scalar("a"))
     assert s.type.shape == (0,) and s.data.dtype == np.int64
+
+
+def test_shape_attribute_is_a_node_of_the_variable_even_when_static():
+    """``x.shape`` keeps the graph depending on ``x`` (PyTensor's behaviour), so an input
+    whose shape alone is used still counts as used; its static length stays known."""
+    x = at.tensor("x", dtype="int8", shape=(2, 3))
+    assert x.shape.owner is not None and tuple(x.shape.owner.inputs) == (x,)
+    assert x.shape.type.shape == (2,)
+    assert at.zeros(x.shape).type.shape == (2, 3)
+    np.testing.assert_array_equal(x.shape.eval({x: np.zeros((2, 3), "int8")}), [2, 3])
 
 
 def test_shape_tuple_constants_where_known(rng):

@@ -185,6 +185,15 @@ def _identity(e: Emit, a: str) -> str:
     return a
 
 
+def _second_signature(op: sm.ScalarOp, dtypes: tuple[np.dtype, ...]):
+    return (dtypes, dtypes[1])
+
+
+@c_scalar(sm.Second, signature=_second_signature, cost=0)
+def _second(e: Emit, model: str, value: str) -> str:
+    return value
+
+
 def _cast_signature(op: sm.Cast, dtypes: tuple[np.dtype, ...]):
     return (dtypes, np.dtype(op.dtype))
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from arignote.backend.c.c_types import c_type, convert, supported
 from arignote.scalar import math as sm
-from arignote.scalar.basic import ScalarOp
+from arignote.scalar.basic import ScalarOp, small_int_dtypes
 
 Signature = tuple[tuple[np.dtype, ...], np.dtype]
 
@@ -127,6 +127,9 @@ def ufunc_signature(op: ScalarOp, dtypes: tuple[np.dtype, ...]) -> Signature | N
     ufunc = getattr(type(op), "nfunc", None)
     if not isinstance(ufunc, np.ufunc) or ufunc.nout != 1 or ufunc.nin != len(dtypes):
         return None
+    if op.float_result and small_int_dtypes(dtypes):
+        # real-valued functions of small integers compute in float32, not NumPy's float16
+        dtypes = (np.dtype(np.float32),) * len(dtypes)
     try:
         resolved = ufunc.resolve_dtypes(tuple(dtypes) + (None,))
     except (TypeError, ValueError, np.exceptions.DTypePromotionError):

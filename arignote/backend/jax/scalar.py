@@ -64,6 +64,11 @@ def _softplus(x: Any) -> Any:
     return jnp.logaddexp(jnp.zeros((), dtype=x.dtype), x)
 
 
+def _second(model: Any, value: Any) -> Any:
+    value = jnp.asarray(value)
+    return jnp.broadcast_to(value, jnp.broadcast_shapes(jnp.shape(model), value.shape))
+
+
 def _identity(x: Any) -> Any:
     return jnp.asarray(x)  # JAX values are immutable, so no copy is needed
 
@@ -85,6 +90,7 @@ _TABLE: dict[type, tuple[Callable[..., Any], str]] = {
     sm.Sqr: (jnp.square, "out"),
     sm.Reciprocal: (jnp.reciprocal, "out"),
     sm.Identity: (_identity, "none"),
+    sm.Second: (_second, "none"),
     sm.Exp: (jnp.exp, "out"),
     sm.Exp2: (jnp.exp2, "out"),
     sm.Expm1: (jnp.expm1, "out"),

@@ -2,6 +2,7 @@
 from arignote.tensor.rewrites import shape  # noqa: F401
 from arignote.tensor.rewrites import stabilize  # noqa: F401
 from arignote.tensor.rewrites import stabilize_reductions  # noqa: F401
+from arignote.tensor.rewrites import stabilize_handwritten  # noqa: F401
 from arignote.tensor.rewrites import specialize  # noqa: F401
 from arignote.tensor.rewrites import specialize_blas  # noqa: F401
 from arignote.tensor.rewrites import algebra  # noqa: F401

@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
-from arignote.scalar.math import Cast, Identity
-from arignote.tensor.alloc import Alloc, BroadcastTo
-from arignote.tensor.shape import MakeVector, Reshape, Shape, SpecifyShape
+from arignote.scalar.math import Cast, Identity, Second
+from arignote.tensor.alloc import Alloc, BroadcastTo, alloc
+from arignote.tensor.shape import MakeVector, Reshape, Shape, SpecifyShape, shape_i
 from arignote.tensor.shape_inference import (as_dim, known_dim, same_dim, shape_of,
                                              vector_entries)
 from arignote.tensor.variable import TensorConstant
@@ -101,3 +101,27 @@ def remove_identity(node: Apply) -> Variable | None:
     would alias an input, so the copy changes nothing."""
     x = node.inputs[0]
     return x if x.type.dtype == node.outputs[0].type.dtype else None
+
+
+@canonicalize.rule(Second, tags=[FAST_COMPILE])
+def second_to_alloc(node: Apply) -> Variable | None:
+    """second(model, value) -> value when it already has the result's shape, else
+    alloc(value, <the result's shape>) with the model's lengths read only where they
+    are not static: a static model drops out of the graph."""
+    model, value = node.inputs
+    out = node.outputs[0]
+    if value.type.shape == out.type.shape and None not in out.type.shape:
+        return value
+    dims: list[object] = []
+    for axis, length in enumerate(out.type.shape):
+        if length is not None:
+            dims.append(length)
+            continue
+        # only statically-1 lengths stretch, so an axis of unknown length is the
+        # model's unless the model is 1 (or missing) there
+        model_axis = axis - (out.ndim - model.ndim)
+        if model_axis >= 0 and model.type.shape[model_axis] != 1:
+            dims.append(shape_i(model, model_axis))
+        else:
+            dims.append(shape_i(value, axis - (out.ndim - value.ndim)))
+    return alloc(value, *dims)

@@ -53,7 +53,7 @@ def _quotients(factors: Sequence[Variable]) -> list[tuple[int, Variable, Variabl
     return found
 
 
-def _product(node: Apply, factors: list[Variable], dropped: list[Variable]) -> Variable | None:
+def product_like(node: Apply, factors: list[Variable], dropped: list[Variable]) -> Variable | None:
     """The product of ``factors`` (kept) in place of ``node``'s output, with its shape."""
     out = node.outputs[0]
     ones = [f for f in factors if scalar_constant(f) == 1]  # the seed of a gradient, often
@@ -77,7 +77,7 @@ def _product(node: Apply, factors: list[Variable], dropped: list[Variable]) -> V
     return at.broadcast_to(result, at.make_vector(*shape_of(out), dtype="int64"))
 
 
-def _without(factors: Sequence[Variable], *positions: int) -> list[Variable]:
+def without(factors: Sequence[Variable], *positions: int) -> list[Variable]:
     return [f for k, f in enumerate(factors) if k not in positions]
 
 
@@ -93,8 +93,8 @@ def cancel_positive_factor(node: Apply) -> Variable | None:
             continue
         for other, factor in enumerate(factors):
             if other != position and factor is d:
-                kept = _without(factors, position, other) + [a]
-                return _product(node, kept, [factors[position], factor])
+                kept = without(factors, position, other) + [a]
+                return product_like(node, kept, [factors[position], factor])
     return None
 
 
@@ -140,7 +140,7 @@ def distribute_over_quotients(node: Apply) -> Variable | None:
         terms = _signed_terms(factor)
         if terms is None or factor.type.dtype != out.type.dtype:
             continue
-        others = _without(factors, position)
+        others = without(factors, position)
         # per term, the factor its divisor cancels against and its numerator (None: no
         # cancelling); nothing is built unless one cancels, as most products hold no such quotient
         cancels: list[tuple[int, Variable] | None] = []
@@ -157,7 +157,7 @@ def distribute_over_quotients(node: Apply) -> Variable | None:
         for (term, negated), cancel in zip(terms, cancels):
             if cancel is not None:
                 match_at, numerator = cancel
-                kept = _without(others, match_at) + [numerator]
+                kept = without(others, match_at) + [numerator]
             else:
                 kept = others + [term]
             kept = [k for k in kept if scalar_constant(k) != 1] or kept[:1]
@@ -170,7 +170,7 @@ def distribute_over_quotients(node: Apply) -> Variable | None:
             result = total if total_minus is None else at.sub(total, total_minus)
         else:
             result = at.neg(total_minus)
-        return _product(node, [result], factors)
+        return product_like(node, [result], factors)
     return None
 
 
@@ -187,8 +187,8 @@ def sigmoid_from_exp_over_one_plus_exp(node: Apply) -> Variable | None:
             continue
         for other, factor in enumerate(factors):
             if other != position and factor is rest:
-                kept = _without(factors, position, other) + [a, at.sigmoid(x)]
-                return _product(node, kept, [factors[position], factor])
+                kept = without(factors, position, other) + [a, at.sigmoid(x)]
+                return product_like(node, kept, [factors[position], factor])
     return None
 
 
@@ -239,6 +239,6 @@ def softmax_from_exp_times_quotient_of_sum(node: Apply) -> Variable | None:
             if reduce_op.dtype is not None or reduce_op.acc_dtype is not None:
                 continue
             spread = keep_reduced_dims(a, axes, x.ndim) if a.ndim == d.ndim else a
-            kept = _without(factors, position, other) + [Softmax(axes)(x), spread]
-            return _product(node, kept, [factor, candidate])
+            kept = without(factors, position, other) + [Softmax(axes)(x), spread]
+            return product_like(node, kept, [factor, candidate])
     return None

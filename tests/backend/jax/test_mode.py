@@ -130,7 +130,12 @@ def test_composites_built_by_fusion_run_on_jax(rng, dtypes):
     py, jx = both([x, y], outs, a, b)
     for p, j in zip(py, jx):
         assert p.dtype == j.dtype
-        np.testing.assert_allclose(j, p, rtol=1e-3 if p.dtype.itemsize <= 4 else 1e-12)
+        # a real function of a bool or 8/16-bit integer computes in float32 whatever the
+        # output dtype, and XLA's float32 sin/exp may differ from NumPy's by an ulp or two:
+        # a few float32 ulps then, else the output dtype's (float16 outputs: 1e-3)
+        narrow = p.dtype.itemsize <= 4 or min(np.dtype(d).itemsize for d in dtypes) <= 2
+        np.testing.assert_allclose(j, p, rtol=1e-3 if p.dtype.itemsize <= 2 else
+                                   8 * np.finfo(np.float32).eps if narrow else 1e-12)
 
 
 def test_fused_graphs_from_the_default_rewrites_run_on_jax(rng):
