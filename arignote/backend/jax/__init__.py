@@ -12,6 +12,12 @@ static while tracing, what cannot work), ``translate`` (the traced
 function), ``linker`` (the compiled program), ``pure`` (``jax_fn``),
 ``rewrites`` (the rewrite phases this backend runs).  Importing this package
 does not import JAX.
+
+Subnormal floats differ from NumPy: XLA on the CPU runs with them
+flushed to zero (subnormal inputs read as zero, subnormal results zero),
+float32 and float64, in arithmetic, comparisons, math functions, reductions
+and casts, so ``x > 0`` is False for a subnormal ``x``; there is no XLA
+option to turn it off (``tests/backend/jax/test_subnormals.py`` pins it).
 """
 
 from arignote.backend.jax.plan import JaxCompileError

@@ -6,7 +6,10 @@ values computed at run time.  NumPy raises IndexError for an index out of
 range where JAX would clamp it (reads) or drop it (writes): every index
 that is not static gets a run-time check, so the compiled function raises
 the same IndexError as the other backends.  (``jax_fn`` has no checks: it
-follows JAX's clamping.)
+follows JAX's clamping.)  An axis of length 0 has no element XLA could
+clamp an index to (its gather rejects the graph), so such an axis indexed at
+run time is read from a stand-in of length 1: the check fails for every
+index it gets, and an empty index array reads nothing.
 
 Writes with repeated indices: increments accumulate (``np.add.at``), as on
 every backend, or with ``ignore_duplicates`` follow ``x[idx] += y`` (one
@@ -78,10 +81,12 @@ def _check_static_array(index: np.ndarray, axis: int, length: int) -> None:
 
 
 def _build_key(entries: Sequence[Any], shape: tuple[int, ...], values: Sequence[Any],
-               ctx: LoweringContext) -> tuple[Any, ...]:
-    """The JAX key for ``entries``, checking indices against ``shape`` (statically where possible)."""
+               ctx: LoweringContext) -> tuple[tuple[Any, ...], tuple[int, ...]]:
+    """The JAX key for ``entries``, checking indices against ``shape`` (statically where possible),
+    and the axes of length 0 that run-time indices address (see :func:`_padded`)."""
     walk = iter(values)
     key: list[Any] = []
+    empty: list[int] = []
     axis = 0
     for entry in entries:
         if entry is None or entry is Ellipsis:
@@ -113,9 +118,20 @@ def _build_key(entries: Sequence[Any], shape: tuple[int, ...], values: Sequence[
                 _check_static_array(value, axis, length)
         else:
             _check_dynamic(ctx, value, axis, length)
+            if length == 0:
+                empty.append(axis)
         key.append(value)
         axis += 1
-    return tuple(key)
+    return tuple(key), tuple(empty)
+
+
+def _padded(x: Any, empty: Sequence[int]) -> Any:
+    """A stand-in for ``x`` with length 1 on the ``empty`` axes, so that XLA can gather from it.
+
+    ``x`` has no elements, so nothing is lost; the index check fails for any index into these
+    axes, and an empty index array reads nothing, which gives the shape NumPy gives.
+    """
+    return jnp.zeros([1 if axis in empty else n for axis, n in enumerate(x.shape)], x.dtype)
 
 
 def _declare_checks(node: Apply, first_index_input: int, ctx: LoweringContext) -> None:
@@ -130,7 +146,8 @@ def _index_lowering(op: Any, node: Apply, ctx: LoweringContext) -> Callable[...,
 
     def run(x: Any, *indices: Any) -> Any:
         x = jnp.asarray(x)
-        return x[_build_key(entries, x.shape, indices, ctx)]
+        key, empty = _build_key(entries, x.shape, indices, ctx)
+        return (_padded(x, empty) if empty else x)[key]
     return run
 
 
@@ -153,7 +170,10 @@ def _write_lowering(op: Any, node: Apply, ctx: LoweringContext) -> Callable[...,
                 raise ValueError(f"could not broadcast input array from shape {y.shape} into an "
                                  f"indexed array of {target_ndim} dimension(s)")
             y = y.reshape(y.shape[extra:])
-        key = _build_key(entries, x.shape, indices, ctx)
+        key, empty = _build_key(entries, x.shape, indices, ctx)
+        if empty:  # nothing can be written; y must still fit what the key selects, as in NumPy
+            jnp.broadcast_to(y, _padded(x, empty)[key].shape)
+            return x
         window = _contiguous_window(key, x.shape)
         if window is not None and not buffered:
             return _write_window(x, y, window, set_values)

@@ -8,7 +8,9 @@ only cost this wrapper adds to the jitted call (``f.jax_fn`` avoids it).  When
 the graph has run-time checks (indices that are not static, say), the
 function is transformed with ``checkify`` and a failed check raises the
 error the other backends raise (IndexError, ValueError), naming the op and
-the user line that built it.
+the user line that built it.  XLA's report that memory ran out (a
+``JaxRuntimeError`` with status RESOURCE_EXHAUSTED) becomes a MemoryError,
+as NumPy's on the other backends, with JAX's error as its ``__cause__``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,21 @@ def _lowerings_loaded() -> Any:
     return jax_impl
 
 
+def _runtime_error_type() -> type[Exception]:
+    """JAX's run-time error class (``jax.errors.JaxRuntimeError``; ``XlaRuntimeError`` before)."""
+    found = getattr(load_jax().errors, "JaxRuntimeError", None)
+    if found is None:  # older jaxlib
+        from jaxlib.xla_extension import XlaRuntimeError as found
+    return found
+
+
+def _as_memory_error(exc: Exception, runtime_error: type[Exception]) -> MemoryError | None:
+    """A MemoryError for XLA's "out of memory" (status RESOURCE_EXHAUSTED), else None."""
+    if isinstance(exc, runtime_error) and "RESOURCE_EXHAUSTED" in str(exc):
+        return MemoryError(f"out of memory running the JAX computation: {exc}")
+    return None
+
+
 class JaxProgram:
     """``outputs`` as a jitted function of ``inputs``; call :meth:`run` with NumPy values."""
 
@@ -42,6 +59,7 @@ class JaxProgram:
         registry = _lowerings_loaded()
         self.inputs = list(inputs)
         self.outputs = list(outputs)
+        self._runtime_error = _runtime_error_type()
         self.plan = make_plan(self.inputs, self.outputs, registry)
         from jax.experimental import checkify
 
@@ -62,14 +80,29 @@ class JaxProgram:
         return self.run(*values)
 
     def _run(self, *values: Any) -> list[Any]:
-        return [np.array(v) for v in self.jitted(*values, *self._constant_args)]
+        try:
+            # reading the results is inside the try: JAX dispatches asynchronously, so a failure
+            # of the computation may surface only then
+            return [np.array(v) for v in self.jitted(*values, *self._constant_args)]
+        except Exception as exc:
+            memory = _as_memory_error(exc, self._runtime_error)
+            if memory is None:
+                raise
+            raise memory from exc
 
     def _run_checked(self, *values: Any) -> list[Any]:
-        error, outputs = self.jitted(*values, *self._constant_args)
-        message = error.get()
-        if message is not None:
+        try:
+            error, outputs = self.jitted(*values, *self._constant_args)
+            message = error.get()
+            results = None if message is not None else [np.array(v) for v in outputs]
+        except Exception as exc:
+            memory = _as_memory_error(exc, self._runtime_error)
+            if memory is None:
+                raise
+            raise memory from exc
+        if results is None:
             raise self._check_error(message)
-        return [np.array(v) for v in outputs]
+        return results
 
     def _check_error(self, message: str) -> Exception:
         message = message.removesuffix(" (`check` failed)")

@@ -13,9 +13,12 @@ registry as the graph around it (loops nest), and traced once by JAX.
   length that depends on values, which JAX cannot trace (the plan reports
   such loops); those of which only the last ``k`` rows are read (``ys[-1]``
   of a while loop) go to a circular buffer of ``k`` rows.  The result has
-  ``k`` rows, so a loop that ran fewer than ``k`` steps raises ValueError
-  (NumPy would give fewer rows).  JAX cannot take reverse derivatives
-  through a while loop; ``jax.grad`` of ``jax_fn`` says so.
+  ``k`` rows, so a loop that ran fewer than ``k`` steps cannot give it:
+  where the readers index one row (``ys[-m]``) they raise the IndexError
+  the other backends raise (in the reader's name); where one reads a slice
+  (``ys[-k:]``, fewer rows in NumPy) a ValueError (``StaticShapeError``)
+  says JAX must know the number of rows.  JAX cannot take reverse
+  derivatives through a while loop; ``jax.grad`` of ``jax_fn`` says so.
 * The checks the other backends make (steps >= 0, enough rows in every
   sequence, carries keep their shape) are made while tracing when the
   values are static, and at run time otherwise.
@@ -33,9 +36,11 @@ from jax import lax
 
 from arignote.backend.jax.plan import StaticShapeError
 from arignote.backend.jax.registry import LoweringContext, ShapeDependsOnValues, jax_impl
+from arignote.backend.python.linker import describe_node
 from arignote.graph.basic import Apply
 from arignote.loop.checks import CheckSteps
 from arignote.loop.op import Loop
+from arignote.tensor.subtensor_basic import Subtensor
 
 
 def _all_rows_kept(op: Loop) -> bool:
@@ -152,6 +157,8 @@ def _loop(op: Loop, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     static_outputs = _loop_static_outputs(node, ctx.static)
     if not ctx.is_static(0) or (op.until and op.n_ys):
         ctx.needs_checks()  # the step count, the sequences' lengths, the rows kept: at run time
+    row_reads = ([_row_reads(ctx, op.n_carries + j) for j in range(op.n_ys)]
+                 if op.until or not ctx.is_static(0) else [])
 
     def run(n_steps: Any, *outer: Any) -> list[Any]:
         seqs = [jnp.asarray(s) for s in outer[:op.n_seqs]]
@@ -163,7 +170,7 @@ def _loop(op: Loop, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
         _step_checks(ctx, n, seqs)
         _check_carry_shapes(op, shapes_of, seqs, inits, consts)
         if op.until or not isinstance(n, np.ndarray):
-            results = _while(op, body, shapes_of, ctx, n, seqs, inits, consts)
+            results = _while(op, body, shapes_of, ctx, row_reads, n, seqs, inits, consts)
         else:
             results = _scan(op, body, shapes_of, int(n), seqs, inits, consts)
         if static_outputs:
@@ -271,9 +278,22 @@ def _scan(op: Loop, body: Callable[..., list[Any]], shapes_of: Callable[..., lis
     return [*carries, *ys]
 
 
+def _row_reads(ctx: LoweringContext, output: int) -> tuple[list[tuple[int, LoweringContext]], bool]:
+    """How a kept per-step output is read: ``(m, context in the reader's name)`` for each reader
+    of the one row ``[-m]``, and whether every reader is one of those."""
+    reads: list[tuple[int, LoweringContext]] = []
+    readers = ctx.readers[output] if output < len(ctx.readers) else ()
+    for reader, position in readers:
+        first = (reader.op.idx_list[0] if reader is not None and position == 0
+                 and isinstance(reader.op, Subtensor) and reader.op.idx_list else None)
+        if isinstance(first, int) and not isinstance(first, bool) and first < 0:
+            reads.append((-first, ctx.reader_context(describe_node(reader))))
+    return reads, bool(readers) and len(reads) == len(readers)
+
+
 def _while(op: Loop, body: Callable[..., list[Any]], shapes_of: Callable[..., list[Any]],
-           ctx: LoweringContext, n: Any, seqs: Sequence[Any], inits: Sequence[Any],
-           consts: Sequence[Any]) -> list[Any]:
+           ctx: LoweringContext, row_reads: Sequence[tuple[list[tuple[int, LoweringContext]], bool]],
+           n: Any, seqs: Sequence[Any], inits: Sequence[Any], consts: Sequence[Any]) -> list[Any]:
     """The loop as ``lax.while_loop``; per-step outputs (all with a finite ``keep``) go to
     circular buffers of ``keep`` rows."""
     n = jnp.asarray(n).astype(np.int64)
@@ -297,8 +317,14 @@ def _while(op: Loop, body: Callable[..., list[Any]], shapes_of: Callable[..., li
     start = (jnp.zeros((), np.int64), jnp.zeros((), bool), tuple(inits), buffers)
     t, _, carries, bufs = lax.while_loop(cond, step, start)
     ys = []
-    for b, k in zip(bufs, op.keep):
-        ctx.check(t >= k, StaticShapeError, f"the loop ran {{}} steps, but JAX returns the last {k} "
-                  f"row(s) of its per-step outputs and must know their number while tracing", t)
+    for b, k, (reads, only_rows) in zip(bufs, op.keep, row_reads):
+        # a reader of row -m fails as on the other backends when fewer than m steps ran; it is
+        # checked here, where the number of steps is known (the buffer has k rows whatever it is)
+        for m, reader_ctx in reads:
+            reader_ctx.check(t >= m, IndexError, f"index {-m} is out of bounds for axis 0 with size {{}}",
+                             t)
+        if not only_rows:  # a slice ys[-k:] would have fewer rows, which JAX cannot give
+            ctx.check(t >= k, StaticShapeError, f"the loop ran {{}} steps, but JAX returns the last {k} "
+                      f"row(s) of its per-step outputs and must know their number while tracing", t)
         ys.append(jnp.roll(b, -(t % k), axis=0))  # oldest of the last k rows first
     return [*carries, *ys, t] if op.until else [*carries, *ys]

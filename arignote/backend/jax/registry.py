@@ -107,6 +107,9 @@ class LoweringContext:
     check_kinds: list[tuple[type, str]] = field(default_factory=list)
     #: contexts of inner graphs (loop bodies) translated by this lowering
     children: list[LoweringContext] = field(default_factory=list)
+    #: per output of the node, who reads it in the graph being translated: ``(node, input
+    #: position)`` pairs, ``(None, -1)`` when it is an output of that graph
+    readers: tuple[tuple[tuple[Apply | None, int], ...], ...] = ()
     _check: Callable[..., None] | None = None
 
     def all_check_kinds(self) -> list[tuple[type, str]]:
@@ -118,6 +121,15 @@ class LoweringContext:
 
     def is_static(self, position: int) -> bool:
         return self.static[position] if position < len(self.static) else False
+
+    def reader_context(self, where: str) -> LoweringContext:
+        """A context whose checks are reported as failures of another node (described by ``where``):
+        for a lowering that checks, on a reader's behalf, what the reader would check itself."""
+        child = LoweringContext(where=where, checks_enabled=self.checks_enabled, declared=True,
+                                _check=self._check)
+        self.children.append(child)
+        self.needs_checks()
+        return child
 
     def needs_checks(self) -> None:
         """Say (when building) that the lowering will add run-time checks."""

@@ -64,6 +64,7 @@ def translate(plan: Plan, inputs: Sequence[Variable], outputs: Sequence[Variable
                     constant_args.append(data)
                 constants[id(var)] = data
 
+    readers = _readers(plan.nodes, outputs)
     steps: list[tuple[Apply, Callable[..., Any], bool]] = []
     contexts: list[LoweringContext] = []
     for node in plan.nodes:
@@ -71,7 +72,8 @@ def translate(plan: Plan, inputs: Sequence[Variable], outputs: Sequence[Variable
             steps.append((node, _numpy_step(node), False))
             continue
         ctx = LoweringContext(static=tuple(plan.is_static(v) for v in node.inputs),
-                              where=describe_node(node), checks_enabled=checks, _check=check)
+                              where=describe_node(node), checks_enabled=checks, _check=check,
+                              readers=tuple(tuple(readers.get(id(o), ())) for o in node.outputs))
         contexts.append(ctx)
         entry = plan.entries[id(node)]
         steps.append((node, entry.lower(node.op, node, ctx), True))
@@ -99,6 +101,20 @@ def translate(plan: Plan, inputs: Sequence[Variable], outputs: Sequence[Variable
         return [env[id(v)] if id(v) in env else _constant_value(v) for v in outputs]
 
     return Translation(run, constant_args, contexts)
+
+
+Reader = tuple[Apply | None, int]
+
+
+def _readers(nodes: Sequence[Apply], outputs: Sequence[Variable]) -> dict[int, list[Reader]]:
+    """Variable id -> its readers in schedule order, ``(None, -1)`` for an output of the graph."""
+    readers: dict[int, list[Reader]] = {}
+    for node in nodes:
+        for position, var in enumerate(node.inputs):
+            readers.setdefault(id(var), []).append((node, position))
+    for var in outputs:
+        readers.setdefault(id(var), []).append((None, -1))
+    return readers
 
 
 def _constant_value(var: Variable) -> Any:

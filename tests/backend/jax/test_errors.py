@@ -86,3 +86,48 @@ def test_specify_shape_with_a_length_known_at_run_time():
     assert f(np.ones((2, 3)), 3).shape == (2, 3)
     with pytest.raises(ValueError, match=r"expected shape \(None, 4\), got \(2, 3\)"):
         f(np.ones((2, 3)), 4)
+
+
+def _error_of(f, *args):
+    with pytest.raises(Exception) as info:
+        f(*args)
+    return info.value
+
+
+@pytest.mark.parametrize("case", ["x[i]", "x[idx]", "x[1, idx]", "inc x[i]", "set x[idx]"])
+def test_an_index_into_an_empty_axis_raises_index_error_as_on_py(case):
+    # XLA's gather cannot clamp an index into an axis of length 0 (TypeError while tracing)
+    x, y, i, idx = at.matrix("x"), at.vector("y"), at.lscalar("i"), at.lvector("idx")
+    graphs = {"x[i]": ([x, i], x[i], (np.zeros((0, 3)), 0)),
+              "x[idx]": ([x, idx], x[idx], (np.zeros((0, 3)), np.array([0, -1]))),
+              "x[1, idx]": ([x, idx], x[1, idx], (np.zeros((2, 0)), np.array([0]))),
+              "inc x[i]": ([x, y, i], at.inc_subtensor(x[i], y), (np.zeros((0, 3)), np.ones(3), -1)),
+              "set x[idx]": ([x, y, idx], at.set_subtensor(x[idx], y), (np.zeros((0, 3)), np.ones(3),
+                                                                        np.array([2])))}
+    inputs, output, args = graphs[case]
+    py = _error_of(arignote.function(inputs, output, mode="PY"), *args)
+    f = arignote.function(inputs, output, mode="JAX")
+    jx = _error_of(f, *args)
+    assert type(py) is IndexError and type(jx) is IndexError
+    assert str(jx) == str(py)  # "<node> (built at ...): index 0 is out of bounds for axis 0 with size 0"
+    # an empty index array reads and writes nothing, as in NumPy
+    empty = [np.zeros(0, np.int64) if np.ndim(a) == 1 and a.dtype.kind == "i" else a for a in args]
+    if any(e is not a for e, a in zip(empty, args)):
+        assert f(*empty).shape == arignote.function(inputs, output, mode="PY")(*empty).shape
+
+
+def test_running_out_of_memory_raises_memory_error():
+    x = at.vector("x")
+    # 10**15 float64 = 8e15 bytes: XLA refuses it before touching memory (more than a 47-bit
+    # address space holds, so no allocator can grant it and the test cannot exhaust the machine)
+    f = arignote.function([x], at.zeros((x.shape[0],) * 3), mode="JAX")
+    with pytest.raises(MemoryError, match="RESOURCE_EXHAUSTED"):
+        f(np.zeros(10**5))
+    with pytest.raises(MemoryError) as info:
+        f.program.run(np.zeros(10**5))
+    assert isinstance(info.value.__cause__, jax.errors.JaxRuntimeError)
+    # other run-time checks keep their types (the checkify path)
+    i = at.lscalar("i")
+    g = arignote.function([x, i], [at.zeros((x.shape[0],) * 3), x[i]], mode="JAX")
+    with pytest.raises(MemoryError):
+        g(np.zeros(10**5), 0)

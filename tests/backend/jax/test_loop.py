@@ -125,3 +125,20 @@ def test_grad_of_grad_through_a_loop_matches_py(rng):
     values = (rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(3, 3)) * 0.5,
               rng.normal(size=(3, 3)))
     assert_close(*both([x, h0, W, v], outputs, *values), rtol=1e-10)
+
+
+def test_reading_a_row_a_while_loop_did_not_reach_raises_index_error_as_on_py():
+    # with the step count known at run time the loop keeps its last k rows in a buffer of k rows;
+    # reading row -m of fewer than m steps is the IndexError of the other backends, not a
+    # ValueError about static shapes
+    c, n = at.dscalar("c"), at.lscalar("n")
+    out, _ = arignote.scan(lambda v: v * 2, outputs_info=[c], n_steps=n)
+    for row, steps in [(-1, 0), (-3, 2)]:
+        f_py = arignote.function([c, n], out[row], mode="PY")
+        f_jx = arignote.function([c, n], out[row], mode="JAX")
+        with pytest.raises(IndexError) as py:
+            f_py(1.0, steps)
+        with pytest.raises(IndexError) as jx:
+            f_jx(1.0, steps)
+        assert str(jx.value) == str(py.value)  # "Subtensor{-1} (built at ...): index -1 is out of ..."
+        assert f_jx(1.0, steps + 1) == f_py(1.0, steps + 1)
