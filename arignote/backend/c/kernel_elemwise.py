@@ -10,6 +10,10 @@ then outputs).  The kernel has three versions of the loop:
   same loop over blocks, the broadcast inputs read from a block of copies;
 - anything else (non-contiguous or negative strides): strided loads.
 
+A kernel that calls vector math (libmvec) instead runs every element through
+one loop over fixed-width aligned blocks, so that no element is computed by
+the scalar function of a loop's remainder (:mod:`.kernel_blocks`).
+
 Inputs whose type says they hold one element (0-d, or all static lengths 1)
 are read once before the loop.  The body is the node's scalar op, or the
 inner graph of a `Composite` (one local variable per inner node), written
@@ -29,12 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from arignote.backend.c.c_types import c_type, supported
+from arignote.backend.c.kernel_blocks import blocked_elemwise_loop, uses_vector_math
 from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
 from arignote.backend.c.vector_math import declarations
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.scalar.composite import Composite
 
-PRELUDE = "#include <math.h>\n#include <stdint.h>\n"
+PRELUDE = "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,12 @@ def elemwise_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], vector_func
                     title: str) -> str:
     """The full C source of an elementwise kernel ``ag_kernel``."""
     nin, nout = len(body.in_dtypes), len(body.out_dtypes)
+    if uses_vector_math(body.parts.math, vector_functions):
+        # one vector function for every element, wherever it lies (see kernel_blocks)
+        return "\n".join([kernel_header(body, vector_functions, title), body_function(body),
+                          "int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps) {",
+                          *blocked_elemwise_loop(body.in_dtypes, body.out_dtypes, scalar_inputs,
+                                                 bool(body.parts.checks)), "}"]) + "\n"
     lines = [kernel_header(body, vector_functions, title), body_function(body),
              "int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps) {",
              "    int ag_err = 0;"]

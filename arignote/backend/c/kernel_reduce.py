@@ -2,8 +2,9 @@
 
 The runtime lays the reduction out as an elementwise loop over the input's
 (broadcast) shape in which the accumulator array has stride 0 along the
-reduced axes, after filling it with the reduction's initial value.  The
-kernel then sees one of two kinds of rows:
+reduced axes, after filling it with the reduction's initial value.  Float sums and products, and reductions of a
+function that calls vector math, fold in NumPy's order
+(:mod:`.kernel_reduce_ordered`); the others see one of two kinds of rows:
 
 - accumulator stride 0: the row folds into one accumulator.  The values are
   combined pairwise (halves recursively down to blocks of 1024, each folded
@@ -25,8 +26,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from arignote.backend.c.c_types import c_type, convert, supported
+from arignote.backend.c.kernel_blocks import WIDTH, uses_vector_math, values_function
 from arignote.backend.c.kernel_elemwise import (BLOCK, MAX_BROADCAST_BUFFERS, ScalarBody, body_function,
                                                broadcast_buffers, kernel_header)
+from arignote.backend.c.kernel_reduce_ordered import ordered_reduce_kernel, wants_ordered_fold
 from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
 from arignote.scalar import math as sm
 from arignote.scalar.basic import ScalarOp
@@ -55,6 +58,10 @@ def reduce_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], scalar_op: Sc
     if len(body.out_dtypes) != 1:
         raise Unsupported("a reduction of a multi-output function")
     combine = combine_expression(scalar_op, acc_dtype, body.parts)
+    vector_math = uses_vector_math(body.parts.math, vector_functions)
+    if wants_ordered_fold(scalar_op, acc_dtype, vector_math):
+        return ordered_reduce_kernel(body, scalar_inputs, scalar_op, acc_dtype, combine, vector_functions,
+                                     vector_math, title)
     a = c_type(acc_dtype)
     nin = len(body.in_dtypes)
     types = body.in_dtypes
@@ -260,6 +267,41 @@ def argreduce_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], maximum: b
         return f"*(const {ct} *)(ptrs[{k}] + i * steps[{k}])"
     better = ">" if maximum else "<"
     is_nan = "v != v" if value_dtype.kind == "f" else "0"
+    if uses_vector_math(body.parts.math, vector_functions):
+        # the values come in blocks, each element through the same vector function
+        values = values_function(body.in_dtypes, scalar_inputs, value_dtype, value_dtype,
+                                 bool(body.parts.checks), True)
+        return f"""{kernel_header(body, vector_functions, title)}
+{body_function(body)}
+{values}
+int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps, char *best_value, int64_t *best_index,
+              int64_t offset) {{
+    {t} best = *({t} *)best_value;
+    int64_t index = *best_index;
+    int found_nan = 0;
+    {t} block[{WIDTH}];
+    for (intptr_t start = 0; start < n && !found_nan; start += {WIDTH}) {{
+        const intptr_t m = n - start < {WIDTH} ? n - start : {WIDTH};
+        ag_values(ptrs, steps, start, m, block);
+        for (intptr_t i = 0; i < m; i++) {{
+            const {t} v = block[i];
+            if ({is_nan}) {{
+                best = v;
+                index = offset + start + i;
+                found_nan = 1;
+                break;
+            }}
+            if (index < 0 || v {better} best) {{
+                best = v;
+                index = offset + start + i;
+            }}
+        }}
+    }}
+    *({t} *)best_value = best;
+    *best_index = index;
+    return found_nan;
+}}
+"""
     return f"""{kernel_header(body, vector_functions, title)}
 {body_function(body)}
 int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps, char *best_value, int64_t *best_index,
