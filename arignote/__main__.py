@@ -14,6 +14,11 @@ def _cache_info() -> int:
     stats = get_cache().stats()
     print(f"cache folder:   {stats.folder}{'' if stats.writable else ' (not writable)'}")
     print(f"entries:        {stats.entries} compiled objects, {stats.total_bytes / 1e6:.1f} MB")
+    if stats.limit_bytes:
+        print(f"size limit:     {stats.limit_bytes / 1e6:g} MB (config.c_cache_max_mb; the least "
+              "recently used entries are evicted beyond it)")
+    else:
+        print("size limit:     none (config.c_cache_max_mb = 0)")
     if stats.temporary_files:
         print(f"leftovers:      {stats.temporary_files} temporary files of interrupted builds")
     try:

@@ -25,13 +25,15 @@ _DEFAULTS: dict[str, Any] = {
     "on_rule_error": "raise",
     # C backend (arignote/backend/c): the compiler ("" = $CC, else gcc, clang or cc),
     # its optimisation flags ("" = the defaults of arignote.backend.c.toolchain),
-    # the cache folder ("" = $ARIGNOTE_CACHE_DIR, else $XDG_CACHE_HOME/arignote),
+    # the cache folder ("" = $ARIGNOTE_CACHE_DIR, else $XDG_CACHE_HOME/arignote) and its
+    # size limit in megabytes (least recently used entries are evicted; 0 = no limit),
     # worker threads for large kernels (0 = one per available core), and whether
     # fused loops call glibc's vector math (libmvec) where it exists; whether loops
     # whose step works on single elements compile, loop and body, into one C function
     "c_compiler": "",
     "c_flags": "",
     "c_cache_dir": "",
+    "c_cache_max_mb": 1024.0,
     "c_threads": 0,
     "c_vector_math": True,
     "c_scalar_loops": True,
@@ -45,6 +47,9 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "c_scalar_loops": (True, False),
 }
 
+#: numeric flags that must not be negative
+_NON_NEGATIVE = frozenset({"c_cache_max_mb"})
+
 
 def _parse(name: str, text: str) -> Any:
     default = _DEFAULTS[name]
@@ -54,6 +59,8 @@ def _parse(name: str, text: str) -> Any:
         if text.lower() in ("0", "false", "no", "off"):
             return False
         raise ValueError(f"ARIGNOTE_FLAGS: {name} expects a boolean, got {text!r}")
+    if isinstance(default, float):
+        return float(text)
     if isinstance(default, int):
         return int(text)
     return text
@@ -83,6 +90,8 @@ class Config:
         choices = _CHOICES.get(name)
         if choices is not None and value not in choices:
             raise ValueError(f"config.{name} must be one of {choices}, got {value!r}")
+        if name in _NON_NEGATIVE and not (isinstance(value, (int, float)) and value >= 0):
+            raise ValueError(f"config.{name} must be a number >= 0, got {value!r}")
         self._values[name] = value
 
     @contextlib.contextmanager

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from arignote.backend.c.cache import get_cache
+from arignote.backend.c.cache import DiskCache, get_cache
 from arignote.backend.c.toolchain import CompileError, Toolchain, get_toolchain
 
 #: a build running longer than this shows its progress on a terminal
 PROGRESS_AFTER = 2.0
+#: times ``build_all`` builds again what another process evicted while it was building
+REFRESH_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -144,18 +146,32 @@ def build_all(jobs: Sequence[BuildJob], toolchain: Toolchain | None = None) -> l
     toolchain = toolchain or get_toolchain()
     cache = get_cache()
     keys = [cache_key(toolchain, job.source, job.python_module) for job in jobs]
+    wanted = dict(zip(keys, jobs))
+    results = _find_or_build(wanted, cache, toolchain)
+    for _ in range(REFRESH_ROUNDS):
+        # What was found or built first may have been evicted by another process (the cache's
+        # size limit) while the rest compiled: every entry is marked used once more, right
+        # before the caller loads it, and whatever went is found or built again.
+        gone = {k: wanted[k] for k, r in results.items() if isinstance(r, Built) and not cache.touch(r.path)}
+        if not gone:
+            break
+        results.update(_find_or_build(gone, cache, toolchain))
+    return [results[key] for key in keys]
+
+
+def _find_or_build(jobs: dict[str, BuildJob], cache: DiskCache,
+                   toolchain: Toolchain) -> dict[str, Built | CompileError]:
+    """``build_all`` for jobs by cache key, without the final check that their entries are still there."""
     results: dict[str, Built | CompileError] = {}
     todo: dict[str, BuildJob] = {}
-    for key, job in zip(keys, jobs):
-        if key in results or key in todo:
-            continue
+    for key, job in jobs.items():
         found = cache.lookup_kernel(key)
         if found is not None:
             results[key] = Built(*found)
         else:
             todo[key] = job
     if not todo:
-        return [results[key] for key in keys]
+        return results
     progress = _Progress(len(todo))
 
     def build_single(key: str) -> dict[str, Built | CompileError]:
@@ -204,4 +220,4 @@ def build_all(jobs: Sequence[BuildJob], toolchain: Toolchain | None = None) -> l
                     results.update(outcome)
     finally:
         progress.close()
-    return [results[key] for key in keys]
+    return results

@@ -21,9 +21,36 @@ The design has no locks:
 - an entry that is truncated or corrupted anyway (a full disk, a crash
   before the data reached the disk) no longer matches its digest: lookup
   deletes it and the caller rebuilds it;
-- when the folder cannot be written (read-only, no permission), entries are
-  still read from it and new ones go to a temporary folder for the rest of
-  the process, with one warning.
+- when the folder cannot be written (read-only, no permission) or has no
+  room (ENOSPC, EDQUOT; when the compiler fails, a probe file written there
+  tells a full folder from a real compile error), entries are still read
+  from it and new ones go to a temporary folder for the rest of the
+  process, with one CacheWarning; a full disk is never reported as a broken
+  compiler.  When the temporary folder (where the compiler also writes its
+  intermediate files) has no room either, the build raises DiskFullError.
+
+The cache holds at most ``config.c_cache_max_mb`` megabytes (0: no limit),
+counted as the space its files take on disk.  Every lookup that finds an
+entry sets its modification time to now, so the oldest modification time
+marks the least recently used entry; when a publish may have pushed the
+folder over the limit, the least recently used entries are deleted down to
+90% of it.  A process keeps a running estimate of the folder's size and
+scans it only when the estimate is over the limit, or after RESCAN_EVERY
+publishes (other processes publish too).  Eviction is safe while other
+processes read:
+
+- an entry used in the last EVICT_GRACE_SECONDS is never evicted (its time
+  is checked again right before it is deleted), and ``build.build_all``
+  touches every entry once more when all are built, right before they are
+  loaded (building again any that went meanwhile), so a process between
+  finding an entry and loading it keeps it; the folder may thus exceed the
+  limit by what was used in the last EVICT_GRACE_SECONDS;
+- an object already loaded stays valid after its file is deleted;
+- a lookup racing with an eviction finds no file, or cannot touch it, and
+  misses: the caller rebuilds; entries are deleted whole, never truncated;
+- a reference's batch entry is never less recently used than the reference
+  (using one touches both), so references go first; a reference whose batch
+  is gone anyway is a miss, and is deleted.
 """
 
 from __future__ import annotations
@@ -42,16 +69,42 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from arignote.backend.c.toolchain import CompileError
 from arignote.config import config
 
 SUBDIR = "c"
 DIGEST_CHARS = 16
 #: temporary files older than this are leftovers of killed builds
 STALE_SECONDS = 3600
+#: an entry used more recently than this is never evicted (a process may be about to load it)
+EVICT_GRACE_SECONDS = 60.0
+#: eviction frees space down to this fraction of the limit, so the next publishes need no scan
+EVICT_TO = 0.9
+#: publishes after which the folder is scanned again even when the estimate is under the limit
+RESCAN_EVERY = 64
+#: what a failed build writes to find out whether the folder has room for an object
+ROOM_PROBE_BYTES = 1 << 20
+#: errors of a write that found no room: the disk is full, or the user's quota is used up
+FULL_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
 
 
 class CacheWarning(UserWarning):
     """The cache folder could not be used as configured; the message says what happens instead."""
+
+
+class DiskFullError(OSError):
+    """No room to build compiled code: neither in the cache folder nor in the temporary one."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(errno.ENOSPC, message)
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def limit_bytes() -> int:
+    """``config.c_cache_max_mb`` in bytes; 0 means no limit."""
+    return max(0, int(float(config.c_cache_max_mb) * 1_000_000))
 
 
 def cache_root() -> Path:
@@ -79,6 +132,15 @@ class CacheStats:
     entries: int
     total_bytes: int
     temporary_files: int
+    limit_bytes: int = 0     # 0: no limit
+
+
+@dataclass
+class _Usage:
+    """This process's estimate of a folder's size, so that a publish seldom has to scan it."""
+
+    bytes: int = 0
+    since_scan: int = -1     # publishes since the last scan; -1: not scanned yet
 
 
 class DiskCache:
@@ -90,12 +152,14 @@ class DiskCache:
         self._fallback: Path | None = None   # temporary folder once ``folder`` proved unwritable
         self._lock = threading.Lock()         # builds run in threads: one of them switches
         self._found: dict[str, Path] = {}    # key -> verified entry, for this process
+        self._usage: dict[Path, _Usage] = {}  # folder -> size estimate, for the size limit
+        self._evicting = False                # one thread of this process scans at a time
 
     # --- reading -------------------------------------------------------------------------
     def lookup(self, key: str) -> Path | None:
         """The verified entry for ``key``, or None (a corrupt entry is deleted on the way)."""
         found = self._found.get(key)
-        if found is not None and found.exists():
+        if found is not None and _touch(found):
             return found
         for folder in (self.folder, self._fallback):
             if folder is None:
@@ -118,7 +182,10 @@ class DiskCache:
             target = self._verified(folder / key[:2], key, suffix="ref")
             if target is None:
                 continue
-            name, _, prefix = target.read_text().partition("\n")
+            try:
+                name, _, prefix = target.read_text().partition("\n")
+            except OSError:  # evicted since it was verified
+                continue
             batch = self.lookup(name.split("-")[0])
             if batch is not None and prefix:
                 return batch, prefix
@@ -127,6 +194,12 @@ class DiskCache:
             except OSError:
                 pass
         return None
+
+    @staticmethod
+    def touch(path: Path) -> bool:
+        """Mark the entry ``path`` as used now; False when it is gone (evicted): then it must
+        be looked up or built again.  Callers touch what they are about to load."""
+        return _touch(path)
 
     @staticmethod
     def _verified(shard: Path, key: str, suffix: str = "so") -> Path | None:
@@ -142,7 +215,9 @@ class DiskCache:
                 continue
             try:
                 if path.stat().st_size > 0 and file_digest(path) == digest:
-                    return path
+                    if _touch(path):  # else evicted while being checked: a miss
+                        return path
+                    continue
             except OSError:
                 continue
             try:  # truncated or corrupted: remove it so that it is rebuilt
@@ -156,9 +231,29 @@ class DiskCache:
         """Build the entry for ``key`` and publish it atomically; returns its path.
 
         ``build(output_path)`` writes the shared object to ``output_path``, a
-        temporary name in the entry's folder.
+        temporary name in the entry's folder.  When the cache folder is full,
+        the entry is built again in the temporary folder; DiskFullError when
+        that is full too.
         """
-        shard = self._writable_shard(key)
+        while True:
+            shard = self._writable_shard(key)
+            try:
+                final = self._publish(shard, key, build)
+                break
+            except (OSError, CompileError) as exc:
+                full = self._full_folder(exc, shard)
+                if full is None:
+                    raise
+                if full != shard.parent or full == self._fallback:  # nowhere else to go
+                    raise self._disk_full_error(full) from exc
+                self._switch_to_fallback(f"has no space left ({_reason(exc)})")
+        self._found[key] = final
+        _sweep_stale(final.parent)
+        self._account(final.parent.parent, _disk_bytes(final))
+        return final
+
+    @staticmethod
+    def _publish(shard: Path, key: str, build: Callable[[Path], None]) -> Path:
         output_path = shard / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}.so"
         try:
             build(output_path)
@@ -171,14 +266,32 @@ class DiskCache:
                 output_path.unlink()
             except OSError:
                 pass
-        self._found[key] = final
-        _sweep_stale(shard)
         return final
 
     def store_reference(self, key: str, target: Path, prefix: str) -> None:
         """Publish a reference entry: ``key``'s code is in the entry ``target`` under
-        symbols starting with ``prefix`` (a kernel compiled in a batch)."""
-        shard = self._writable_shard(key)
+        symbols starting with ``prefix`` (a kernel compiled in a batch).
+
+        With no room anywhere the reference is skipped: the kernel then misses
+        when next looked up on its own, and is rebuilt.
+        """
+        for _ in range(2):
+            shard = self._writable_shard(key)
+            try:
+                final = self._publish_reference(shard, key, target, prefix)
+            except OSError as exc:
+                if exc.errno not in FULL_ERRNOS:
+                    raise
+                if shard.parent == self._fallback:
+                    return
+                self._switch_to_fallback(f"has no space left ({_reason(exc)})")
+                continue
+            _touch(target)  # a batch is never less recently used than its references
+            self._account(final.parent.parent, _disk_bytes(final))
+            return
+
+    @staticmethod
+    def _publish_reference(shard: Path, key: str, target: Path, prefix: str) -> Path:
         temporary = shard / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}.ref"
         try:
             temporary.write_text(f"{target.stem}\n{prefix}")
@@ -189,6 +302,7 @@ class DiskCache:
                 temporary.unlink()
             except OSError:
                 pass
+        return final
 
     def _writable_shard(self, key: str) -> Path:
         if self._fallback is None:
@@ -197,27 +311,100 @@ class DiskCache:
                 _probe_writable(shard)
                 return shard
             except OSError as exc:
-                if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR):
+                if exc.errno in FULL_ERRNOS:
+                    self._switch_to_fallback(f"has no space left ({_reason(exc)})")
+                elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOENT, errno.ENOTDIR):
+                    self._switch_to_fallback(f"cannot be written ({exc.strerror})")
+                else:
                     raise
-                self._switch_to_fallback(exc)
         shard = self._fallback / key[:2]  # type: ignore[operator]
-        shard.mkdir(parents=True, exist_ok=True)
+        try:
+            shard.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            if exc.errno in FULL_ERRNOS:
+                raise self._disk_full_error(shard.parent) from exc
+            raise
         return shard
 
-    def _switch_to_fallback(self, exc: OSError) -> None:
+    def _switch_to_fallback(self, why: str) -> None:
+        """New entries go to a temporary folder from now on; ``why`` says what is wrong
+        with the cache folder (one warning per process)."""
         with self._lock:
-            if self._fallback is None:
-                self._fallback = Path(tempfile.mkdtemp(prefix="arignote-cache-"))
-                atexit.register(shutil.rmtree, self._fallback, True)
-                warnings.warn(f"arignote: the C cache folder {self.folder} cannot be written "
-                              f"({exc.strerror}); compiled code goes to {self._fallback} for this "
-                              "process (set ARIGNOTE_CACHE_DIR or config.c_cache_dir to a writable "
-                              "folder to keep it)", CacheWarning, stacklevel=2)
+            if self._fallback is not None:
+                return
+            try:
+                fallback = Path(tempfile.mkdtemp(prefix="arignote-cache-"))
+            except OSError as exc:
+                if exc.errno in FULL_ERRNOS:
+                    raise self._disk_full_error(Path(tempfile.gettempdir())) from exc
+                raise
+            self._fallback = fallback
+            atexit.register(shutil.rmtree, fallback, True)
+            warnings.warn(f"arignote: the C cache folder {self.folder} {why}; compiled code goes "
+                          f"to {fallback} for this process (set ARIGNOTE_CACHE_DIR or "
+                          "config.c_cache_dir to a writable folder with room to keep it)",
+                          CacheWarning, stacklevel=2)
+
+    @staticmethod
+    def _full_folder(exc: BaseException, shard: Path) -> Path | None:
+        """The folder that had no room when a build into ``shard`` failed with ``exc``
+        (the cache folder, or the temporary one), or None when the failure is not about
+        room (a real compile error).
+
+        A compiler reports a full disk as a failed build, in a message that may be
+        in the user's language, so a failed build checks for room by writing, in
+        ``shard`` and in the temporary folder (where the compiler writes its
+        intermediate files).  With room in both, a message saying the disk is full
+        means this object did not fit in ``shard``.
+        """
+        if isinstance(exc, OSError):
+            return shard.parent if exc.errno in FULL_ERRNOS else None
+        if not _has_room(shard):
+            return shard.parent
+        temporary = Path(tempfile.gettempdir())
+        if not _has_room(temporary):
+            return temporary
+        if any(os.strerror(e).lower() in str(exc).lower() for e in FULL_ERRNOS):
+            return shard.parent
+        return None
+
+    def _disk_full_error(self, full: Path) -> DiskFullError:
+        tried = [str(self.folder)] + ([str(self._fallback)] if self._fallback is not None else [])
+        return DiskFullError(
+            f"arignote: the disk is full (no space left in {full}): compiled C code cannot be written "
+            f"(tried {' and '.join(tried)}; the compiler also writes temporary files to "
+            f"{tempfile.gettempdir()}). Free some space, or set ARIGNOTE_CACHE_DIR or "
+            "config.c_cache_dir (and $TMPDIR) to a folder with room.")
 
     @property
     def writing_to(self) -> Path:
         """The folder new entries go to."""
         return self._fallback if self._fallback is not None else self.folder
+
+    # --- size limit ----------------------------------------------------------------------
+    def _account(self, folder: Path, added: int) -> None:
+        """Count ``added`` bytes just published under ``folder``; evict least recently used
+        entries when the folder may be over ``config.c_cache_max_mb``."""
+        limit = limit_bytes()
+        if not limit:
+            return
+        with self._lock:
+            usage = self._usage.setdefault(folder, _Usage())
+            usage.bytes += added
+            if usage.since_scan >= 0:
+                usage.since_scan += 1
+                if usage.bytes <= limit and usage.since_scan < RESCAN_EVERY:
+                    return
+            if self._evicting:  # another thread is on it
+                return
+            self._evicting = True
+        try:
+            left = evict_least_recently_used(folder, limit, int(limit * EVICT_TO))
+        finally:
+            with self._lock:
+                self._evicting = False
+        with self._lock:
+            usage.bytes, usage.since_scan = left, 0
 
     # --- maintenance ---------------------------------------------------------------------
     def stats(self) -> CacheStats:
@@ -227,14 +414,12 @@ class DiskCache:
                 temporary += 1
             elif path.suffix in (".so", ".ref"):
                 entries += 1
-                try:
-                    size += path.stat().st_size
-                except OSError:
-                    pass
+                size += _disk_bytes(path)
         existing = self.folder
         while not existing.exists() and existing.parent != existing:
             existing = existing.parent
-        return CacheStats(self.folder, os.access(existing, os.W_OK), entries, size, temporary)
+        return CacheStats(self.folder, os.access(existing, os.W_OK), entries, size, temporary,
+                          limit_bytes())
 
     def clear(self) -> int:
         """Delete every entry (and leftover temporary file); returns how many files went."""
@@ -247,7 +432,108 @@ class DiskCache:
                 pass
         shutil.rmtree(self.folder, ignore_errors=True)
         self._found.clear()
+        self._usage.clear()
         return removed
+
+
+def evict_least_recently_used(folder: Path, limit: int, target: int,
+                              grace: float | None = None) -> int:
+    """Delete the least recently used entries under ``folder`` (a cache's ``c/``) if it holds
+    more than ``limit`` bytes, down to ``target``; returns the bytes left.
+
+    Entries used in the last ``grace`` seconds (default EVICT_GRACE_SECONDS) stay.
+    """
+    grace = EVICT_GRACE_SECONDS if grace is None else grace
+    entries = _entries_by_age(folder)
+    left = sum(size for _, _, size, _ in entries)
+    if left <= limit:
+        return left
+    cutoff = time.time() - grace
+    for mtime, _, size, path in entries:
+        if left <= target or mtime >= cutoff:
+            break
+        if _evict(path, cutoff):
+            left -= size
+    return left
+
+
+def _entries_by_age(folder: Path) -> list[tuple[float, bool, int, Path]]:
+    """``(last use, is an object, bytes, path)`` of every entry, least recently used first;
+    at equal times references come before objects (a batch outlives its references)."""
+    found = []
+    for path in _files(folder):
+        if path.name.startswith(".tmp-") or path.suffix not in (".so", ".ref"):
+            continue
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        found.append((st.st_mtime, path.suffix == ".so", _stat_bytes(st), path))
+    found.sort(key=lambda e: (e[0], e[1]))
+    return found
+
+
+def _evict(path: Path, cutoff: float) -> bool:
+    """Delete the entry ``path`` unless it was used since ``cutoff``; whether it is gone."""
+    try:
+        # checked again right before deleting: a lookup may have used it since the scan
+        if os.stat(path).st_mtime >= cutoff:
+            return False
+        os.unlink(path)
+    except FileNotFoundError:
+        return True   # another process evicted it
+    except OSError:
+        return False
+    return True
+
+
+def _touch(path: Path) -> bool:
+    """Mark ``path`` as used now (its modification time is the LRU clock); False when it is gone."""
+    try:
+        os.utime(path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError:  # a read-only folder, or another user's file: used, but not marked
+        return path.exists()
+
+
+def _stat_bytes(st: os.stat_result) -> int:
+    # what the file takes on disk: a small reference entry still occupies a whole block
+    return max(st.st_size, getattr(st, "st_blocks", 0) * 512)
+
+
+def _disk_bytes(path: Path) -> int:
+    try:
+        return _stat_bytes(path.stat())
+    except OSError:
+        return 0
+
+
+def _reason(exc: BaseException) -> str:
+    """Why a write found no room, for the warning."""
+    if isinstance(exc, OSError):
+        quota = exc.errno == getattr(errno, "EDQUOT", None)
+        return "the disk quota is exceeded" if quota else "the disk is full"
+    return "the compiler could not write its output there"
+
+
+def _has_room(folder: Path) -> bool:
+    """Whether ROOM_PROBE_BYTES can be written to ``folder`` (what a compiled object needs)."""
+    probe = folder / f".tmp-room-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    try:
+        with open(probe, "wb") as handle:
+            handle.write(os.urandom(ROOM_PROBE_BYTES))  # random: a compressing filesystem stores it all
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        return exc.errno not in FULL_ERRNOS
+    finally:
+        try:
+            probe.unlink()
+        except OSError:
+            pass
+    return True
 
 
 def _probe_writable(shard: Path) -> None:
