@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -36,6 +37,13 @@ def function(inputs: Sequence[Variable], outputs: Any = None, mode: Any = None,
     value, stored after each call; ``givens`` substitutes variables before
     compiling; ``on_unused_input`` is ``"raise"``, ``"warn"`` or ``"ignore"``;
     ``trace=True`` records which rewrite rules fired (``f.rewrite_trace``).
+
+    Building, compiling and calling are safe from several threads.  A call of
+    a function with ``updates`` holds the function's own lock from reading
+    the shared values to storing the updates, so concurrent calls of that
+    function never lose an update; calls without updates run concurrently.
+    Two different functions updating the same shared variable are not
+    serialized with each other: hold a lock of your own around such calls.
     """
     return Function(inputs, outputs, get_mode(mode), updates, givens, on_unused_input,
                     name, trust_input, trace)
@@ -131,6 +139,11 @@ class Function:
         self._checks = [_input_check(inp.type, name) for inp, name in zip(self.inputs, self._input_names)]
         self._by_name = {inp.name: i for i, inp in enumerate(self.inputs) if inp.name}
         self._run = self.program.run
+        # Calls with updates are atomic: read shared values, run, store updates under one lock,
+        # else two threads read the same old value and one update overwrites the other.
+        # Re-entrant so that a signal handler (or an op's Python code) calling the function
+        # again in the same thread does not deadlock.
+        self._update_lock = threading.RLock() if self.updates else None
 
     # --- compile-time checks -------------------------------------------------------
     @staticmethod
@@ -192,21 +205,42 @@ class Function:
                             f"{len(checks)} argument(s), got {len(args)}")
         if not self.trust_input:
             args = [check(a) for check, a in zip(checks, args)]
-        if self.shared:
-            args = [*args, *[s._value for s in self.shared]]
-        try:
-            results = self._run(*args)
-        except Exception as exc:
-            raise self._explain_failure(exc) from exc
-        for position in self._copy_positions:
-            results[position] = np.array(results[position], copy=True)
-        if self.updates:
-            for var, value in zip(self.updates, results[self.n_outputs:]):
-                var._value = value
-            results = results[:self.n_outputs]
+        if self._update_lock is not None:
+            results = self._run_with_updates(args)
+        else:  # written out here, not shared with _run_with_updates: the common call, kept lean
+            if self.shared:
+                args = [*args, *[s._value for s in self.shared]]
+            try:
+                results = self._run(*args)
+            except Exception as exc:
+                explained = self._explain_failure(exc)
+                if explained is exc:
+                    raise  # unchanged: keep its own cause (`raise exc from exc` would lose it)
+                raise explained from exc
+            for position in self._copy_positions:
+                results[position] = np.array(results[position], copy=True)
         if self.single_output:
             return results[0]
         return results
+
+    def _run_with_updates(self, args: list[Any]) -> list[Any]:
+        """Read the shared values, run, store the updates, all under the function's lock;
+        returns the user outputs."""
+        with self._update_lock:  # type: ignore[union-attr]
+            if self.shared:
+                args = [*args, *[s._value for s in self.shared]]
+            try:
+                results = self._run(*args)
+            except Exception as exc:
+                explained = self._explain_failure(exc)
+                if explained is exc:
+                    raise  # unchanged: keep its own cause (`raise exc from exc` would lose it)
+                raise explained from exc
+            for position in self._copy_positions:
+                results[position] = np.array(results[position], copy=True)
+            for var, value in zip(self.updates, results[self.n_outputs:]):
+                var._value = value
+        return results[:self.n_outputs]
 
     def _merge_kwargs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         merged: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))

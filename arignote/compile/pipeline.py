@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -34,23 +35,26 @@ def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None)
 
 
 # The modes of the programs being linked, innermost last: an op that compiles an inner graph
-# (a loop's body) links it with the same backend as the program around it.
-_linking: list[Mode] = []
+# (a loop's body) links it with the same backend as the program around it.  A context
+# variable, not a module global: threads compiling at once each see their own stack.
+_linking: contextvars.ContextVar[tuple[Mode, ...]] = contextvars.ContextVar("arignote_linking",
+                                                                              default=())
 
 
 def linking_mode() -> Mode | None:
-    """The mode of the program being linked right now, if any."""
-    return _linking[-1] if _linking else None
+    """The mode of the program being linked right now in this thread, if any."""
+    stack = _linking.get()
+    return stack[-1] if stack else None
 
 
 def _remembering_mode(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def linking(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) -> Any:
-        _linking.append(mode)
+        token = _linking.set((*_linking.get(), mode))
         try:
             return fn(inputs, outputs, mode)
         finally:
-            _linking.pop()
+            _linking.reset(token)
     return linking
 
 

@@ -4,11 +4,18 @@ Nodes are immutable and interned: an :class:`Apply` is unique for its
 ``(op, inputs)`` and a :class:`Constant` for its type and value, so building
 the same expression twice gives the same object.  The intern tables hold
 their entries weakly, so a graph nobody references is collected.
+
+Interning is atomic, so threads building the same expression at once get the
+same object: a lookup that finds the entry takes no lock; one that misses
+builds the object without a lock, then inserts it under ``_intern_lock``
+unless another thread inserted one first (then that one is returned).
 """
 
 from __future__ import annotations
 
+import threading
 import weakref
+from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses: atomic under the GIL
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -73,6 +80,9 @@ class Constant(Variable):
 
 
 _constants: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+# Guards the insertions into both intern tables (only misses take it).  Re-entrant: creating
+# an object can run a collection, and a finalizer may build a graph in the same thread.
+_intern_lock = threading.RLock()
 
 
 def intern_constant(type: Type, data: Any, name: str | None = None) -> Constant:
@@ -82,7 +92,11 @@ def intern_constant(type: Type, data: Any, name: str | None = None) -> Constant:
     if found is not None:
         return found
     const = type.constant_class(type, data, name)
-    _constants[key] = const
+    with _intern_lock:
+        found = _constants.get(key)  # another thread may have interned it meanwhile
+        if found is not None:
+            return found
+        _constants[key] = const
     return const
 
 
@@ -126,7 +140,16 @@ class Apply:
         node.inputs = inputs
         node.outputs = tuple(t.variable_class(t, node, i, None) for i, t in enumerate(output_types))
         node.source = user_source() if config.trace_source else None
-        _nodes[key] = weakref.KeyedRef(node, _forget_node, key)
+        new_ref = weakref.KeyedRef(node, _forget_node, key)
+        with _intern_lock:
+            # another thread may have built the same node since the lookup above; setdefault
+            # checks and inserts with one hashing of the key, as the unlocked code did
+            ref = _nodes.setdefault(key, new_ref)
+            if ref is not new_ref:
+                found = ref()
+                if found is not None:
+                    return found
+                _nodes[key] = new_ref  # a dead entry whose callback has not run yet
         return node
 
     @property
@@ -158,8 +181,10 @@ _nodes: dict[tuple[Any, ...], weakref.KeyedRef] = {}
 
 
 def _forget_node(ref: weakref.KeyedRef) -> None:
-    if _nodes.get(ref.key) is ref:  # the slot may hold a newer node by now
-        del _nodes[ref.key]
+    # Removes the entry only if it still holds a dead reference, in one step: the slot may
+    # hold a newer node by now, inserted by another thread between a check and a delete.
+    # No lock: this runs whenever a node dies, possibly inside ``_intern_lock``'s block.
+    _remove_dead_weakref(_nodes, ref.key)
 
 
 def interned_node_count() -> int:

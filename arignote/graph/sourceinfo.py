@@ -7,6 +7,7 @@ node's line (:func:`carry_source`), so errors keep pointing at user code.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import sys
 from collections.abc import Iterator
@@ -16,13 +17,15 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 Source = tuple[str, int]
 
 _LOOK_AT_STACK = object()
-# The source that new nodes take while a rewrite runs (or: look at the call stack).
-_carried: list[object] = [_LOOK_AT_STACK]
+# The source that new nodes take while a rewrite runs (or: look at the call stack); one per
+# thread (or task), so that threads building graphs at once do not take each other's
+_carried: contextvars.ContextVar[object] = contextvars.ContextVar("arignote_carried_source",
+                                                                   default=_LOOK_AT_STACK)
 
 
 def user_source() -> Source | None:
     """The (filename, line) of the innermost frame outside the arignote package."""
-    carried = _carried[-1]
+    carried = _carried.get()
     if carried is not _LOOK_AT_STACK:
         return carried  # type: ignore[return-value]
     frame = sys._getframe(1)
@@ -37,11 +40,11 @@ def user_source() -> Source | None:
 @contextlib.contextmanager
 def carry_source(source: Source | None) -> Iterator[None]:
     """Nodes built inside the block record ``source`` as where they come from."""
-    _carried.append(source)
+    token = _carried.set(source)
     try:
         yield
     finally:
-        _carried.pop()
+        _carried.reset(token)
 
 
 def format_source(source: Source | None) -> str:

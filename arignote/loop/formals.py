@@ -18,6 +18,8 @@ formals of any depth without ambiguity.
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import threading
 import weakref
 from collections.abc import Iterator
 from typing import Any
@@ -29,7 +31,9 @@ from arignote.graph.type import Type
 _formals: weakref.WeakValueDictionary[tuple[Any, ...], Variable] = weakref.WeakValueDictionary()
 # id(formal) -> its depth, for rewrites that rebuild a body at the same depth
 _depths: dict[int, int] = {}
-_building = [0]  # how many step functions are being traced right now
+# how many step functions this thread (or task) is tracing right now
+_building: contextvars.ContextVar[int] = contextvars.ContextVar("arignote_loop_building", default=0)
+_formals_lock = threading.Lock()
 
 
 def formal(depth: int, position: int, kind: Type, name: str | None = None) -> Variable:
@@ -37,10 +41,13 @@ def formal(depth: int, position: int, kind: Type, name: str | None = None) -> Va
     key = (depth, position, kind, name)
     found = _formals.get(key)
     if found is None:
-        found = kind.make_variable(name)
-        _formals[key] = found
-        _depths[id(found)] = depth
-        weakref.finalize(found, _depths.pop, id(found), None)
+        with _formals_lock:  # two threads tracing at once must share one formal
+            found = _formals.get(key)
+            if found is None:
+                found = kind.make_variable(name)
+                _formals[key] = found
+                _depths[id(found)] = depth
+                weakref.finalize(found, _depths.pop, id(found), None)
     return found
 
 
@@ -51,14 +58,15 @@ def depth_of(var: Variable) -> int:
 
 def current_depth() -> int:
     """The depth for formals of a body built now (one below the innermost being traced)."""
-    return _building[0] + 1
+    return _building.get() + 1
 
 
 @contextlib.contextmanager
 def tracing_body() -> Iterator[int]:
     """Enter the tracing of a step function; yields the depth of its formals."""
-    _building[0] += 1
+    depth = _building.get() + 1
+    token = _building.set(depth)
     try:
-        yield _building[0]
+        yield depth
     finally:
-        _building[0] -= 1
+        _building.reset(token)

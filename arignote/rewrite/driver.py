@@ -74,12 +74,11 @@ class Rewriter:
         memo = self.memo
         inputs = [memo[i] for i in node.inputs]
         if any(new is not old for new, old in zip(inputs, node.inputs)):
-            carried = _carried
-            carried.append(node.source)  # carry_source, inlined: this runs for every rebuilt node
+            token = _carried.set(node.source)  # carry_source, inlined: runs for every rebuilt node
             try:
                 target = node.op.make_node(*inputs)
             finally:
-                carried.pop()
+                _carried.reset(token)
         else:
             target = node
         if target.outputs[0] in memo:
@@ -115,8 +114,7 @@ class Rewriter:
         return list(node.outputs)
 
     def _try(self, rule: Rule, node: Apply) -> list[Variable] | None:
-        carried = _carried
-        carried.append(node.source)  # carry_source, inlined: this runs for every rule tried
+        token = _carried.set(node.source)  # carry_source, inlined: this runs for every rule tried
         try:
             return as_outputs(node, rule.fn(node), rule)
         except RewriteError:
@@ -130,7 +128,7 @@ class Rewriter:
             warnings.warn(message + " (rule skipped)", stacklevel=2)
             return None
         finally:
-            carried.pop()
+            _carried.reset(token)
 
     def _cycle_error(self, node: Apply) -> RewriteCycleError:
         chain = [f"{rule.name} on {active.op}" for active, rule in self._active.items()]

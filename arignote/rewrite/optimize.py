@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import gc
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -16,15 +18,22 @@ from arignote.rewrite.rule import Rule
 from arignote.rewrite.rule_index import RuleIndex
 from arignote.rewrite.trace import Trace
 
+Settings = tuple[str, frozenset[str], frozenset[str], Trace | None]
+
+# Shared by all threads: an entry depends only on its key, so two threads that build the
+# same index at once build equal ones and either may stay.
 _index_cache: dict[tuple[Any, ...], RuleIndex] = {}
 # The settings of the optimize calls under way, innermost last: rules that rewrite an
-# inner graph (a loop's body) rewrite it with the same mode.
-_active: list[tuple[str, frozenset[str], frozenset[str], Trace | None]] = []
+# inner graph (a loop's body) rewrite it with the same mode.  A context variable, not a
+# module global: threads optimizing at once each see their own calls.
+_active: contextvars.ContextVar[tuple[Settings, ...]] = contextvars.ContextVar("arignote_optimizing",
+                                                                              default=())
 
 
-def active_settings() -> tuple[str, frozenset[str], frozenset[str], Trace | None] | None:
-    """``(optimizer, include, exclude, trace)`` of the innermost optimize call, if any."""
-    return _active[-1] if _active else None
+def active_settings() -> Settings | None:
+    """``(optimizer, include, exclude, trace)`` of this thread's innermost optimize call, if any."""
+    stack = _active.get()
+    return stack[-1] if stack else None
 
 
 def selected(item: Rule | GraphPass, optimizer: str, include: frozenset[str],
@@ -61,12 +70,19 @@ def optimize(outputs: Sequence[Variable], optimizer: str | None = "fast_run",
     if optimizer is None:
         return outputs
     include_set, exclude_set = frozenset(include), frozenset(exclude)
-    _active.append((optimizer, include_set, exclude_set, trace))
+    token = _active.set((*_active.get(), (optimizer, include_set, exclude_set, trace)))
     try:
         with collector_paused():
             return _run_phases(outputs, optimizer, include_set, exclude_set, trace, phases)
     finally:
-        _active.pop()
+        _active.reset(token)
+
+
+# The collector is one switch for the whole process: blocks in several threads count how
+# many are open, the first turns it off and the last turns it back on (if it was on).
+_pause_lock = threading.Lock()
+_pauses = 0
+_enable_after = False
 
 
 @contextlib.contextmanager
@@ -76,15 +92,21 @@ def collector_paused() -> Iterator[None]:
     Rewriting allocates many small objects while a large graph is alive; each
     collection the allocations trigger walks the whole graph, which makes a
     linear pass quadratic on big graphs.  Dead nodes are collected once the
-    block ends.
+    block ends (the last block, when several threads are in one).
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _pauses, _enable_after
+    with _pause_lock:
+        if _pauses == 0:
+            _enable_after = gc.isenabled()
+            gc.disable()
+        _pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _enable_after:
+                gc.enable()
 
 
 def _any_subclass(present: set[type], wanted: tuple[type, ...]) -> bool:

@@ -56,7 +56,8 @@ def composite_input(position: int, dtype: Any) -> Variable:
     key = (position, kind.dtype)
     found = _canonical_inputs.get(key)
     if found is None:
-        found = _canonical_inputs[key] = kind.make_variable(f"i{position}")
+        # setdefault is atomic: two threads making the first one agree on the winner
+        found = _canonical_inputs.setdefault(key, kind.make_variable(f"i{position}"))
     return found
 
 

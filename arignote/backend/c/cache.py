@@ -575,6 +575,7 @@ def _sweep_stale(shard: Path) -> None:
 
 
 _caches: dict[Path, DiskCache] = {}
+_caches_lock = threading.Lock()
 
 
 def get_cache() -> DiskCache:
@@ -582,5 +583,8 @@ def get_cache() -> DiskCache:
     root = cache_root()
     cache = _caches.get(root)
     if cache is None:
-        cache = _caches[root] = DiskCache(root)
+        with _caches_lock:  # one object per folder even when threads ask at once
+            cache = _caches.get(root)
+            if cache is None:
+                cache = _caches[root] = DiskCache(root)
     return cache

@@ -10,14 +10,20 @@ program call per step.
 
 The generated entry point::
 
-    int ag_kernel(int64_t n, char **seq, const int64_t *seq_stride,
+    int ag_kernel(int64_t t0, int64_t t1, char **seq, const int64_t *seq_stride,
                   char **init, char **consts, char **ys, const int64_t *ring,
                   char **final)
 
-runs ``n`` steps; ``ys[j]`` receives row ``t`` of per-step output ``j`` at
-``t`` (all rows kept, ``ring[j] == 0``) or at ``t % ring[j]`` (the last
-``ring[j]`` rows kept); ``final[j]`` receives carry ``j`` after the last
-step.  It returns 0, or an ``AG_ERR_`` code of the elementwise kernels.
+runs steps ``t0`` to ``t1 - 1`` from the carries in ``init``; ``ys[j]``
+receives row ``t`` of per-step output ``j`` at ``t`` (all rows kept,
+``ring[j] == 0``) or at ``t % ring[j]`` (the last ``ring[j]`` rows kept);
+``final[j]`` receives carry ``j`` after step ``t1 - 1`` (``final`` may be
+``init``: the carries are read before anything is written).  It returns 0, or
+an ``AG_ERR_`` code of the elementwise kernels.  Its caller runs a long loop
+as several such ranges, so that Ctrl-C can stop it between two of them
+(``loop_lowering.ScalarLoop``); the carries pass from one range to the next
+through memory of their own dtype, so the values do not depend on where the
+loop was cut.
 """
 
 from __future__ import annotations
@@ -108,7 +114,7 @@ def scalar_loop_kernel(node: Apply, title: str) -> str:
     check_scalar_loop(node)
     op = node.op
     writer = _Writer()
-    head = ["int ag_kernel(int64_t n, char **seq, const int64_t *seq_stride, char **init,",
+    head = ["int ag_kernel(int64_t t0, int64_t t1, char **seq, const int64_t *seq_stride, char **init,",
             "               char **consts, char **ys, const int64_t *ring, char **final) {",
             "    int ag_err = 0;"]
     for j, formal in enumerate(op.carry_inputs):
@@ -138,6 +144,6 @@ def scalar_loop_kernel(node: Apply, title: str) -> str:
     step += [f"c{j} = n{j};" for j in range(len(new))]
     tail = [f"    *({c_type(f.type.numpy_dtype)} *)final[{j}] = c{j};" for j, f in enumerate(op.carry_inputs)]
     source = [f"/* arignote loop kernel: {title} */", PRELUDE, *writer.parts.helpers.values(), *head,
-              "    for (int64_t t = 0; t < n; t++) {", *("        " + line for line in step), "    }",
+              "    for (int64_t t = t0; t < t1; t++) {", *("        " + line for line in step), "    }",
               *tail, "    return ag_err;", "}"]
     return "\n".join(source) + "\n"

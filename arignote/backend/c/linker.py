@@ -18,7 +18,7 @@ from typing import Any
 import arignote.backend.c.loop_lowering  # noqa: F401  (registers the loop's lowering)
 from arignote.backend.c.build import BuildJob, available_cores, build_all
 from arignote.backend.c.node_lowering import LoweringContext, StepPlan, plan_node, python_step
-from arignote.backend.c.runtime import finish_runtime, loaded_runtime, runtime_job
+from arignote.backend.c.runtime import finish_runtime, loaded_runtime, runtime_job, runtime_lock
 from arignote.backend.c.schedule import make_schedule
 from arignote.backend.c.toolchain import CCompileWarning, CompileError, get_toolchain
 from arignote.backend.c.vector_math import vectorized_functions
@@ -26,7 +26,9 @@ from arignote.config import config
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import toposort
 
-_libraries: dict[str, int] = {}   # path -> dlopen handle (kept for the life of the process)
+# path -> dlopen handle (kept for the life of the process).  No lock: threads that load the
+# same path at once get the same handle from dlopen (it counts references), so any entry is right.
+_libraries: dict[str, int] = {}
 
 
 def _kernel_address(runtime: Any, path: str, symbol: str) -> int:
@@ -61,10 +63,19 @@ class CProgram:
         with_source = [k for k, plan in enumerate(self.plans) if plan.source is not None]
         jobs = [BuildJob(self.plans[k].source, f"kernel of {self.plans[k].label}") for k in with_source]
         runtime = loaded_runtime(toolchain)
-        # the runtime module takes longest to build: it goes first, so the kernels build beside it
-        outcomes = build_all(([runtime_job()] if runtime is None else []) + jobs, toolchain)
+        outcomes = None
         if runtime is None:
-            runtime = finish_runtime(toolchain, outcomes.pop(0))
+            # The first compilation builds the runtime module too; threads compiling at once wait
+            # for the one that builds it rather than each building and importing their own.
+            with runtime_lock:
+                runtime = loaded_runtime(toolchain)
+                if runtime is None:
+                    # the runtime module takes longest to build: it goes first, so the kernels
+                    # build beside it
+                    outcomes = build_all([runtime_job(), *jobs], toolchain)
+                    runtime = finish_runtime(toolchain, outcomes.pop(0))
+        if outcomes is None:
+            outcomes = build_all(jobs, toolchain)
         for k, outcome in zip(with_source, outcomes):
             plan = self.plans[k]
             if isinstance(outcome, CompileError):

@@ -3,7 +3,8 @@
 - A loop whose step works on single elements (``kernel_loop``) compiles,
   body and loop together, into one C function; a step of the program calls
   it through ctypes with the sequences, initial carries and constants, after
-  checking them.  ``config.c_scalar_loops = False`` turns this off.
+  checking them, a range of steps at a time so that Ctrl-C stops it (see
+  ``ScalarLoop``).  ``config.c_scalar_loops = False`` turns this off.
 - Any other loop (while loops too): its body is compiled once as a program
   of its own, and the runtime's ``run_loop`` drives it in C, setting the
   body's slots at each step (``runtime/steps_loop.c``).
@@ -14,6 +15,7 @@ The tests compare both with the ``py`` backend.
 from __future__ import annotations
 
 import ctypes
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,10 +29,14 @@ from arignote.graph.basic import Apply
 from arignote.loop.op import Loop
 
 _POINTER = ctypes.c_void_p
-_KERNEL_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64, ctypes.POINTER(_POINTER),
+_KERNEL_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(_POINTER),
                                 ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(_POINTER),
                                 ctypes.POINTER(_POINTER), ctypes.POINTER(_POINTER),
                                 ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(_POINTER))
+#: steps of the first call of a scalar loop's kernel; a loop this short runs in one call
+FIRST_RANGE = 1 << 16
+#: how long each later call runs (about): the longest a Ctrl-C waits to be handled
+RANGE_SECONDS = 0.02
 #: the error codes of compiled elementwise code (runtime.h's AG_ERR_)
 _ERRORS = {1: "Integers to negative integer powers are not allowed."}
 
@@ -138,15 +144,38 @@ class ScalarLoop(_CompiledLoop):
         consts = self._checked(values[self.n_seqs + self.n_carries:], self.const_dtypes, 0, "constant")
         finals = [np.empty((), d) for d in self.carry_dtypes]
         ys = [np.empty(min(k, n) if k else n, d) for k, d in zip(self.keep, self.y_dtypes)]
-        strides = (ctypes.c_int64 * max(len(seqs), 1))(*[s.strides[0] for s in seqs])
-        kernel = self.kernel or self._load()
-        code = kernel(n, _pointers(seqs), strides, _pointers(carries), _pointers(consts),
-                      _pointers(ys), self.ring, _pointers(finals))
-        if code:
-            raise ValueError(f"{self.node.op}: "
-                             f"{_ERRORS.get(code, f'the compiled loop failed with code {code}')}")
+        self._run(n, seqs, carries, consts, ys, finals)
         outputs = finals + self.stacked_rows(ys, n)
         return outputs[0] if self.single else tuple(outputs)
+
+    def _run(self, n: int, seqs: list[Any], carries: list[Any], consts: list[Any], ys: list[Any],
+             finals: list[Any]) -> None:
+        """Run the kernel's ``n`` steps as consecutive ranges, each about RANGE_SECONDS long.
+
+        ctypes runs the kernel without the GIL and Python handles signals only
+        between bytecodes, so one call of a billion steps could not be stopped.
+        Between two ranges the loop below passes through the interpreter, which
+        runs the signal handlers: Ctrl-C raises KeyboardInterrupt there, and the
+        buffers this call allocated are dropped unseen.  A range starts from
+        the carries the previous one stored in ``finals``.
+        """
+        strides = (ctypes.c_int64 * max(len(seqs), 1))(*[s.strides[0] for s in seqs])
+        kernel = self.kernel or self._load()
+        seq_p, const_p, ys_p, final_p = _pointers(seqs), _pointers(consts), _pointers(ys), _pointers(finals)
+        init_p = _pointers(carries)
+        start, size = 0, FIRST_RANGE
+        while start < n:
+            stop = min(n, start + size)
+            began = time.perf_counter()
+            code = kernel(start, stop, seq_p, strides, init_p, const_p, ys_p, self.ring, final_p)
+            if code:
+                raise ValueError(f"{self.node.op}: "
+                                 f"{_ERRORS.get(code, f'the compiled loop failed with code {code}')}")
+            elapsed = time.perf_counter() - began
+            # the next range is sized from this one's speed: at most 8 times longer, so that
+            # a body whose steps slow down (subnormals, say) still stops soon
+            size = max(4096, min(8 * size, int(size * RANGE_SECONDS / max(elapsed, 1e-9))))
+            start, init_p = stop, final_p
 
 
 class DrivenLoop(_CompiledLoop):

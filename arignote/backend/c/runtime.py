@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import threading
 from pathlib import Path
 from types import ModuleType
 
@@ -24,6 +25,10 @@ SOURCE_FILES = ("runtime.h", "threads.c", "iterate.c", "steps_kernels.c", "steps
 MODULE_NAME = "arignote_runtime"
 
 _loaded: dict[str, ModuleType] = {}
+#: held while the runtime module is built and imported: threads compiling their first
+#: functions at once build it once and import it once (re-entrant: load_runtime holds it
+#: around finish_runtime)
+runtime_lock = threading.RLock()
 
 
 def runtime_source() -> str:
@@ -76,13 +81,17 @@ def finish_runtime(toolchain: Toolchain, outcome: Built | CompileError) -> Modul
     if isinstance(outcome, CompileError):
         raise CompilerUnavailable(f"the C compiler {toolchain.compiler} cannot build arignote's "
                                   f"runtime module: {outcome}")
-    try:
-        module = _import_extension(outcome.path)
-    except Exception as exc:  # a broken toolchain can produce unloadable objects
-        raise CompilerUnavailable(f"the runtime module built by {toolchain.compiler} does not load: "
-                                  f"{type(exc).__name__}: {exc}") from None
-    _install_blas(module)
-    _loaded[toolchain.fingerprint] = module
+    with runtime_lock:
+        module = _loaded.get(toolchain.fingerprint)
+        if module is not None:  # another thread imported it meanwhile
+            return module
+        try:
+            module = _import_extension(outcome.path)
+        except Exception as exc:  # a broken toolchain can produce unloadable objects
+            raise CompilerUnavailable(f"the runtime module built by {toolchain.compiler} does not "
+                                      f"load: {type(exc).__name__}: {exc}") from None
+        _install_blas(module)
+        _loaded[toolchain.fingerprint] = module  # published only once BLAS is installed
     return module
 
 
@@ -96,4 +105,8 @@ def load_runtime(toolchain: Toolchain | None = None) -> ModuleType:
     module = loaded_runtime(toolchain)
     if module is not None:
         return module
-    return finish_runtime(toolchain, build_all([runtime_job()], toolchain)[0])
+    with runtime_lock:
+        module = loaded_runtime(toolchain)
+        if module is not None:
+            return module
+        return finish_runtime(toolchain, build_all([runtime_job()], toolchain)[0])
