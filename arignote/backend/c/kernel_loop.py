@@ -4,7 +4,9 @@ When every value a loop's body reads and writes holds one element (0-d
 carries, constants and per-step outputs; 1-d sequences, one element per
 step) and every inner node is elementwise, the loop and its body compile
 into one C function: carries live in registers, each step reads one element
-per sequence and writes one element per kept output.  A million-step
+per sequence and writes one element per kept output.  Its libm calls go
+through the vector variants the array kernels use (:mod:`.vector_lanes`), so a
+step computes what the same expression computes on an array.  A million-step
 recurrence then costs what a hand-written C loop costs, instead of one
 program call per step.
 
@@ -35,6 +37,8 @@ import numpy as np
 from arignote.backend.c.c_types import c_literal, c_type, supported
 from arignote.backend.c.kernel_elemwise import PRELUDE
 from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
+from arignote.backend.c.toolchain import get_toolchain
+from arignote.backend.c.vector_lanes import lane_helpers, lane_variants, rename_calls
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.scalar.composite import Composite
 from arignote.tensor.elemwise import Elemwise
@@ -143,7 +147,9 @@ def scalar_loop_kernel(node: Apply, title: str) -> str:
              for j, (out, expr) in enumerate(zip(op.carry_outputs, new))]
     step += [f"c{j} = n{j};" for j in range(len(new))]
     tail = [f"    *({c_type(f.type.numpy_dtype)} *)final[{j}] = c{j};" for j, f in enumerate(op.carry_inputs)]
-    source = [f"/* arignote loop kernel: {title} */", PRELUDE, *writer.parts.helpers.values(), *head,
-              "    for (int64_t t = t0; t < t1; t++) {", *("        " + line for line in step), "    }",
-              *tail, "    return ag_err;", "}"]
+    # libm functions through the vector variants the array kernels use (see vector_lanes)
+    lanes, renamed = lane_helpers(writer.parts.math, lane_variants(get_toolchain()))
+    code = [*writer.parts.helpers.values(), *head, "    for (int64_t t = t0; t < t1; t++) {",
+            *("        " + line for line in step), "    }", *tail, "    return ag_err;", "}"]
+    source = [f"/* arignote loop kernel: {title} */", PRELUDE, *lanes, rename_calls("\n".join(code), renamed)]
     return "\n".join(source) + "\n"

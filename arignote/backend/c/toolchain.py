@@ -88,6 +88,23 @@ class Toolchain:
             cmd.append("-ldl")
         return cmd
 
+    def assembly(self, source: str) -> str:
+        """The assembly the compiler makes of the C ``source`` with the kernels' flags
+        (to learn which functions compiled loops call); CompileError on failure."""
+        cmd = [self.compiler, "-std=gnu11", *self.flags]
+        if self.family in ("gcc", "clang"):
+            cmd.append("-fopenmp-simd")
+        cmd += ["-S", "-x", "c", "-", "-o", "-"]
+        try:
+            done = subprocess.run(cmd, input=source, capture_output=True, text=True,
+                                  timeout=COMPILE_TIMEOUT)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise CompileError(f"{shlex.join(cmd)} failed: {exc}") from None
+        if done.returncode != 0:
+            raise CompileError(f"{shlex.join(cmd)} exited with status {done.returncode}:\n"
+                               f"{(done.stderr or '').strip()[:4000]}")
+        return done.stdout
+
     def build(self, source: str, output: Path, python_module: bool = False) -> None:
         """Compile the C ``source`` into ``output``; CompileError with the diagnostics on failure."""
         cmd = self.command(output, python_module)

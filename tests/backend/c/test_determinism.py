@@ -136,3 +136,15 @@ def test_float_sums_are_numpys_bit_for_bit(dtype):
     g = arignote.function([m], [m.sum(axis=0), m.sum(axis=1), m.sum()], mode=C)
     for got, expected in zip(g(rows), [rows.sum(0), rows.sum(1), rows.sum()]):
         np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_a_compiled_scalar_loop_computes_what_an_array_kernel_does(dtype):
+    """A recurrence over single elements calls the array kernels' vector variant per step."""
+    xs = at.vector("xs", dtype=dtype)
+    ys = arignote.scan(lambda x, y: at.exp(x) + at.sin(y) * 0, sequences=xs,
+                       outputs_info=at.constant(np.array(0.0, dtype)), return_updates=False)
+    values = np.random.default_rng(5).uniform(-20, 20, 67).astype(dtype)
+    looped = arignote.function([xs], ys, mode=C)(values)
+    direct = arignote.function([xs], at.exp(xs), mode=C)(values)
+    np.testing.assert_array_equal(_bits(looped), _bits(direct))
