@@ -189,6 +189,13 @@ class AdvancedIncSubtensor(_WriteOp):
         elif self.ignore_duplicates:
             out[key] += y
         else:
+            # the value broadcast to the indexed shape first: NumPy 2.5's ufunc.at adds the
+            # wrong elements (and reads past y) when y still needs broadcasting against a
+            # multi-dimensional index array
+            if np.ndim(y) > 0 and any(np.ndim(k) > 1 for k in key if not isinstance(k, slice)):
+                target = out[key].shape
+                if np.shape(y) != target:
+                    y = np.broadcast_to(y, target)
             np.add.at(out, key, y)
 
     def __str__(self) -> str:

@@ -86,7 +86,10 @@ def drop_broadcast_into_elemwise(node: Apply) -> Variable | list[Variable] | Non
     for k in positions:
         trial = args[:k] + [args[k].owner.inputs[0]] + args[k + 1:]  # type: ignore[union-attr]
         outputs = node.op.make_node(*trial).outputs
-        if all(o.type.dtype == old.type.dtype for o, old in zip(outputs, node.outputs)) and (
+        # the same dtype and rank (a broadcast may add axes no other operand has), and
+        # every length provably the same
+        if all(o.type.dtype == old.type.dtype and o.type.ndim == old.type.ndim
+               for o, old in zip(outputs, node.outputs)) and (
                 _others_give_the_length(args, k) or all(same_shape(o, old)
                                                         for o, old in zip(outputs, node.outputs))):
             args = trial
