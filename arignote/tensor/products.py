@@ -8,15 +8,17 @@ float32 and float32 with float64 gives float64).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from arignote.graph.basic import Apply
-from arignote.graph.op import Op
+from arignote.graph.basic import Apply, Variable
+from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.batching import batch_to_front, pad_after_batch
 from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
 from arignote.tensor.broadcasting import ShapeOnly, broadcast_static_shapes, run_time_check
 from arignote.tensor.type import TensorType
@@ -66,7 +68,7 @@ class Dot(Op):
         return Apply.build(self, [a, b], [TensorType(_product_dtype(a, b), shape)])
 
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.asarray(np.dot(a, b))
+        return ieee_dot(a, b)
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -92,6 +94,10 @@ class Dot(Op):
         a_shape, b_shape = input_shapes
         b_axis = max(len(b_shape) - 2, 0)
         return [tuple(a_shape[:-1]) + tuple(b_shape[:b_axis]) + tuple(b_shape[b_axis + 1:])]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return _contraction_batch(self, node, inputs, batched)
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,15 @@ class MatMul(Op):
         cols = tuple(b_shape[-1:]) if len(b_shape) >= 2 else ()
         return [batch + tuple(a_shape[-2:-1]) + cols]
 
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        a, b = node.inputs
+        if all(batched) or a.ndim < 2 or b.ndim < 2:  # type: ignore[attr-defined]
+            raise NoBatchingRule(f"{self} of these operands")
+        ndim = max(a.ndim, b.ndim)  # type: ignore[attr-defined]
+        args = [pad_after_batch(x, ndim) if f else x for x, f in zip(inputs, batched)]
+        return [matmul(*args)]
+
 
 def _matmul_shape(sa: Shape, sb: Shape) -> Shape:
     """Static result shape of ``np.matmul``; ValueError when it cannot work."""
@@ -175,6 +190,35 @@ def _matmul_shape(sa: Shape, sb: Shape) -> Shape:
     rows = sa[-2:-1]  # empty for a 1-d ``a``
     cols = sb[-1:] if len(sb) >= 2 else ()
     return batch + rows + cols
+
+
+def ieee_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``np.dot(a, b)`` with IEEE products.
+
+    ``np.dot`` hands a single-element operand to BLAS's ``scal``, which writes
+    zeros for a zero factor and so loses the other operand's NaN and infinities
+    (``[[0.]] @ [[1., nan]]`` gave ``[[0., 0.]]``); ``np.matmul`` multiplies them.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim <= 2 and b.ndim <= 2:
+        return np.asarray(np.matmul(a, b))
+    return ieee_tensordot(a, b, (a.ndim - 1,), (max(b.ndim - 2, 0),))
+
+
+def ieee_tensordot(a: np.ndarray, b: np.ndarray, a_axes: Sequence[int], b_axes: Sequence[int]) -> np.ndarray:
+    """``np.tensordot`` over ``a_axes`` and ``b_axes`` through ``np.matmul`` (see `ieee_dot`):
+    the free axes of ``a``, then those of ``b``."""
+    a, b = np.asarray(a), np.asarray(b)
+    if any(a.shape[i] != b.shape[j] for i, j in zip(a_axes, b_axes)):
+        raise ValueError(f"shape-mismatch for sum: axes {tuple(a_axes)} of {a.shape} against "
+                         f"{tuple(b_axes)} of {b.shape}")
+    a_free = [k for k in range(a.ndim) if k not in a_axes]
+    b_free = [k for k in range(b.ndim) if k not in b_axes]
+    summed = math.prod(a.shape[k] for k in a_axes)
+    left = a.transpose(a_free + list(a_axes)).reshape(math.prod(a.shape[k] for k in a_free), summed)
+    right = b.transpose(list(b_axes) + b_free).reshape(summed, math.prod(b.shape[k] for k in b_free))
+    shape = [a.shape[k] for k in a_free] + [b.shape[k] for k in b_free]
+    return np.asarray(np.matmul(left, right)).reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -211,7 +255,7 @@ class TensorDot(Op):
         return Apply.build(self, [a, b], [TensorType(_product_dtype(a, b), shape)])
 
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        return np.asarray(np.tensordot(a, b, axes=(list(self.a_axes), list(self.b_axes))))
+        return ieee_tensordot(a, b, self.a_axes, self.b_axes)
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -226,6 +270,10 @@ class TensorDot(Op):
         a_shape, b_shape = input_shapes
         return [tuple(d for i, d in enumerate(a_shape) if i not in self.a_axes)
                 + tuple(d for j, d in enumerate(b_shape) if j not in self.b_axes)]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return _contraction_batch(self, node, inputs, batched)
 
 
 @dataclass(frozen=True)
@@ -285,6 +333,10 @@ class Diagonal(Op):
         rows = sub_dims(x_shape[self.axis1], max(-self.offset, 0))
         cols = sub_dims(x_shape[self.axis2], max(self.offset, 0))
         return [rest + (max_dims(min_dims(rows, cols), 0),)]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return [Diagonal(self.offset, self.axis1 + 1, self.axis2 + 1)(inputs[0])]
 
 
 def _diagonal_length(rows: int | None, cols: int | None, offset: int) -> int | None:
@@ -461,3 +513,22 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = 
     from arignote.tensor import reduction
 
     return reduction.sum(diag, axis=-1, dtype=dtype)
+
+
+def _contraction_batch(op: Op, node: Apply, inputs: Sequence[Variable],
+                       batched: Sequence[bool]) -> list[Variable]:
+    """The batching rule of `Dot` and `TensorDot`: a `TensorDot` with one batched operand (a
+    pullback is linear in the cotangent, so two batched operands never meet; that case
+    falls back to building rows one by one)."""
+    a, b = node.inputs
+    if all(batched):
+        raise NoBatchingRule(f"{op} of two batched operands")
+    if isinstance(op, Dot):
+        a_axes, b_axes = (a.ndim - 1,), (max(b.ndim - 2, 0),)  # type: ignore[attr-defined]
+    else:
+        a_axes, b_axes = op.a_axes, op.b_axes  # type: ignore[attr-defined]
+    if batched[0]:  # the batch axis leads the free axes of a, so it leads the result
+        return [TensorDot(tuple(i + 1 for i in a_axes), tuple(b_axes))(inputs[0], b)]
+    free_a = a.ndim - len(a_axes)  # type: ignore[attr-defined]
+    out = TensorDot(tuple(a_axes), tuple(j + 1 for j in b_axes))(a, inputs[1])
+    return [batch_to_front(out, free_a)]

@@ -9,6 +9,7 @@ outputs static shapes as precise as their inputs allow.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ import numpy as np
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable, constant
+from arignote.tensor.batching import broadcast_batch, with_batch
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -49,6 +51,11 @@ class Shape(Op):
 
         return [(dim(len(input_shapes[0])),)]
 
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        # every batch element has the same shape: the batched value's, past its batch axis
+        return [Shape()(inputs[0])[1:]]
+
 
 @dataclass(frozen=True)
 class ShapeI(Op):
@@ -67,6 +74,10 @@ class ShapeI(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         return [()]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return [ShapeI(self.axis + 1)(inputs[0])]  # past the batch axis, as Shape's
 
 
 _shape = Shape()
@@ -144,6 +155,14 @@ class MakeVector(Op):
         from arignote.tensor.shape_inference import dim
 
         return [(dim(len(node.inputs)),)]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        from arignote.tensor.join import stack  # join builds on this module
+
+        parts = [(x if b else broadcast_batch(x, size)).astype(self.dtype)  # type: ignore[attr-defined]
+                 for x, b in zip(inputs, batched)]
+        return [stack(parts, axis=1)]
 
 
 def make_vector(*scalars: Any, dtype: Any = None) -> TensorVariable:
@@ -341,6 +360,10 @@ class Reshape(Op):
                 out.append(si.switch_dims(si.lt_dims(entry, 0), remaining, entry))
         return [tuple(out)]
 
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return [Reshape(self.ndim + 1)(inputs[0], with_batch(inputs[1], size))]
+
 
 def reshape(x: Any, newshape: Any, ndim: int | None = None) -> TensorVariable:
     """``np.reshape``: ``newshape`` is an int, a sequence of ints/0-d ints, or an int vector.
@@ -367,7 +390,15 @@ def flatten(x: Any, ndim: int = 1) -> TensorVariable:
         raise ValueError(f"flatten: ndim must be between 1 and {max(x.ndim, 1)}, got {ndim!r}")
     if x.ndim == ndim:
         return x
-    return reshape(x, [*shape_tuple(x)[:ndim - 1], -1])
+    # the flattened length as the product of the lengths, not -1: with an empty axis
+    # (shape (0, 1, 4) flattened to 2-d) a -1 is ambiguous and NumPy's reshape refuses it
+    dims = shape_tuple(x)
+    known = [int(d.data) if isinstance(d, TensorConstant) else None for d in dims[ndim - 1:]]
+    if None not in known:
+        length: Any = math.prod(known)
+    else:
+        length = functools.reduce(lambda p, q: p * q, dims[ndim - 1:])
+    return reshape(x, [*dims[:ndim - 1], length])
 
 
 def shape_padleft(x: Any, n_ones: int = 1) -> TensorVariable:
@@ -455,6 +486,10 @@ class SpecifyShape(Op):
 
     def __str__(self) -> str:
         return f"SpecifyShape{{{_fmt_expected(self.shape)}}}"
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return [SpecifyShape((None, *self.shape), tuple(a + 1 for a in self.symbolic_axes))(*inputs)]
 
 
 def _fmt_expected(shape: Sequence[int | None]) -> str:

@@ -43,7 +43,7 @@ from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.sourceinfo import carry_source
 from arignote.graph.traversal import toposort
 from arignote.rewrite.phases import fusion
-from arignote.scalar.composite import Composite, composite_input, inline, scalar_type
+from arignote.tensor.composite import Composite, composite_input, inline, scalar_type
 from arignote.tensor.basic import constant
 from arignote.tensor.elemwise import Elemwise
 
@@ -264,10 +264,12 @@ class _FusionPlanner:
         return False
 
 
-def _inner_constant(var: Constant) -> Variable | None:
-    """``var`` as an inner 0-d constant when it holds a single element."""
+def _inner_constant(var: Constant, rank: int) -> Variable | None:
+    """``var`` as an inner 0-d constant when it holds a single element and adds no axes to
+    the composite, whose other inputs have ``rank`` dims (a (1, 1) constant times a vector
+    is a matrix: that constant must stay an outer input)."""
     data = np.asarray(var.data)
-    if data.size != 1 or data.ndim > var.type.ndim:  # type: ignore[attr-defined]
+    if data.size != 1 or data.ndim > var.type.ndim or var.type.ndim > rank:  # type: ignore[attr-defined]
         return None
     return constant(data.reshape(()))
 
@@ -277,13 +279,16 @@ def _build_composite(group: _Group, position: dict[Apply, int]) -> tuple[Composi
     members = sorted(group.members, key=position.__getitem__)
     inner: dict[Variable, Variable] = {}
     outer_inputs: list[Variable] = []
+    made = {out for node in members for out in node.outputs}
+    rank = max((v.type.ndim for node in members for v in node.inputs  # type: ignore[attr-defined]
+                if v not in made and not isinstance(v, Constant)), default=0)
     with carry_source(None):
         for node in members:
             args = []
             for var in node.inputs:
                 found = inner.get(var)
                 if found is None:
-                    if isinstance(var, Constant) and (as_inner := _inner_constant(var)) is not None:
+                    if isinstance(var, Constant) and (as_inner := _inner_constant(var, rank)) is not None:
                         found = as_inner
                     else:
                         found = composite_input(len(outer_inputs), var.type.dtype)  # type: ignore[attr-defined]
