@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-jax test-slow bench clean
+.PHONY: demo test test-jax test-slow lint bench clean
 
 # The op, loop and gradient suites on the JAX backend.  `make test` runs this subset (about
 # 5 minutes on 2 cores: each test compiles with XLA); `make test-jax` runs all of it (reductions,
@@ -40,6 +40,12 @@ test-jax: $(STAMP)
 
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -n 2 -m slow tests
+
+# Static checks, one command per line (add a check as one more line): the layer contract of
+# DESIGN.md section 6, imports inside functions included (import-linter; pyproject.toml holds
+# the contracts).
+lint: $(STAMP)
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 # Benchmarks run in their own environment (.bench-venv) with PyTensor and JAX beside arignote.
 bench:

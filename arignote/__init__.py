@@ -7,7 +7,8 @@
     f = arignote.function([x], at.exp(x).sum())
 """
 
-from arignote.config import config  # noqa: I001
+from arignote._version import __version__  # noqa: I001
+from arignote.config import config
 from arignote import tensor  # noqa: F401
 from arignote.compile import Function, Mode, function, shared
 from arignote.graph import Apply, Constant, Op, Type, Variable, clone_replace, graph_replace
@@ -17,8 +18,6 @@ from arignote import gradient  # noqa: F401
 from arignote.gradient import Lop, Rop, grad, hessian, jacobian
 from arignote import loop  # noqa: F401  (callable: arignote.loop(step, init, xs))
 from arignote.loop import foldl, foldr, map, reduce, scan, until
-
-__version__ = "0.1.0"
 
 __all__ = ["Apply", "Constant", "Function", "Lop", "Mode", "Op", "Rop", "Type", "Variable",
            "clone_replace", "config", "debugprint", "foldl", "foldr", "function", "grad", "gradient",

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 
+from arignote.backend.c.cache import get_cache
+from arignote.backend.c.runtime import cached_runtime
+from arignote.backend.c.toolchain import CompilerUnavailable, get_toolchain
+
 
 def _cache_info() -> int:
-    from arignote.backend.c.cache import get_cache
-    from arignote.backend.c.runtime import cached_runtime
-    from arignote.backend.c.toolchain import CompilerUnavailable, get_toolchain
-
     stats = get_cache().stats()
     print(f"cache folder:   {stats.folder}{'' if stats.writable else ' (not writable)'}")
     print(f"entries:        {stats.entries} compiled objects, {stats.total_bytes / 1e6:.1f} MB")
@@ -35,8 +35,6 @@ def _cache_info() -> int:
 
 
 def _cache_clear() -> int:
-    from arignote.backend.c.cache import get_cache
-
     cache = get_cache()
     removed = cache.clear()
     print(f"removed {removed} files from {cache.folder}")

@@ -12,14 +12,18 @@ replaced by zeros.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from arignote.autodiff.reverse import backpropagate, is_inexact
+from arignote.autodiff.errors import DisconnectedInputError
+from arignote.autodiff.reverse import _call_pullback, backpropagate, is_inexact
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NotDifferentiable
 from arignote.graph.replace import graph_replace
 from arignote.graph.traversal import ancestors, toposort
+from arignote.tensor.alloc import zeros_like
+from arignote.tensor.basic import as_tensor_variable, cast
 
 __all__ = ["push_forward", "Rop", "pushforward"]
 
@@ -41,7 +45,11 @@ def push_forward(outputs: Sequence[Variable], inputs: Sequence[Variable],
 
 def _node_tangents(node: Apply, tangents: list[Variable | None]) -> list[Variable | None]:
     try:
-        result = node.op.pushforward(node.inputs, node.outputs, tangents)
+        graph = node.op.differentiable_graph(node.inputs, node.outputs)
+        if graph is not None:  # a node standing for a graph (a fused one): push forward through it
+            result = push_forward(graph, list(node.inputs), tangents)
+        else:
+            result = node.op.pushforward(node.inputs, node.outputs, tangents)
     except NotImplementedError:
         return _tangents_from_pullbacks(node, tangents)
     except NotDifferentiable as exc:
@@ -57,8 +65,6 @@ def _node_tangents(node: Apply, tangents: list[Variable | None]) -> list[Variabl
 
 def _tangents_from_pullbacks(node: Apply, tangents: list[Variable | None]) -> list[Variable | None]:
     """``J t`` for one node from its pullback ``u -> J^T u``, differentiated in ``u``."""
-    from arignote.autodiff.reverse import _call_pullback
-
     placeholders = [o.type.make_variable(f"u{k}") if is_inexact(o) else None
                     for k, o in enumerate(node.outputs)]
     pulled = _call_pullback(node, placeholders)
@@ -89,14 +95,10 @@ def _without_placeholders(results: list[Variable | None], placeholders: Sequence
 
 
 def _zeros_like(var: Variable) -> Variable:
-    from arignote.tensor.alloc import zeros_like
-
     return zeros_like(var)
 
 
 def _fit_tangent(t: Variable, out: Variable, node: Apply) -> Variable:
-    from arignote.tensor.basic import as_tensor_variable, cast
-
     t = as_tensor_variable(t)
     if t.ndim != out.type.ndim:  # type: ignore[attr-defined]
         raise ValueError(f"{node.op}.pushforward gave {out} ({out.type}) a tangent of type {t.type}")
@@ -106,8 +108,6 @@ def _fit_tangent(t: Variable, out: Variable, node: Apply) -> Variable:
 
 
 def _as_list(value: Any, what: str) -> tuple[list[Any], bool]:
-    from arignote.tensor.basic import as_tensor_variable
-
     if isinstance(value, (list, tuple)):
         return [as_tensor_variable(v) for v in value], False
     if value is None:
@@ -125,10 +125,6 @@ def Rop(f: Any, wrt: Any, eval_points: Any, disconnected_outputs: str = "raise",
     ``"zero"`` or ``"none"`` for it.  With ``use_op_rop_implementation=False``
     every node goes through the two-pullback construction (PyTensor's option).
     """
-    import warnings
-
-    from arignote.tensor.alloc import zeros_like
-
     f_list, single = _as_list(f, "f")
     wrt_list, _ = _as_list(wrt, "wrt")
     points, _ = _as_list(eval_points, "eval_points")
@@ -145,8 +141,6 @@ def Rop(f: Any, wrt: Any, eval_points: Any, disconnected_outputs: str = "raise",
     for out, t in zip(f_list, tangents):
         if t is None:
             if disconnected_outputs == "raise":
-                from arignote.autodiff.errors import DisconnectedInputError
-
                 raise DisconnectedInputError(f"Rop: the output {out} does not depend on wrt")
             if disconnected_outputs == "warn":
                 warnings.warn(f"Rop: the output {out} does not depend on wrt", stacklevel=2)

@@ -8,9 +8,12 @@ from typing import Any
 
 from arignote.autodiff.errors import DisconnectedInputError
 from arignote.autodiff.reverse import backpropagate, is_inexact
+from arignote.config import config
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.traversal import ancestors, graph_inputs
 from arignote.graph.type import Type
+from arignote.tensor.alloc import second, zeros_like
+from arignote.tensor.basic import as_tensor_variable, constant
 
 __all__ = ["DisconnectedType", "grad", "Lop", "pullback"]
 
@@ -42,8 +45,6 @@ DisconnectedType.variable_class = Variable
 
 def _as_variable_list(value: Any, what: str) -> tuple[list[Variable], bool]:
     """``value`` as a list of variables, and whether a single variable was given."""
-    from arignote.tensor.basic import as_tensor_variable
-
     if isinstance(value, Variable):
         return [value], True
     if not isinstance(value, (list, tuple)):
@@ -66,15 +67,10 @@ def _check_option(name: str, value: str, allowed: tuple[str, ...]) -> None:
 
 def _zero_gradient(var: Variable) -> Variable:
     """Zeros shaped like ``var``: in its dtype when it is a float, else in ``floatX`` (PyTensor's)."""
-    from arignote.config import config
-    from arignote.tensor.alloc import zeros_like
-
     return zeros_like(var, dtype=var.type.dtype if is_inexact(var) else config.floatX)
 
 
 def _seeds(cost: Any, known_grads: Mapping[Variable, Any] | None) -> list[tuple[Variable, Variable | None]]:
-    from arignote.tensor.basic import as_tensor_variable, constant
-
     seeds: list[tuple[Variable, Variable | None]] = []
     if cost is not None:
         cost = as_tensor_variable(cost)
@@ -148,8 +144,6 @@ def _keep_cost_inputs(cost: Variable, gradient: Variable) -> Variable:
     gradients start from ``second(cost, 1)``): one that lost an input to build-time
     simplification, like ``grad(a + b, a) = 1``, becomes ``second(cost, g)``, so that
     ``function([a, b], g)`` finds both inputs used.  Rewriting removes the ``second``."""
-    from arignote.tensor.alloc import second
-
     needed = {v for v in graph_inputs([cost]) if not isinstance(v, Constant)}
     if needed.issubset(graph_inputs([gradient])):
         return gradient

@@ -16,7 +16,9 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
-from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.alloc import zeros_like
+from arignote.tensor.basic import as_tensor_variable, get_scalar_constant_value
+from arignote.tensor.math import clip
 from arignote.tensor.variable import TensorVariable
 
 __all__ = ["GradientOp", "ZeroGrad", "DisconnectedGrad", "GradClip", "GradScale", "zero_grad",
@@ -39,6 +41,10 @@ class GradientOp(Op):
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         return [input_shapes[0]]
 
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return [self(inputs[0])]  # elementwise on its one input: the batch axis passes through
+
 
 @dataclass(frozen=True)
 class ZeroGrad(GradientOp):
@@ -46,14 +52,10 @@ class ZeroGrad(GradientOp):
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
-        from arignote.tensor.alloc import zeros_like
-
         return [zeros_like(inputs[0])]
 
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                     tangents: Sequence[Variable | None]) -> list[Variable | None]:
-        from arignote.tensor.alloc import zeros_like
-
         return [zeros_like(outputs[0])]
 
 
@@ -83,8 +85,6 @@ class GradClip(GradientOp):
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
-        from arignote.tensor.math import clip
-
         return [clip(cotangents[0], self.lower, self.upper)]
 
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
@@ -122,8 +122,6 @@ consider_constant = zero_grad
 
 def _number(value: Any, what: str) -> float:
     if isinstance(value, Variable):
-        from arignote.tensor.basic import get_scalar_constant_value
-
         value = get_scalar_constant_value(value)
     try:
         return float(value)

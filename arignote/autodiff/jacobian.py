@@ -23,14 +23,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from arignote.autodiff.grad import grad
+from arignote.autodiff.vectorize import NoBatchingRule, batched_pullback
 from arignote.graph.basic import Variable
+from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.join import stack
+from arignote.tensor.math import add
+from arignote.tensor.shape import flatten, reshape, shape_tuple
 
 __all__ = ["jacobian", "hessian", "hessian_vector_product"]
 
 
 def _as_list(wrt: Any) -> tuple[list[Variable], bool]:
-    from arignote.tensor.basic import as_tensor_variable
-
     if isinstance(wrt, (list, tuple)):
         return [as_tensor_variable(w) if not isinstance(w, Variable) else w for w in wrt], False
     return [wrt], True
@@ -44,9 +47,6 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Sequence[Variable] | 
     expression it is the gradient.  ``vectorize=False`` builds the rows one
     by one (``expression`` must then have a static size).
     """
-    from arignote.tensor.basic import as_tensor_variable
-    from arignote.tensor.shape import flatten, reshape, shape_tuple
-
     expression = as_tensor_variable(expression)
     wrt_list, single = _as_list(wrt)
     kwargs = {"consider_constant": consider_constant, "disconnected_inputs": disconnected_inputs}
@@ -55,12 +55,14 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Sequence[Variable] | 
         return result[0] if single else result
     flat = flatten(expression, 1)
     rows = None
+    why = "vectorize=False"  # why the rows are built one by one
     if vectorize:
-        from arignote.autodiff.vectorize import batched_pullback
-
-        rows = batched_pullback(flat, wrt_list, **kwargs)
+        try:
+            rows = batched_pullback(flat, wrt_list, **kwargs)
+        except NoBatchingRule as exc:
+            why = str(exc)
     if rows is None:
-        rows = _rows_one_by_one(flat, wrt_list, kwargs)
+        rows = _rows_one_by_one(flat, wrt_list, kwargs, why)
     results = []
     for w, j in zip(wrt_list, rows):
         target = [*shape_tuple(expression), *shape_tuple(w)]
@@ -68,14 +70,12 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Sequence[Variable] | 
     return results[0] if single else results
 
 
-def _rows_one_by_one(flat: Variable, wrt: list[Variable], kwargs: dict[str, Any]) -> list[Variable]:
-    from arignote.tensor.join import stack
-
+def _rows_one_by_one(flat: Variable, wrt: list[Variable], kwargs: dict[str, Any],
+                     why: str) -> list[Variable]:
+    """The Jacobian rows one pullback at a time (``why``: why they were not batched)."""
     size = flat.type.shape[0]  # type: ignore[attr-defined]
     if size is None:
-        from arignote.autodiff import vectorize
-
-        raise ValueError(f"jacobian: the gradient of {flat} cannot be batched ({vectorize.last_failure}), "
+        raise ValueError(f"jacobian: the gradient of {flat} cannot be batched ({why}), "
                          f"and its size is unknown when the graph is built, so its rows cannot be "
                          f"built one by one either; give the expression a static shape")
     per_row = [grad(flat[i], wrt, **kwargs) for i in range(size)]
@@ -86,8 +86,6 @@ def hessian(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = 
             disconnected_inputs: str = "raise", vectorize: bool = True) -> Any:
     """The Hessian of the scalar ``cost`` with respect to each of ``wrt``: for each ``w``, the
     Jacobian of ``grad(cost, w)`` with respect to ``w`` (shape ``w.shape + w.shape``)."""
-    from arignote.tensor.basic import as_tensor_variable
-
     cost = as_tensor_variable(cost)
     if cost.ndim != 0:
         raise TypeError(f"hessian: the cost must be a scalar (0-d), got {cost.type}")
@@ -103,9 +101,6 @@ def hessian(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = 
 def hessian_vector_product(cost: Any, wrt: Any, p: Any, **grad_kwargs: Any) -> Any:
     """``H p`` for the Hessian ``H`` of ``cost`` with respect to ``wrt`` (lists for several):
     ``grad(sum(grad(cost, wrt) * p), wrt)``, which never forms ``H``."""
-    from arignote.tensor.basic import as_tensor_variable
-    from arignote.tensor.math import add
-
     wrt_list, single = _as_list(wrt)
     points = [as_tensor_variable(v) for v in (p if isinstance(p, (list, tuple)) else [p])]
     if len(points) != len(wrt_list):

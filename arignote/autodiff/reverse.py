@@ -28,6 +28,9 @@ from dataclasses import dataclass, field
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NotDifferentiable
 from arignote.graph.traversal import toposort
+from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.math import add, real
+from arignote.tensor.shape import specify_shape
 from arignote.tensor.type import TensorType
 
 
@@ -122,7 +125,11 @@ def pull_back(outputs: Sequence[Variable], inputs: Sequence[Variable],
 
 def _call_pullback(node: Apply, cotangents: list[Variable | None]) -> list[Variable | None]:
     try:
-        result = node.op.pullback(node.inputs, node.outputs, cotangents)
+        graph = node.op.differentiable_graph(node.inputs, node.outputs)
+        if graph is not None:  # a node standing for a graph (a fused one): pull back through it
+            result = pull_back(graph, list(node.inputs), cotangents)
+        else:
+            result = node.op.pullback(node.inputs, node.outputs, cotangents)
     except NotDifferentiable as exc:
         raise NotDifferentiable(f"cannot differentiate through {node.op}{_built_at(node)}: {exc}") from exc
     result = list(result)
@@ -138,18 +145,12 @@ def _built_at(node: Apply) -> str:
 
 
 def _add(parts: list[Variable]) -> Variable:
-    from arignote.tensor.math import add
-
     return add(*parts)
 
 
 def _fit(cot: Variable, var: Variable, node: Apply | None, what: str) -> Variable:
     """``cot`` checked to be a cotangent of ``var``: same rank, compatible static shape,
     ``var``'s dtype (converted if needed) and static shape (asserted if it was less precise)."""
-    from arignote.tensor.basic import as_tensor_variable, cast
-    from arignote.tensor.math import real
-    from arignote.tensor.shape import specify_shape
-
     source = "a cotangent" if node is None else f"{node.op}.pullback"
     cot = as_tensor_variable(cot)
     want, have = var.type, cot.type

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from typing import Any
 
+from arignote.compile.function import function
 from arignote.graph.basic import Variable
+from arignote.graph.traversal import graph_inputs
 
-# A small LRU of compiled evaluations; bounded so it never keeps many dead graphs alive.
+# A small LRU of compiled evaluations, shared by the whole process (a cache, not state of
+# one compilation); bounded so it never keeps many dead graphs alive.  Its reads and writes
+# hold the lock, as threads may evaluate at once (one could evict what another moves to the
+# end); compiling does not, so two threads may compile the same key and either result stays.
 _CACHE_SIZE = 64
 _cache: OrderedDict[tuple[Variable, ...], Any] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def evaluate(var: Variable, inputs_to_values: dict | None = None) -> Any:
     """The value of ``var`` given values for its inputs (keys: variables or their names)."""
-    from arignote.compile.function import function
-    from arignote.graph.traversal import graph_inputs
-
     inputs_to_values = dict(inputs_to_values or {})
     if any(isinstance(k, str) for k in inputs_to_values):
         by_name = {v.name: v for v in graph_inputs([var]) if v.name}
@@ -29,12 +33,14 @@ def evaluate(var: Variable, inputs_to_values: dict | None = None) -> Any:
             resolved[key] = value
         inputs_to_values = resolved
     key = (var, *inputs_to_values)
-    compiled = _cache.get(key)
+    with _cache_lock:
+        compiled = _cache.get(key)
+        if compiled is not None:
+            _cache.move_to_end(key)
     if compiled is None:
         compiled = function(list(inputs_to_values), var, on_unused_input="ignore")
-        _cache[key] = compiled
-        if len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    else:
-        _cache.move_to_end(key)
+        with _cache_lock:
+            _cache[key] = compiled
+            if len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)
     return compiled(*inputs_to_values.values())

@@ -10,11 +10,16 @@ from typing import Any
 
 import numpy as np
 
+from arignote.backend.jax.pure import pure_function
 from arignote.compile.mode import Mode, get_mode
+from arignote.compile.pipeline import link, rewrite_for_mode
 from arignote.compile.shared import SharedVariable
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.replace import graph_replace
+from arignote.graph.sourceinfo import describe_node
 from arignote.graph.traversal import graph_inputs
+from arignote.rewrite.trace import Trace
+from arignote.tensor.basic import as_tensor_variable
 
 
 class MissingInputError(ValueError):
@@ -82,8 +87,6 @@ class Function:
     def __init__(self, inputs: Sequence[Variable], outputs: Any, mode: Mode, updates: Any,
                  givens: Any, on_unused_input: str, name: str | None, trust_input: bool,
                  trace: bool = False) -> None:
-        from arignote.tensor.basic import as_tensor_variable
-
         if on_unused_input not in ("raise", "warn", "ignore"):
             raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
         self.mode = mode
@@ -117,9 +120,6 @@ class Function:
         self.shared = [v for v in graph_inputs(targets) if isinstance(v, SharedVariable)
                        and not any(v is i for i in self.inputs)]
 
-        from arignote.compile.pipeline import rewrite_for_mode
-        from arignote.rewrite.trace import Trace
-
         self.unoptimized_outputs = targets
         self.rewrite_trace = Trace() if trace else None
         self.graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
@@ -129,8 +129,6 @@ class Function:
         self.user_outputs = user_outputs
         self.updates = [var for var, _ in update_pairs]
         self.n_outputs = len(user_outputs)
-
-        from arignote.compile.pipeline import link
 
         program_inputs = self.inputs + self.shared
         self.program = link(program_inputs, self.graph_outputs, mode)
@@ -257,8 +255,6 @@ class Function:
         return merged
 
     def _explain_failure(self, exc: Exception) -> Exception:
-        from arignote.backend.python.linker import describe_node
-
         node = getattr(self.program, "node_at_failure", lambda e: None)(exc)
         if node is None:
             return exc
@@ -274,8 +270,6 @@ class Function:
         """The pure JAX function of this graph (JAX mode only): ``jax_fn(*inputs, *shared
         values)``, usable inside ``jax.jit``, ``jax.vmap`` and ``jax.grad``; see
         :mod:`arignote.backend.jax.pure`."""
-        from arignote.backend.jax.pure import pure_function
-
         return pure_function(self)
 
     def __repr__(self) -> str:

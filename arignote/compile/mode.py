@@ -6,6 +6,13 @@ import warnings
 from dataclasses import dataclass, replace
 from typing import Any
 
+# The rules a mode selects from.  The rewrite engine imports no rules; compiling is what needs
+# them, so they are loaded here, in this order (a phase offers a node its rules in the order
+# they were registered): the loop rewrites, constant folding, then the rule library.
+import arignote.loop.rewrites  # noqa: F401, I001
+import arignote.rewrite.fold  # noqa: F401
+import arignote.tensor.rewrites  # noqa: F401
+from arignote.backend.c import CCompileWarning, known_unavailable
 from arignote.config import config
 
 LINKERS = ("py", "c", "jax")
@@ -56,6 +63,8 @@ PREDEFINED = {
     "JAX": Mode("jax", "fast_run"),
 }
 
+# Process state, not per-compilation state: the missing compiler is the same for every
+# compilation, so the warning is given once per process.
 _warned_no_compiler = False
 
 
@@ -67,8 +76,6 @@ def fast_run_mode() -> Mode:
     module, which the first compiled function does together with its kernels;
     if that fails, linking falls back to py for this mode (``pipeline.link``).
     """
-    from arignote.backend.c import known_unavailable
-
     why = known_unavailable()
     if why is None:
         return PREDEFINED["FAST_RUN"]
@@ -80,8 +87,6 @@ def fast_run_fallback(why: str) -> Mode:
     global _warned_no_compiler
     if not _warned_no_compiler:
         _warned_no_compiler = True
-        from arignote.backend.c import CCompileWarning
-
         warnings.warn(f"arignote: FAST_RUN uses the py linker because no C compiler works here "
                       f"({why}). Set $CC or arignote.config.c_compiler to use the C backend.",
                       CCompileWarning, stacklevel=5)

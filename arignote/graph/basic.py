@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from arignote.config import config
+from arignote.graph import hooks
 from arignote.graph.sourceinfo import format_source, user_source
 from arignote.graph.type import Type
 
@@ -58,9 +59,7 @@ class Variable:
 
     def eval(self, inputs_to_values: dict | None = None) -> Any:
         """Compile this variable (cached) and evaluate it at ``inputs_to_values``."""
-        from arignote.compile.evaluate import evaluate
-
-        return evaluate(self, inputs_to_values)
+        return hooks.evaluate(self, inputs_to_values)  # compiling is arignote.compile's job
 
 
 class Constant(Variable):

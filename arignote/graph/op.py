@@ -4,7 +4,7 @@ An op is an immutable value object; its parameters are its identity (write
 subclasses as ``@dataclass(frozen=True)``).  All of an op's meaning lives in
 its class: how it builds a node (:meth:`make_node`, static output types),
 its NumPy implementation (:meth:`perform`), and, added by later layers, its
-shape and derivative rules.  Backend lowerings live in the backend packages.
+shape, derivative and batching rules.  Backend lowerings live in the backend packages.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ class NotDifferentiable(TypeError):
 
 class ShapeUnknown(Exception):
     """Raised by ``infer_shape`` when it cannot express an output shape symbolically."""
+
+
+class NoBatchingRule(NotImplementedError):
+    """An op (or this node of it) cannot be batched; the message says why."""
 
 
 class Op:
@@ -80,6 +84,16 @@ class Op:
         """
         raise NotDifferentiable(f"{self} has no derivative rule (pullback)")
 
+    def differentiable_graph(self, inputs: Sequence[Variable],
+                             outputs: Sequence[Variable]) -> list[Variable] | None:
+        """For an op that stands for a graph of other ops (a fused elementwise node): that
+        graph rebuilt on ``inputs``, one variable per output.  Autodiff then differentiates
+        the graph instead of calling :meth:`pullback` or :meth:`pushforward` (the op needs
+        no rules of its own, and this layer needs no derivative driver).  None, the
+        default: the op has its own rules.
+        """
+        return None
+
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                     tangents: Sequence[Variable | None]) -> list[Variable | None]:
         """Forward-mode derivative rule: the tangent of each output.
@@ -90,6 +104,19 @@ class Op:
         pullbacks.
         """
         raise NotImplementedError(f"{self} has no pushforward rule")
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        """Batching rule: ``node`` applied along a new leading axis of length ``size``.
+
+        ``inputs[k]`` is input ``k`` with that leading batch axis when
+        ``batched[k]``, else the input itself.  Return one variable per output:
+        with the batch axis in front, or of the original's rank when it does not
+        vary along the batch (a shape).  Vectorized Jacobians and loop rewrites
+        use it (:mod:`arignote.autodiff.vectorize`); ops without a rule raise
+        :class:`NoBatchingRule` (the default), and their callers fall back.
+        """
+        raise NoBatchingRule(f"{self} has no batching rule")
 
     def params(self) -> dict[str, Any]:
         """The op's parameters (its identity), by name."""

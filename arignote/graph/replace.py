@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from arignote.graph import hooks
 from arignote.graph.basic import Variable
 from arignote.graph.traversal import toposort
 
@@ -16,10 +17,8 @@ from arignote.graph.traversal import toposort
 def _as_variable_like(old: Variable, new: Any) -> Variable:
     if isinstance(new, Variable):
         return new
-    # allow plain values as replacements, converted to the type of the variable
-    from arignote.tensor.basic import as_tensor_variable
-
-    return as_tensor_variable(new, dtype=getattr(old.type, "dtype", None))
+    # allow plain values as replacements, converted to the type of the variable (by the tensor layer)
+    return hooks.as_variable(new, dtype=getattr(old.type, "dtype", None))
 
 
 def graph_replace(outputs: Any, replace: Mapping[Variable, Any] | Sequence[tuple[Variable, Any]],

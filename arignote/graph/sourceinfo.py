@@ -11,14 +11,19 @@ import contextvars
 import os
 import sys
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from arignote.graph.basic import Apply
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 Source = tuple[str, int]
 
 _LOOK_AT_STACK = object()
-# The source that new nodes take while a rewrite runs (or: look at the call stack); one per
-# thread (or task), so that threads building graphs at once do not take each other's
+# The source that new nodes take while a rewrite runs (or: look at the call stack).  A context
+# variable, not a module global: one per thread (or task), so that threads building graphs at
+# once do not take each other's; `carry_source` sets it for a block and restores it after.
 _carried: contextvars.ContextVar[object] = contextvars.ContextVar("arignote_carried_source",
                                                                    default=_LOOK_AT_STACK)
 
@@ -52,3 +57,9 @@ def format_source(source: Source | None) -> str:
     if source is None:
         return ""
     return f"{source[0]}:{source[1]}"
+
+
+def describe_node(node: Apply) -> str:
+    """``Op`` plus the user line that built it, for error messages."""
+    where = format_source(node.source)
+    return f"{node.op}" + (f" (built at {where})" if where else "")

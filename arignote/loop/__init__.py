@@ -4,7 +4,7 @@
 - ``scan``, ``map``, ``reduce``, ``foldl``, ``foldr``, ``until`` (``scan.py``): PyTensor's API.
 - ``loop(step, init, xs=None, n_steps=None)`` (``carry.py``): the carry-style form.
 - ``execute.py`` runs loops on the ``py`` backend, ``derivative.py`` differentiates
-  them, ``batching.py`` batches them (vectorized Jacobians), ``rewrites/`` holds
+  them, ``batching.py`` batches them (``Loop.batch``: vectorized Jacobians), ``rewrites/`` holds
   their rewrites (registered when this package is imported).
 
 ``arignote.loop`` is both this package and the carry-style function: the
@@ -19,7 +19,7 @@ from typing import Any
 from arignote.loop.carry import loop
 from arignote.loop.op import Loop, LoopTypeError
 from arignote.loop.scan import ScanUpdates, foldl, foldr, map, reduce, scan, until
-from arignote.loop import batching, rewrites  # noqa: F401  (register the batching rule and rewrites)
+from arignote.loop import rewrites  # noqa: F401  (registers the loop rewrites)
 
 __all__ = ["Loop", "LoopTypeError", "ScanUpdates", "foldl", "foldr", "loop", "map", "reduce", "scan",
            "until"]

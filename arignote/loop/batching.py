@@ -15,20 +15,23 @@ Jacobian is then built row by row).
 
 from __future__ import annotations
 
-from arignote.autodiff.vectorize import NoBatchingRule, batching_rule, broadcast_batch, vectorize_graph
+from collections.abc import Sequence
+
+from arignote.autodiff.vectorize import vectorize_graph
 from arignote.graph.basic import Apply, Variable
+from arignote.graph.op import NoBatchingRule
 from arignote.graph.traversal import ancestors
 from arignote.loop.op import Loop
 from arignote.loop.parts import Carry, LoopParts, Stacked
+from arignote.tensor.batching import broadcast_batch
 
 
 def _reads(values: list[Variable], formals: set[int]) -> list[bool]:
     return [any(id(v) in formals for v in ancestors([value])) for value in values]
 
 
-@batching_rule(Loop)
-def loop_batching(node: Apply, xs: list[Variable], flags: list[bool], size: Variable) -> list[Variable]:
-    """The batching rule of `Loop` (see the module docstring)."""
+def batch_loop(node: Apply, xs: Sequence[Variable], flags: Sequence[bool], size: Variable) -> list[Variable]:
+    """The batching rule of `Loop` (``Loop.batch``; see the module docstring)."""
     from arignote.tensor.dimshuffle import dimshuffle
     from arignote.tensor.shape import shape_i
 

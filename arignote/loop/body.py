@@ -20,6 +20,7 @@ from arignote.graph.sourceinfo import carry_source
 from arignote.graph.traversal import toposort
 from arignote.loop.formals import formal
 from arignote.loop.op import Loop, LoopTypeError, compatible
+from arignote.tensor.basic import as_tensor_variable, cast
 
 
 def substitute(outputs: Sequence[Variable], mapping: dict[Variable, Variable]) -> list[Variable]:
@@ -98,8 +99,6 @@ def build_loop(depth: int, n_steps: Variable, sequences: Sequence[Variable], seq
     with; ``updates`` are the carries' new values, ``ys`` the per-step
     outputs, ``stop`` the stop flag; all may read any outer variable.
     """
-    from arignote.tensor.basic import as_tensor_variable, cast
-
     updates = [as_tensor_variable(u) for u in updates]
     ys = [as_tensor_variable(y) for y in ys]
     labels = carry_labels or [f"carry {i}" for i in range(len(inits))]

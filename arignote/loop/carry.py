@@ -20,6 +20,8 @@ from arignote.graph.basic import Variable
 from arignote.loop.body import build_loop
 from arignote.loop.formals import formal, tracing_body
 from arignote.loop.op import UNBOUNDED, LoopTypeError
+from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.shape import shape_i
 
 __all__ = ["loop"]
 
@@ -81,8 +83,6 @@ def describe(structure: Any) -> str:
 
 
 def _tensor_leaves(leaves: list[Any], what: str) -> list[Variable]:
-    from arignote.tensor.basic import as_tensor_variable
-
     result = []
     for position, leaf in enumerate(leaves):
         try:
@@ -100,9 +100,6 @@ def loop(step: Callable[[Any, Any], Any], init: Any, xs: Any = None, n_steps: An
     after the first step where it is true.  ``reverse=True`` walks ``xs``
     from the end (``ys`` stays aligned with ``xs``, as in ``lax.scan``).
     """
-    from arignote.tensor.basic import as_tensor_variable, cast
-    from arignote.tensor.shape import shape_i
-
     if not callable(step):
         raise TypeError(f"loop: step must be callable, got {type(step).__name__}")
     init_leaves, init_structure = flatten(init)

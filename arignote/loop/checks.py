@@ -18,6 +18,7 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
+from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.type import TensorType
 
 
@@ -26,8 +27,6 @@ class CheckSteps(Op):
     """``n`` itself, after checking ``n >= 0`` and that each sequence has at least ``n`` rows."""
 
     def make_node(self, n: Any, *sequences: Any) -> Apply:
-        from arignote.tensor.basic import as_tensor_variable, cast
-
         n = cast(as_tensor_variable(n), "int64")
         sequences = tuple(as_tensor_variable(s) for s in sequences)
         return Apply.build(self, [n, *sequences], [TensorType("int64", ())])

@@ -42,10 +42,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from arignote.autodiff.reverse import pull_back
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import ancestors, toposort
 from arignote.loop.body import substitute
+from arignote.loop.formals import depth_of
 from arignote.loop.parts import Carry, LoopParts, Stacked, value_name
+from arignote.tensor.alloc import zeros, zeros_like
+from arignote.tensor.dimshuffle import expand_dims
+from arignote.tensor.join import concatenate, stack
+from arignote.tensor.math import le, minimum, switch
+from arignote.tensor.shape import Shape, ShapeI, shape_i
+from arignote.tensor.shape_inference import shape_info
+from arignote.tensor.subtensor_inc import set_subtensor
 
 if TYPE_CHECKING:
     from arignote.loop.op import Loop
@@ -61,8 +70,6 @@ def _inexact(var: Variable) -> bool:
 def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variable],
                   cotangents: Sequence[Variable | None]) -> list[Variable | None]:
     """:meth:`Loop.pullback` (see the module docstring)."""
-    from arignote.autodiff.reverse import pull_back
-
     node = outputs[0].owner
     assert node is not None
     nc, ny = op.n_carries, op.n_ys
@@ -158,8 +165,6 @@ def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variab
 
 
 def _zeros(like: Variable) -> Variable:
-    from arignote.tensor.alloc import zeros_like
-
     return zeros_like(like)
 
 
@@ -170,17 +175,12 @@ def _reversed(x: Variable) -> Variable:
 def _backward_steps(op: Loop, steps_run: Variable) -> Variable:
     if op.truncate_gradient == -1:
         return steps_run
-    from arignote.tensor.math import minimum
 
     return minimum(steps_run, op.truncate_gradient)
 
 
 def _full_rows(g: Variable, stacked: Variable, steps_run: Variable) -> Variable:
     """The cotangent of a stacked output as one row per step run (a kept suffix padded with zeros)."""
-    from arignote.tensor.alloc import zeros
-    from arignote.tensor.shape import shape_i
-    from arignote.tensor.subtensor_inc import set_subtensor
-
     op = stacked.owner.op  # type: ignore[union-attr]
     if op.keep[stacked.index - op.n_carries] is None:  # type: ignore[operator]
         return g
@@ -191,9 +191,6 @@ def _full_rows(g: Variable, stacked: Variable, steps_run: Variable) -> Variable:
 
 def _seq_cotangent(seq: Variable, stacked: Variable, steps_run: Variable, n_back: Variable) -> Variable:
     """A sequence's cotangent: the backward loop's rows (newest first) put back in place."""
-    from arignote.tensor.alloc import zeros_like
-    from arignote.tensor.subtensor_inc import set_subtensor
-
     rows = _reversed(stacked)
     return set_subtensor(zeros_like(seq)[steps_run - n_back:steps_run], rows)  # type: ignore[index]
 
@@ -201,7 +198,6 @@ def _seq_cotangent(seq: Variable, stacked: Variable, steps_run: Variable, n_back
 def _init_cotangent(op: Loop, back_final: Variable, steps_run: Variable) -> Variable:
     if op.truncate_gradient == -1:
         return back_final
-    from arignote.tensor.math import le, switch
 
     # the chain is cut after ``truncate_gradient`` steps: the initial value only sees it if
     # the loop was that short
@@ -212,8 +208,6 @@ class _States:
     """Where the backward loop gets the forward values it reads, per step."""
 
     def __init__(self, op: Loop, node: Apply, inits: list[Variable]) -> None:
-        from arignote.loop.formals import depth_of
-
         self.op, self.node, self.inits = op, node, inits
         self.depth = max((depth_of(v) for v in op.inner_inputs), default=1) or 1
         nc = op.n_carries
@@ -314,8 +308,6 @@ class _States:
         found = self._carry_states.get(j)
         if found is not None:
             return found
-        from arignote.tensor.dimshuffle import expand_dims
-        from arignote.tensor.join import concatenate
 
         source = self._shift_source(j, _seen)
         if source is None:
@@ -330,10 +322,6 @@ class _States:
 
 def _shapes_inferred(values: list[Variable], forward_nodes: set[Apply]) -> list[Variable]:
     """``values`` with each shape read of a forward intermediate replaced by its inferred shape."""
-    from arignote.tensor.join import stack
-    from arignote.tensor.shape import Shape, ShapeI
-    from arignote.tensor.shape_inference import shape_info
-
     mapping: dict[Variable, Variable] = {}
     for n in toposort(values):
         if not isinstance(n.op, (Shape, ShapeI)):

@@ -25,8 +25,13 @@ from typing import Any
 
 import numpy as np
 
-from arignote.backend.python.linker import PyProgram, describe_node
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.sourceinfo import describe_node
+from arignote.graph.traversal import toposort
+from arignote.loop.body import substitute
+from arignote.loop.shapes import row_dims
+from arignote.tensor.join import stack
+from arignote.tensor.shape import shape_tuple
 
 #: first capacity of the buffers of a while loop (doubled when full)
 WHILE_INITIAL_ROWS = 32
@@ -253,8 +258,6 @@ class _LoopWriter:
         self.checked_carries = [
             j for j, (formal, out) in enumerate(zip(op.carry_inputs, op.carry_outputs))
             if None in formal.type.shape or None in out.type.shape]
-        from arignote.loop.shapes import row_dims
-        from arignote.tensor.shape import shape_tuple
 
         try:
             rows = row_dims(op, self.node, [shape_tuple(v) for v in self.node.inputs])
@@ -390,10 +393,6 @@ class ZeroSteps:
 
 def _row_shape_program(node: Apply) -> Callable[..., list[Any]]:
     """A function of the node's input values giving each per-step output's row shape (or None)."""
-    from arignote.loop.shapes import row_dims
-    from arignote.tensor.join import stack
-    from arignote.tensor.shape import shape_tuple
-
     op = node.op
     rows = row_dims(op, node, [shape_tuple(v) for v in node.inputs])
     usable = [j for j, dims in enumerate(rows) if all(d is not None for d in dims)]
@@ -410,21 +409,31 @@ def _row_shape_program(node: Apply) -> Callable[..., list[Any]]:
 
 
 def program_of(inputs: Sequence[Variable], outputs: Sequence[Variable]) -> Callable[..., list[Any]]:
-    """A py program of ``outputs`` called with one value per entry of ``inputs``.
+    """A function computing ``outputs`` from one value per entry of ``inputs``.
 
     ``inputs`` may repeat and may be computed variables: the program reads
-    them as given values, not by computing them.
+    them as given values, not by computing them.  It calls each node's
+    NumPy implementation in turn; it runs only when a loop ran zero steps,
+    so it is not worth generating code as the ``py`` linker does (which sits
+    above this layer).
     """
-    from arignote.loop.body import substitute
-
     unique = list(dict.fromkeys(inputs))
     proxies = [v if v.owner is None else v.type.make_variable(v.name) for v in unique]
     outputs = substitute(outputs, {v: p for v, p in zip(unique, proxies) if v is not p})
-    program = PyProgram(proxies, list(outputs))
-    if len(unique) == len(inputs):
-        return program.run
+    steps = [(node, node.op.py_impl(node)) for node in toposort(outputs)]
     positions = [list(inputs).index(v) for v in unique]
 
-    def run(*values: Any) -> list[Any]:
-        return program.run(*[values[p] for p in positions])
+    def value_of(var: Variable, values: dict[Variable, Any]) -> Any:
+        if var in values:
+            return values[var]
+        if isinstance(var, Constant):
+            return var.data
+        raise ValueError(f"the graph needs input {var}, which was not given")
+
+    def run(*given: Any) -> list[Any]:
+        values = {proxy: given[p] for proxy, p in zip(proxies, positions)}
+        for node, impl in steps:
+            result = impl(*[value_of(v, values) for v in node.inputs])
+            values.update(zip(node.outputs, result if len(node.outputs) > 1 else (result,)))
+        return [value_of(v, values) for v in outputs]
     return run

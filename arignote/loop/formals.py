@@ -2,7 +2,7 @@
 
 A loop body is an ordinary arignote graph over *formal* inputs (the slice
 of each sequence, the carried state, the constants).  As in
-:mod:`arignote.scalar.composite`, the formals are canonical: the formal of a
+:mod:`arignote.tensor.composite`, the formals are canonical: the formal of a
 given nesting depth, position, type and name is one variable, so building
 the same step function twice gives the same inner nodes (interning) and
 therefore equal loop ops, whose nodes intern like any other.
@@ -31,7 +31,9 @@ from arignote.graph.type import Type
 _formals: weakref.WeakValueDictionary[tuple[Any, ...], Variable] = weakref.WeakValueDictionary()
 # id(formal) -> its depth, for rewrites that rebuild a body at the same depth
 _depths: dict[int, int] = {}
-# how many step functions this thread (or task) is tracing right now
+# How many step functions are being traced right now, nested (scan inside a step function).
+# A context variable, not a module global: threads (or tasks) tracing at once each count their
+# own; `tracing_body` increments it for a block and restores it after.
 _building: contextvars.ContextVar[int] = contextvars.ContextVar("arignote_loop_building", default=0)
 _formals_lock = threading.Lock()
 

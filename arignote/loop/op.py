@@ -39,8 +39,9 @@ Compiling the body
 The ``py`` backend runs :meth:`Loop.py_impl`, which writes the whole loop
 and its body out as one Python function (:mod:`arignote.loop.execute`).
 Under another linker that runs ``py_impl`` (an op it has no native code
-for), the body is linked by that same linker (``pipeline.linking_mode()``
-says which one is at work) and the loop is driven around it.  A linker can
+for), the body is linked by that same linker (the linker states the link
+under way in :mod:`arignote.graph.linking`, since this layer sits below the
+compile layer) and the loop is driven around it.  A linker can
 also ask for this explicitly: :meth:`Loop.make_driver` takes
 ``compile_body(inputs, outputs) -> callable`` (the callable maps the formal
 inputs' values to the list of inner outputs' values), so the body is
@@ -57,8 +58,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.linking import current_linking
 from arignote.graph.op import Op
 from arignote.graph.traversal import graph_inputs, toposort
+from arignote.loop.shapes import loop_output_shapes
+from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.shape_inference import known_dim
 from arignote.tensor.type import TensorType
 
 #: the largest step count: what a while loop without a bound gets
@@ -245,8 +250,6 @@ class Loop(Op):
 
     # --- building nodes ---------------------------------------------------------------
     def make_node(self, n_steps: Any, *outer: Any) -> Apply:
-        from arignote.tensor.basic import as_tensor_variable, cast
-
         n_steps = as_tensor_variable(n_steps)
         if n_steps.ndim != 0 or n_steps.type.numpy_dtype.kind not in "iu":
             raise LoopTypeError(f"{self}: the number of steps must be a 0-d integer, got {n_steps.type}")
@@ -277,8 +280,6 @@ class Loop(Op):
             raise LoopTypeError(f"{self}: {what} must be of type {kind}, got {_describe(var)}")
 
     def _output_types(self, n_steps: Variable) -> list[TensorType]:
-        from arignote.tensor.shape_inference import known_dim
-
         steps = known_dim(n_steps)
         if self.until and steps != 0:
             steps = None
@@ -292,8 +293,6 @@ class Loop(Op):
 
     # --- meaning in other layers --------------------------------------------------------
     def infer_shape(self, node: Apply, input_shapes: list[Any]) -> list[tuple[Variable, ...]]:
-        from arignote.loop.shapes import loop_output_shapes
-
         return loop_output_shapes(self, node, input_shapes)
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
@@ -305,13 +304,12 @@ class Loop(Op):
         for this way), the body is linked by that linker, once, and the loop
         calls it at each step.
         """
-        from arignote.compile.pipeline import link, linking_mode
-        from arignote.loop.execute import python_loop
+        from arignote.loop.execute import python_loop  # cycle: execute builds on this module
 
-        mode = linking_mode()
-        if mode is None or mode.linker == "py":
+        state = current_linking()
+        if state is None or state.mode.linker == "py":
             return python_loop(node)
-        return self.make_driver(node, lambda inputs, outputs: link(inputs, outputs, mode))
+        return self.make_driver(node, state.link)
 
     def make_driver(self, node: Apply, compile_body: Callable[[Sequence[Variable], Sequence[Variable]], Any]
                     ) -> Callable[..., Any]:
@@ -324,7 +322,7 @@ class Loop(Op):
         called once.  This is the hook through which any linker runs loops
         with a body it compiled.
         """
-        from arignote.loop.execute import driven_loop
+        from arignote.loop.execute import driven_loop  # cycle: execute builds on this module
 
         return driven_loop(node, compile_body)
 
@@ -333,6 +331,12 @@ class Loop(Op):
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
-        from arignote.loop.derivative import loop_pullback
+        from arignote.loop.derivative import loop_pullback  # cycle: derivative builds on this module
 
         return loop_pullback(self, inputs, outputs, cotangents)
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        from arignote.loop.batching import batch_loop  # batching builds on this module
+
+        return batch_loop(node, inputs, batched, size)

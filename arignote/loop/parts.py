@@ -16,13 +16,13 @@ from arignote.graph.basic import Apply, Variable
 from arignote.loop.body import substitute
 from arignote.loop.formals import depth_of, formal
 from arignote.loop.op import Loop
+from arignote.rewrite.trace import render
 
 
 def value_name(var: Variable, limit: int = 40) -> str:
     """A readable name for a formal standing for ``var`` (its name, or a short rendering)."""
     if var.name:
         return var.name
-    from arignote.rewrite.trace import render
 
     text = render(var, depth=2)
     return text if len(text) <= limit else text[:limit - 1] + "…"

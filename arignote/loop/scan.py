@@ -30,9 +30,15 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Variable
-from arignote.loop.body import build_loop
+from arignote.graph.traversal import graph_inputs
+from arignote.loop.body import build_loop, free_variables, substitute
 from arignote.loop.formals import formal, tracing_body
 from arignote.loop.op import LoopTypeError
+from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.math import minimum
+from arignote.tensor.shape import shape_i
+from arignote.tensor.shape_inference import known_dim
+from arignote.tensor.sharedvar import SharedVariable
 
 __all__ = ["until", "scan", "map", "reduce", "foldl", "foldr"]
 
@@ -41,8 +47,6 @@ class until:  # noqa: N801  (PyTensor's name)
     """A stop condition returned by a step function: the loop ends after a step where it holds."""
 
     def __init__(self, condition: Any) -> None:
-        from arignote.tensor.basic import as_tensor_variable
-
         condition = as_tensor_variable(condition)
         if condition.ndim != 0:
             raise LoopTypeError(f"until: the condition must be a 0-d value, got {condition.type}")
@@ -62,8 +66,6 @@ def _as_list(x: Any) -> list[Any]:
 
 
 def _tensor(value: Any, what: str) -> Variable:
-    from arignote.tensor.basic import as_tensor_variable
-
     try:
         return as_tensor_variable(value)
     except TypeError as exc:
@@ -72,9 +74,6 @@ def _tensor(value: Any, what: str) -> Variable:
 
 def _n_steps_value(n_steps: Any) -> Variable | None:
     """``n_steps`` as a 0-d int64, None when not given; errors name what is wrong."""
-    from arignote.tensor.basic import as_tensor_variable, cast
-    from arignote.tensor.shape_inference import known_dim
-
     if n_steps is None:
         return None
     if isinstance(n_steps, float) and not np.isfinite(n_steps):
@@ -272,8 +271,6 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
                              "least one sequence")
         steps = _shortest(loop_seqs)
 
-    from arignote.compile.shared import SharedVariable
-
     with tracing_body() as depth:
         position = 0
         seq_formals = []
@@ -318,8 +315,6 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
         shared_formals.append(formal(depth, position, var.type, f"{var.name or 'shared'}[t-1]"))
         position += 1
     if shared_updates:
-        from arignote.loop.body import substitute
-
         read = {var: f for (var, _), f in zip(shared_updates, shared_formals)}
         rewritten = substitute([*outputs, *(new for _, new in shared_updates)]
                                + ([stop] if stop is not None else []), read)
@@ -363,9 +358,6 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
 
 
 def _shortest(sequences: Sequence[Variable]) -> Variable:
-    from arignote.tensor.math import minimum
-    from arignote.tensor.shape import shape_i
-
     steps = shape_i(sequences[0], 0)
     for seq in sequences[1:]:
         length = shape_i(seq, 0)
@@ -377,13 +369,8 @@ def _shortest(sequences: Sequence[Variable]) -> Variable:
 def _check_strict(outputs: list[Variable], updates: list[Variable], stop: Variable | None,
                   own: list[Variable], non_seqs: list[Variable]) -> None:
     """strict=True: the step may read shared variables only through ``non_sequences``."""
-    from arignote.compile.shared import SharedVariable
-    from arignote.loop.body import free_variables
-
     allowed = {id(v) for v in non_seqs}
     for var in free_variables([*outputs, *updates, *([stop] if stop is not None else [])], own):
-        from arignote.graph.traversal import graph_inputs
-
         for leaf in graph_inputs([var]):
             if isinstance(leaf, SharedVariable) and id(leaf) not in allowed and id(var) not in allowed:
                 raise ValueError(f"scan(strict=True): the step function uses shared variable {leaf}, "

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.replace import rebuild
 from arignote.graph.traversal import graph_inputs
+from arignote.tensor.shape import shape_i
+from arignote.tensor.shape_inference import as_dim, dim, known_dim, min_dims, shape_of
 
 if TYPE_CHECKING:
     from arignote.loop.op import Loop
@@ -22,9 +24,6 @@ if TYPE_CHECKING:
 
 def row_dims(op: Loop, node: Apply, input_shapes: list[Any]) -> list[list[Variable | None]]:
     """For each per-step output, the outer expression of each dim of one row (None: unknown)."""
-    from arignote.tensor.shape import shape_i
-    from arignote.tensor.shape_inference import known_dim, shape_of
-
     n_seq, n_carry = op.n_seqs, op.n_carries
     mapping: dict[Variable, Variable] = {}
     for position, formal in enumerate(op.inner_inputs):
@@ -54,9 +53,6 @@ def row_dims(op: Loop, node: Apply, input_shapes: list[Any]) -> list[list[Variab
 
 def loop_output_shapes(op: Loop, node: Apply, input_shapes: list[Any]) -> list[tuple[Variable, ...]]:
     """``infer_shape`` of a loop node (see the module docstring)."""
-    from arignote.tensor.shape import shape_i
-    from arignote.tensor.shape_inference import as_dim, dim, min_dims
-
     shapes: list[tuple[Variable, ...]] = []
     first_init = 1 + op.n_seqs
     for position in range(op.n_carries):

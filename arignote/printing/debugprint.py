@@ -8,7 +8,10 @@ import sys
 from collections.abc import Sequence
 from typing import IO, Any
 
+from arignote.compile.function import Function
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.traversal import toposort
+from arignote.tensor.elemwise import Elemwise
 
 
 def _id_names() -> Any:
@@ -26,8 +29,6 @@ def _id_names() -> Any:
 
 
 def _roots(obj: Any) -> list[Variable]:
-    from arignote.compile.function import Function
-
     if isinstance(obj, Function):
         return list(obj.graph_outputs)
     if isinstance(obj, Variable):
@@ -114,15 +115,11 @@ def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = F
 
 
 def _nodes_with_inner_graphs(roots: Sequence[Variable]) -> list[Apply]:
-    from arignote.graph.traversal import toposort
-
     return [n for n in toposort(roots) if hasattr(n.op, "inner_graph")]
 
 
 def pprint(var: Variable) -> str:
     """A one-line infix rendering of ``var``'s graph."""
-    from arignote.tensor.elemwise import Elemwise
-
     def render(v: Variable) -> str:
         node = v.owner
         if node is None:

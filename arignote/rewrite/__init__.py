@@ -10,6 +10,11 @@ or as a function offered only the nodes it can match::
     def log_sigmoid_to_softplus(node):
         if (arg := match(node.inputs[0], Sigmoid)) is not None:
             return -softplus(-arg)
+
+The engine imports no rules.  Constant folding (:mod:`arignote.rewrite.fold`),
+the rule library (arignote.tensor.rewrites) and the loop rewrites register
+theirs in the phases when imported; arignote.compile imports them, and a
+compilation mode hands the engine the phases to run (see :func:`optimize`).
 """
 
 from arignote.rewrite.driver import Rewriter, rewrite_graph

@@ -10,6 +10,7 @@ from arignote.config import config
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.rewrite.phases import FAST_COMPILE, canonicalize, specialize, stabilize
 from arignote.rewrite.rule import make_rule
+from arignote.tensor.basic import constant
 
 
 def fold_node(node: Apply) -> list[Variable] | None:
@@ -19,8 +20,6 @@ def fold_node(node: Apply) -> list[Variable] | None:
     symbolic, so folding never bloats a graph with big arrays; ops with
     ``foldable = False`` (random draws, say) are never evaluated.
     """
-    from arignote.tensor.basic import constant
-
     if not getattr(node.op, "foldable", True):
         return None
     if not all(isinstance(v, Constant) for v in node.inputs):

@@ -24,8 +24,9 @@ Settings = tuple[str, frozenset[str], frozenset[str], Trace | None]
 # same index at once build equal ones and either may stay.
 _index_cache: dict[tuple[Any, ...], RuleIndex] = {}
 # The settings of the optimize calls under way, innermost last: rules that rewrite an
-# inner graph (a loop's body) rewrite it with the same mode.  A context variable, not a
-# module global: threads optimizing at once each see their own calls.
+# inner graph (a loop's body, arignote/loop/rewrites/body.py) rewrite it with the same mode.
+# A context variable, not a module global: threads (or tasks) optimizing at once each see
+# their own calls; `optimize` pushes its settings and pops them when it returns or raises.
 _active: contextvars.ContextVar[tuple[Settings, ...]] = contextvars.ContextVar("arignote_optimizing",
                                                                               default=())
 
@@ -62,10 +63,16 @@ def _index_for(phase: Phase, optimizer: str, include: frozenset[str],
 def optimize(outputs: Sequence[Variable], optimizer: str | None = "fast_run",
              include: Sequence[str] = (), exclude: Sequence[str] = (),
              trace: Trace | None = None, phases: Sequence[Phase] = PHASES) -> list[Variable]:
-    """``outputs`` rewritten by every selected rule and pass of ``phases``, in order."""
-    import arignote.rewrite.fold  # noqa: F401  (registers constant folding)
-    import arignote.tensor.rewrites  # noqa: F401  (registers the tensor rules)
+    """``outputs`` rewritten by every selected rule and pass of ``phases``, in order.
 
+    The engine imports no rules: it runs the ones registered in ``phases``.
+    Compilation hands it the phases of its mode; ``arignote/compile/mode.py``
+    loads the rules they hold (constant folding, the rule library in
+    arignote.tensor.rewrites, the loop rewrites).  Called directly, the
+    default is the standard phases, canonicalize to lowering, which hold the
+    same rules: ``import arignote``, which runs before any ``arignote.*``
+    import, loads them through arignote.compile.
+    """
     outputs = list(outputs)
     if optimizer is None:
         return outputs

@@ -28,9 +28,11 @@ from typing import Any
 import numpy as np
 
 import arignote.scalar.math as sm
+import arignote.tensor as at
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.rewrite.rule import Rule, make_rule
 from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.shape_inference import broadcast_dims
 
 _BINARY_OPS: dict[type, type] = {ast.Add: sm.Add, ast.Sub: sm.Sub, ast.Mult: sm.Mul,
                                  ast.Div: sm.TrueDiv, ast.FloorDiv: sm.IntDiv, ast.Mod: sm.Mod,
@@ -158,8 +160,6 @@ def _match_commutative(pat: POp, node: Apply, bound: dict[str, Variable]) -> Ite
 # --- building the target -----------------------------------------------------------------
 
 def _build_target(tree: ast.AST, bound: dict[str, Variable]) -> Any:
-    import arignote.tensor as at
-
     def build(node: ast.AST) -> Any:
         if isinstance(node, ast.Name):
             return bound[node.id]
@@ -178,8 +178,6 @@ def _build_target(tree: ast.AST, bound: dict[str, Variable]) -> Any:
 
 
 def _check_target(tree: ast.AST, names: set[str]) -> None:
-    import arignote.tensor as at
-
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or not hasattr(at, node.func.id):
@@ -191,9 +189,6 @@ def _check_target(tree: ast.AST, names: set[str]) -> None:
 
 def _fit_to(result: Any, original: Variable, leaves: list[Variable], dropped: bool) -> Variable | None:
     """``result`` with ``original``'s dtype and broadcast shape, or None if it cannot be."""
-    import arignote.tensor as at
-    from arignote.tensor.shape_inference import broadcast_dims
-
     result = at.as_tensor_variable(result)
     if result.dtype != original.dtype or result.ndim > original.ndim:
         return None

@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from arignote.graph import hooks
+from arignote.graph.basic import Constant
 from arignote.graph.op import NotDifferentiable
 
 _SMALL_INTS = frozenset(np.dtype(d) for d in ("bool", "int8", "uint8", "int16", "uint16"))
@@ -122,16 +124,16 @@ def upcast(*dtypes: Any) -> np.dtype:
 
 
 def tensor_api() -> Any:
-    """``arignote.tensor``, imported when a derivative rule first needs it (it imports this module)."""
-    import arignote.tensor as at
+    """``arignote.tensor``, for derivative rules: ``Elemwise`` applies them to tensors.
 
-    return at
+    The tensor layer sits above this one, so it is reached through a hook
+    (:data:`arignote.graph.hooks.tensor_api`) that ``arignote.tensor`` fills.
+    """
+    return hooks.tensor_api.get()
 
 
 def constant_scalar(var: Any) -> Any:
     """The single value of a constant whose elements are all equal, else None."""
-    from arignote.graph.basic import Constant
-
     if not isinstance(var, Constant):
         return None
     data = np.asarray(var.data)

@@ -24,3 +24,10 @@ from arignote.tensor.subtensor import *  # noqa: F401,F403
 from arignote.tensor import special, subtensor  # noqa: F401
 
 as_tensor = as_tensor_variable
+
+# Fill the hooks through which the layers below reach this one (arignote/graph/hooks.py).
+import sys as _sys  # noqa: E402
+from arignote.graph import hooks as _hooks  # noqa: E402
+
+_hooks.tensor_api.install(_sys.modules[__name__])
+_hooks.as_variable.install(as_tensor_variable)

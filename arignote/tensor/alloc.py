@@ -18,6 +18,7 @@ from arignote.config import config
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable, cast, constant
+from arignote.tensor.batching import pad_after_batch, with_batch
 from arignote.tensor.shape import (EntryFact, as_shape_vector, shape, shape_entry_facts, shape_node,
                                    shape_i, shape_tuple)
 from arignote.tensor.type import TensorType, normalize_dtype
@@ -93,6 +94,11 @@ class Alloc(Op):
 
         return [vector_entries(node.inputs[1], self.ndim)]
 
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        value, shape = inputs
+        return [type(self)(self.ndim + 1)(pad_after_batch(value, self.ndim), with_batch(shape, size))]
+
 
 @dataclass(frozen=True)
 class BroadcastTo(Op):
@@ -125,6 +131,11 @@ class BroadcastTo(Op):
         from arignote.tensor.shape_inference import vector_entries
 
         return [vector_entries(node.inputs[1], self.ndim)]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        value, shape = inputs
+        return [type(self)(self.ndim + 1)(pad_after_batch(value, self.ndim), with_batch(shape, size))]
 
 
 def _shape_args(shape: Sequence[Any], what: str) -> TensorVariable:

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from arignote.graph.basic import Apply
+from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.shape import specify_shape
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -99,6 +100,15 @@ class DimShuffle(Op):
         if self.is_transpose:
             return f"Transpose{{axes={self.new_order}}}"
         return "DimShuffle{" + ",".join(map(str, self.new_order)) + "}"
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        x = inputs[0]
+        if any(x.type.shape[d + 1] != 1 for d in self.dropped):  # type: ignore[attr-defined]
+            # the batched value's type lost the length 1 of an axis this drops: restore it
+            x = specify_shape(x, (None, *node.inputs[0].type.shape))  # type: ignore[attr-defined]
+        order = (0,) + tuple("x" if d == "x" else d + 1 for d in self.new_order)
+        return [DimShuffle(self.input_ndim + 1, order)(x)]
 
 
 def dimshuffle(x: Any, pattern: Sequence[int | str]) -> TensorVariable:

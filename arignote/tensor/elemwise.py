@@ -12,6 +12,7 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args
+from arignote.tensor.batching import pad_after_batch
 from arignote.tensor.broadcasting import broadcast_static_shapes, run_time_check  # noqa: F401 (re-exported)
 from arignote.tensor.type import TensorType, tensor_type
 from arignote.tensor.variable import TensorConstant, TensorVariable
@@ -78,18 +79,24 @@ class Elemwise(Op):
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
         """The scalar op's rule on the broadcast arrays, summed back to each input's shape.
 
-        Integer and boolean inputs get None (no derivative); a `Composite`
-        is differentiated through its inner graph.
+        Integer and boolean inputs get None (no derivative).  A `Composite`
+        is differentiated through its inner graph (:meth:`differentiable_graph`).
         """
         from arignote.tensor.sum_to import sum_to_like
 
-        if _is_composite(self.scalar_op):
-            return _composite_pullback(self.scalar_op, inputs, outputs, cotangents)
         if cotangents[0] is None:
             return [None] * len(inputs)
         grads = self.scalar_op.pullback_elementwise(list(inputs), outputs[0], cotangents[0])
         return [None if g is None or not _is_inexact(x) else sum_to_like(g, x)
                 for x, g in zip(inputs, grads)]
+
+    def differentiable_graph(self, inputs: Sequence[Variable],
+                             outputs: Sequence[Variable]) -> list[Variable] | None:
+        """A fused node's inner graph rebuilt on ``inputs`` (autodiff differentiates it in
+        place of this node); None for an elementwise node of one scalar op."""
+        if _is_composite(self.scalar_op):
+            return _inner_graph_on(self.scalar_op, inputs, outputs)
+        return None
 
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                     tangents: Sequence[Variable | None]) -> list[Variable | None]:
@@ -98,8 +105,6 @@ class Elemwise(Op):
         from arignote.tensor.basic import cast
         from arignote.tensor.shape import shape
 
-        if _is_composite(self.scalar_op):
-            return _composite_pushforward(self.scalar_op, inputs, outputs, tangents)
         out = outputs[0]
         if not _is_inexact(out):
             return [None]
@@ -114,13 +119,20 @@ class Elemwise(Op):
             tangent = broadcast_to(tangent, shape(out))  # a tangent of only some inputs
         return [tangent]
 
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        # a batched operand gets length-1 axes after its batch axis: it broadcasts as before
+        ndim = node.outputs[0].type.ndim  # type: ignore[attr-defined]
+        args = [pad_after_batch(x, ndim) if b else x for x, b in zip(inputs, batched)]
+        return list(self.make_node(*args).outputs)
+
 
 def _is_inexact(var: Variable) -> bool:
     return var.type.numpy_dtype.kind in "fc"
 
 
 def _is_composite(scalar_op: ScalarOp) -> bool:
-    from arignote.scalar.composite import Composite
+    from arignote.tensor.composite import Composite
 
     return isinstance(scalar_op, Composite)
 
@@ -145,20 +157,6 @@ def _inner_graph_on(composite: Any, inputs: Sequence[Variable],
             var = broadcast_to(var, shape(out))
         rebuilt.append(var)
     return rebuilt
-
-
-def _composite_pullback(composite: Any, inputs: Sequence[Variable], outputs: Sequence[Variable],
-                        cotangents: Sequence[Variable | None]) -> list[Variable | None]:
-    from arignote.autodiff.reverse import pull_back
-
-    return pull_back(_inner_graph_on(composite, inputs, outputs), list(inputs), cotangents)
-
-
-def _composite_pushforward(composite: Any, inputs: Sequence[Variable], outputs: Sequence[Variable],
-                           tangents: Sequence[Variable | None]) -> list[Variable | None]:
-    from arignote.autodiff.forward import push_forward
-
-    return push_forward(_inner_graph_on(composite, inputs, outputs), list(inputs), tangents)
 
 
 def _natural_dtype(op: ScalarOp, dtypes: list[np.dtype]) -> np.dtype:

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from arignote.graph.basic import Apply
-from arignote.graph.op import Op
+from arignote.graph.basic import Apply, Variable
+from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import normalize_axis
 from arignote.tensor.sort import flattened_length
@@ -86,6 +86,12 @@ class CumOp(Op):
         from arignote.tensor.shape_inference import size_dims
 
         return [(size_dims(input_shapes[0]),) if self.axis is None else input_shapes[0]]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        if self.axis is None:
+            raise NoBatchingRule(f"{self} flattens its input")
+        return [CumOp(self.axis + 1, self.mode)(inputs[0])]
 
 
 def _cumprod_pullback(x: Any, y: Any, g: Any, axis: int) -> Any:

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Apply, Variable
-from arignote.graph.op import Op
+from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.batching import broadcast_batch
 from arignote.tensor.dimshuffle import expand_dims, normalize_axis
 from arignote.tensor.shape import (as_shape_vector, flatten, make_vector, shape_entry_facts,
                                    static_entries)
@@ -99,6 +100,11 @@ class Join(Op):
         out = list(input_shapes[0])
         out[self.axis] = add_dims(*[s[self.axis] for s in input_shapes])
         return [tuple(out)]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        parts = [x if b else broadcast_batch(x, size) for x, b in zip(inputs, batched)]
+        return [Join(self.axis + 1)(*parts)]
 
 
 def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> TensorVariable:
@@ -245,6 +251,12 @@ class Split(Op):
         x_shape = input_shapes[0]
         sizes = vector_entries(node.inputs[1], self.n_splits)
         return [x_shape[:self.axis] + (size,) + x_shape[self.axis + 1:] for size in sizes]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        if batched[1]:
+            raise NoBatchingRule("split sizes cannot be batched")
+        return list(Split(self.n_splits, self.axis + 1).make_node(*inputs).outputs)
 
 
 def split(x: Any, splits_size: Any, n_splits: int, axis: int = 0) -> list[TensorVariable]:
@@ -454,6 +466,12 @@ class Roll(Op):
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         return [input_shapes[0]]
 
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        if self.axis is None or batched[1]:
+            raise NoBatchingRule(f"{self} cannot be batched")
+        return [Roll(tuple(a + 1 for a in self.axis))(*inputs)]
+
 
 def roll(x: Any, shift: Any, axis: int | Sequence[int] | None = None) -> TensorVariable:
     """``np.roll``: ``shift`` may be symbolic; ``axis`` an int, a tuple of ints or None."""
@@ -491,6 +509,10 @@ class Flip(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         return [input_shapes[0]]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return [Flip(tuple(a + 1 for a in self.axis))(inputs[0])]
 
 
 def flip(x: Any, axis: int | Sequence[int] | None = None) -> TensorVariable:

@@ -200,9 +200,13 @@ def ieee_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     (``[[0.]] @ [[1., nan]]`` gave ``[[0., 0.]]``); ``np.matmul`` multiplies them.
     """
     a, b = np.asarray(a), np.asarray(b)
+    b_axis = max(b.ndim - 2, 0)
+    if a.shape[-1] != b.shape[b_axis]:  # np.dot's message (np.matmul words it otherwise)
+        raise ValueError(f"shapes {a.shape} and {b.shape} not aligned: {a.shape[-1]} (dim {a.ndim - 1}) "
+                         f"!= {b.shape[b_axis]} (dim {b_axis})")
     if a.ndim <= 2 and b.ndim <= 2:
         return np.asarray(np.matmul(a, b))
-    return ieee_tensordot(a, b, (a.ndim - 1,), (max(b.ndim - 2, 0),))
+    return ieee_tensordot(a, b, (a.ndim - 1,), (b_axis,))
 
 
 def ieee_tensordot(a: np.ndarray, b: np.ndarray, a_axes: Sequence[int], b_axes: Sequence[int]) -> np.ndarray:
@@ -515,7 +519,7 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = 
     return reduction.sum(diag, axis=-1, dtype=dtype)
 
 
-def _contraction_batch(op: Op, node: Apply, inputs: Sequence[Variable],
+def _contraction_batch(op: Dot | TensorDot, node: Apply, inputs: Sequence[Variable],
                        batched: Sequence[bool]) -> list[Variable]:
     """The batching rule of `Dot` and `TensorDot`: a `TensorDot` with one batched operand (a
     pullback is linear in the cotangent, so two batched operands never meet; that case
@@ -526,7 +530,7 @@ def _contraction_batch(op: Op, node: Apply, inputs: Sequence[Variable],
     if isinstance(op, Dot):
         a_axes, b_axes = (a.ndim - 1,), (max(b.ndim - 2, 0),)  # type: ignore[attr-defined]
     else:
-        a_axes, b_axes = op.a_axes, op.b_axes  # type: ignore[attr-defined]
+        a_axes, b_axes = op.a_axes, op.b_axes
     if batched[0]:  # the batch axis leads the free axes of a, so it leads the result
         return [TensorDot(tuple(i + 1 for i in a_axes), tuple(b_axes))(inputs[0], b)]
     free_a = a.ndim - len(a_axes)  # type: ignore[attr-defined]

@@ -17,12 +17,12 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
 
-from arignote.graph.basic import Apply
+from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.scalar import math as sm
 from arignote.scalar.basic import ScalarOp
@@ -261,6 +261,11 @@ class CAReduce(Op):
         return f"{name}{{{', '.join(params)}}}"
 
     __repr__ = __str__
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        axes = self.reduced_axes(node.inputs[0].type.ndim)  # type: ignore[attr-defined]
+        return [replace(self, axis=tuple(a + 1 for a in axes))(inputs[0])]
 
 
 def _product_of_others(x: TensorVariable, axis: tuple[int, ...] | None) -> TensorVariable:

@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from arignote.graph.basic import Apply
+from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.batching import batch_indexed_read
 from arignote.tensor.subtensor_index import (SYMBOLIC, SliceSpec, build_key, format_entries,
                                              indexed_shape)
 from arignote.tensor.type import TensorType
@@ -80,3 +81,7 @@ class Subtensor(Op):
 
     def __str__(self) -> str:
         return f"Subtensor{{{format_entries(self.idx_list)}}}"
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        return batch_indexed_read(self, node, inputs, batched)

@@ -28,11 +28,13 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Apply, Variable
-from arignote.graph.op import Op
+from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor.basic import as_tensor_variable, cast, constant
+from arignote.tensor.batching import broadcast_batch, index_batch_position, pad_after_batch
+from arignote.tensor.dimshuffle import dimshuffle
 from arignote.tensor.subtensor_advanced import AdvancedSubtensor, check_advanced_entries
 from arignote.tensor.subtensor_basic import Subtensor, check_basic_entries
-from arignote.tensor.subtensor_index import build_key, format_entries, indexed_shape
+from arignote.tensor.subtensor_index import FULL_SLICE, build_key, format_entries, indexed_shape
 from arignote.tensor.variable import TensorVariable
 
 _PYTHON_SCALARS = (bool, int, float, complex)
@@ -145,6 +147,30 @@ class _WriteOp(Op):
     def _describe(self) -> str:
         verb = "set" if self.set_instead_of_inc else "inc"
         return f"{type(self).__name__}{{{verb}; {format_entries(self.idx_list)}}}"
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        if any(batched[2:]):
+            raise NoBatchingRule("batched indices")
+        x, y = node.inputs[:2]
+        xb = inputs[0] if batched[0] else broadcast_batch(x, size)
+        target_ndim = self._read_op()(x, *node.inputs[2:]).ndim
+        yb = y
+        position = index_batch_position(self.idx_list, node.inputs[2:])
+        if not batched[1] and position and y.ndim > target_ndim - position:  # type: ignore[attr-defined]
+            # y reaches into the advanced dims, which come before the batch axis: make room for it
+            full = ["x"] * (target_ndim - y.ndim) + list(range(y.ndim))  # type: ignore[attr-defined]
+            yb = dimshuffle(y, full[:position] + ["x"] + full[position:])
+        if batched[1]:
+            if y.ndim > target_ndim:  # type: ignore[attr-defined]
+                raise NoBatchingRule("a value with extra leading axes")
+            yb = pad_after_batch(inputs[1], target_ndim)
+            if position:  # the indexed part has the advanced dims first, then the batch axis
+                order = list(range(1, target_ndim + 1))
+                yb = dimshuffle(yb, order[:position] + [0] + order[position:])
+        params = self.params()
+        params["idx_list"] = (FULL_SLICE, *self.idx_list)
+        return [type(self)(**params)(xb, yb, *inputs[2:])]
 
 
 @dataclass(frozen=True)

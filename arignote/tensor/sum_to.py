@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Apply, Variable
-from arignote.graph.op import Op
+from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.reduction import sum as tensor_sum
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -92,6 +93,16 @@ class SumTo(Op):
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                     tangents: Sequence[Variable | None]) -> list[Variable | None]:
         return [None if tangents[0] is None else self(tangents[0], *inputs[1:])]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        x, *lengths = inputs
+        if any(batched[1:]):
+            raise NoBatchingRule("batched lengths")
+        lead = node.inputs[0].type.ndim - self.ndim  # type: ignore[attr-defined]
+        if lead:
+            x = tensor_sum(x, axis=tuple(range(1, lead + 1)))
+        return [SumTo(self.ndim + 1)(x, size, *lengths)]
 
 
 def sum_to(x: Any, shape: Any) -> TensorVariable:

@@ -92,8 +92,8 @@ def test_clip_and_switch(rng):
 
 def test_composite_differentiates_through_its_inner_graph(rng):
     # Composite nodes print (and run) through the fusion code generator, which lands with fusion
-    pytest.importorskip("arignote.scalar.composite_codegen")
-    from arignote.scalar.composite import Composite
+    pytest.importorskip("arignote.tensor.composite_codegen")
+    from arignote.tensor.composite import Composite
     from arignote.tensor.elemwise import Elemwise
 
     comp = Composite.from_function(lambda a, b: at.exp(a) * b + at.sin(a), ["float64", "float64"])

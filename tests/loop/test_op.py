@@ -129,17 +129,22 @@ def test_op_checks():
 
 
 def test_another_linker_compiles_the_body(rng, monkeypatch):
-    from arignote.compile import pipeline
+    import sys
+
+    from arignote.graph.linking import Linking, linking
+
+    function_module = sys.modules["arignote.compile.function"]  # the module, not arignote.compile.function()
 
     linked = []
 
     def fake_link(inputs, outputs, mode):
+        # a linker other than py, stating itself as every linker does (arignote.graph.linking)
         linked.append(len(outputs))
-        return PyProgram(inputs, outputs)
+        with linking(Linking(arignote.Mode(linker="jax"), lambda ins, outs: fake_link(ins, outs, mode))):
+            return PyProgram(inputs, outputs)
     x, h0, W = at.matrix("x"), at.vector("h0"), at.matrix("W")
     out = rnn(x, h0, W)
-    monkeypatch.setattr(pipeline, "link", fake_link)
-    monkeypatch.setattr(pipeline, "linking_mode", lambda: arignote.Mode(linker="jax"))
+    monkeypatch.setattr(function_module, "link", fake_link)
     f = arignote.function([x, h0, W], out, mode=arignote.Mode(optimizer=None))
     assert linked == [1, 2]  # the function, then the loop's body (new carry and stacked output)
     xv, hv, Wv = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(3, 3))

@@ -7,11 +7,21 @@ extension module that runs schedules; its C sources are in ``runtime/``),
 scalar op), ``kernel_elemwise`` and ``kernel_reduce`` (loops),
 ``node_lowering`` (how each op runs), ``schedule`` and ``linker``; ``ops``
 and ``lowering`` hold the graph form of fused reductions.
+
+Modules register themselves and are found by name (package discovery): the
+``scalar_*`` modules hold C for scalar ops (a scalar op whose NumPy function
+has a libm namesake needs none), the ``*_lowering`` modules the steps of op
+types.  The ``c`` linker is registered here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from arignote.backend import linkers
 from arignote.backend.c.toolchain import CCompileWarning, CompileError, CompilerUnavailable
+from arignote.graph.basic import Variable
 
 
 def c_available() -> bool:
@@ -72,6 +82,22 @@ def availability() -> str | None:
         except CompilerUnavailable as exc:
             _availability[key] = str(exc)
     return _availability[key]
+
+
+@linkers.register("c")
+def link_c(inputs: Sequence[Variable], outputs: Sequence[Variable]) -> Any:
+    """A :class:`~arignote.backend.c.linker.CProgram`; CompilerUnavailable (saying why) when no
+    C compiler works here, so that a mode chosen by default can fall back to another linker."""
+    why = known_unavailable()
+    if why is None:
+        from arignote.backend.c.linker import CProgram
+
+        try:
+            return CProgram(inputs, outputs)
+        except CompilerUnavailable as exc:  # the runtime module did not build
+            why = str(exc)
+            record_unavailable(why)
+    raise CompilerUnavailable(why)
 
 
 __all__ = ["CCompileWarning", "CompileError", "CompilerUnavailable", "availability", "c_available",

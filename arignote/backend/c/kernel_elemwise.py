@@ -37,7 +37,7 @@ from arignote.backend.c.kernel_blocks import blocked_elemwise_loop, uses_vector_
 from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
 from arignote.backend.c.vector_math import declarations
 from arignote.graph.basic import Apply, Constant, Variable
-from arignote.scalar.composite import Composite
+from arignote.tensor.composite import Composite
 
 PRELUDE = "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
 

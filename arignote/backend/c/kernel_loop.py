@@ -40,7 +40,7 @@ from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
 from arignote.backend.c.toolchain import get_toolchain
 from arignote.backend.c.vector_lanes import lane_helpers, lane_variants, rename_calls
 from arignote.graph.basic import Apply, Constant, Variable
-from arignote.scalar.composite import Composite
+from arignote.tensor.composite import Composite
 from arignote.tensor.elemwise import Elemwise
 
 

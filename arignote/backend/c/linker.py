@@ -15,7 +15,6 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-import arignote.backend.c.loop_lowering  # noqa: F401  (registers the loop's lowering)
 from arignote.backend.c.build import BuildJob, available_cores, build_all
 from arignote.backend.c.node_lowering import LoweringContext, StepPlan, plan_node, python_step
 from arignote.backend.c.runtime import finish_runtime, loaded_runtime, runtime_job, runtime_lock
@@ -24,7 +23,11 @@ from arignote.backend.c.toolchain import CCompileWarning, CompileError, get_tool
 from arignote.backend.c.vector_math import vectorized_functions
 from arignote.config import config
 from arignote.graph.basic import Apply, Variable
+from arignote.graph.registry import import_submodules
 from arignote.graph.traversal import toposort
+
+# the modules named *_lowering register their op types' lowerings (node_lowering.c_lowerings)
+import_submodules("arignote.backend.c", skip=lambda name: not name.endswith("_lowering"))
 
 # path -> dlopen handle (kept for the life of the process).  No lock: threads that load the
 # same path at once get the same handle from dlopen (it counts references), so any entry is right.

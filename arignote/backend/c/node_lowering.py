@@ -20,6 +20,7 @@ from arignote.backend.c.kernel_reduce import argreduce_kernel, reduce_kernel
 from arignote.backend.c.ops import ElemwiseReduce
 from arignote.backend.c.scalar_registry import Unsupported
 from arignote.graph.basic import Apply
+from arignote.graph.registry import Registry
 from arignote.scalar import math as sm
 from arignote.tensor.blas import Gemm, Gemv
 from arignote.tensor.dimshuffle import DimShuffle
@@ -57,16 +58,13 @@ class LoweringContext:
 
 
 Lowering = Callable[[Apply, LoweringContext], StepPlan]
-_lowerings: dict[type, Lowering] = {}
+#: op type -> its C lowering (subclasses inherit it); ops without one run on NumPy
+c_lowerings: Registry[Lowering] = Registry("C lowering")
 
 
 def c_lowering(*op_types: type) -> Callable[[Lowering], Lowering]:
     """Decorator registering the C lowering of op types."""
-    def register(fn: Lowering) -> Lowering:
-        for op_type in op_types:
-            _lowerings[op_type] = fn
-        return fn
-    return register
+    return c_lowerings.register(*op_types)
 
 
 def python_step(node: Apply, why: str = "") -> StepPlan:
@@ -79,11 +77,7 @@ def python_step(node: Apply, why: str = "") -> StepPlan:
 
 def plan_node(node: Apply, context: LoweringContext) -> StepPlan:
     """The step for ``node``: its lowering's, or a Python step."""
-    lowering = None
-    for cls in type(node.op).__mro__:
-        lowering = _lowerings.get(cls)
-        if lowering is not None:
-            break
+    lowering = c_lowerings.lookup(type(node.op))
     if lowering is None:
         return python_step(node)
     try:

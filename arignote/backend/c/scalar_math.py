@@ -1,11 +1,12 @@
 """C emitters for exponentials, logarithms, trigonometry, special functions and rounding.
 
-Each calls the C library's function of the same name (``expf`` for float32),
-so results match NumPy's to the last bit or two (both are within an ulp or
-two of the exact value; vectorized loops use libmvec, see ``vector_math``).
-Functions SciPy provides that C lacks (``psi``, ``erfcx``, ``erfinv``,
-``erfcinv``) have no emitter: nodes using them run on NumPy/SciPy.
-Special functions written here:
+A function the C library has under the NumPy/SciPy name (``expf`` for
+float32; see ``scalar_registry.libm_name``) needs no emitter: the registry
+calls it by default, so results match NumPy's to the last bit or two (both
+are within an ulp or two of the exact value; vectorized loops use libmvec,
+see ``vector_math``).  Functions SciPy provides that C lacks (``psi``,
+``erfcx``, ``erfinv``, ``erfcinv``) have no emitter: nodes using them run on
+NumPy/SciPy.  The exceptions written here:
 
 - ``sigmoid(x)``: ``1 / (1 + exp(-x))`` for ``x >= 0``, ``exp(x) / (1 + exp(x))``
   otherwise, both through ``e = exp(-|x|)`` (no overflow, SciPy's ``expit``);
@@ -18,30 +19,14 @@ from __future__ import annotations
 import math
 
 from arignote.backend.c.c_types import c_literal
-from arignote.backend.c.scalar_registry import Emit, c_scalar, natural_signature
+from arignote.backend.c.scalar_registry import TRANSCENDENTAL, Emit, c_scalar, natural_signature
 from arignote.scalar import math as sm
 
-TRANSCENDENTAL = 20  # cost of one libm call relative to an addition
+# The functions libm has under their NumPy name (exp, log1p, arcsinh as asinh, erf, gammaln as
+# lgamma, ...) need no emitter here: ``scalar_registry`` calls the namesake (``libm_name``).
 
 
-def _libm(name: str, cost: float = TRANSCENDENTAL):
-    def emit(e: Emit, *args: str) -> str:
-        return e.fn(name, *args)
-    return emit, cost
-
-
-for _op_type, _name in (
-        (sm.Exp, "exp"), (sm.Exp2, "exp2"), (sm.Expm1, "expm1"), (sm.Log, "log"), (sm.Log2, "log2"),
-        (sm.Log10, "log10"), (sm.Log1p, "log1p"), (sm.Sin, "sin"), (sm.Cos, "cos"), (sm.Tan, "tan"),
-        (sm.ArcSin, "asin"), (sm.ArcCos, "acos"), (sm.ArcTan, "atan"), (sm.Sinh, "sinh"),
-        (sm.Cosh, "cosh"), (sm.Tanh, "tanh"), (sm.ArcSinh, "asinh"), (sm.ArcCosh, "acosh"),
-        (sm.ArcTanh, "atanh"), (sm.ArcTan2, "atan2"), (sm.Hypot, "hypot"), (sm.Erf, "erf"),
-        (sm.Erfc, "erfc"), (sm.Gamma, "tgamma"), (sm.GammaLn, "lgamma")):
-    _emit, _cost = _libm(_name)
-    c_scalar(_op_type, cost=_cost)(_emit)
-
-
-@c_scalar(sm.Sqrt, cost=4)
+@c_scalar(sm.Sqrt, cost=4)  # the libm default, but cheaper: one instruction
 def _sqrt(e: Emit, a: str) -> str:
     return e.fn("sqrt", a)
 

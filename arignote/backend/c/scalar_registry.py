@@ -1,7 +1,9 @@
 """C code for scalar ops: a registry from scalar op type to its C emitter.
 
-Each scalar op type that has a C equivalent registers an emitter
-(``scalar_arith.py``, ``scalar_math.py``).  An emitter turns C expressions
+A scalar op whose NumPy function has a namesake in C's libm gets a call of
+it by default (:func:`libm_name`); the others that have a C equivalent
+register an emitter in a ``scalar_*.py`` module (``scalar_arith.py``,
+``scalar_math.py``), found by name.  An emitter turns C expressions
 for its arguments into a C expression for its result, all in the op's *loop
 dtypes*: the dtypes NumPy computes in for the given input dtypes (for a
 ufunc, ``ufunc.resolve_dtypes``; ``int8 + uint8`` runs in int16).  The
@@ -22,8 +24,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.special as sps
 
 from arignote.backend.c.c_types import c_type, convert, supported
+from arignote.graph.registry import Registry, import_submodules
 from arignote.scalar import math as sm
 from arignote.scalar.basic import ScalarOp, small_int_dtypes
 
@@ -102,7 +106,52 @@ class ScalarLowering:
     cost: float
 
 
-_registry: dict[type, ScalarLowering] = {}
+#: the cost of one libm call relative to an addition
+TRANSCENDENTAL = 20
+
+# libm functions (C99, double; ``f``-suffixed for float) that compute what the NumPy or SciPy
+# function of the same name computes: the functions glibc's libmvec vectorizes, and a few more
+_LIBM = frozenset({
+    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sqrt", "cbrt", "sin", "cos", "tan",
+    "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "hypot",
+    "erf", "erfc", "tgamma", "lgamma"})
+# SciPy's spellings of C's names (C's own ``gamma`` is glibc's old name for lgamma: never call it)
+_RENAMED = {"gamma": "tgamma", "gammaln": "lgamma"}
+
+
+def libm_name(op_type: type) -> str | None:
+    """The libm function computing ``op_type``'s NumPy/SciPy function, found by name.
+
+    ``np.exp`` -> ``exp``, ``np.arcsinh`` -> ``asinh`` (NumPy spells C's ``a`` prefix ``arc``),
+    ``scipy.special.gammaln`` -> ``lgamma``; None for a function C does not have.
+    """
+    nfunc = getattr(op_type, "nfunc", None)
+    name = getattr(nfunc, "__name__", None)
+    if not isinstance(name, str) or not any(getattr(m, name, None) is nfunc for m in (np, sps)):
+        return None  # a function of arignote's own (softplus): no namesake to trust
+    name = _RENAMED.get(name, "a" + name[3:] if name.startswith("arc") else name)
+    return name if name in _LIBM else None
+
+
+def _libm_emitter(name: str) -> Emitter:
+    def emit(e: Emit, *args: str) -> str:
+        if e.loop_out.kind != "f":  # libm computes in floating point only
+            raise Unsupported(f"{e.op} computes in {e.loop_out} (C's {name} is for floats)")
+        return e.fn(name, *args)
+    return emit
+
+
+def _default_lowering(op_type: type) -> ScalarLowering | None:
+    """The libm call of the same name (see :func:`libm_name`), when there is one."""
+    name = libm_name(op_type)
+    if name is None:
+        return None
+    return ScalarLowering(_libm_emitter(name), ufunc_signature, TRANSCENDENTAL)
+
+
+#: scalar op type -> its C emitter; a scalar op whose NumPy function has a libm namesake
+#: needs no entry (``_default_lowering``)
+scalar_lowerings: Registry[ScalarLowering] = Registry("C scalar", default=_default_lowering)
 
 
 # --- loop dtypes --------------------------------------------------------------------------
@@ -155,18 +204,14 @@ def c_scalar(*op_types: type, signature: SignatureRule = ufunc_signature,
     """
     def register(emit: Emitter) -> Emitter:
         for op_type in op_types:
-            _registry[op_type] = ScalarLowering(emit, signature, cost)
+            scalar_lowerings.add(op_type, ScalarLowering(emit, signature, cost))
         return emit
     return register
 
 
 def lowering_for(op: ScalarOp) -> ScalarLowering | None:
-    """The registered lowering of ``op``'s type (or of a base class)."""
-    for cls in type(op).__mro__:
-        found = _registry.get(cls)
-        if found is not None:
-            return found
-    return None
+    """The lowering of ``op``'s type: registered (for it or a base class), or its libm namesake."""
+    return scalar_lowerings.lookup(type(op))
 
 
 # --- applying an op ---------------------------------------------------------------------
@@ -224,8 +269,8 @@ def _apply(op: ScalarOp, args: Sequence[str], arg_dtypes: Sequence[np.dtype], ou
 
 
 def _ensure_registered() -> None:
-    # the emitters register themselves when their modules are imported
-    from arignote.backend.c import scalar_arith, scalar_math  # noqa: F401
+    # the emitters register themselves when their modules (scalar_*.py) are imported
+    import_submodules("arignote.backend.c", skip=lambda name: not name.startswith("scalar_"))
 
 
 _ensure_registered_once = functools.cache(_ensure_registered)

@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from arignote._version import __version__
 from arignote.config import config
 
 BASE_FLAGS = ("-O2", "-march=native", "-fwrapv", "-fno-math-errno", "-ffp-contract=off")
@@ -221,7 +222,6 @@ def _toolchain(wanted: str, cc_env: str, flag_text: str, vector_math: bool) -> T
     glibc = _glibc_version()
     use_mvec = bool(vector_math and family == "gcc" and platform.machine() in ("x86_64", "AMD64")
                     and glibc is not None and glibc >= (2, 22))
-    from arignote import __version__
 
     identity = "\n".join([
         compiler, version, " ".join(flags), f"mvec={use_mvec}:{glibc}", _machine_fingerprint(),

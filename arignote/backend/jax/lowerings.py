@@ -1,8 +1,10 @@
-"""Imports every lowering module, so that each registers its ops in ``jax_impl``.
+"""Imports every module of this package, so that each registers its ops in ``jax_impl``.
 
-Importing this module imports JAX; the linker does it only when a function
-is compiled for the JAX backend.
+The modules are found by package discovery: a new lowering module needs no
+entry here.  Importing this module imports JAX; the linker does it only when
+a function is compiled for the JAX backend.
 """
 
-from arignote.backend.jax import (alloc, autodiff_ops, elemwise, extra_ops, indexing, join,  # noqa: F401
-                                  loop, products, reduction, shape)
+from arignote.graph.registry import import_submodules
+
+import_submodules("arignote.backend.jax")

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from arignote.graph.basic import Apply
+from arignote.graph.registry import Registry as BaseRegistry
 
 Lowering = Callable[[Any, Apply, "LoweringContext"], Callable[..., Any]]
 
@@ -50,42 +51,31 @@ class Entry:
         return None if self.unsupported is None else self.unsupported(node)
 
 
-class Registry:
+class Registry(BaseRegistry[Entry]):
     """Lowerings keyed by op type; a subclass uses its nearest registered base class."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._entries: dict[type, Entry] = {}
-
-    def register(self, *op_types: type, static: Sequence[int] = (),
-                 static_of: Callable[[Apply], tuple[int, ...]] | None = None,
-                 unsupported: Callable[[Apply], str | None] | None = None,
-                 static_outputs: Callable[[Apply, tuple[bool, ...]], set[int]] | None = None,
-                 ) -> Callable[[Lowering], Lowering]:
-        """Decorator: ``lower`` is the lowering of ``op_types``.
+    def make_entry(self, fn: Lowering, *, static: Sequence[int] = (),
+                   static_of: Callable[[Apply], tuple[int, ...]] | None = None,
+                   unsupported: Callable[[Apply], str | None] | None = None,
+                   static_outputs: Callable[[Apply, tuple[bool, ...]], set[int]] | None = None,
+                   **options: Any) -> Entry:
+        """The entry ``register(*op_types, **options)`` stores: ``fn`` is the lowering.
 
         ``static`` lists the input positions JAX must know while tracing
         (``static_of(node)`` when they depend on the node); ``unsupported(node)``
         says why a particular node cannot be lowered (None when it can);
         ``static_outputs`` names outputs known while tracing (a loop's stacked shapes).
         """
-        def add(lower: Lowering) -> Lowering:
-            for op_type in op_types:
-                self._entries[op_type] = Entry(lower, tuple(static), static_of, unsupported,
-                                               static_outputs)
-            return lower
-        return add
+        if options:
+            raise TypeError(f"{self.name}.register: unknown options {sorted(options)}")
+        return Entry(fn, tuple(static), static_of, unsupported, static_outputs)
 
     def entry(self, op: Any) -> Entry | None:
         """The entry for ``op``'s class (or its nearest registered base), or None."""
-        for klass in type(op).__mro__:
-            found = self._entries.get(klass)
-            if found is not None:
-                return found
-        return None
+        return self.lookup(type(op))
 
     def registered_types(self) -> list[type]:
-        return list(self._entries)
+        return [k for k in self.keys() if isinstance(k, type)]
 
 
 @dataclass(eq=False)

@@ -1,7 +1,10 @@
 """Scalar ops as JAX functions, with NumPy's dtypes.
 
-Each scalar op type maps to a ``jax.numpy`` function and a rule for the
-dtype it computes in:
+Each scalar op type maps to a JAX function and a rule for the dtype it
+computes in (a :class:`ScalarImpl` in ``scalar_impls``).  By default that is
+the namesake of the op's NumPy function (``np.arctanh`` -> ``jnp.arctanh``,
+``scipy.special.erf`` -> ``jax.scipy.special.erf``) with ``"out"``; the table
+lists only the ops that differ.  The rules:
 
 * ``"out"``: every input is cast to the dtype NumPy's loop computes in
   (arithmetic, transcendental functions), because JAX's own promotion differs
@@ -26,17 +29,19 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
+import scipy.special as sps
 
 from arignote.backend.jax.registry import LoweringContext
+from arignote.graph.registry import Registry
 from arignote.scalar import math as sm
 from arignote.scalar.basic import ScalarOp
-from arignote.scalar.composite import Composite
+from arignote.tensor.composite import Composite
 
 
 class UnsupportedScalarOp(TypeError):
@@ -73,83 +78,68 @@ def _identity(x: Any) -> Any:
     return jnp.asarray(x)  # JAX values are immutable, so no copy is needed
 
 
-#: scalar op type -> (JAX function, how inputs are cast)
-_TABLE: dict[type, tuple[Callable[..., Any], str]] = {
-    sm.Add: (_variadic(jnp.add), "out"),
-    sm.Mul: (_variadic(jnp.multiply), "out"),
-    sm.Sub: (jnp.subtract, "out"),
-    sm.TrueDiv: (jnp.true_divide, "out"),
-    sm.Mod: (jnp.mod, "out"),
-    sm.Maximum: (jnp.maximum, "out"),
-    sm.Minimum: (jnp.minimum, "out"),
-    sm.ArcTan2: (jnp.arctan2, "out"),
-    sm.Hypot: (jnp.hypot, "out"),
-    sm.Neg: (jnp.negative, "out"),
-    sm.Abs: (jnp.abs, "none"),
-    sm.Sign: (jnp.sign, "out"),
-    sm.Sqr: (jnp.square, "out"),
-    sm.Reciprocal: (jnp.reciprocal, "out"),
-    sm.Identity: (_identity, "none"),
-    sm.Second: (_second, "none"),
-    sm.Exp: (jnp.exp, "out"),
-    sm.Exp2: (jnp.exp2, "out"),
-    sm.Expm1: (jnp.expm1, "out"),
-    sm.Log: (jnp.log, "out"),
-    sm.Log2: (jnp.log2, "out"),
-    sm.Log10: (jnp.log10, "out"),
-    sm.Log1p: (jnp.log1p, "out"),
-    sm.Sqrt: (jnp.sqrt, "out"),
-    sm.Sin: (jnp.sin, "out"),
-    sm.Cos: (jnp.cos, "out"),
-    sm.Tan: (jnp.tan, "out"),
-    sm.ArcSin: (jnp.arcsin, "out"),
-    sm.ArcCos: (jnp.arccos, "out"),
-    sm.ArcTan: (jnp.arctan, "out"),
-    sm.Sinh: (jnp.sinh, "out"),
-    sm.Cosh: (jnp.cosh, "out"),
-    sm.Tanh: (jnp.tanh, "out"),
-    sm.ArcSinh: (jnp.arcsinh, "out"),
-    sm.ArcCosh: (jnp.arccosh, "out"),
-    sm.ArcTanh: (jnp.arctanh, "out"),
-    sm.Sigmoid: (jax.nn.sigmoid, "out"),
-    sm.Erf: (jsp.erf, "out"),
-    sm.Erfc: (jsp.erfc, "out"),
-    sm.Erfcx: (jsp.erfcx, "out"),
-    sm.Erfinv: (jsp.erfinv, "out"),
-    sm.Erfcinv: (_erfcinv, "out"),
-    sm.Gamma: (jsp.gamma, "out"),
-    sm.GammaLn: (jsp.gammaln, "out"),
-    sm.Psi: (jsp.digamma, "out"),
-    sm.TriGamma: (functools.partial(jsp.polygamma, 1), "out"),
-    sm.Softplus: (_softplus, "out"),
-    sm.Log1mexp: (_log1mexp, "out"),
-    sm.Floor: (jnp.floor, "out"),
-    sm.Ceil: (jnp.ceil, "out"),
-    sm.RoundHalfToEven: (jnp.round, "out"),
-    sm.Trunc: (jnp.trunc, "out"),
-    sm.Clip: (jnp.clip, "out"),
-    sm.LT: (jnp.less, "common"),
-    sm.GT: (jnp.greater, "common"),
-    sm.LE: (jnp.less_equal, "common"),
-    sm.GE: (jnp.greater_equal, "common"),
-    sm.EQ: (jnp.equal, "common"),
-    sm.NEQ: (jnp.not_equal, "common"),
-    sm.BitwiseAnd: (jnp.bitwise_and, "out"),
-    sm.BitwiseOr: (jnp.bitwise_or, "out"),
-    sm.BitwiseXor: (jnp.bitwise_xor, "out"),
-    sm.LogicalAnd: (jnp.logical_and, "none"),
-    sm.LogicalOr: (jnp.logical_or, "none"),
-    sm.LogicalXor: (jnp.logical_xor, "none"),
-    sm.Invert: (jnp.invert, "out"),
-    sm.LogicalNot: (jnp.logical_not, "none"),
-    sm.IsNan: (jnp.isnan, "none"),
-    sm.IsInf: (jnp.isinf, "none"),
-    sm.IsFinite: (jnp.isfinite, "none"),
-    sm.Real: (jnp.real, "none"),
-    sm.Imag: (jnp.imag, "none"),
-    sm.Conj: (jnp.conjugate, "none"),
-    sm.Angle: (jnp.angle, "none"),
-}
+@dataclass(frozen=True)
+class ScalarImpl:
+    """How one scalar op type runs in JAX: its function and how its inputs are cast."""
+
+    #: the JAX function; None: the one named like the op's NumPy function (see `_namesake`)
+    fn: Callable[..., Any] | None
+    casting: str = "out"
+
+
+def _namesake(op_type: type) -> Callable[..., Any] | None:
+    """The ``jax.numpy`` function named like ``op_type.nfunc`` when that is NumPy's function of
+    that name (``np.arctanh`` -> ``jnp.arctanh``), or the ``jax.scipy.special`` one for a SciPy
+    special function (``scipy.special.erf`` -> ``erf``); None when there is no such pair."""
+    nfunc = getattr(op_type, "nfunc", None)
+    name = getattr(nfunc, "__name__", None)
+    if not isinstance(name, str):
+        return None
+    for numpy_side, jax_side in ((np, jnp), (sps, jsp)):
+        if getattr(numpy_side, name, None) is nfunc:
+            return getattr(jax_side, name, None)
+    return None
+
+
+def _by_name(op_type: type) -> ScalarImpl | None:
+    fn = _namesake(op_type)
+    return None if fn is None else ScalarImpl(fn)
+
+
+#: scalar op type -> its JAX function, for the exceptions: an op whose NumPy function has a
+#: JAX namesake computing in NumPy's loop dtype ("out") needs no entry
+scalar_impls: Registry[ScalarImpl] = Registry("JAX scalar", default=_by_name)
+
+for _op_type, _impl in {
+    # any number of inputs
+    sm.Add: ScalarImpl(_variadic(jnp.add)),
+    sm.Mul: ScalarImpl(_variadic(jnp.multiply)),
+    # functions of arignote's own (no NumPy namesake), or computed another way
+    sm.Reciprocal: ScalarImpl(jnp.reciprocal),
+    sm.Identity: ScalarImpl(_identity, "none"),
+    sm.Second: ScalarImpl(_second, "none"),
+    sm.Erfcinv: ScalarImpl(_erfcinv),  # accurate for tiny inputs (see _erfcinv)
+    sm.Psi: ScalarImpl(jsp.digamma),  # SciPy's digamma is named psi
+    sm.TriGamma: ScalarImpl(functools.partial(jsp.polygamma, 1)),
+    sm.Softplus: ScalarImpl(_softplus),
+    sm.Log1mexp: ScalarImpl(_log1mexp),
+    sm.Abs: ScalarImpl(jnp.abs, "none"),  # the magnitude of a complex value is real
+    # comparisons compare in the common dtype, not in their (bool) result's
+    sm.ComparisonOp: ScalarImpl(None, "common"),
+    # logic, predicates and complex parts take their inputs as they are
+    sm.LogicalAnd: ScalarImpl(None, "none"),
+    sm.LogicalOr: ScalarImpl(None, "none"),
+    sm.LogicalXor: ScalarImpl(None, "none"),
+    sm.LogicalNot: ScalarImpl(None, "none"),
+    sm.IsNan: ScalarImpl(None, "none"),
+    sm.IsInf: ScalarImpl(None, "none"),
+    sm.IsFinite: ScalarImpl(None, "none"),
+    sm.Real: ScalarImpl(jnp.real, "none"),
+    sm.Imag: ScalarImpl(jnp.imag, "none"),
+    sm.Conj: ScalarImpl(None, "none"),
+    sm.Angle: ScalarImpl(None, "none"),
+}.items():
+    scalar_impls.add(_op_type, _impl)
 
 
 def supports(scalar_op: ScalarOp) -> bool:
@@ -160,11 +150,11 @@ def supports(scalar_op: ScalarOp) -> bool:
 
 
 def _lookup(scalar_op: ScalarOp) -> tuple[Callable[..., Any], str] | None:
-    for klass in type(scalar_op).__mro__:
-        found = _TABLE.get(klass)
-        if found is not None:
-            return found
-    return None
+    impl = scalar_impls.lookup(type(scalar_op))
+    if impl is None:
+        return None
+    fn = impl.fn if impl.fn is not None else _namesake(type(scalar_op))
+    return None if fn is None else (fn, impl.casting)
 
 
 def _cast_to(value: Any, dtype: np.dtype) -> Any:

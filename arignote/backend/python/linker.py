@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from arignote.graph.basic import Apply, Constant, Variable
-from arignote.graph.sourceinfo import format_source
+from arignote.graph.sourceinfo import describe_node  # noqa: F401  (imported from here by the backends)
 from arignote.graph.traversal import toposort
 
 
@@ -84,9 +84,3 @@ def _generate(inputs: Sequence[Variable], outputs: Sequence[Variable],
     code = compile(source, "<arignote py program>", "exec")
     exec(code, env)
     return env["run"], line_to_node
-
-
-def describe_node(node: Apply) -> str:
-    """``Op`` plus the user line that built it, for error messages."""
-    where = format_source(node.source)
-    return f"{node.op}" + (f" (built at {where})" if where else "")

@@ -9,5 +9,9 @@
   loops in lockstep merged, only the last rows kept where only they are read.
 """
 
-# the order is the order rules are offered a loop node: simplify first, then push out
-from arignote.loop.rewrites import body, simplify, push_out, passes  # noqa: F401, I001
+from arignote.graph.registry import import_submodules
+
+# Every module is imported (package discovery).  Rules are offered a loop node in registration
+# order: the body rules first (each phase rewrites the body before the loop is looked at), then
+# simplify before push out; the rest follow in name order.
+import_submodules(__name__, first=("body", "simplify"))

@@ -16,17 +16,18 @@ import weakref
 
 from arignote.graph.basic import Apply, Variable
 from arignote.loop.op import Loop
+from arignote.rewrite.optimize import active_settings, optimize
 from arignote.rewrite.phases import PHASES, Phase
 
-# loop op -> the (phase, mode) keys under which its body is already in final form
+# loop op -> the (phase, mode) keys under which its body is already in final form.  A memo
+# shared by the whole process (an entry depends only on its key); the mode of the optimize
+# run in progress is per thread, read from `active_settings()`.
 _settled: weakref.WeakKeyDictionary[Loop, set[tuple[object, ...]]] = weakref.WeakKeyDictionary()
 
 
 def body_rule(phase: Phase):  # type: ignore[no-untyped-def]
     """The rule rewriting loop bodies with ``phase``."""
     def rewrite_loop_body(node: Apply) -> list[Variable] | None:
-        from arignote.rewrite.optimize import active_settings, optimize
-
         settings = active_settings()
         if settings is None:
             return None

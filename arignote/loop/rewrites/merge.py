@@ -23,7 +23,7 @@ that also stacks them, and the two merge into one loop.
 from __future__ import annotations
 
 from arignote.graph.basic import Apply, Variable
-from arignote.graph.traversal import ancestors
+from arignote.graph.traversal import ancestors, toposort
 from arignote.loop.body import substitute
 from arignote.loop.op import Loop
 from arignote.loop.parts import Carry, LoopParts, Stacked
@@ -123,8 +123,6 @@ def _identified_carries(a: list[Carry], b: list[Carry], shared: dict[Variable, V
 
 def merge(outputs: list[Variable]) -> list[Variable]:
     """The ``loop_merge`` pass: merge loops in lockstep until no two can be."""
-    from arignote.graph.traversal import toposort
-
     while True:
         loops = [n for n in toposort(outputs) if isinstance(n.op, Loop)]
         by_steps: dict[int, list[Apply]] = {}

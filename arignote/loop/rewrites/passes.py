@@ -25,6 +25,7 @@ from arignote.graph.traversal import ancestors, consumers, toposort
 from arignote.loop.body import substitute
 from arignote.loop.op import Loop
 from arignote.loop.parts import LoopParts
+from arignote.loop.rewrites.merge import merge
 from arignote.rewrite.phases import canonicalize, specialize
 from arignote.tensor.subtensor_basic import Subtensor
 from arignote.tensor.subtensor_index import SliceSpec
@@ -142,8 +143,6 @@ def keep_last_states(node: Apply, users: Users, roots: set[int]) -> dict[Variabl
 
 
 def _register() -> None:
-    from arignote.loop.rewrites.merge import merge
-
     for phase, suffix in ((canonicalize, ""), (specialize, "_again")):
         phase.graph_pass(name="loop_prune" + suffix, requires=[Loop])(loop_pass(prune))
         phase.graph_pass(name="loop_merge" + suffix, requires=[Loop])(merge)

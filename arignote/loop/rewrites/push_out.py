@@ -23,12 +23,22 @@ does; the values agree to rounding.
 
 from __future__ import annotations
 
+from arignote.autodiff.vectorize import NoBatchingRule, vectorize_graph
 from arignote.graph.basic import Apply, Variable
-from arignote.graph.traversal import ancestors
+from arignote.graph.traversal import ancestors, toposort
+from arignote.loop.body import substitute
+from arignote.loop.checks import checked_steps
 from arignote.loop.op import Loop
 from arignote.loop.parts import LoopParts, Stacked, value_name
 from arignote.loop.rewrites.simplify import drop_unused
 from arignote.rewrite.phases import canonicalize
+from arignote.scalar.math import Add, Mul
+from arignote.tensor.basic import cast
+from arignote.tensor.dimshuffle import DimShuffle
+from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.math import add, mul
+from arignote.tensor.products import dot
+from arignote.tensor.reduction import sum as tensor_sum
 
 SEQ, INVARIANT, VARYING = "seq", "invariant", "varying"
 
@@ -54,18 +64,11 @@ def _kinds(op_nodes: list[Apply], parts: LoopParts) -> dict[int, str]:
 
 
 def _is_add(node: Apply | None) -> bool:
-    from arignote.scalar.math import Add
-    from arignote.tensor.elemwise import Elemwise
-
     return node is not None and isinstance(node.op, Elemwise) and type(node.op.scalar_op) is Add
 
 
 def _regroup_sums(parts: LoopParts) -> bool:
     """Sums mixing carry-dependent terms with several others get the others summed apart."""
-    from arignote.graph.traversal import toposort
-    from arignote.loop.body import substitute
-    from arignote.tensor.math import add
-
     nodes = toposort(parts.inner_outputs)
     kinds = _kinds(nodes, parts)
     mapping: dict[Variable, Variable] = {}
@@ -91,10 +94,6 @@ def _is_view_of(var: Variable, formals: set[int]) -> bool:
 
 def push_out_sequences(node: Apply) -> list[Variable] | None:
     """Compute the carry-free values of the body for all steps before the loop."""
-    from arignote.autodiff.vectorize import NoBatchingRule, vectorize_graph
-    from arignote.graph.traversal import toposort
-    from arignote.loop.body import substitute
-
     op: Loop = node.op  # type: ignore[assignment]
     if op.until or not op.n_seqs:
         return None
@@ -145,10 +144,6 @@ def push_out_sequences(node: Apply) -> list[Variable] | None:
 
 def _outer_factors(f: Variable) -> tuple[Variable, Variable] | None:
     """``(a, b)`` when ``f`` is the outer product ``a[:, None] * b[None, :]`` of two vectors."""
-    from arignote.scalar.math import Mul
-    from arignote.tensor.dimshuffle import DimShuffle
-    from arignote.tensor.elemwise import Elemwise
-
     node = f.owner
     if node is None or not isinstance(node.op, Elemwise) or type(node.op.scalar_op) is not Mul:
         return None
@@ -166,19 +161,11 @@ def _outer_factors(f: Variable) -> tuple[Variable, Variable] | None:
 
 
 def _nodes(parts: LoopParts) -> list[Apply]:
-    from arignote.graph.traversal import toposort
-
     return toposort(parts.inner_outputs)
 
 
 def push_out_sums(node: Apply) -> list[Variable] | None:
     """Accumulating carries become sums (or one matrix product) after the loop."""
-    from arignote.loop.body import substitute
-    from arignote.tensor.basic import cast
-    from arignote.tensor.math import add, mul
-    from arignote.tensor.products import dot
-    from arignote.tensor.reduction import sum as tensor_sum
-
     op: Loop = node.op  # type: ignore[assignment]
     if not op.n_carries:
         return None
@@ -233,7 +220,6 @@ def push_out_sums(node: Apply) -> list[Variable] | None:
         steps = new.outputs[-1] if new_op.until else new.inputs[0]
         stacks = new.outputs[new_op.n_carries + first:new_op.n_carries + new_op.n_ys]
     else:  # only invariant sums were left: no loop at all, but its checks stay
-        from arignote.loop.checks import checked_steps
 
         replacements, stacks = {}, []
         steps = checked_steps(node.inputs[0], [outer for outer, _ in parts.seqs])

@@ -24,6 +24,8 @@ from arignote.loop.checks import checked_steps
 from arignote.loop.op import Loop
 from arignote.loop.parts import LoopParts, value_name
 from arignote.rewrite.phases import canonicalize, specialize
+from arignote.tensor.shape import Shape, ShapeI, shape, shape_i
+from arignote.tensor.shape_inference import known_dim, same_dim, shape_of
 
 
 def _rebuilt(parts: LoopParts, node: Apply) -> list[Variable] | None:
@@ -41,8 +43,6 @@ def formal_shapes(node: Apply) -> dict[Variable, Variable]:
     loop invariants: a row's is its sequence's past the first axis, a carry's
     its initial value's.
     """
-    from arignote.tensor.shape import Shape, ShapeI, shape, shape_i
-
     op: Loop = node.op  # type: ignore[assignment]
     _, seqs, inits, _ = op.outer_parts(node)
     outer = {id(f): (s, 1) for f, s in zip(op.seq_inputs, seqs)}
@@ -99,8 +99,6 @@ def hoist_invariants(node: Apply) -> list[Variable] | None:
 
 def _long_enough(sequence: Variable, n_steps: Variable) -> bool:
     """Whether ``sequence`` provably has at least ``n_steps`` rows."""
-    from arignote.tensor.shape_inference import known_dim, same_dim, shape_of
-
     rows = shape_of(sequence)[0]
     if same_dim(rows, n_steps):
         return True

@@ -13,7 +13,7 @@ import arignote.tensor as at  # noqa: E402
 from arignote.backend.jax.linker import JaxProgram  # noqa: E402
 from arignote.compile.mode import get_mode  # noqa: E402
 from arignote.graph.traversal import toposort  # noqa: E402
-from arignote.scalar.composite import Composite  # noqa: E402
+from arignote.tensor.composite import Composite  # noqa: E402
 from arignote.tensor.blas import Gemm  # noqa: E402
 from arignote.tensor.elemwise import Elemwise  # noqa: E402
 

@@ -38,8 +38,8 @@ def test_every_op_has_a_lowering():
     _lowerings_loaded()
     missing = []
     for op_type in _subclasses(Op):
-        if op_type.__module__.startswith("tests") or op_type.__name__.startswith("_"):
-            continue
+        if not op_type.__module__.startswith("arignote.") or op_type.__name__.startswith("_"):
+            continue  # ops that tests and docs examples define run on NumPy
         if op_type.__module__.startswith("arignote.backend.") and ".jax" not in op_type.__module__:
             continue  # another backend's own lowered forms never reach the JAX linker
         if issubclass(op_type, VALUE_SHAPED):

@@ -7,7 +7,7 @@ import arignote
 import arignote.tensor as at
 from arignote.graph.traversal import toposort
 from arignote.rewrite.optimize import optimize
-from arignote.scalar.composite import Composite
+from arignote.tensor.composite import Composite
 from arignote.tensor.rewrites.fusion import fuse
 
 REFERENCE = arignote.Mode(optimizer=None)

@@ -19,6 +19,9 @@ tensor graph gives all of them for free, and in particular:
   nodes each applying one scalar op to inner variables, and emits one
   statement per node (the ``py`` implementation below does exactly that).
 
+Because the inner graph is made of tensor nodes, ``Composite`` lives in the
+tensor layer, not beside the other scalar ops (which know nothing of tensors).
+
 The formal inputs are canonical (:func:`composite_inputs`): the k-th input of
 a given dtype is the same variable in every composite, so fusing the same
 expression twice gives equal composites.
@@ -35,6 +38,8 @@ from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.sourceinfo import carry_source
 from arignote.graph.traversal import toposort
 from arignote.scalar.basic import ScalarOp
+from arignote.tensor.composite_codegen import generate, render
+from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.type import TensorType
 
 # (position, dtype) -> the canonical formal input; a few hundred variables at most in practice
@@ -64,12 +69,6 @@ def composite_input(position: int, dtype: Any) -> Variable:
 def composite_inputs(dtypes: Sequence[Any]) -> list[Variable]:
     """The canonical formal inputs for a composite taking ``dtypes``."""
     return [composite_input(k, d) for k, d in enumerate(dtypes)]
-
-
-def _elemwise_type() -> type:
-    from arignote.tensor.elemwise import Elemwise
-
-    return Elemwise
 
 
 class Composite(ScalarOp):
@@ -148,8 +147,6 @@ class Composite(ScalarOp):
         """The inner graph evaluated on whole arrays (a tuple when there are several outputs)."""
         run = self._impl
         if run is None:
-            from arignote.scalar.composite_codegen import generate
-
             run = generate(self)
             object.__setattr__(self, "_impl", run)
         return run(*inputs)
@@ -157,8 +154,6 @@ class Composite(ScalarOp):
     # --- printing -------------------------------------------------------------------
     def formula(self, limit: int = 400) -> str:
         """The outputs as infix formulas over ``i0, i1, ...``, comma-separated."""
-        from arignote.scalar.composite_codegen import render
-
         return render(self, limit)
 
     def __str__(self) -> str:
@@ -193,10 +188,9 @@ def _is_scalar(var: Variable) -> bool:
 
 
 def _check_inner_graph(inputs: tuple[Variable, ...], nodes: list[Apply]) -> None:
-    elemwise = _elemwise_type()
     formal = {id(v) for v in inputs}
     for node in nodes:
-        if not isinstance(node.op, elemwise):
+        if not isinstance(node.op, Elemwise):
             raise TypeError(f"Composite: the inner graph may hold only elementwise nodes, got {node.op}")
         for var in node.inputs:
             if var.owner is None and id(var) not in formal and not isinstance(var, Constant):

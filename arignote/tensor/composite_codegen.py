@@ -19,7 +19,7 @@ import numpy as np
 from arignote.graph.basic import Constant, Variable
 
 if TYPE_CHECKING:
-    from arignote.scalar.composite import Composite
+    from arignote.tensor.composite import Composite
 
 
 def generate(composite: Composite) -> Callable[..., Any]:

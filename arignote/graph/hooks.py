@@ -1,0 +1,78 @@
+"""The documented places where a lower layer reaches a higher one.
+
+Layers import one way (DESIGN.md section 6; ``make lint`` checks it): graph,
+scalar, tensor, the rewrite engine and autodiff, the rule library, loop,
+backends, compile.  A few conveniences of a lower layer need a higher one at
+run time: ``Variable.eval()`` compiles, a scalar op's derivative rule builds
+tensor expressions.  Each such need is one :class:`Hook` below; the layer
+that provides it installs it when it is imported, and ``import arignote``
+imports every layer, so by the time user code runs every hook is filled.
+
+A new hook is a last resort: first try moving the code to the layer it
+belongs to, or passing what it needs in as an argument.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class HookNotInstalled(RuntimeError):
+    """A hook was used before the layer providing it was imported."""
+
+
+class Hook(Generic[T]):
+    """One value (a function, a module) a lower layer uses and a higher layer provides."""
+
+    __slots__ = ("name", "provider", "purpose", "_value")
+
+    def __init__(self, name: str, provider: str, purpose: str) -> None:
+        self.name = name
+        self.provider = provider
+        self.purpose = purpose
+        self._value: T | None = None
+
+    def install(self, value: T) -> None:
+        """Provide the hook's value (done once, by ``provider`` at import)."""
+        self._value = value
+
+    @property
+    def installed(self) -> bool:
+        return self._value is not None
+
+    def get(self) -> T:
+        """The installed value; :class:`HookNotInstalled` naming the provider if there is none."""
+        value = self._value
+        if value is None:
+            raise HookNotInstalled(
+                f"arignote: {self.purpose} needs {self.provider}, which has not been imported "
+                f"(hook {self.name!r}); `import arignote` imports it")
+        return value
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the installed function."""
+        return self.get()(*args, **kwargs)  # type: ignore[operator]
+
+    def __repr__(self) -> str:
+        state = "installed" if self.installed else "not installed"
+        return f"<Hook {self.name} from {self.provider}: {state}>"
+
+
+#: ``evaluate(variable, inputs_to_values)``: compile (cached) and run; for ``Variable.eval``
+evaluate: Hook[Any] = Hook("evaluate", "arignote.compile", "Variable.eval()")
+
+#: ``as_variable(value, dtype=None)``: a plain value as a graph variable (a tensor constant);
+#: for ``graph_replace`` given values rather than variables
+as_variable: Hook[Any] = Hook("as_variable", "arignote.tensor", "graph_replace with a plain value")
+
+#: the ``arignote.tensor`` module: scalar ops write their derivative rules with it, since
+#: ``Elemwise`` applies those rules to tensors
+tensor_api: Hook[Any] = Hook("tensor_api", "arignote.tensor", "a scalar op's derivative rule")
+
+#: ``get_mode(mode)``: a mode name, a Mode or None as a Mode (with ``optimizer``,
+#: ``include`` and ``exclude``); for ``arignote.rewrite.explain``
+get_mode: Hook[Any] = Hook("get_mode", "arignote.compile", "rewrite.explain with a mode")
+
+ALL: tuple[Hook[Any], ...] = (evaluate, as_variable, tensor_api, get_mode)

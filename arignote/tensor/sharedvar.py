@@ -1,0 +1,70 @@
+"""Shared variables: graph inputs whose value lives between calls.
+
+Compiled functions read and update them (``arignote.compile``, which
+exports them), and ``scan`` turns the ones a step function updates into
+carries; they are tensor variables, so they live in the tensor layer, below
+both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from arignote.tensor.type import TensorType
+from arignote.tensor.variable import TensorVariable
+
+
+class SharedVariable(TensorVariable):
+    """A tensor input with a stored value; functions read it and may update it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, type: TensorType, value: np.ndarray, name: str | None = None) -> None:
+        super().__init__(type, None, None, name)
+        self._value = value
+
+    def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> np.ndarray:
+        """The current value (a copy unless ``borrow``)."""
+        return self._value if borrow else self._value.copy()
+
+    def set_value(self, value: Any, borrow: bool = False) -> None:
+        """Store ``value``, checked against the variable's type (copied unless ``borrow``)."""
+        array = self.type.filter(value, name=f"shared variable {self.name or '<unnamed>'}")
+        if not borrow and array is value:
+            array = array.copy()
+        self._value = array
+
+    @property
+    def container(self) -> SharedVariable:
+        return self  # PyTensor code reads ``shared.container.value``
+
+    @property
+    def value(self) -> np.ndarray:
+        return self._value
+
+    @value.setter
+    def value(self, new: Any) -> None:
+        self.set_value(new, borrow=True)
+
+    def __str__(self) -> str:
+        return self.name if self.name is not None else f"<shared {self.type}>"
+
+
+def shared(value: Any, name: str | None = None, borrow: bool = False,
+           shape: Sequence[int | None] | None = None, **_kwargs: Any) -> SharedVariable:
+    """A shared variable holding ``value``.
+
+    Its static shape is unknown in every dimension (so ``set_value`` may
+    change the shape), unless ``shape`` is given.
+    """
+    array = np.asarray(value)
+    if array.dtype.kind not in "biufc":
+        raise TypeError(f"shared: cannot store a value of dtype {array.dtype}")
+    if not borrow or array is not value:
+        array = np.array(array, copy=True)
+    kind = TensorType(array.dtype, (None,) * array.ndim if shape is None else shape)
+    array = kind.filter(array, name=f"shared variable {name or '<unnamed>'}")
+    return SharedVariable(kind, array, name)

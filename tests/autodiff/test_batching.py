@@ -1,0 +1,62 @@
+"""Batching declared by the op (``Op.batch``) and the Jacobian's fallback when an op has none."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+import arignote
+import arignote.tensor as at
+from arignote.autodiff.vectorize import vectorize_graph
+from arignote.graph.basic import Apply
+from arignote.graph.op import NoBatchingRule, Op
+from arignote.tensor.basic import as_tensor_variable
+
+
+@dataclass(frozen=True)
+class Twice(Op):
+    """2 * x, with a pullback that builds another Twice; batchable when ``batchable``."""
+
+    batchable: bool = True
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply.build(self, [x], [x.type])
+
+    def perform(self, x):
+        return 2 * x
+
+    def pullback(self, inputs, outputs, cotangents):
+        return [Twice(self.batchable)(cotangents[0])]
+
+    def batch(self, node, inputs, batched, size):
+        if not self.batchable:
+            return super().batch(node, inputs, batched, size)
+        return [Twice(True)(inputs[0])]
+
+
+def test_vectorize_graph_uses_the_ops_batch_method():
+    x, rows = at.vector("x"), at.matrix("rows")
+    (batched,) = vectorize_graph([Twice()(x) + 1], {x: rows}, rows.shape[0])
+    f = arignote.function([rows], batched)
+    np.testing.assert_allclose(f(np.ones((2, 3))), np.full((2, 3), 3.0))
+
+
+def test_the_default_names_the_op():
+    x, rows = at.vector("x"), at.matrix("rows")
+    with pytest.raises(NoBatchingRule, match="Twice.* has no batching rule"):
+        vectorize_graph([Twice(False)(x)], {x: rows}, rows.shape[0])
+
+
+def test_a_jacobian_through_an_unbatchable_op_is_built_row_by_row():
+    x = at.tensor("x", dtype="float64", shape=(3,))
+    j = arignote.function([x], arignote.gradient.jacobian(Twice(False)(x), x))
+    np.testing.assert_allclose(j(np.ones(3)), 2 * np.eye(3))
+
+
+def test_without_a_static_size_the_error_says_why_it_could_not_batch():
+    x = at.vector("x")
+    with pytest.raises(ValueError, match=r"cannot be batched \(Twice.* has no batching rule\)"):
+        arignote.gradient.jacobian(Twice(False)(x), x)
+    with pytest.raises(ValueError, match=r"cannot be batched \(vectorize=False\)"):
+        arignote.gradient.jacobian(Twice()(x), x, vectorize=False)
