@@ -42,34 +42,7 @@ def _binary_steps(program: Program, mismatch: Mismatch, fns: tuple[str, ...]):
                                                             program.steps[i].params)[0]) for i in steps]
 
 
-def _xla_bool_select(program: Program, mismatch: Mismatch) -> bool:
-    """A product or quotient with a boolean operand: XLA simplifies ``x * convert(b)``
-    to ``select(b, x, 0)`` (and ``convert(b) / c`` alike), so NaN * False is 0."""
-    if mismatch.backend != "jax" or mismatch.kind not in ("nan", "inf", "value"):
-        return False
-    return any(any(a.dtype == bool for a in arrays)
-               for _, arrays in _binary_steps(program, mismatch, ("mul", "true_div")))
-
-
-def _xla_integer_pow(program: Program, mismatch: Mismatch) -> bool:
-    """An integer power with an exponent of at least the bit width: jnp.power only
-    looks at the exponent's low log2(bits) bits (it assumes anything larger overflows),
-    NumPy wraps around."""
-    if mismatch.backend != "jax":
-        return False
-    for _, (a, b) in _binary_steps(program, mismatch, ("pow",)):
-        out = np.result_type(a, b)
-        if out.kind in "iu" and np.size(b) and np.max(b) >= 8 * out.itemsize:
-            return True
-    return False
-
-
-KNOWN: list[KnownBug] = [
-    KnownBug("JAX: XLA turns x * bool into a select, so NaN * False gives 0 (and False / 0 gives 0)",
-             "test_jax_mul_by_bool_keeps_nan", _xla_bool_select),
-    KnownBug("JAX: integer x ** y is wrong for exponents of the bit width or more (jnp.power)",
-             "test_jax_integer_power_wraps_for_large_exponents", _xla_integer_pow),
-]
+KNOWN: list[KnownBug] = []  # every bug found so far is fixed; see test_regressions.py
 
 
 def known_bug(program: Program, mismatch: Mismatch) -> KnownBug | None:

@@ -34,6 +34,7 @@ from typing import Any
 
 import jax.numpy as jnp
 import jax.scipy.special as jsp
+from jax import lax
 import numpy as np
 import scipy.special as sps
 
@@ -196,8 +197,15 @@ def scalar_function(scalar_op: ScalarOp, in_dtypes: Sequence[np.dtype], out_dtyp
     else:
         compute = [np.dtype(d) for d in in_dtypes]
 
+    # XLA's simplifier turns x * convert(b) for a bool b into select(b, x, 0), which is not
+    # IEEE (NaN * False gives 0, not NaN): a bool made a float for arithmetic goes through an
+    # optimization barrier, which XLA does not look through
+    shielded = [np.dtype(d).kind == "b" and c.kind in "fc" and isinstance(scalar_op, (sm.Mul, sm.TrueDiv))
+                for d, c in zip(in_dtypes, compute)]
+
     def run(*xs: Any) -> Any:
         args = [_cast_to(jnp.asarray(x), d) for x, d in zip(xs, compute)]
+        args = [lax.optimization_barrier(a) if shield else a for a, shield in zip(args, shielded)]
         result = fn(*args)
         if rounding is not None:
             result = _cast_to(result, rounding)
@@ -239,8 +247,24 @@ def _power(out: np.dtype, exponent_dtype: np.dtype, ctx: LoweringContext) -> Cal
             else:
                 ctx.check(jnp.all(b >= 0), ValueError,
                           "Integers to negative integer powers are not allowed.")
-        return _cast_to(jnp.power(_cast_to(jnp.asarray(a), out), _cast_to(jnp.asarray(b), out)), out)
+        a, b = _cast_to(jnp.asarray(a), out), _cast_to(jnp.asarray(b), out)
+        if out.kind in "iu":
+            return _integer_power(a, b, out)
+        return _cast_to(jnp.power(a, b), out)
     return run
+
+
+def _integer_power(a: Any, b: Any, out: np.dtype) -> Any:
+    """``a ** b`` for integers, wrapping around as NumPy does: squaring over every bit of the
+    exponent (``jnp.power`` reads only its low log2(bits) bits, so ``3 ** 70`` gave 729)."""
+    a, b = jnp.broadcast_arrays(a, b)
+
+    def step(_: int, state: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
+        result, base, exponent = state
+        result = jnp.where((exponent & 1) == 1, result * base, result)
+        return result, base * base, exponent >> 1
+    result, _, _ = lax.fori_loop(0, out.itemsize * 8, step, (jnp.ones_like(a), a, b))
+    return result
 
 
 def _composite_function(composite: Composite, ctx: LoweringContext) -> Callable[..., Any]:
