@@ -42,10 +42,12 @@ test-slow: $(STAMP)
 	$(PY) -m pytest -q -n 2 -m slow tests
 
 # Static checks, one command per line (add a check as one more line): the layer contract of
-# DESIGN.md section 6, imports inside functions included (import-linter; pyproject.toml holds
-# the contracts).
+# DESIGN.md section 6, imports inside functions included (import-linter); lint rules (ruff) and
+# types (mypy).  pyproject.toml holds the contracts and the settings of each.
 lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache --no-logo
+	$(VENV)/bin/ruff check arignote tests
+	$(VENV)/bin/mypy arignote
 
 # Benchmarks run in their own environment (.bench-venv) with PyTensor and JAX beside arignote.
 bench:

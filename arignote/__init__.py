@@ -9,14 +9,14 @@
 
 from arignote._version import __version__  # noqa: I001
 from arignote.config import config
-from arignote import tensor  # noqa: F401
+from arignote import tensor
 from arignote.compile import Function, Mode, function, shared
 from arignote.graph import Apply, Constant, Op, Type, Variable, clone_replace, graph_replace
 from arignote.printing import debugprint, pprint
-from arignote import printing  # noqa: F401
-from arignote import gradient  # noqa: F401
+from arignote import printing
+from arignote import gradient
 from arignote.gradient import Lop, Rop, grad, hessian, jacobian
-from arignote import loop  # noqa: F401  (callable: arignote.loop(step, init, xs))
+from arignote import loop  # callable: arignote.loop(step, init, xs)
 from arignote.loop import foldl, foldr, map, reduce, scan, until
 
 __all__ = ["Apply", "Constant", "Function", "Lop", "Mode", "Op", "Rop", "Type", "Variable",

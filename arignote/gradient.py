@@ -28,14 +28,14 @@ from typing import Any
 import numpy as np
 
 import arignote.tensor as at
-from arignote.autodiff import *  # noqa: F401,F403
-from arignote.autodiff import __all__ as _autodiff_names
+from arignote import autodiff as _autodiff
+from arignote.autodiff import *  # noqa: F403
 from arignote.autodiff.errors import GradientError
 from arignote.autodiff.grad import grad
 from arignote.compile.function import function as _compile
 from arignote.tensor.basic import constant
 
-__all__ = [*_autodiff_names, "numeric_grad", "verify_grad"]
+__all__ = _autodiff.__all__ + ["numeric_grad", "verify_grad"]
 
 #: (eps, abs_tol, rel_tol) by dtype: eps near the cube root of the machine epsilon
 _DEFAULTS = {"float64": (1e-6, 1e-4, 1e-4), "float32": (4e-3, 2e-2, 2e-2), "float16": (3e-2, 2e-1, 2e-1)}
@@ -45,9 +45,9 @@ def numeric_grad(cost: Callable[..., float], point: Sequence[np.ndarray], eps: f
     """Central-difference gradient of ``cost(*point)`` with respect to each array of ``point``."""
     point = [np.array(p, copy=True) for p in point]
     grads = []
-    for position, value in enumerate(point):
+    for value in point:
         g = np.zeros(value.shape, dtype=np.float64)
-        flat = value.reshape(-1)  # a view: writing it moves point[position]
+        flat = value.reshape(-1)  # a view: writing it moves this array of point
         for k in range(flat.size):
             saved = flat[k]
             flat[k] = saved + eps

@@ -131,7 +131,7 @@ def _scalar_ops() -> list[ScalarOp]:
 
     ops = []
     for cls in _concrete(ScalarOp):
-        if cls is Composite or not hasattr(cls, "nfunc") and "impl" not in vars(cls):
+        if cls is Composite or (not hasattr(cls, "nfunc") and "impl" not in vars(cls)):
             continue  # a composite is its inner ops (checked here one by one); bare bases
         ops.append(cls("float64") if "dtype" in getattr(cls, "__dataclass_fields__", {}) else cls())
     return ops
@@ -153,7 +153,7 @@ def test_every_scalar_op_has_a_jax_function():
 
 
 def _rules_by_module() -> dict[str, int]:
-    import arignote.loop.rewrites  # noqa: F401
+    import arignote.loop.rewrites
     import arignote.tensor.rewrites  # noqa: F401
 
     count: dict[str, int] = {}

@@ -7,12 +7,21 @@ public names are in :mod:`arignote.gradient`, with ``verify_grad`` (which
 compiles, so it sits above the compile layer, not in this package).
 """
 
-from arignote.autodiff.errors import (DisconnectedInputError, GradientError, NotDifferentiable,
-                                      NullTypeGradError)
+from arignote.autodiff.errors import (
+    DisconnectedInputError,
+    GradientError,
+    NotDifferentiable,
+    NullTypeGradError,
+)
 from arignote.autodiff.forward import Rop, pushforward
 from arignote.autodiff.grad import DisconnectedType, Lop, grad, pullback
-from arignote.autodiff.gradient_ops import (consider_constant, disconnected_grad, grad_clip, grad_scale,
-                                            zero_grad)
+from arignote.autodiff.gradient_ops import (
+    consider_constant,
+    disconnected_grad,
+    grad_clip,
+    grad_scale,
+    zero_grad,
+)
 from arignote.autodiff.jacobian import hessian, hessian_vector_product, jacobian
 
 __all__ = ["DisconnectedInputError", "DisconnectedType", "GradientError", "Lop", "NotDifferentiable",

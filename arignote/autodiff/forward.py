@@ -100,10 +100,10 @@ def _zeros_like(var: Variable) -> Variable:
 
 def _fit_tangent(t: Variable, out: Variable, node: Apply) -> Variable:
     t = as_tensor_variable(t)
-    if t.ndim != out.type.ndim:  # type: ignore[attr-defined]
+    if t.ndim != out.type.ndim:
         raise ValueError(f"{node.op}.pushforward gave {out} ({out.type}) a tangent of type {t.type}")
-    if t.dtype != out.type.dtype:  # type: ignore[attr-defined]
-        t = cast(t, out.type.dtype)  # type: ignore[attr-defined]
+    if t.dtype != out.type.dtype:
+        t = cast(t, out.type.dtype)
     return t
 
 

@@ -82,9 +82,9 @@ def _seeds(cost: Any, known_grads: Mapping[Variable, Any] | None) -> list[tuple[
         if not isinstance(var, Variable):
             raise TypeError(f"grad: the keys of known_grads must be variables, got {type(var).__name__}")
         g = as_tensor_variable(g)
-        if g.ndim != var.type.ndim:  # type: ignore[attr-defined]
+        if g.ndim != var.type.ndim:
             raise ValueError(f"grad: the known gradient of {var} ({var.type}) has {g.ndim} "
-                             f"dimension(s), expected {var.type.ndim}")  # type: ignore[attr-defined]
+                             f"dimension(s), expected {var.type.ndim}")
         seeds.append((var, g if is_inexact(var) else None))
     return seeds
 

@@ -100,11 +100,13 @@ class GradScale(GradientOp):
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
-        return [cotangents[0] * self.multiplier]
+        g: Any = cotangents[0]  # a tensor: a rule runs only for outputs that reach the cost
+        return [g * self.multiplier]
 
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                     tangents: Sequence[Variable | None]) -> list[Variable | None]:
-        return [None if tangents[0] is None else tangents[0] * self.multiplier]
+        t: Any = tangents[0]  # a tensor or None
+        return [None if t is None else t * self.multiplier]
 
 
 def zero_grad(x: Any) -> TensorVariable:

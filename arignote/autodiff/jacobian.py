@@ -29,6 +29,7 @@ from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.join import stack
 from arignote.tensor.math import add
 from arignote.tensor.shape import flatten, reshape, shape_tuple
+from arignote.tensor.variable import TensorVariable
 
 __all__ = ["jacobian", "hessian", "hessian_vector_product"]
 
@@ -49,7 +50,8 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Sequence[Variable] | 
     """
     expression = as_tensor_variable(expression)
     wrt_list, single = _as_list(wrt)
-    kwargs = {"consider_constant": consider_constant, "disconnected_inputs": disconnected_inputs}
+    kwargs: dict[str, Any] = {"consider_constant": consider_constant,
+                              "disconnected_inputs": disconnected_inputs}
     if expression.ndim == 0:
         result = grad(expression, wrt_list, **kwargs)
         return result[0] if single else result
@@ -70,10 +72,10 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Sequence[Variable] | 
     return results[0] if single else results
 
 
-def _rows_one_by_one(flat: Variable, wrt: list[Variable], kwargs: dict[str, Any],
+def _rows_one_by_one(flat: TensorVariable, wrt: list[Variable], kwargs: dict[str, Any],
                      why: str) -> list[Variable]:
     """The Jacobian rows one pullback at a time (``why``: why they were not batched)."""
-    size = flat.type.shape[0]  # type: ignore[attr-defined]
+    size = flat.type.shape[0]
     if size is None:
         raise ValueError(f"jacobian: the gradient of {flat} cannot be batched ({why}), "
                          f"and its size is unknown when the graph is built, so its rows cannot be "

@@ -51,9 +51,9 @@ def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Vari
         operands = [batched[id(i)] if f else rebuilt.get(id(i), i) for i, f in zip(node.inputs, flags)]
         new_outputs = node.op.batch(node, operands, flags, size)
         for old, new in zip(node.outputs, new_outputs):
-            if new.ndim == old.type.ndim:  # type: ignore[attr-defined]
+            if new.ndim == old.type.ndim:
                 rebuilt[id(old)] = new
-            elif new.ndim == old.type.ndim + 1:  # type: ignore[attr-defined]
+            elif new.ndim == old.type.ndim + 1:
                 batched[id(old)] = new
             else:
                 raise AssertionError(f"batching rule of {node.op} returned {new.type} for {old.type}")

@@ -148,7 +148,7 @@ class Function:
     def _check_inputs(inputs: Sequence[Variable]) -> list[Variable]:
         if isinstance(inputs, Variable) or not isinstance(inputs, (list, tuple)):
             raise TypeError("function: inputs must be a list of variables")
-        checked = []
+        checked: list[Variable] = []
         for position, var in enumerate(inputs):
             if not isinstance(var, Variable):
                 raise TypeError(f"function: input {position} is {type(var).__name__}, not a Variable")
@@ -195,21 +195,20 @@ class Function:
 
     # --- calling ----------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if kwargs:
-            args = self._merge_kwargs(args, kwargs)
+        values: Sequence[Any] = self._merge_kwargs(args, kwargs) if kwargs else args
         checks = self._checks
-        if len(args) != len(checks):
+        if len(values) != len(checks):
             raise TypeError(f"function{' ' + self.name if self.name else ''} takes "
-                            f"{len(checks)} argument(s), got {len(args)}")
+                            f"{len(checks)} argument(s), got {len(values)}")
         if not self.trust_input:
-            args = [check(a) for check, a in zip(checks, args)]
+            values = [check(a) for check, a in zip(checks, values)]
         if self._update_lock is not None:
-            results = self._run_with_updates(args)
+            results = self._run_with_updates(values)
         else:  # written out here, not shared with _run_with_updates: the common call, kept lean
             if self.shared:
-                args = [*args, *[s._value for s in self.shared]]
+                values = [*values, *[s._value for s in self.shared]]
             try:
-                results = self._run(*args)
+                results = self._run(*values)
             except Exception as exc:
                 explained = self._explain_failure(exc)
                 if explained is exc:
@@ -221,7 +220,7 @@ class Function:
             return results[0]
         return results
 
-    def _run_with_updates(self, args: list[Any]) -> list[Any]:
+    def _run_with_updates(self, args: Sequence[Any]) -> list[Any]:
         """Read the shared values, run, store the updates, all under the function's lock;
         returns the user outputs."""
         with self._update_lock:  # type: ignore[union-attr]

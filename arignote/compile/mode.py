@@ -9,8 +9,8 @@ from typing import Any
 # The rules a mode selects from.  The rewrite engine imports no rules; compiling is what needs
 # them, so they are loaded here, in this order (a phase offers a node its rules in the order
 # they were registered): the loop rewrites, constant folding, then the rule library.
-import arignote.loop.rewrites  # noqa: F401, I001
-import arignote.rewrite.fold  # noqa: F401
+import arignote.loop.rewrites
+import arignote.rewrite.fold
 import arignote.tensor.rewrites  # noqa: F401
 from arignote.backend.c import CCompileWarning, known_unavailable
 from arignote.config import config

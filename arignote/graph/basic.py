@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import threading
 import weakref
-from _weakref import _remove_dead_weakref  # what WeakValueDictionary uses: atomic under the GIL
+
+# what WeakValueDictionary uses: atomic under the GIL (a private name, not in the type stubs)
+from _weakref import _remove_dead_weakref  # type: ignore[attr-defined]
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,12 @@ class Variable:
     """A symbolic value: a graph input (``owner is None``) or a node output."""
 
     __slots__ = ("type", "owner", "index", "name", "__weakref__")
+
+    if TYPE_CHECKING:
+        # For the type checker only: the variable classes of the layers above add their
+        # attributes (a tensor's ndim and dtype, a constant's data), which code reaches through
+        # a plain Variable; such attributes are typed Any.  At run time a missing one still raises.
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, type: Type, owner: Apply | None = None, index: int | None = None,
                  name: str | None = None) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from arignote.graph.basic import Apply, Variable
 
@@ -39,6 +39,12 @@ class Op:
     #: scalar op type (``Log``) are offered its nodes.  Only `Elemwise` does; a
     #: reduction also has a ``scalar_op`` but is not "a log" or "an and".
     maps_scalar_op: ClassVar[bool] = False
+
+    if TYPE_CHECKING:
+        # For the type checker only: the subclasses in the layers above add their parameters
+        # (an Elemwise's scalar_op, a reduction's axis), which code reaches through a plain
+        # ``node.op``; such attributes are typed Any.  At run time a missing one still raises.
+        def __getattr__(self, name: str) -> Any: ...
 
     def make_node(self, *inputs: Any) -> Apply:
         """Check and convert ``inputs`` and return the interned node."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class Type:
@@ -19,6 +19,12 @@ class Type:
     variable_class: type = None  # type: ignore[assignment]
     #: class of the constants of this type (set by subclasses)
     constant_class: type = None  # type: ignore[assignment]
+
+    if TYPE_CHECKING:
+        # For the type checker only: the subclasses in the layers above add their attributes
+        # (a tensor type's dtype, shape and ndim), which code reaches through a plain
+        # ``var.type``; such attributes are typed Any.  At run time a missing one still raises.
+        def __getattr__(self, name: str) -> Any: ...
 
     def filter(self, value: Any, name: str = "value") -> Any:
         """Return ``value`` converted to this type, or raise naming ``name``."""

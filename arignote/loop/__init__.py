@@ -16,10 +16,10 @@ import sys
 import types
 from typing import Any
 
+from arignote.loop import rewrites  # registers the loop rewrites
 from arignote.loop.carry import loop
 from arignote.loop.op import Loop, LoopTypeError
 from arignote.loop.scan import ScanUpdates, foldl, foldr, map, reduce, scan, until
-from arignote.loop import rewrites  # noqa: F401  (registers the loop rewrites)
 
 __all__ = ["Loop", "LoopTypeError", "ScanUpdates", "foldl", "foldr", "loop", "map", "reduce", "scan",
            "until"]

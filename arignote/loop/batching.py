@@ -16,6 +16,7 @@ Jacobian is then built row by row).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from arignote.autodiff.vectorize import vectorize_graph
 from arignote.graph.basic import Apply, Variable
@@ -35,7 +36,7 @@ def batch_loop(node: Apply, xs: Sequence[Variable], flags: Sequence[bool], size:
     from arignote.tensor.dimshuffle import dimshuffle
     from arignote.tensor.shape import shape_i
 
-    op: Loop = node.op  # type: ignore[assignment]
+    op = cast(Loop, node.op)
     if flags[0]:
         raise NoBatchingRule(f"{op}: the number of steps differs across the batch")
     ns, nc = op.n_seqs, op.n_carries
@@ -60,22 +61,23 @@ def batch_loop(node: Apply, xs: Sequence[Variable], flags: Sequence[bool], size:
         carry.init = x
     parts.consts = [(x, f) for x, (_, f) in zip(xs[1 + ns + nc:], parts.consts)]
     mapping: dict[Variable, Variable] = {}
-    for i, (outer, formal) in enumerate(parts.seqs):
+    for i, (_, formal) in enumerate(parts.seqs):
         if flags[1 + i]:
-            moved = dimshuffle(xs[1 + i], [1, 0, *range(2, xs[1 + i].ndim)])  # type: ignore[attr-defined]
-            new = formal.type.clone(shape=(None, *formal.type.shape)).make_variable(formal.name)  # type: ignore[attr-defined]
+            moved = dimshuffle(xs[1 + i], [1, 0, *range(2, xs[1 + i].ndim)])
+            new = formal.type.clone(shape=(None, *formal.type.shape)).make_variable(formal.name)
             parts.seqs[i] = (moved, new)
             mapping[formal] = new
     for j, carry in enumerate(parts.carries):
         if carry_batched[j]:
             init = xs[1 + ns + j] if flags[1 + ns + j] else broadcast_batch(carry.init, size)
-            new = carry.formal.type.clone(shape=(None, *carry.formal.type.shape)).make_variable(carry.formal.name)  # type: ignore[attr-defined]
+            new_type = carry.formal.type.clone(shape=(None, *carry.formal.type.shape))
+            new = new_type.make_variable(carry.formal.name)
             parts.carries[j] = Carry(init, new, carry.update, carry.final)
             mapping[carry.formal] = new
     first_const = 1 + ns + nc
-    for l, (outer, formal) in enumerate(parts.consts):
+    for l, (_, formal) in enumerate(parts.consts):
         if flags[first_const + l]:
-            new = formal.type.clone(shape=(None, *formal.type.shape)).make_variable(formal.name)  # type: ignore[attr-defined]
+            new = formal.type.clone(shape=(None, *formal.type.shape)).make_variable(formal.name)
             parts.consts[l] = (xs[first_const + l], new)
             mapping[formal] = new
     if not mapping:
@@ -98,7 +100,7 @@ def batch_loop(node: Apply, xs: Sequence[Variable], flags: Sequence[bool], size:
         result.append(outputs[j])
     for q in range(op.n_ys):
         out = outputs[nc + q]
-        result.append(dimshuffle(out, [1, 0, *range(2, out.ndim)]) if ys_batched[q] else out)  # type: ignore[attr-defined]
+        result.append(dimshuffle(out, [1, 0, *range(2, out.ndim)]) if ys_batched[q] else out)
     if op.until:
         result.append(outputs[-1])
     return result

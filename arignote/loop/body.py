@@ -12,7 +12,7 @@ they are computed once, outside the loop.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from arignote.graph.basic import Apply, Constant, Variable
@@ -23,7 +23,7 @@ from arignote.loop.op import Loop, LoopTypeError, compatible
 from arignote.tensor.basic import as_tensor_variable, cast
 
 
-def substitute(outputs: Sequence[Variable], mapping: dict[Variable, Variable]) -> list[Variable]:
+def substitute(outputs: Sequence[Variable], mapping: Mapping[Variable, Variable]) -> list[Variable]:
     """``outputs`` rebuilt with ``mapping`` applied at once; new nodes keep their user line."""
     if not mapping:
         return list(outputs)
@@ -75,17 +75,17 @@ def check_carry(label: str, init: Variable, update: Variable) -> None:
     where = ""
     if update.owner is not None and update.owner.where():
         where = f" (computed at {update.owner.where()})"
-    if a.dtype != b.dtype:  # type: ignore[attr-defined]
+    if a.dtype != b.dtype:
         raise LoopTypeError(
-            f"{label}: the initial value has dtype {a.dtype} but the step returns {b.dtype}{where}; "  # type: ignore[attr-defined]
+            f"{label}: the initial value has dtype {a.dtype} but the step returns {b.dtype}{where}; "
             f"a carried value keeps its dtype (cast the initial value or the step's result)")
-    if a.ndim != b.ndim:  # type: ignore[attr-defined]
+    if a.ndim != b.ndim:
         raise LoopTypeError(
-            f"{label}: the initial value has {a.ndim} dimension(s) but the step returns "  # type: ignore[attr-defined]
-            f"{b.ndim}{where} ({a} vs {b}); a carried value keeps its shape")  # type: ignore[attr-defined]
-    if not compatible(a, b):  # type: ignore[arg-type]
-        raise LoopTypeError(f"{label}: the initial value has static shape {a.shape} but the step "  # type: ignore[attr-defined]
-                            f"returns {b.shape}{where}; a carried value keeps its shape")  # type: ignore[attr-defined]
+            f"{label}: the initial value has {a.ndim} dimension(s) but the step returns "
+            f"{b.ndim}{where} ({a} vs {b}); a carried value keeps its shape")
+    if not compatible(a, b):
+        raise LoopTypeError(f"{label}: the initial value has static shape {a.shape} but the step "
+                            f"returns {b.shape}{where}; a carried value keeps its shape")
 
 
 def build_loop(depth: int, n_steps: Variable, sequences: Sequence[Variable], seq_formals: Sequence[Variable],

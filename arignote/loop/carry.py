@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from arignote.graph.basic import Variable
 from arignote.loop.body import build_loop
 from arignote.loop.formals import formal, tracing_body
 from arignote.loop.op import UNBOUNDED, LoopTypeError
 from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.shape import shape_i
+from arignote.tensor.variable import TensorConstant, TensorVariable
 
 __all__ = ["loop"]
 
@@ -82,7 +82,7 @@ def describe(structure: Any) -> str:
     return f"[{inner}]" if kind is list else f"({inner}{',' if len(parts) == 1 else ''})"
 
 
-def _tensor_leaves(leaves: list[Any], what: str) -> list[Variable]:
+def _tensor_leaves(leaves: list[Any], what: str) -> list[TensorVariable]:
     result = []
     for position, leaf in enumerate(leaves):
         try:
@@ -112,7 +112,7 @@ def loop(step: Callable[[Any, Any], Any], init: Any, xs: Any = None, n_steps: An
                                 "iterate over")
     if reverse:
         x_leaves = [leaf[::-1] for leaf in x_leaves]
-    steps = None
+    steps: TensorVariable | TensorConstant | None = None
     if n_steps is not None:
         steps = as_tensor_variable(n_steps)
         if steps.ndim != 0 or steps.type.numpy_dtype.kind not in "iu":
@@ -120,12 +120,13 @@ def loop(step: Callable[[Any, Any], Any], init: Any, xs: Any = None, n_steps: An
         steps = cast(steps, "int64")
     elif x_leaves:
         steps = shape_i(x_leaves[0], 0)
-        lengths = {leaf.type.shape[0] for leaf in x_leaves} - {None}
+        lengths = {n for leaf in x_leaves if (n := leaf.type.shape[0]) is not None}
         if len(lengths) > 1:
             raise ValueError(f"loop: the leaves of xs have different lengths {sorted(lengths)}")
 
     with tracing_body() as depth:
-        x_formals = [formal(depth, i, leaf.type.clone(shape=leaf.type.shape[1:]), leaf.name and f"{leaf.name}[t]")
+        x_formals = [formal(depth, i, leaf.type.clone(shape=leaf.type.shape[1:]),
+                            leaf.name and f"{leaf.name}[t]")
                      for i, leaf in enumerate(x_leaves)]
         carry_formals = [formal(depth, len(x_formals) + i, leaf.type, leaf.name and f"{leaf.name}[t-1]")
                          for i, leaf in enumerate(init_leaves)]
@@ -151,7 +152,7 @@ def loop(step: Callable[[Any, Any], Any], init: Any, xs: Any = None, n_steps: An
                       stop=stop, truncate_gradient=truncate_gradient, name=name, carry_labels=labels)
     op = node.op
     finals = list(node.outputs[:op.n_carries])
-    ys = list(node.outputs[op.n_carries:op.n_carries + op.n_ys])
+    ys: list[Any] = list(node.outputs[op.n_carries:op.n_carries + op.n_ys])  # tensors
     if reverse:
         ys = [v[::-1] for v in ys]
     return unflatten(init_structure, finals), unflatten(y_structure, ys)

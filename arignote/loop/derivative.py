@@ -40,7 +40,7 @@ cotangent only when the loop ran at most ``T`` steps.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from arignote.autodiff.reverse import pull_back
 from arignote.graph.basic import Apply, Constant, Variable
@@ -64,7 +64,7 @@ _VIEW_OPS = ("DimShuffle", "Subtensor", "Reshape", "SpecifyShape", "ShapeI", "Sh
 
 
 def _inexact(var: Variable) -> bool:
-    return var.type.numpy_dtype.kind in "fc"  # type: ignore[attr-defined]
+    return var.type.numpy_dtype.kind in "fc"
 
 
 def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variable],
@@ -94,10 +94,11 @@ def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variab
     seq_cot = [g if g is not None and _inexact(s) else None for g, s in zip(seq_cot, op.seq_inputs)]
 
     # the backward body's values: per-step cotangents of each carry, accumulated ones of constants
-    updates = [None if c is None else (g if g is not None else _zeros(c)) for c, g in zip(ct_carry, carry_cot)]
+    updates = [None if c is None else (g if g is not None else _zeros(c))
+               for c, g in zip(ct_carry, carry_cot)]
     acc = {l: op.const_inputs[l].type.make_variable(f"d{op.const_inputs[l].name or 'const'}")
            for l, g in enumerate(const_cot) if g is not None}
-    acc_updates = {l: acc[l] + const_cot[l] for l in acc}  # type: ignore[operator]
+    acc_updates = {l: acc[l] + const_cot[l] for l in acc}
     stacked_cots = [g for g in seq_cot if g is not None]
     body_values = [u for u in updates if u is not None] + list(acc_updates.values()) + stacked_cots
 
@@ -113,11 +114,12 @@ def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variab
     parts = LoopParts(n_steps=n_back, truncate_gradient=op.truncate_gradient,
                       name=f"grad_of_{op.name}" if op.name else None, depth=states.depth + 1)
     for q, (formal, g) in enumerate(zip(ct_y, g_ys)):
-        if formal is not None and id(formal) in reached:
+        if formal is not None and g is not None and id(formal) in reached:  # (formal: g is not None)
             parts.seqs.append((_reversed(_full_rows(g, node.outputs[nc + q], steps_run)), formal))
     for i, formal in enumerate(op.seq_inputs):
         if id(formal) in reached:
-            parts.seqs.append((_reversed(seqs[i][:steps_run]), formal))
+            seq: Any = seqs[i]  # an outer tensor
+            parts.seqs.append((_reversed(seq[:steps_run]), formal))
     for j in carries_read:
         parts.seqs.append((_reversed(states.carry_states(j)), op.carry_inputs[j]))
     for residual, formal in states.residual_inputs():
@@ -131,7 +133,8 @@ def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variab
     for j, formal in enumerate(ct_carry):
         if formal is None:
             continue
-        init = g_finals[j] if g_finals[j] is not None else _zeros(node.outputs[j])
+        g_final = g_finals[j]
+        init = g_final if g_final is not None else _zeros(node.outputs[j])
         carry_slots[j] = len(parts.carries)
         parts.carries.append(Carry(init, formal, next(body)))
     acc_slots: dict[int, int] = {}
@@ -147,14 +150,14 @@ def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variab
         return [None] * len(inputs)
     back = parts.build()
     back_op = back.op
-    finals_back = back.outputs[:back_op.n_carries]  # type: ignore[attr-defined]
-    ys_back = back.outputs[back_op.n_carries:]  # type: ignore[attr-defined]
+    finals_back = back.outputs[:back_op.n_carries]
+    ys_back = back.outputs[back_op.n_carries:]
 
     result: list[Variable | None] = [None]
     for i, seq in enumerate(seqs):
         result.append(None if i not in seq_slots else
                       _seq_cotangent(seq, ys_back[seq_slots[i]], steps_run, n_back))
-    for j, init in enumerate(inits):
+    for j in range(len(inits)):
         if j not in carry_slots:
             result.append(None)
             continue
@@ -168,8 +171,8 @@ def _zeros(like: Variable) -> Variable:
     return zeros_like(like)
 
 
-def _reversed(x: Variable) -> Variable:
-    return x[::-1]  # type: ignore[index]
+def _reversed(x: Any) -> Variable:  # x: a tensor
+    return x[::-1]
 
 
 def _backward_steps(op: Loop, steps_run: Variable) -> Variable:
@@ -182,17 +185,17 @@ def _backward_steps(op: Loop, steps_run: Variable) -> Variable:
 def _full_rows(g: Variable, stacked: Variable, steps_run: Variable) -> Variable:
     """The cotangent of a stacked output as one row per step run (a kept suffix padded with zeros)."""
     op = stacked.owner.op  # type: ignore[union-attr]
-    if op.keep[stacked.index - op.n_carries] is None:  # type: ignore[operator]
+    if op.keep[stacked.index - op.n_carries] is None:
         return g
     rows = shape_i(g, 0)
-    full = zeros((steps_run, *[shape_i(g, a) for a in range(1, g.ndim)]), dtype=g.dtype)  # type: ignore[attr-defined]
-    return set_subtensor(full[steps_run - rows:], g)  # type: ignore[index]
+    full = zeros((steps_run, *[shape_i(g, a) for a in range(1, g.ndim)]), dtype=g.dtype)
+    return set_subtensor(full[steps_run - rows:], g)
 
 
-def _seq_cotangent(seq: Variable, stacked: Variable, steps_run: Variable, n_back: Variable) -> Variable:
+def _seq_cotangent(seq: Variable, stacked: Variable, steps_run: Any, n_back: Variable) -> Variable:
     """A sequence's cotangent: the backward loop's rows (newest first) put back in place."""
     rows = _reversed(stacked)
-    return set_subtensor(zeros_like(seq)[steps_run - n_back:steps_run], rows)  # type: ignore[index]
+    return set_subtensor(zeros_like(seq)[steps_run - n_back:steps_run], rows)
 
 
 def _init_cotangent(op: Loop, back_final: Variable, steps_run: Variable) -> Variable:
@@ -295,7 +298,7 @@ class _States:
         first = len(parts.ys)
         parts.ys.extend(Stacked(v, None) for v in self.extra)
         node = parts.build()
-        nc = node.op.n_carries  # type: ignore[attr-defined]
+        nc = node.op.n_carries
         for position, v in enumerate(self.extra):
             self.stacked_of[id(v)] = node.outputs[nc + first + position]
 

@@ -21,7 +21,7 @@ with each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -32,6 +32,9 @@ from arignote.loop.body import substitute
 from arignote.loop.shapes import row_dims
 from arignote.tensor.join import stack
 from arignote.tensor.shape import shape_tuple
+
+if TYPE_CHECKING:
+    from arignote.loop.op import Loop
 
 #: first capacity of the buffers of a while loop (doubled when full)
 WHILE_INITIAL_ROWS = 32
@@ -66,7 +69,7 @@ class _LoopWriter:
 
     def __init__(self, node: Apply, body: Callable[..., Any] | None) -> None:
         self.node = node
-        self.op = node.op
+        self.op = cast("Loop", node.op)
         self.body = body
         self.env: dict[str, Any] = {"_empty": np.empty, "_grow": _grow, "_ring": _ring_rows,
                                     "_fresh": fresh, "_shape_error": _shape_error,
@@ -105,10 +108,10 @@ class _LoopWriter:
             return
         for step, inner in enumerate(op.nodes):
             args = ", ".join(self.name_of(v) for v in inner.inputs)
-            targets = ", ".join(self.names[o] for o in inner.outputs)
+            results = ", ".join(self.names[o] for o in inner.outputs)
             if len(inner.outputs) > 1:
-                targets += ","
-            self.emit(indent, f"{targets} = _f{step}({args})")
+                results += ","
+            self.emit(indent, f"{results} = _f{step}({args})")
             self.line_to_node[len(self.lines)] = inner
 
     def result(self, position: int) -> str:
@@ -393,7 +396,7 @@ class ZeroSteps:
 
 def _row_shape_program(node: Apply) -> Callable[..., list[Any]]:
     """A function of the node's input values giving each per-step output's row shape (or None)."""
-    op = node.op
+    op = cast("Loop", node.op)
     rows = row_dims(op, node, [shape_tuple(v) for v in node.inputs])
     usable = [j for j, dims in enumerate(rows) if all(d is not None for d in dims)]
     outputs = [stack(rows[j]) if rows[j] else None for j in usable]

@@ -61,6 +61,7 @@ from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.linking import current_linking
 from arignote.graph.op import Op
 from arignote.graph.traversal import graph_inputs, toposort
+from arignote.graph.type import Type
 from arignote.loop.shapes import loop_output_shapes
 from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.shape_inference import known_dim
@@ -74,7 +75,7 @@ class LoopTypeError(TypeError):
     """A loop was built from values of the wrong type; the message names the value."""
 
 
-def compatible(a: TensorType, b: TensorType) -> bool:
+def compatible(a: Type, b: Type) -> bool:
     """Same dtype and rank, and no dim known in both with different lengths."""
     return (a.dtype == b.dtype and a.ndim == b.ndim
             and all(x is None or y is None or x == y for x, y in zip(a.shape, b.shape)))
@@ -96,6 +97,19 @@ class Loop(Op):
     """
 
     foldable = False  # a loop may run long (or forever): never at compile time
+
+    # set once by __init__ (the class forbids assignment)
+    inner_inputs: tuple[Variable, ...]
+    inner_outputs: tuple[Variable, ...]
+    n_seqs: int
+    n_carries: int
+    keep: tuple[int | None, ...]
+    until: bool
+    truncate_gradient: int
+    name: str | None
+    _key: tuple[Any, ...]
+    _hash: int
+    _nodes: list[Apply] | None
 
     def __init__(self, inner_inputs: Sequence[Variable], inner_outputs: Sequence[Variable],
                  n_seqs: int, n_carries: int, keep: Sequence[int | None] = (), until: bool = False,
@@ -162,9 +176,11 @@ class Loop(Op):
     @property
     def nodes(self) -> list[Apply]:
         """The body's nodes in topological order (computed once)."""
-        if self._nodes is None:
-            object.__setattr__(self, "_nodes", toposort(self.inner_outputs))
-        return self._nodes  # type: ignore[return-value]
+        nodes = self._nodes
+        if nodes is None:
+            nodes = toposort(self.inner_outputs)
+            object.__setattr__(self, "_nodes", nodes)
+        return nodes
 
     def outer_parts(self, node: Apply) -> tuple[Variable, list[Variable], list[Variable], list[Variable]]:
         """``node``'s inputs split as ``(n_steps, sequences, initial carries, constants)``."""
@@ -174,7 +190,7 @@ class Loop(Op):
 
     def replace(self, **changes: Any) -> Loop:
         """This loop with some constructor arguments changed."""
-        args = dict(inner_inputs=self.inner_inputs, inner_outputs=self.inner_outputs,
+        args: dict[str, Any] = dict(inner_inputs=self.inner_inputs, inner_outputs=self.inner_outputs,
                     n_seqs=self.n_seqs, n_carries=self.n_carries, keep=self.keep, until=self.until,
                     truncate_gradient=self.truncate_gradient, name=self.name)
         args.update(changes)
@@ -221,10 +237,10 @@ class Loop(Op):
 
     # --- identity -------------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
-        return self is other or (type(other) is Loop and self._hash == other._hash  # type: ignore[attr-defined]
-                                 and self._key == other._key  # type: ignore[attr-defined]
-                                 and self.inner_inputs == other.inner_inputs  # type: ignore[attr-defined]
-                                 and self.inner_outputs == other.inner_outputs)  # type: ignore[attr-defined]
+        return self is other or (type(other) is Loop and self._hash == other._hash
+                                 and self._key == other._key
+                                 and self.inner_inputs == other.inner_inputs
+                                 and self.inner_outputs == other.inner_outputs)
 
     def __hash__(self) -> int:
         return self._hash
@@ -264,29 +280,29 @@ class Loop(Op):
         return Apply.build(self, [n_steps, *outer], self._output_types(n_steps))
 
     def _check_outer(self, position: int, var: Variable, inner: Variable) -> None:
-        kind: TensorType = inner.type  # type: ignore[assignment]
+        kind = inner.type
         if position < self.n_seqs:
             what = f"sequence {position}"
-            if var.type.ndim != kind.ndim + 1:  # type: ignore[attr-defined]
+            if var.type.ndim != kind.ndim + 1:
                 raise LoopTypeError(f"{self}: {what} must have {kind.ndim + 1} dimension(s) (one "
                                     f"step of it is {kind}), got {_describe(var)}")
-            row = TensorType(var.type.dtype, var.type.shape[1:])  # type: ignore[attr-defined]
+            row = TensorType(var.type.dtype, var.type.shape[1:])
             if not compatible(kind, row):
                 raise LoopTypeError(f"{self}: {what} has rows of type {row}, the step expects {kind}")
             return
         what = (f"initial carry {position - self.n_seqs}" if position < self.n_seqs + self.n_carries
                 else f"constant {position - self.n_seqs - self.n_carries}")
-        if not compatible(kind, var.type):  # type: ignore[arg-type]
+        if not compatible(kind, var.type):
             raise LoopTypeError(f"{self}: {what} must be of type {kind}, got {_describe(var)}")
 
-    def _output_types(self, n_steps: Variable) -> list[TensorType]:
+    def _output_types(self, n_steps: Variable) -> list[Type]:
         steps = known_dim(n_steps)
         if self.until and steps != 0:
             steps = None
         types = [v.type for v in self.carry_inputs]
         for y, k in zip(self.y_outputs, self.keep):
             rows = steps if k is None or steps is None else min(steps, k)
-            types.append(TensorType(y.type.dtype, (rows, *y.type.shape)))  # type: ignore[attr-defined]
+            types.append(TensorType(y.type.dtype, (rows, *y.type.shape)))
         if self.until:
             types.append(TensorType("int64", ()))
         return types

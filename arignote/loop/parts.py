@@ -11,6 +11,7 @@ Every inner expression in the parts refers to the formals listed in them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from arignote.graph.basic import Apply, Variable
 from arignote.loop.body import substitute
@@ -58,7 +59,7 @@ class LoopParts:
 
     @classmethod
     def of(cls, node: Apply) -> LoopParts:
-        op: Loop = node.op  # type: ignore[assignment]
+        op = cast(Loop, node.op)
         n_steps, seqs, inits, consts = op.outer_parts(node)
         outs = node.outputs
         depth = max((depth_of(v) for v in op.inner_inputs), default=1) or 1
@@ -104,7 +105,7 @@ class LoopParts:
 
     def replacements(self, node: Apply) -> dict[Variable, Variable]:
         """The old outputs (recorded in the parts) mapped to the outputs of the built ``node``."""
-        op: Loop = node.op  # type: ignore[assignment]
+        op = cast(Loop, node.op)
         result: dict[Variable, Variable] = {}
         for c, new in zip(self.carries, node.outputs[:op.n_carries]):
             if c.final is not None:

@@ -39,11 +39,12 @@ from arignote.tensor.math import minimum
 from arignote.tensor.shape import shape_i
 from arignote.tensor.shape_inference import known_dim
 from arignote.tensor.sharedvar import SharedVariable
+from arignote.tensor.variable import TensorVariable
 
 __all__ = ["until", "scan", "map", "reduce", "foldl", "foldr"]
 
 
-class until:  # noqa: N801  (PyTensor's name)
+class until:  # PyTensor's name (lower case, a class nonetheless)
     """A stop condition returned by a step function: the loop ends after a step where it holds."""
 
     def __init__(self, condition: Any) -> None:
@@ -65,7 +66,7 @@ def _as_list(x: Any) -> list[Any]:
     return [x]
 
 
-def _tensor(value: Any, what: str) -> Variable:
+def _tensor(value: Any, what: str) -> TensorVariable:
     try:
         return as_tensor_variable(value)
     except TypeError as exc:
@@ -255,7 +256,8 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
     outs = [_Output(o, i) for i, o in enumerate(outs_given)]
     non_seqs = [v if isinstance(v, Variable) else _tensor(v, "a non-sequence")
                 for v in _as_list(non_sequences)]
-    if not isinstance(truncate_gradient, (int, np.integer)) or truncate_gradient == 0 or truncate_gradient < -1:
+    if (not isinstance(truncate_gradient, (int, np.integer)) or truncate_gradient == 0
+            or truncate_gradient < -1):
         raise ValueError(f"scan: truncate_gradient must be -1 (none) or a positive number of steps, "
                          f"got {truncate_gradient!r}")
 
@@ -278,7 +280,8 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
             row_type = seq_var.type.clone(shape=seq_var.type.shape[1:])
             seq_formals.append(formal(depth, position, row_type, label))
             position += 1
-        carry_formals, carry_inits, carry_labels, fn_output_args = [], [], [], []
+        carry_formals, carry_inits, carry_labels = [], [], []
+        fn_output_args: list[Variable] = []
         slots_of: dict[int, list[Variable]] = {}  # output position -> its carries, newest first
         for out in outs:
             if not out.recurrent:
@@ -305,7 +308,7 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
         outs = [_Output(None, i) for i in range(len(outputs))]
 
     # shared variables the step updates become carries the step reads
-    shared_updates = []
+    shared_updates: list[tuple[SharedVariable, Variable]] = []
     for var, new in updates.items():
         if not isinstance(var, SharedVariable):
             raise TypeError(f"scan: updates may only target shared variables, got {var}")
@@ -315,7 +318,7 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
         shared_formals.append(formal(depth, position, var.type, f"{var.name or 'shared'}[t-1]"))
         position += 1
     if shared_updates:
-        read = {var: f for (var, _), f in zip(shared_updates, shared_formals)}
+        read: dict[Variable, Variable] = {var: f for (var, _), f in zip(shared_updates, shared_formals)}
         rewritten = substitute([*outputs, *(new for _, new in shared_updates)]
                                + ([stop] if stop is not None else []), read)
         outputs = rewritten[:len(outputs)]

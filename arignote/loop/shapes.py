@@ -31,8 +31,8 @@ def row_dims(op: Loop, node: Apply, input_shapes: list[Any]) -> list[list[Variab
         if outer_shape is None:
             continue
         offset = 1 if position < n_seq else 0
-        for axis in range(formal.type.ndim):  # type: ignore[attr-defined]
-            if formal.type.shape[axis] is None:  # type: ignore[attr-defined]
+        for axis in range(formal.type.ndim):
+            if formal.type.shape[axis] is None:
                 mapping[shape_i(formal, axis)] = outer_shape[axis + offset]
         if position >= n_seq + n_carry:
             mapping[formal] = node.inputs[1 + position]  # a constant's value is the same every step
@@ -42,7 +42,7 @@ def row_dims(op: Loop, node: Apply, input_shapes: list[Any]) -> list[list[Variab
     for y in op.y_outputs:
         dims: list[Variable | None] = []
         for axis, entry in enumerate(shape_of(y, memo)):
-            if known_dim(entry) is not None or y.type.shape[axis] is not None:  # type: ignore[attr-defined]
+            if known_dim(entry) is not None or y.type.shape[axis] is not None:
                 dims.append(entry)
                 continue
             outer = rebuild([entry], mapping)[0]

@@ -6,7 +6,7 @@ import io
 import string
 import sys
 from collections.abc import Sequence
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from arignote.compile.function import Function
 from arignote.graph.basic import Apply, Constant, Variable
@@ -109,7 +109,7 @@ def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = F
     text = out.getvalue()
     if file == "str":
         return text
-    stream = sys.stdout if file is None else file
+    stream = sys.stdout if file is None else cast(IO[str], file)  # not "str": that returned above
     stream.write(text)
     return stream
 

@@ -4,7 +4,8 @@ Write a rule as a pattern::
 
     stabilize.add(pattern("log(1 + x)", "log1p(x)", name="log1p_from_log"))
 
-or as a function offered only the nodes it can match::
+or as a function offered only the nodes it can match, with the helpers of
+:mod:`arignote.rewrite.toolkit` (all exported here)::
 
     @stabilize.rule(Log)
     def log_sigmoid_to_softplus(node):
@@ -19,15 +20,51 @@ compilation mode hands the engine the phases to run (see :func:`optimize`).
 
 from arignote.rewrite.driver import Rewriter, rewrite_graph
 from arignote.rewrite.explain import explain
-from arignote.rewrite.match import match, match_op
 from arignote.rewrite.optimize import optimize
-from arignote.rewrite.pattern import is_constant, is_float, pattern
-from arignote.rewrite.phases import (PHASES, GraphPass, Phase, canonicalize, find, fusion, lowering,
-                                     specialize, stabilize)
-from arignote.rewrite.rule import Rule, RewriteCycleError, RewriteError, make_rule
+from arignote.rewrite.pattern import Pattern, pattern
+from arignote.rewrite.phases import (
+                                     PHASES,
+                                     GraphPass,
+                                     Phase,
+                                     canonicalize,
+                                     find,
+                                     fusion,
+                                     lowering,
+                                     specialize,
+                                     stabilize,
+)
+from arignote.rewrite.rule import RewriteCycleError, RewriteError, Rule, make_rule
+from arignote.rewrite.toolkit import (
+                                     computes_in_output_dtype,
+                                     constant_value,
+                                     dtype_of,
+                                     elemwise_inputs,
+                                     filled,
+                                     fit_to,
+                                     is_constant,
+                                     is_float,
+                                     is_number,
+                                     is_real_float,
+                                     keep_static_shape,
+                                     kind_of,
+                                     match,
+                                     match_op,
+                                     negate,
+                                     negated,
+                                     product_factors,
+                                     scalar_op_of,
+                                     scaling,
+                                     signed_sum,
+                                     sum_terms,
+                                     uniform_value,
+                                     without,
+)
 from arignote.rewrite.trace import Trace
 
-__all__ = ["PHASES", "GraphPass", "Phase", "RewriteCycleError", "RewriteError", "Rewriter", "Rule",
-           "Trace", "canonicalize", "explain", "find", "fusion", "is_constant", "is_float", "lowering",
-           "make_rule", "match", "match_op", "optimize", "pattern", "rewrite_graph", "specialize",
-           "stabilize"]
+__all__ = ["PHASES", "GraphPass", "Pattern", "Phase", "RewriteCycleError", "RewriteError", "Rewriter",
+           "Rule", "Trace", "canonicalize", "computes_in_output_dtype", "constant_value", "dtype_of",
+           "elemwise_inputs", "explain", "filled", "find", "fit_to", "fusion", "is_constant",
+           "is_float", "is_number", "is_real_float", "keep_static_shape", "kind_of", "lowering",
+           "make_rule", "match", "match_op", "negate", "negated", "optimize", "pattern",
+           "product_factors", "rewrite_graph", "scalar_op_of", "scaling", "signed_sum", "specialize",
+           "stabilize", "sum_terms", "uniform_value", "without"]

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.sourceinfo import _carried, format_source
-from arignote.rewrite.rule import Rule, RewriteCycleError, RewriteError, as_outputs
+from arignote.rewrite.rule import RewriteCycleError, RewriteError, Rule, as_outputs
 from arignote.rewrite.rule_index import RuleIndex
 from arignote.rewrite.trace import Trace
 

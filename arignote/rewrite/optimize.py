@@ -6,7 +6,7 @@ import contextlib
 import contextvars
 import gc
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from arignote.config import config
@@ -16,6 +16,7 @@ from arignote.rewrite.driver import Rewriter
 from arignote.rewrite.phases import FAST_COMPILE, OPTIONAL, PHASES, GraphPass, Phase
 from arignote.rewrite.rule import Rule
 from arignote.rewrite.rule_index import RuleIndex
+from arignote.rewrite.toolkit import remembering
 from arignote.rewrite.trace import Trace
 
 Settings = tuple[str, frozenset[str], frozenset[str], Trace | None]
@@ -61,7 +62,7 @@ def _index_for(phase: Phase, optimizer: str, include: frozenset[str],
 
 
 def optimize(outputs: Sequence[Variable], optimizer: str | None = "fast_run",
-             include: Sequence[str] = (), exclude: Sequence[str] = (),
+             include: Collection[str] = (), exclude: Collection[str] = (),
              trace: Trace | None = None, phases: Sequence[Phase] = PHASES) -> list[Variable]:
     """``outputs`` rewritten by every selected rule and pass of ``phases``, in order.
 
@@ -79,7 +80,7 @@ def optimize(outputs: Sequence[Variable], optimizer: str | None = "fast_run",
     include_set, exclude_set = frozenset(include), frozenset(exclude)
     token = _active.set((*_active.get(), (optimizer, include_set, exclude_set, trace)))
     try:
-        with collector_paused():
+        with collector_paused(), remembering():
             return _run_phases(outputs, optimizer, include_set, exclude_set, trace, phases)
     finally:
         _active.reset(token)
@@ -132,7 +133,8 @@ def _run_phases(outputs: list[Variable], optimizer: str, include_set: frozenset[
             outputs = rewriter.rewrite(outputs)
             present = rewriter.op_types
         for graph_pass in phase.passes:
-            if present is not None and graph_pass.requires and not _any_subclass(present, graph_pass.requires):
+            if (present is not None and graph_pass.requires
+                    and not _any_subclass(present, graph_pass.requires)):
                 continue
             if selected(graph_pass, optimizer, include_set, exclude_set):
                 present = None  # the pass may bring in other ops

@@ -1,4 +1,4 @@
-"""Algebraic rules written as patterns: ``pattern("log(1 + x)", "log1p(x)")``.
+"""Rules written as patterns: ``pattern("log(1 + x)", "log1p(x)")``.
 
 A pattern is Python expression syntax over elementwise functions:
 
@@ -6,40 +6,65 @@ A pattern is Python expression syntax over elementwise functions:
   ...), operators are ``+ - * / // % **`` and unary ``-``;
 - bare names are pattern variables; a variable used twice must match the
   same graph variable both times (with interned graphs, the same expression);
-- numbers match constants holding that value everywhere (of any dtype), whose
-  dims are all of length 1, so they cannot change the broadcast shape;
-- ``+`` and ``*`` match in any argument order, and match part of a longer
-  sum or product (``1 + x`` matches ``a + 1 + b`` with ``x = a + b``).
+- numbers match constants of one element holding that value (of any dtype;
+  their dims, if any, all have length 1, so they cannot change the broadcast
+  shape); a boolean constant is not a number.
+
+Patterns see the forms the canonical algebra gives (see
+``arignote/tensor/rewrites/algebra.py``) and the forms users write alike:
+
+- a sum is matched as its signed terms, read through ``add``, ``sub`` and
+  ``neg`` (and ``y * -1``): ``1 - x`` matches ``1.0 - y``, ``1 + (-y)``,
+  ``(-y) + 1`` and ``1 + y * -1``; ``exp(x) - 1`` matches ``exp(y) + -1``;
+- a product is matched as its factors; in the source, negations and a factor
+  -1 move out of a product (``(-a) * b`` is ``-(a * b)``, as in the canonical
+  form), and ``x / c`` is ``x * (1 / c)`` for a power of two ``c``;
+- terms and factors match in any order, and a variable among them takes the
+  others when there are more (``1 + x`` matches ``a + 1 + b`` with
+  ``x = a + b``);
+- the node being rewritten may be a longer sum or product than the source:
+  the other terms (factors) are kept, ``exp(x) - 1 -> expm1(x)`` rewrites
+  ``a + exp(y) - 1`` into ``a + expm1(y)``.
+
+Sums and products are read only through nodes that compute in one dtype
+(see :func:`~arignote.rewrite.toolkit.sum_terms`), so a match never
+regroups an integer sum that wraps around.
 
 The target is built with the functions of ``arignote.tensor`` under the same
-names.  A ``where`` predicate receives the bound variables by name.  The
-result keeps the original's dtype and broadcast shape (when the target drops
-a variable, the result is broadcast back to the original shape).
+names (unary ``-`` never builds a double negation).  A ``where`` predicate
+receives the bound variables by name.  The result keeps the original's dtype
+(or the rule does not fire) and broadcast shape (a variable the target drops
+is replaced by a broadcast to the original's shape:
+:func:`~arignote.rewrite.toolkit.fit_to` with ``lenient=True``).
 """
 
 from __future__ import annotations
 
 import ast
-import itertools
-from collections.abc import Callable, Iterable, Iterator
+import math
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 import arignote.scalar.math as sm
 import arignote.tensor as at
-from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.basic import Apply, Variable
 from arignote.rewrite.rule import Rule, make_rule
+from arignote.rewrite.toolkit import (
+    constant_value,
+    fit_to,
+    negate,
+    product_factors,
+    signed_sum,
+    sum_terms,
+)
 from arignote.tensor.elemwise import Elemwise
-from arignote.tensor.shape_inference import broadcast_dims
 
-_BINARY_OPS: dict[type, type] = {ast.Add: sm.Add, ast.Sub: sm.Sub, ast.Mult: sm.Mul,
-                                 ast.Div: sm.TrueDiv, ast.FloorDiv: sm.IntDiv, ast.Mod: sm.Mod,
+_BINARY_OPS: dict[type, type] = {ast.Div: sm.TrueDiv, ast.FloorDiv: sm.IntDiv, ast.Mod: sm.Mod,
                                  ast.Pow: sm.Pow}
 _TARGET_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "true_div",
                   ast.FloorDiv: "int_div", ast.Mod: "mod", ast.Pow: "pow"}
-_COMMUTATIVE = (sm.Add, sm.Mul)
 _ALIASES = {"true_div": sm.TrueDiv, "int_div": sm.IntDiv, "digamma": sm.Psi, "gammaln": sm.GammaLn,
             "round": sm.RoundHalfToEven, "switch": sm.Switch, "where": sm.Switch, "maximum": sm.Maximum,
             "minimum": sm.Minimum, "arctan2": sm.ArcTan2}
@@ -54,7 +79,7 @@ def _scalar_op_named(name: str) -> type:
     raise ValueError(f"pattern: {name!r} is not an elementwise function")
 
 
-# --- the parsed source pattern ---------------------------------------------------------
+# --- the parsed source -------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class PVar:
@@ -68,68 +93,249 @@ class PConst:
 
 @dataclass(frozen=True)
 class POp:
+    """An elementwise op other than a sum or product, with its operands in order."""
+
     scalar_type: type
     args: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class PSum:
+    """Signed terms (True: added); a single subtracted term is a negation."""
+
+    terms: tuple[tuple[Any, bool], ...]
+
+
+@dataclass(frozen=True)
+class PProduct:
+    factors: tuple[Any, ...]
+
+
+def _is_negative(value: complex) -> bool:
+    return not isinstance(value, complex) and value < 0
+
+
+def _sum(parts: Iterable[tuple[Any, bool]]) -> Any:
+    """The sum of signed parts, flattened and with signs where the canonical form has them."""
+    terms: list[tuple[Any, bool]] = []
+    for part, added in parts:
+        if isinstance(part, PSum):
+            terms.extend((t, s == added) for t, s in part.terms)
+        elif isinstance(part, PConst) and _is_negative(part.value):
+            terms.append((PConst(-part.value), not added))  # x + -1 is x - 1
+        elif isinstance(part, PProduct) and (negative := _negative_constant_at(part)) is not None:
+            terms.append((_with_constant(part, negative, -part.factors[negative].value), not added))
+        else:
+            terms.append((part, added))
+    if len(terms) == 1:
+        term, added = terms[0]
+        if added:
+            return term
+        if isinstance(term, PProduct) and (position := _constant_at(term)) is not None:
+            return _with_constant(term, position, -term.factors[position].value)  # -(2 * x) is x * -2
+    return PSum(tuple(terms))
+
+
+def _constant_at(product: PProduct) -> int | None:
+    return next((k for k, f in enumerate(product.factors) if isinstance(f, PConst)), None)
+
+
+def _negative_constant_at(product: PProduct) -> int | None:
+    position = _constant_at(product)
+    return position if position is not None and _is_negative(product.factors[position].value) else None
+
+
+def _with_constant(product: PProduct, position: int, value: complex) -> PProduct:
+    factors = list(product.factors)
+    factors[position] = PConst(value)
+    return PProduct(tuple(factors))
+
+
+def _product(parts: Iterable[Any]) -> Any:
+    """The product of parts, flattened, with negations and factors -1 moved out of it."""
+    factors: list[Any] = []
+    negative = False
+    for part in parts:
+        for factor in (part.factors if isinstance(part, PProduct) else (part,)):
+            if isinstance(factor, PSum) and len(factor.terms) == 1:  # a negation
+                factor = factor.terms[0][0]
+                negative = not negative
+            if isinstance(factor, PConst) and factor.value == -1:
+                negative = not negative
+                continue
+            factors.append(factor)
+    if not factors:
+        factors = [PConst(1)]
+    product = factors[0] if len(factors) == 1 else PProduct(tuple(factors))
+    return _sum([(product, not negative)])
+
+
+def _exact_reciprocal(value: complex) -> float | None:
+    """``1 / value`` when it is exact (a power of two), as the canonical algebra divides."""
+    if isinstance(value, complex) or value == 0 or not math.isfinite(value):
+        return None
+    mantissa, _ = math.frexp(value)
+    return 1 / value if abs(mantissa) == 0.5 else None
 
 
 def _parse_source(node: ast.AST) -> Any:
     if isinstance(node, ast.Name):
         return PVar(node.id)
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex)):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float, complex)) \
+            and not isinstance(node.value, bool):
         return PConst(node.value)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        if isinstance(node.operand, ast.Constant):
-            return PConst(-node.operand.value)
-        return POp(sm.Neg, (_parse_source(node.operand),))
-    if isinstance(node, ast.BinOp) and type(node.op) in _BINARY_OPS:
-        return POp(_BINARY_OPS[type(node.op)], (_parse_source(node.left), _parse_source(node.right)))
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _parse_source(node.operand)
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        return PConst(-operand.value) if isinstance(operand, PConst) else _sum([(operand, False)])
+    if isinstance(node, ast.BinOp):
+        left, right = _parse_source(node.left), _parse_source(node.right)
+        if isinstance(node.op, (ast.Add, ast.Sub)):
+            return _sum([(left, True), (right, isinstance(node.op, ast.Add))])
+        if isinstance(node.op, ast.Mult):
+            return _product([left, right])
+        if isinstance(node.op, ast.Div) and isinstance(right, PConst) \
+                and (reciprocal := _exact_reciprocal(right.value)) is not None:
+            return _product([left, PConst(reciprocal)])
+        if type(node.op) in _BINARY_OPS:
+            return POp(_BINARY_OPS[type(node.op)], (left, right))
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
-        return POp(_scalar_op_named(node.func.id), tuple(_parse_source(a) for a in node.args))
+        kind = _scalar_op_named(node.func.id)
+        args = [_parse_source(a) for a in node.args]
+        if kind is sm.Add:
+            return _sum([(a, True) for a in args])
+        if kind is sm.Sub and len(args) == 2:
+            return _sum([(args[0], True), (args[1], False)])
+        if kind is sm.Neg and len(args) == 1:
+            return _sum([(args[0], False)])
+        if kind is sm.Mul:
+            return _product(args)
+        return POp(kind, tuple(args))
     raise ValueError(f"pattern: cannot read {ast.unparse(node)!r}")
 
 
-def _leaves(pat: Any) -> Iterator[Any]:
+def _variables(pat: Any) -> set[str]:
+    if isinstance(pat, PVar):
+        return {pat.name}
+    if isinstance(pat, PConst):
+        return set()
+    parts = (pat.args if isinstance(pat, POp) else pat.factors if isinstance(pat, PProduct)
+             else [t for t, _ in pat.terms])
+    return set().union(*(_variables(p) for p in parts))
+
+
+def _root_types(pat: Any) -> tuple[type, ...]:
+    """The scalar op types a node matching ``pat`` can have."""
     if isinstance(pat, POp):
-        for arg in pat.args:
-            yield from _leaves(arg)
-    else:
-        yield pat
+        return (pat.scalar_type,)
+    if isinstance(pat, PProduct):
+        return (sm.Mul,)
+    if len(pat.terms) == 1:
+        return (sm.Neg, sm.Mul)  # -y, or y * -1
+    return (sm.Add, sm.Sub)
 
 
 # --- matching ----------------------------------------------------------------------------
 
-def _uniform_value(const: Constant) -> Any:
-    data = const.data
-    if not all(d == 1 for d in data.shape):
-        return None
-    return data.reshape(()).item() if data.size == 1 else None
+Bindings = dict[str, Variable]
+#: signed terms (or factors, all "added") of a sum or product; those a partial match at the
+#: root leaves over go back into the result
+Left = Sequence[tuple[Variable, bool]]
 
 
-def _match(pat: Any, var: Variable, bound: dict[str, Variable]) -> Iterator[dict[str, Variable]]:
+def _always(var: Variable) -> bool:
+    return True
+
+
+def _quick_test(pat: Any) -> Callable[[Variable], bool]:
+    """A cheap necessary condition for ``pat`` to match a variable: the ops and numbers are
+    there, whatever the order, signs and repeated variables.  Most nodes a rule is offered
+    fail it, so it is compiled once into closures rather than interpreted per node."""
+    if isinstance(pat, PVar):
+        return _always
+    if isinstance(pat, PConst):
+        magnitude = abs(pat.value)
+
+        def number(var: Variable) -> bool:
+            value = constant_value(var)
+            return value is not None and not isinstance(value, bool) and abs(value) == magnitude
+        return number
+    if isinstance(pat, POp):
+        kind, arity = pat.scalar_type, len(pat.args)
+        args = [(k, _quick_test(a)) for k, a in enumerate(pat.args) if not isinstance(a, PVar)]
+
+        def op(var: Variable) -> bool:
+            node = var.owner
+            if node is None or not node.op.maps_scalar_op or not isinstance(node.op.scalar_op, kind):
+                return False
+            inputs = node.inputs
+            return len(inputs) == arity and all(test(inputs[k]) for k, test in args)
+        return op
+    if isinstance(pat, PProduct):
+        factor_tests = [_quick_test(p) for p in pat.factors if not isinstance(p, PVar)]
+        count = len(pat.factors)
+
+        def factors(var: Variable) -> bool:
+            found = product_factors(var)
+            if found is None or len(found) < count:
+                return False
+            return all(any(test(f) for f in found) for test in factor_tests)
+        return factors
+    term_tests = [_quick_test(p) for p, _ in pat.terms if not isinstance(p, PVar)]
+    count = len(pat.terms)
+
+    def terms(var: Variable) -> bool:
+        found = sum_terms(var)
+        if found is None or len(found) < count:
+            return False
+        for test in term_tests:
+            for term, _ in found:
+                if test(term):
+                    break
+            else:
+                return False
+        return True
+    return terms
+
+
+def _match(pat: Any, var: Variable, bound: Bindings) -> Iterator[Bindings]:
+    for found, _ in _match_node(pat, var, bound, partial=False):
+        yield found
+
+
+def _match_node(pat: Any, var: Variable, bound: Bindings, partial: bool) -> Iterator[tuple[Bindings, Left]]:
     if isinstance(pat, PVar):
         previous = bound.get(pat.name)
         if previous is None:
-            yield {**bound, pat.name: var}
+            yield {**bound, pat.name: var}, []
         elif previous is var:
-            yield bound
+            yield bound, []
         return
     if isinstance(pat, PConst):
-        if isinstance(var, Constant) and _uniform_value(var) == pat.value:
-            yield bound
+        value = constant_value(var)
+        if value is not None and not isinstance(value, bool) and value == pat.value:
+            yield bound, []
         return
-    node = var.owner
-    if node is None or not isinstance(node.op, Elemwise) or not isinstance(node.op.scalar_op, pat.scalar_type):
+    if isinstance(pat, POp):
+        node = var.owner
+        if (node is not None and isinstance(node.op, Elemwise)
+                and isinstance(node.op.scalar_op, pat.scalar_type) and len(node.inputs) == len(pat.args)):
+            for found in _match_sequence(pat.args, node.inputs, bound):
+                yield found, []
         return
-    inputs = node.inputs
-    if issubclass(pat.scalar_type, _COMMUTATIVE):
-        yield from _match_commutative(pat, node, bound)
-    elif len(inputs) == len(pat.args):
-        yield from _match_sequence(pat.args, inputs, bound)
+    if isinstance(pat, PSum):
+        terms = sum_terms(var)
+        if terms is not None:
+            yield from _match_terms(list(pat.terms), terms, bound, partial)
+        return
+    factors = product_factors(var)
+    if factors is not None:
+        yield from _match_terms([(f, True) for f in pat.factors], [(f, True) for f in factors], bound,
+                                partial, product=True)
 
 
-def _match_sequence(pats: Iterable[Any], inputs: Iterable[Variable],
-                    bound: dict[str, Variable]) -> Iterator[dict[str, Variable]]:
-    pats, inputs = list(pats), list(inputs)
+def _match_sequence(pats: Sequence[Any], inputs: Sequence[Variable], bound: Bindings) -> Iterator[Bindings]:
     if not pats:
         yield bound
         return
@@ -137,29 +343,98 @@ def _match_sequence(pats: Iterable[Any], inputs: Iterable[Variable],
         yield from _match_sequence(pats[1:], inputs[1:], first)
 
 
-def _match_commutative(pat: POp, node: Apply, bound: dict[str, Variable]) -> Iterator[dict[str, Variable]]:
-    inputs = list(node.inputs)
-    n_pat = len(pat.args)
-    if len(inputs) == n_pat:
-        for order in itertools.permutations(range(n_pat)):
-            yield from _match_sequence(pat.args, [inputs[i] for i in order], bound)
+def _match_terms(pats: list[tuple[Any, bool]], items: Left, bound: Bindings, partial: bool,
+                 product: bool = False) -> Iterator[tuple[Bindings, Left]]:
+    """Each signed pattern term matched by a different graph term, in any order.
+
+    Structured terms are tried first (they narrow the choice most), variables
+    last.  When the graph has more terms, one unbound variable may take all
+    the others that share its sign (``x`` in ``1 + x``), or else, ``partial``,
+    they are left to the caller.
+    """
+    if len(items) < len(pats):
         return
-    if len(inputs) < n_pat:
+    ordered = sorted(pats, key=lambda t: isinstance(t[0], PVar))
+    if len(items) == len(pats):
+        for found, _ in _cover(ordered, items, bound):
+            yield found, []
         return
-    # a longer sum/product: one pattern variable takes the rest of the terms
-    for rest_position, rest_pat in enumerate(pat.args):
+    for position, (rest_pat, sign) in enumerate(ordered):
         if not isinstance(rest_pat, PVar) or rest_pat.name in bound:
             continue
-        others = [p for i, p in enumerate(pat.args) if i != rest_position]
-        for chosen in itertools.permutations(range(len(inputs)), len(others)):
-            for found in _match_sequence(others, [inputs[i] for i in chosen], bound):
-                remaining = [v for i, v in enumerate(inputs) if i not in chosen]
-                yield {**found, rest_pat.name: node.op.make_node(*remaining).outputs[0]}
+        others = ordered[:position] + ordered[position + 1:]
+        for found, left in _cover(others, items, bound):
+            if len(left) < 2 or any(s != sign for _, s in left):
+                continue
+            vars_left = [v for v, _ in left]
+            rest = at.mul(*vars_left) if product else at.add(*vars_left)
+            previous = found.get(rest_pat.name)
+            if previous is None:
+                yield {**found, rest_pat.name: rest}, []
+            elif previous is rest:
+                yield found, []
+    if partial:
+        yield from _cover(ordered, items, bound)
 
 
-# --- building the target -----------------------------------------------------------------
+def _cover(pats: list[tuple[Any, bool]], items: Left, bound: Bindings) -> Iterator[tuple[Bindings, Left]]:
+    """Bindings matching each pattern term to a distinct item, with the items left over."""
+    if not pats:
+        yield bound, items
+        return
+    (pat, sign), rest = pats[0], pats[1:]
+    items = list(items)
+    for k, (var, item_sign) in enumerate(items):
+        if isinstance(pat, PConst):
+            # a constant matches by its signed value: ``x + -1`` is ``x - 1``
+            value = constant_value(var)
+            if value is None or isinstance(value, bool) or (
+                    (value if item_sign else -value) != (pat.value if sign else -pat.value)):
+                continue
+            yield from _cover(rest, items[:k] + items[k + 1:], bound)
+            continue
+        if item_sign != sign:
+            continue
+        for found in _match(pat, var, bound):
+            yield from _cover(rest, items[:k] + items[k + 1:], found)
 
-def _build_target(tree: ast.AST, bound: dict[str, Variable]) -> Any:
+
+# --- the public forms ----------------------------------------------------------------------
+
+class Pattern:
+    """A source pattern, to match graphs against in a rule function.
+
+    ``Pattern("1 + exp(x)").match(v)`` is ``{"x": y}`` when ``v`` is
+    ``1 + exp(y)`` in any of the forms the module docstring lists, else None.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.tree = _parse_source(ast.parse(source, mode="eval").body)
+        if isinstance(self.tree, (PVar, PConst)):
+            raise ValueError(f"pattern {source!r}: the source must be an operation, not a leaf")
+        self.variables = _variables(self.tree)
+        self.root_types = _root_types(self.tree)
+        self.possible = _quick_test(self.tree)
+
+    def match(self, var: Variable) -> Bindings | None:
+        """The variables bound by the first match of ``var`` (the whole of it), or None."""
+        if not self.possible(var):
+            return None
+        return next(_match(self.tree, var, {}), None)
+
+    def matches(self, var: Variable, partial: bool = False) -> Iterator[tuple[Bindings, Left]]:
+        """Every match of ``var``: the bindings, and (``partial``: ``var`` may be a longer sum
+        or product than the source) the signed terms or factors the match left over."""
+        if not self.possible(var):
+            return iter(())
+        return _match_node(self.tree, var, {}, partial)
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.source!r})"
+
+
+def _build_target(tree: ast.AST, bound: Bindings) -> Any:
     def build(node: ast.AST) -> Any:
         if isinstance(node, ast.Name):
             return bound[node.id]
@@ -167,7 +442,7 @@ def _build_target(tree: ast.AST, bound: dict[str, Variable]) -> Any:
             return node.value
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             operand = build(node.operand)
-            return -operand if isinstance(operand, (int, float, complex)) else at.neg(operand)
+            return -operand if isinstance(operand, (int, float, complex)) else negate(operand)
         if isinstance(node, ast.BinOp):
             return getattr(at, _TARGET_BINARY[type(node.op)])(build(node.left), build(node.right))
         if isinstance(node, ast.Call):
@@ -178,71 +453,68 @@ def _build_target(tree: ast.AST, bound: dict[str, Variable]) -> Any:
 
 
 def _check_target(tree: ast.AST, names: set[str]) -> None:
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             if not isinstance(node.func, ast.Name) or not hasattr(at, node.func.id):
                 raise ValueError(f"pattern target: unknown function {ast.unparse(node.func)!r}")
-        elif isinstance(node, ast.Name) and node.id not in names and not any(
-                isinstance(parent, ast.Call) and parent.func is node for parent in ast.walk(tree)):
+        elif isinstance(node, ast.Name) and node.id not in names and id(node) not in called:
             raise ValueError(f"pattern target uses {node.id!r}, which the source does not bind")
 
 
-def _fit_to(result: Any, original: Variable, leaves: list[Variable], dropped: bool) -> Variable | None:
-    """``result`` with ``original``'s dtype and broadcast shape, or None if it cannot be."""
-    result = at.as_tensor_variable(result)
-    if result.dtype != original.dtype or result.ndim > original.ndim:
-        return None
-    if result.ndim < original.ndim:
-        result = at.shape_padleft(result, original.ndim - result.ndim)
-    if result.type.shape == original.type.shape and (not dropped or None not in result.type.shape):
+def _with_left(result: Any, left: Left, product: bool) -> Any:
+    """The target put back among the terms (factors) a partial match left over."""
+    if not left:
         return result
-    # rebuild the broadcast shape from the leaves, which the graph keeps anyway
-    lengths = []
-    for axis, known in enumerate(original.type.shape):
-        if known is not None:
-            lengths.append(known)
-            continue
-        # matched constants have length 1 everywhere, so they never decide it
-        lengths.append(broadcast_dims(at.shape_i(leaf, axis - (original.ndim - leaf.ndim))
-                                      for leaf in leaves if leaf.ndim >= original.ndim - axis))
-    return at.broadcast_to(result, lengths)
+    if product:
+        return at.mul(*[v for v, _ in left], result)
+    return signed_sum([*left, (at.as_tensor_variable(result), True)])
 
 
-def pattern(source: str, target: str, name: str | None = None,
-            where: Callable[..., bool] | None = None, tags: Iterable[str] = ()) -> Rule:
-    """A rule rewriting graphs that match ``source`` into ``target``."""
-    source_tree = ast.parse(source, mode="eval").body
-    target_tree = ast.parse(target, mode="eval").body
-    pat = _parse_source(source_tree)
-    if not isinstance(pat, POp):
-        raise ValueError(f"pattern {source!r}: the source must be an operation, not a leaf")
-    variables = {leaf.name for leaf in _leaves(pat) if isinstance(leaf, PVar)}
-    _check_target(target_tree, variables)
-    target_names = {n.id for n in ast.walk(target_tree) if isinstance(n, ast.Name)}
-    dropped = bool(variables - target_names)
+def pattern(source: str | Sequence[str] | Mapping[str, str], target: str | None = None,
+            name: str | None = None, where: Callable[..., bool] | None = None,
+            tags: Iterable[str] = (), module: str | None = None) -> Rule:
+    """A rule rewriting graphs that match ``source`` into ``target``.
+
+    ``source`` may also be several sources with the one target
+    (``("sqrt(x * x)", "sqrt(sqr(x))")``), or a dict of sources to targets;
+    the first that matches is used.  ``where(**bindings)`` may refuse a match.
+    The rule is credited to ``module`` (by default the caller's), as a rule
+    function is to its own.
+    """
+    if isinstance(source, Mapping):
+        if target is not None:
+            raise TypeError("pattern: give the targets in the dict, not as target")
+        pairs = list(source.items())
+    else:
+        if target is None:
+            raise TypeError("pattern: a target is needed")
+        pairs = [(s, target) for s in ([source] if isinstance(source, str) else source)]
+    rewrites = []
+    for text, goal in pairs:
+        pat = Pattern(text)
+        tree = ast.parse(goal, mode="eval").body
+        _check_target(tree, pat.variables)
+        used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        rewrites.append((pat, tree, sorted(pat.variables - used), isinstance(pat.tree, PProduct)))
+    tracks = tuple(dict.fromkeys(t for pat, *_ in rewrites for t in pat.root_types))
 
     def rewrite(node: Apply) -> Variable | None:
         original = node.outputs[0]
-        for bound in _match(pat, original, {}):
-            if where is not None and not where(**bound):
+        for pat, tree, unused, product in rewrites:
+            if not pat.possible(original):
                 continue
-            result = _fit_to(_build_target(target_tree, bound), original,
-                             [bound[v] for v in sorted(variables)], dropped)
-            if result is not None:
-                return result
+            for bound, left in _match_node(pat.tree, original, {}, partial=True):
+                if where is not None and not where(**bound):
+                    continue
+                result = _with_left(_build_target(tree, bound), left, product)
+                fitted = fit_to(result, original, [bound[v] for v in unused], lenient=True)
+                if fitted is not None:
+                    return fitted
         return None
 
-    rewrite.__doc__ = f"{source} -> {target}"
-    return make_rule(rewrite, (pat.scalar_type,), name or f"{source} -> {target}", tags)
-
-
-# --- predicates for ``where`` ------------------------------------------------------------
-
-def is_float(*variables: Variable) -> bool:
-    """All variables have a floating-point (or complex) dtype."""
-    return all(np.dtype(v.type.dtype).kind in "fc" for v in variables)  # type: ignore[attr-defined]
-
-
-def is_constant(*variables: Variable) -> bool:
-    """All variables are constants."""
-    return all(isinstance(v, Constant) for v in variables)
+    text = "; ".join(f"{s} -> {t}" for s, t in pairs)
+    rewrite.__doc__ = text
+    rewrite.__module__ = module or sys._getframe(1).f_globals.get("__name__", __name__)
+    rewrite.__qualname__ = rewrite.__name__ = name or text
+    return make_rule(rewrite, tracks, name or text, tags)

@@ -51,7 +51,10 @@ class Phase:
         names = {r.name for r in self.rules} | {p.name for p in self.passes}
         if item.name in names:
             raise ValueError(f"phase {self.name} already has a rule or pass named {item.name!r}")
-        (self.rules if isinstance(item, Rule) else self.passes).append(item)
+        if isinstance(item, Rule):
+            self.rules.append(item)
+        else:
+            self.passes.append(item)
         self.version += 1
         return item
 
@@ -96,7 +99,8 @@ PHASES: tuple[Phase, ...] = (canonicalize, stabilize, specialize, fusion, loweri
 def find(name: str) -> Rule | GraphPass:
     """The rule or pass called ``name`` in any phase."""
     for phase in PHASES:
-        for item in [*phase.rules, *phase.passes]:
+        items: list[Rule | GraphPass] = [*phase.rules, *phase.passes]
+        for item in items:
             if item.name == name:
                 return item
     raise KeyError(f"no rule or pass named {name!r}")

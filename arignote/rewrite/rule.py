@@ -77,7 +77,7 @@ def _check_replacement(rule: Rule, node: Apply, old: Variable, new: Any) -> None
     same_kind = (getattr(old_t, "dtype", None) == getattr(new_t, "dtype", None)
                  and getattr(old_t, "ndim", None) == getattr(new_t, "ndim", None))
     compatible = same_kind and all(
-        a is None or b is None or a == b for a, b in zip(old_t.shape, new_t.shape))  # type: ignore[attr-defined]
+        a is None or b is None or a == b for a, b in zip(old_t.shape, new_t.shape))
     if not compatible:
         raise RewriteError(f"rule {rule.name} replaced an output of {node.op} of type {old_t} "
                            f"by one of type {new_t}")

@@ -42,9 +42,8 @@ class ScalarOp:
     symbol: ClassVar[str | None] = None
 
     def impl(self, *inputs: Any) -> Any:
-        if self.float_result:
-            inputs = float32_for_small_ints(inputs)
-        return type(self).nfunc(*inputs)
+        args = float32_for_small_ints(inputs) if self.float_result else inputs
+        return type(self).nfunc(*args)
 
     def output_dtype(self, *dtypes: np.dtype) -> np.dtype:
         """The output dtype for inputs of ``dtypes``; TypeError if unsupported."""

@@ -27,7 +27,7 @@ def _zeros(x: Any) -> Any:
 class UnaryOp(ScalarOp):
     nin = 1
     #: dy/dx, for differentiable unary functions (see `Derivative`)
-    derivative: ClassVar[Derivative | None] = None
+    derivative: ClassVar[staticmethod[[Any, Any, Any], Any] | None] = None
 
     def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
         derivative = type(self).derivative
@@ -114,12 +114,12 @@ class TrueDiv(BinaryOp):
     nfunc = staticmethod(np.true_divide)
 
     def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
-        x, y = inputs
+        _, y = inputs
         gx = cotangent / y
         return [gx, -gx * output]  # d(x/y)/dy = -(x/y)/y
 
     def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
-        x, y = inputs
+        _, y = inputs
         return [1 / y, -output / y]
 
 

@@ -6,27 +6,28 @@ constructors (``at.matrix("x")``) and conveniences.
 
 from arignote.tensor.type import DTYPES, TensorType  # noqa: I001
 from arignote.tensor.variable import TensorConstant, TensorVariable
-from arignote.tensor.basic import *  # noqa: F401,F403
+from arignote.tensor.basic import *  # noqa: F403
 from arignote.tensor.basic import (NotScalarConstantError, as_tensor_variable, cast, constant,
                                    get_scalar_constant_value, tensor)
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.dimshuffle import (DimShuffle, dimshuffle, expand_dims, matrix_transpose,
                                         squeeze, swapaxes, transpose)
-from arignote.tensor.math import *  # noqa: F401,F403
-from arignote.tensor.shape import *  # noqa: F401,F403
-from arignote.tensor.alloc import *  # noqa: F401,F403
-from arignote.tensor.join import *  # noqa: F401,F403
-from arignote.tensor.reduction import *  # noqa: F401,F403
-from arignote.tensor.extra_ops import *  # noqa: F401,F403
-from arignote.tensor.sort import *  # noqa: F401,F403
-from arignote.tensor.products import *  # noqa: F401,F403
-from arignote.tensor.subtensor import *  # noqa: F401,F403
-from arignote.tensor import special, subtensor  # noqa: F401
+from arignote.tensor.math import *  # noqa: F403
+from arignote.tensor.shape import *  # noqa: F403
+from arignote.tensor.alloc import *  # noqa: F403
+from arignote.tensor.join import *  # noqa: F403
+from arignote.tensor.reduction import *  # noqa: F403
+from arignote.tensor.extra_ops import *  # noqa: F403
+from arignote.tensor.sort import *  # noqa: F403
+from arignote.tensor.products import *  # noqa: F403
+from arignote.tensor.subtensor import *  # noqa: F403
+from arignote.tensor import special, subtensor
 
 as_tensor = as_tensor_variable
 
 # Fill the hooks through which the layers below reach this one (arignote/graph/hooks.py).
 import sys as _sys  # noqa: E402
+
 from arignote.graph import hooks as _hooks  # noqa: E402
 
 _hooks.tensor_api.install(_sys.modules[__name__])

@@ -19,8 +19,14 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable, cast, constant
 from arignote.tensor.batching import pad_after_batch, with_batch
-from arignote.tensor.shape import (EntryFact, as_shape_vector, shape, shape_entry_facts, shape_node,
-                                   shape_i, shape_tuple)
+from arignote.tensor.shape import (
+    EntryFact,
+    as_shape_vector,
+    shape_entry_facts,
+    shape_i,
+    shape_node,
+    shape_tuple,
+)
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -138,7 +144,7 @@ class BroadcastTo(Op):
         return [type(self)(self.ndim + 1)(pad_after_batch(value, self.ndim), with_batch(shape, size))]
 
 
-def _shape_args(shape: Sequence[Any], what: str) -> TensorVariable:
+def _shape_args(shape: Sequence[Any], what: str) -> TensorVariable | TensorConstant:
     """``alloc``-style ``*shape`` (or one sequence / vector) as an int vector."""
     if len(shape) == 1 and (isinstance(shape[0], (list, tuple, np.ndarray))
                             or (isinstance(shape[0], Variable) and shape[0].type.ndim == 1)):
@@ -152,7 +158,7 @@ def alloc(value: Any, *shape: Any) -> TensorVariable:
     return Alloc(_static_length("alloc", vector))(value, vector)
 
 
-def _static_length(what: str, vector: TensorVariable) -> int:
+def _static_length(what: str, vector: TensorVariable | TensorConstant) -> int:
     if vector.type.shape[0] is None:
         raise ValueError(f"{what}: the number of dimensions is unknown, since the length of the "
                          f"shape {vector} ({vector.type}) is not static; use specify_shape on it")
@@ -210,7 +216,7 @@ def ones_like(x: Any, dtype: Any = None) -> TensorVariable:
     return _filled_like(x, constant(1, dtype=x.dtype if dtype is None else dtype))
 
 
-def _filled_like(x: TensorVariable, value: TensorVariable) -> TensorVariable:
+def _filled_like(x: TensorVariable, value: TensorVariable | TensorConstant) -> TensorVariable:
     # the shape as a node of x even when it is static: the result depends on x (an input
     # given to `function` is used), and rewriting folds the shape to a constant later
     return alloc(value, shape_node(x))
@@ -248,7 +254,7 @@ def _range_bound(value: Any, what: str) -> TensorVariable:
     return value
 
 
-def _arange_length(start: np.ndarray, stop: np.ndarray, step: np.ndarray, dtype: str) -> int | None:
+def _arange_length(start: Any, stop: Any, step: Any, dtype: str) -> int | None:
     """Static length of ``np.arange`` on constant bounds (None if too costly to be exact)."""
     if step == 0:
         raise ZeroDivisionError("arange: step must not be zero")
@@ -275,7 +281,7 @@ class ARange(Op):
                   ((start, "start"), (stop, "stop"), (step, "step"))]
         length = None
         if all(isinstance(v, TensorConstant) for v in bounds):
-            length = _arange_length(*[v.data for v in bounds], self.dtype)
+            length = _arange_length(bounds[0].data, bounds[1].data, bounds[2].data, self.dtype)
         return Apply.build(self, bounds, [TensorType(self.dtype, (length,))])
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
@@ -284,12 +290,12 @@ class ARange(Op):
         length, and so ``stop``, is piecewise constant (zero)."""
         from arignote.tensor.reduction import sum as tensor_sum
 
-        start, stop, step = inputs
+        _, stop, _ = inputs
         g = cotangents[0]
         index = arange(g.shape[0], dtype=g.dtype)
         return [tensor_sum(g), zeros_like(stop), tensor_sum(g * index)]
 
-    def perform(self, start: np.ndarray, stop: np.ndarray, step: np.ndarray) -> np.ndarray:
+    def perform(self, start: Any, stop: Any, step: Any) -> np.ndarray:
         if step == 0:
             # NumPy raises this for Python numbers (and a ValueError after a warning for arrays)
             raise ZeroDivisionError("arange: step must not be zero")

@@ -138,7 +138,7 @@ def _flatten(value: Any) -> list[Any]:
     return [value]
 
 
-def as_tensor_args(*values: Any) -> list[TensorVariable]:
+def as_tensor_args(*values: Any) -> list[TensorVariable | TensorConstant]:
     """Operands of an elementwise op, with Python numbers typed as NumPy 2 does.
 
     A Python scalar is "weak": it takes the dtype the other operands give it

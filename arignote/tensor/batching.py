@@ -33,24 +33,24 @@ def with_batch(shape_vector: Variable, size: Variable) -> Variable:
     from arignote.tensor.join import concatenate
     from arignote.tensor.shape import make_vector
 
-    return concatenate([make_vector(size, dtype="int64"), shape_vector.astype("int64")])  # type: ignore[attr-defined]
+    return concatenate([make_vector(size, dtype="int64"), shape_vector.astype("int64")])
 
 
 def pad_after_batch(xb: Variable, ndim: int) -> Variable:
     """The batched ``xb`` with length-1 axes after the batch axis, to ``ndim + 1`` axes."""
     from arignote.tensor.dimshuffle import dimshuffle
 
-    missing = ndim + 1 - xb.ndim  # type: ignore[attr-defined]
+    missing = ndim + 1 - xb.ndim
     if missing <= 0:
         return xb
-    return dimshuffle(xb, [0] + ["x"] * missing + list(range(1, xb.ndim)))  # type: ignore[attr-defined]
+    return dimshuffle(xb, [0] + ["x"] * missing + list(range(1, xb.ndim)))
 
 
 def batch_to_front(x: Variable, position: int) -> Variable:
     """``x`` with its axis ``position`` (the batch axis) moved to the front."""
     from arignote.tensor.dimshuffle import dimshuffle
 
-    order = [position] + [a for a in range(x.ndim) if a != position]  # type: ignore[attr-defined]
+    order = [position] + [a for a in range(x.ndim) if a != position]
     return dimshuffle(x, order)
 
 
@@ -70,7 +70,7 @@ def index_batch_position(entries: Sequence[Any], indices: Sequence[Variable]) ->
                 if part is SYMBOLIC:
                     next(walk)
         elif entry is INDEX_ARRAY:
-            ndim = max(ndim, next(walk).ndim)  # type: ignore[attr-defined]
+            ndim = max(ndim, next(walk).ndim)
         elif entry is BOOL_MASK:
             next(walk)
             ndim = max(ndim, 1)

@@ -224,7 +224,7 @@ def _gemm_runner(dtype: np.dtype) -> Callable[..., np.ndarray]:
         product_shape = (x.shape[0], y.shape[1])
         out_shape = np.broadcast_shapes(z.shape, product_shape)
         scalars = None if blas_gemm is None else _scalars_allow_blas(alpha, beta)
-        if (scalars is None or out_shape != product_shape
+        if (blas_gemm is None or scalars is None or out_shape != product_shape
                 or x.shape[0] * x.shape[1] * y.shape[1] < MIN_GEMM_WORK or x.size == 0 or y.size == 0):
             return _numpy_form(z, alpha, np.dot(x, y), beta, dtype)
         a, b = scalars

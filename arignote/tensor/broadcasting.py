@@ -53,7 +53,8 @@ def broadcast_static_shapes(shapes: Sequence[Shape], what: Any) -> Shape:
 
 def format_shape(shape: Shape) -> str:
     """``(?, 3)`` for a static shape (``?``: unknown length)."""
-    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    inner = ", ".join("?" if d is None else str(d) for d in shape)
+    return "(" + inner + ("," if len(shape) == 1 else "") + ")"
 
 
 def run_time_check(shapes: Sequence[Shape], what: Any) -> Callable[[Sequence[Any]], None] | None:

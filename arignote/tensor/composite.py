@@ -85,6 +85,14 @@ class Composite(ScalarOp):
     #: ``impl`` returns ndarrays of exactly the declared dtypes, for any input arrays
     exact_array_impl = True
 
+    # set once by __init__ (the base class is frozen); _impl and _text are caches
+    inputs: tuple[Variable, ...]
+    outputs: tuple[Variable, ...]
+    nodes: list[Apply]
+    _hash: int
+    _impl: Callable[..., Any] | None
+    _text: str | None
+
     def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable]) -> None:
         inputs, outputs = tuple(inputs), tuple(outputs)
         _check_signature(inputs, outputs)
@@ -111,19 +119,19 @@ class Composite(ScalarOp):
 
     # --- identity -------------------------------------------------------------------
     def __eq__(self, other: object) -> bool:
-        return self is other or (type(other) is Composite and self._hash == other._hash  # type: ignore[attr-defined]
-                                 and self.outputs == other.outputs and self.inputs == other.inputs)  # type: ignore[attr-defined]
+        return self is other or (type(other) is Composite and self._hash == other._hash
+                                 and self.outputs == other.outputs and self.inputs == other.inputs)
 
     def __hash__(self) -> int:
         return self._hash
 
     # --- the ScalarOp interface -----------------------------------------------------
-    @property  # type: ignore[override]
-    def nin(self) -> int:
+    @property
+    def nin(self) -> int:  # type: ignore[override]
         return len(self.inputs)
 
-    @property  # type: ignore[override]
-    def nout(self) -> int:
+    @property
+    def nout(self) -> int:  # type: ignore[override]
         return len(self.outputs)
 
     @property

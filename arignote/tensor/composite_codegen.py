@@ -69,7 +69,7 @@ def _finish(inputs: tuple[Any, ...], results: tuple[Any, ...], dtypes: list[np.d
             single: bool) -> Any:
     """The results as fresh arrays of the declared dtypes and the broadcast shape of ``inputs``."""
     shape = _common_shape(inputs)
-    finished = []
+    finished: list[np.ndarray] = []
     for value, dtype in zip(results, dtypes):
         array = np.asarray(value)
         if array.shape != shape:

@@ -67,7 +67,7 @@ class DimShuffle(Op):
         dropped = self.dropped
         if dropped:
             x = x.reshape([n for axis, n in enumerate(x.shape) if axis not in dropped])
-        kept = [d for d in self.new_order if d != "x"]
+        kept = [d for d in self.new_order if isinstance(d, int)]  # the others are "x"
         # positions of kept axes after the drop
         remap = {axis: i for i, axis in enumerate(d for d in range(self.input_ndim) if d not in dropped)}
         x = x.transpose([remap[d] for d in kept])
@@ -104,10 +104,10 @@ class DimShuffle(Op):
     def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
               size: Variable) -> list[Variable]:
         x = inputs[0]
-        if any(x.type.shape[d + 1] != 1 for d in self.dropped):  # type: ignore[attr-defined]
+        if any(x.type.shape[d + 1] != 1 for d in self.dropped):
             # the batched value's type lost the length 1 of an axis this drops: restore it
-            x = specify_shape(x, (None, *node.inputs[0].type.shape))  # type: ignore[attr-defined]
-        order = (0,) + tuple("x" if d == "x" else d + 1 for d in self.new_order)
+            x = specify_shape(x, (None, *node.inputs[0].type.shape))
+        order = (0,) + tuple(d + 1 if isinstance(d, int) else "x" for d in self.new_order)
         return [DimShuffle(self.input_ndim + 1, order)(x)]
 
 

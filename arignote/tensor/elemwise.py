@@ -13,8 +13,8 @@ from arignote.graph.op import Op
 from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args
 from arignote.tensor.batching import pad_after_batch
-from arignote.tensor.broadcasting import broadcast_static_shapes, run_time_check  # noqa: F401 (re-exported)
-from arignote.tensor.type import TensorType, tensor_type
+from arignote.tensor.broadcasting import broadcast_static_shapes, run_time_check
+from arignote.tensor.type import tensor_type
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
 _PLAIN_VARIABLES = frozenset({TensorVariable, TensorConstant})
@@ -122,7 +122,7 @@ class Elemwise(Op):
     def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
               size: Variable) -> list[Variable]:
         # a batched operand gets length-1 axes after its batch axis: it broadcasts as before
-        ndim = node.outputs[0].type.ndim  # type: ignore[attr-defined]
+        ndim = node.outputs[0].type.ndim
         args = [pad_after_batch(x, ndim) if b else x for x, b in zip(inputs, batched)]
         return list(self.make_node(*args).outputs)
 

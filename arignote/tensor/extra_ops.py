@@ -25,7 +25,7 @@ __all__ = ["BinCount", "CumOp", "Diff", "SearchSorted", "Unique", "bincount", "c
 _CUMULATIVE = {"add": np.cumsum, "mul": np.cumprod}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cumulative_dtype(mode: str, dtype: str) -> str:
     # NumPy widens small integers (and bool) to the platform integer; asking it
     # once per dtype keeps the rule exactly NumPy's
@@ -173,7 +173,7 @@ class Diff(Op):
 
         g = cotangents[0]
         for _ in range(self.n):
-            edge = list(shape_tuple(g))
+            edge: list[Any] = list(shape_tuple(g))
             edge[self.axis] = 1
             pad = zeros(edge, dtype=g.dtype)
             g = concatenate([pad, g], self.axis) - concatenate([g, pad], self.axis)
@@ -241,7 +241,8 @@ class SearchSorted(Op):
         return Apply.build(self, inputs, [TensorType("int64", v.type.shape)])
 
     def perform(self, a: np.ndarray, v: np.ndarray, sorter: np.ndarray | None = None) -> np.ndarray:
-        return np.asarray(np.searchsorted(a, v, side=self.side, sorter=sorter), dtype=np.int64)
+        side: Any = self.side  # "left" or "right", checked when the op was made
+        return np.asarray(np.searchsorted(a, v, side=side, sorter=sorter), dtype=np.int64)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         return [input_shapes[1]]
@@ -360,9 +361,10 @@ class Unique(Op):
         return Apply.build(self, [x], outputs)
 
     def perform(self, x: np.ndarray) -> Any:
-        result = np.unique(x, return_index=self.return_index, return_inverse=self.return_inverse,
-                           return_counts=self.return_counts, axis=self.axis,
-                           equal_nan=self.equal_nan)
+        options: dict[str, Any] = dict(return_index=self.return_index, return_inverse=self.return_inverse,
+                                       return_counts=self.return_counts, axis=self.axis,
+                                       equal_nan=self.equal_nan)
+        result = np.unique(x, **options)
         if isinstance(result, tuple):
             return tuple(np.asarray(r) for r in result)
         return result

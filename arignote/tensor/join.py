@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -14,8 +14,7 @@ from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.batching import broadcast_batch
 from arignote.tensor.dimshuffle import expand_dims, normalize_axis
-from arignote.tensor.shape import (as_shape_vector, flatten, make_vector, shape_entry_facts,
-                                   static_entries)
+from arignote.tensor.shape import as_shape_vector, flatten, make_vector, shape_entry_facts, static_entries
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -45,8 +44,8 @@ class Join(Op):
 
     axis: int
 
-    def make_node(self, *tensors: Any) -> Apply:
-        tensors = [as_tensor_variable(t) for t in tensors]
+    def make_node(self, *inputs: Any) -> Apply:
+        tensors = [as_tensor_variable(t) for t in inputs]
         if not tensors:
             raise ValueError(f"{self}: need at least one array to concatenate")
         ndim = tensors[0].ndim
@@ -63,7 +62,7 @@ class Join(Op):
         for axis in range(ndim):
             dims = [t.type.shape[axis] for t in tensors]
             if axis == self.axis:
-                out_shape.append(None if None in dims else sum(dims))  # type: ignore[arg-type]
+                out_shape.append(None if None in dims else sum(cast(list[int], dims)))
                 continue
             known = {d for d in dims if d is not None}
             if len(known) > 1:
@@ -268,7 +267,7 @@ def split(x: Any, splits_size: Any, n_splits: int, axis: int = 0) -> list[Tensor
         raise ValueError("split: cannot split a 0-d array")
     sizes = as_shape_vector(splits_size, "split")
     outputs = Split(int(n_splits), normalize_axis(axis, x.ndim)).make_node(x, sizes).outputs
-    return list(outputs)
+    return cast(list[TensorVariable], list(outputs))
 
 
 # --- tile and repeat -------------------------------------------------------------------
@@ -291,7 +290,8 @@ class Tile(Op):
             raise ValueError(f"{self}: negative dimensions are not allowed (reps {counts})")
         ndim = max(x.ndim, n_reps)
         dims = [1] * (ndim - x.ndim) + list(x.type.shape)
-        counts = [1] * (ndim - n_reps) + counts
+        padding: list[int | None] = [1] * (ndim - n_reps)
+        counts = padding + counts
         out = [0 if 0 in (d, c) else None if d is None or c is None else d * c
                for d, c in zip(dims, counts)]
         return Apply.build(self, [x, reps], [TensorType(x.dtype, out)])
@@ -308,9 +308,10 @@ class Tile(Op):
 
         x, reps = inputs
         gz = cotangents[0]
-        counts = list(vector_entries(reps, reps.type.shape[0]))
+        counts: list[Variable | int] = list(vector_entries(reps, reps.type.shape[0]))
         ndim = gz.ndim
-        counts = [1] * (ndim - len(counts)) + counts
+        padding: list[Variable | int] = [1] * (ndim - len(counts))
+        counts = padding + counts
         lengths = [1] * (ndim - x.ndim) + list(shape_tuple(x))
         split = reshape(gz, [d for pair in zip(counts, lengths) for d in pair])
         summed = tensor_sum(split, axis=tuple(range(0, 2 * ndim, 2)))

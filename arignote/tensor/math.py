@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 from arignote.scalar import math as sm
@@ -14,7 +15,7 @@ def _elemwise(scalar_op: sm.ScalarOp, doc: str) -> Any:
     op = Elemwise(scalar_op)
 
     def apply(*inputs: Any) -> TensorVariable:
-        return op.make_node(*inputs).outputs[0]
+        return typing.cast(TensorVariable, op.make_node(*inputs).outputs[0])
 
     apply.__doc__ = doc
     apply.__name__ = scalar_op.name
@@ -28,12 +29,12 @@ _mul = Elemwise(sm.Mul())
 
 def add(*terms: Any) -> TensorVariable:
     """Elementwise sum of any number of terms."""
-    return _add.make_node(*terms).outputs[0]
+    return typing.cast(TensorVariable, _add.make_node(*terms).outputs[0])
 
 
 def mul(*factors: Any) -> TensorVariable:
     """Elementwise product of any number of factors."""
-    return _mul.make_node(*factors).outputs[0]
+    return typing.cast(TensorVariable, _mul.make_node(*factors).outputs[0])
 
 
 sub = _elemwise(sm.Sub(), "x - y")
@@ -147,7 +148,7 @@ def switch(cond: Any, ift: Any, iff: Any) -> TensorVariable:
     if cond_var.dtype != "bool":
         cond_var = neq(cond_var, 0)
     _, a, b = as_tensor_args(cond_var, ift, iff)
-    return _switch.make_node(cond_var, a, b).outputs[0]
+    return typing.cast(TensorVariable, _switch.make_node(cond_var, a, b).outputs[0])
 
 
 def where(cond: Any, x: Any = None, y: Any = None) -> TensorVariable:
@@ -159,7 +160,7 @@ def where(cond: Any, x: Any = None, y: Any = None) -> TensorVariable:
 
 def clip(x: Any, a_min: Any, a_max: Any) -> TensorVariable:
     """Limit ``x`` to ``[a_min, a_max]``, as ``np.clip``."""
-    return _clip.make_node(x, a_min, a_max).outputs[0]
+    return typing.cast(TensorVariable, _clip.make_node(x, a_min, a_max).outputs[0])
 
 
 def tensor_copy(x: Any) -> TensorVariable:
@@ -169,6 +170,14 @@ def tensor_copy(x: Any) -> TensorVariable:
 
 identity = tensor_copy
 
-__all__ = [name for name in dir() if not name.startswith("_") and name not in (
-    "annotations", "Any", "sm", "Elemwise", "TensorVariable", "as_tensor_args")]
-__all__ += ["cast"]
+__all__ = ["abs", "abs_", "absolute", "add", "and_", "angle", "arccos", "arccosh", "arcsin", "arcsinh",
+           "arctan", "arctan2", "arctanh", "as_tensor_variable", "bitwise_and", "bitwise_not", "bitwise_or",
+           "bitwise_xor", "cast", "ceil", "clip", "conj", "conjugate", "cos", "cosh", "digamma", "divide",
+           "eq", "equal", "erf", "erfc", "erfcinv", "erfcx", "erfinv", "exp", "exp2", "expit", "expm1",
+           "floor", "floor_divide", "gamma", "gammaln", "ge", "greater", "greater_equal", "gt", "hypot",
+           "identity", "imag", "int_div", "invert", "isfinite", "isinf", "isnan", "le", "less", "less_equal",
+           "log", "log10", "log1mexp", "log1p", "log2", "logical_and", "logical_not", "logical_or",
+           "logical_xor", "lt", "maximum", "minimum", "mod", "mul", "multiply", "neg", "negative", "neq",
+           "not_equal", "or_", "pow", "power", "psi", "real", "reciprocal", "round", "round_half_to_even",
+           "sigmoid", "sign", "sin", "sinh", "softplus", "sqr", "sqrt", "square", "sub", "subtract", "switch",
+           "tan", "tanh", "tensor_copy", "tri_gamma", "true_div", "trunc", "where", "xor"]

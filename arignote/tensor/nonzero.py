@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -65,9 +65,9 @@ class FlatNonzero(Op):
 def nonzero(a: Any) -> tuple[TensorVariable, ...]:
     """``np.nonzero(a)``: a tuple of int64 index vectors, one per axis of ``a``."""
     outputs = Nonzero().make_node(a).outputs
-    return tuple(outputs)  # type: ignore[arg-type]
+    return cast(tuple[TensorVariable, ...], tuple(outputs))
 
 
 def flatnonzero(a: Any) -> TensorVariable:
     """``np.flatnonzero(a)``: the int64 indices of the nonzero elements of ``a.ravel()``."""
-    return FlatNonzero().make_node(a).outputs[0]
+    return cast(TensorVariable, FlatNonzero().make_node(a).outputs[0])

@@ -19,8 +19,8 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.batching import batch_to_front, pad_after_batch
-from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
 from arignote.tensor.broadcasting import ShapeOnly, broadcast_static_shapes, run_time_check
+from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -167,9 +167,9 @@ class MatMul(Op):
     def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
               size: Variable) -> list[Variable]:
         a, b = node.inputs
-        if all(batched) or a.ndim < 2 or b.ndim < 2:  # type: ignore[attr-defined]
+        if all(batched) or a.ndim < 2 or b.ndim < 2:
             raise NoBatchingRule(f"{self} of these operands")
-        ndim = max(a.ndim, b.ndim)  # type: ignore[attr-defined]
+        ndim = max(a.ndim, b.ndim)
         args = [pad_after_batch(x, ndim) if f else x for x, f in zip(inputs, batched)]
         return [matmul(*args)]
 
@@ -527,12 +527,14 @@ def _contraction_batch(op: Dot | TensorDot, node: Apply, inputs: Sequence[Variab
     a, b = node.inputs
     if all(batched):
         raise NoBatchingRule(f"{op} of two batched operands")
+    a_axes: tuple[int, ...]
+    b_axes: tuple[int, ...]
     if isinstance(op, Dot):
-        a_axes, b_axes = (a.ndim - 1,), (max(b.ndim - 2, 0),)  # type: ignore[attr-defined]
+        a_axes, b_axes = (a.ndim - 1,), (max(b.ndim - 2, 0),)
     else:
         a_axes, b_axes = op.a_axes, op.b_axes
     if batched[0]:  # the batch axis leads the free axes of a, so it leads the result
         return [TensorDot(tuple(i + 1 for i in a_axes), tuple(b_axes))(inputs[0], b)]
-    free_a = a.ndim - len(a_axes)  # type: ignore[attr-defined]
+    free_a = a.ndim - len(a_axes)
     out = TensorDot(tuple(a_axes), tuple(j + 1 for j in b_axes))(a, inputs[1])
     return [batch_to_front(out, free_a)]

@@ -18,7 +18,7 @@ import functools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
@@ -264,7 +264,7 @@ class CAReduce(Op):
 
     def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
               size: Variable) -> list[Variable]:
-        axes = self.reduced_axes(node.inputs[0].type.ndim)  # type: ignore[attr-defined]
+        axes = self.reduced_axes(node.inputs[0].type.ndim)
         return [replace(self, axis=tuple(a + 1 for a in axes))(inputs[0])]
 
 
@@ -295,7 +295,7 @@ def _reduce(scalar_op: ScalarOp, x: Any, axis: AxisLike, keepdims: bool, dtype: 
     if acc_dtype is not None and normalize_dtype(acc_dtype) == out_dtype:
         acc_dtype = None
     op = CAReduce(scalar_op, axes, None if out_dtype == default else out_dtype, acc_dtype, initial)
-    out = op.make_node(x).outputs[0]
+    out = cast(TensorVariable, op.make_node(x).outputs[0])
     return keep_reduced_dims(out, axes, x.ndim) if keepdims else out
 
 
@@ -393,7 +393,7 @@ def _arg_reduce(op_class: type[_ArgReduce], x: Any, axis: int | None, keepdims: 
         axes = normalize_reduce_axes(axis, x.ndim)
         # for 0-d and 1-d inputs the index along the axis is the flat index
         axis = None if axes is None else axes[0]
-    out = op_class(axis).make_node(x).outputs[0]
+    out = cast(TensorVariable, op_class(axis).make_node(x).outputs[0])
     if keepdims:
         out = keep_reduced_dims(out, None if axis is None else (axis,), x.ndim)
     return out

@@ -18,12 +18,12 @@ from arignote.tensor.reduction import AxisLike, _reduced, keep_reduced_dims, nor
 from arignote.tensor.reduction import max as _max
 from arignote.tensor.reduction import sum as _sum
 from arignote.tensor.type import normalize_dtype
-from arignote.tensor.variable import TensorVariable
+from arignote.tensor.variable import TensorConstant, TensorVariable
 
 __all__ = ["mean", "var", "std", "logsumexp"]
 
 
-def _count(x: TensorVariable, axes: tuple[int, ...] | None) -> int | TensorVariable:
+def _count(x: TensorVariable, axes: tuple[int, ...] | None) -> int | TensorVariable | TensorConstant:
     """The number of reduced elements: an int when the reduced dims are static, else
     the product of the input's run-time lengths (times the static ones)."""
     reduced = _reduced(axes, x.ndim)
@@ -39,7 +39,7 @@ def _count(x: TensorVariable, axes: tuple[int, ...] | None) -> int | TensorVaria
     return factors[0] if len(factors) == 1 else tm.mul(*factors)
 
 
-def _divide(total: TensorVariable, count: float | TensorVariable) -> TensorVariable:
+def _divide(total: TensorVariable, count: float | TensorVariable | TensorConstant) -> TensorVariable:
     """``total / count`` in ``total``'s dtype when it is inexact (as NumPy's mean and var,
     which divide into their accumulator), else in float64."""
     inexact = total.type.numpy_dtype.kind in "fc"

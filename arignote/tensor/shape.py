@@ -13,7 +13,7 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from arignote.tensor.variable import TensorConstant, TensorVariable
 
 #: What is known about one entry of a shape vector at build time: its value,
 #: ``(var, axis)`` when it is ``var``'s run-time length along ``axis``, or nothing.
-EntryFact = Union[int, tuple[Variable, int], None]
+EntryFact = int | tuple[Variable, int] | None
 
 
 def _is_int_dtype(dtype: str) -> bool:
@@ -83,7 +83,7 @@ class ShapeI(Op):
 _shape = Shape()
 
 
-def shape(x: Any) -> TensorVariable:
+def shape(x: Any) -> TensorVariable | TensorConstant:
     """The shape of ``x`` as an int64 vector; a constant when every dim is static."""
     x = as_tensor_variable(x)
     if all(d is not None for d in x.type.shape):
@@ -98,7 +98,7 @@ def shape_node(x: Any) -> TensorVariable:
     return _shape(as_tensor_variable(x))
 
 
-def shape_i(x: Any, axis: int) -> TensorVariable:
+def shape_i(x: Any, axis: int) -> TensorVariable | TensorConstant:
     """The length of ``x`` along ``axis`` as a 0-d int64 (a constant when static)."""
     from arignote.tensor.dimshuffle import normalize_axis
 
@@ -109,7 +109,7 @@ def shape_i(x: Any, axis: int) -> TensorVariable:
     return ShapeI(axis)(x)
 
 
-def shape_tuple(x: Any) -> tuple[TensorVariable, ...]:
+def shape_tuple(x: Any) -> tuple[TensorVariable | TensorConstant, ...]:
     """The shape of ``x`` as a tuple of 0-d int64 variables (constants where static)."""
     x = as_tensor_variable(x)
     return tuple(shape_i(x, axis) for axis in range(x.ndim))
@@ -126,8 +126,8 @@ class MakeVector(Op):
     def __post_init__(self) -> None:
         object.__setattr__(self, "dtype", normalize_dtype(self.dtype))
 
-    def make_node(self, *scalars: Any) -> Apply:
-        scalars = [as_tensor_variable(s) for s in scalars]
+    def make_node(self, *inputs: Any) -> Apply:
+        scalars = [as_tensor_variable(s) for s in inputs]
         for position, s in enumerate(scalars):
             if s.ndim != 0:
                 raise TypeError(f"{self}: input {position} must be 0-d, got {s.type}")
@@ -160,7 +160,7 @@ class MakeVector(Op):
               size: Variable) -> list[Variable]:
         from arignote.tensor.join import stack  # join builds on this module
 
-        parts = [(x if b else broadcast_batch(x, size)).astype(self.dtype)  # type: ignore[attr-defined]
+        parts = [(x if b else broadcast_batch(x, size)).astype(self.dtype)
                  for x, b in zip(inputs, batched)]
         return [stack(parts, axis=1)]
 
@@ -228,7 +228,7 @@ def _as_shape_entry(entry: Any, what: str) -> Any:
     return entry
 
 
-def as_shape_vector(shape: Any, what: str = "shape") -> TensorVariable:
+def as_shape_vector(shape: Any, what: str = "shape") -> TensorVariable | TensorConstant:
     """``shape`` (an int, a sequence of ints and 0-d int tensors, or an int vector) as an int vector.
 
     Only constant entries become a constant; symbolic entries go through

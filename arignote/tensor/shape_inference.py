@@ -42,7 +42,6 @@ The op modules import this one inside ``infer_shape`` (it builds on them).
 
 from __future__ import annotations
 
-from arignote.graph.op import ShapeUnknown  # noqa: F401  (re-exported: part of the protocol)
 import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -51,6 +50,7 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Apply, Variable
+from arignote.graph.op import ShapeUnknown
 from arignote.tensor import math as tm
 from arignote.tensor.basic import as_tensor_variable, cast, constant
 from arignote.tensor.reduction import sum as tensor_sum
@@ -310,9 +310,9 @@ def _clip_bound(bound: Any, length: Variable, default: Variable, low: int, high_
 
 def _forward_length(start: Any, stop: Any, step: Any, length: Variable) -> Variable:
     if step is None or known_dim(step) == 1:
-        if stop is None and known_dim(start) is not None and known_dim(start) >= 0:
+        if stop is None and (known_start := known_dim(start)) is not None and known_start >= 0:
             return max_dims(sub_dims(length, start), 0)  # x[s:]
-        if start is None and known_dim(stop) is not None and known_dim(stop) >= 0:
+        if start is None and (known_stop := known_dim(stop)) is not None and known_stop >= 0:
             return min_dims(stop, length)  # x[:e]
         step = 1
     first = _clip_bound(start, length, dim(0), 0, 0)
@@ -369,14 +369,14 @@ def indexed_dims(entries: Sequence[Any], x_shape: Dims, indices: Sequence[Variab
             parts.append([])
             continue
         if isinstance(entry, SliceSpec):
-            bounds = []
+            bounds: list[Any] = []
             for part in entry.parts:
                 if part is SYMBOLIC:
                     bounds.append(indices[used])
                     used += 1
                 else:
                     bounds.append(part)
-            parts.append([slice_length(*bounds, x_shape[axis])])
+            parts.append([slice_length(bounds[0], bounds[1], bounds[2], x_shape[axis])])
             axis += 1
             continue
         parts.append([])
@@ -485,7 +485,7 @@ def _lookup(var: Variable, memo: dict[Variable, ShapeInfo]) -> ShapeInfo | None:
 
 def _input_info(var: Variable) -> ShapeInfo:
     """The shape of a graph input or constant (not cached: it refers to ``var`` itself)."""
-    dims = tuple(shape_i(var, k) for k in range(var.type.ndim))  # type: ignore[attr-defined]
+    dims = tuple(shape_i(var, k) for k in range(var.type.ndim))
     return ShapeInfo(dims, (False,) * len(dims))
 
 
@@ -515,7 +515,7 @@ def _infer_node(node: Apply, input_shapes: list[Dims | None]) -> list[ShapeInfo 
 
 def _settle_dims(node: Apply, out: Variable, dims: Sequence[Any] | None, stops: set[int]) -> ShapeInfo:
     """``dims`` checked, static lengths made constants, and which entries read ``node``."""
-    static = out.type.shape  # type: ignore[attr-defined]
+    static = out.type.shape
     if dims is not None and len(dims) != len(static):
         raise ValueError(f"{node.op}.infer_shape gave {len(dims)} length(s) for the "
                          f"{len(static)}-d output {out}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -33,7 +33,7 @@ def flattened_length(shape: tuple[int | None, ...]) -> int | None:
         return 0
     if None in shape:
         return None
-    return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod(cast(tuple[int, ...], shape), dtype=np.int64))  # no None left
 
 
 def _sorted_shape(op: Op, x: TensorVariable, axis: int | None) -> tuple[int | None, ...]:

@@ -11,15 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import numpy as np
 
 from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
-from arignote.tensor.reduction import (AxisLike, _check_axes_fit, _check_axis_field, logsumexp,
-                                       normalize_reduce_axes)
+from arignote.tensor.reduction import (
+    AxisLike,
+    _check_axes_fit,
+    _check_axis_field,
+    logsumexp,
+    normalize_reduce_axes,
+)
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -43,7 +48,7 @@ class _AxisNormalizer(Op):
     """An elementwise-shaped function normalising over ``axis`` (``None``: all axes)."""
 
     axis: tuple[int, ...] | None = None
-    numpy_function: ClassVar[Callable[[np.ndarray, tuple[int, ...] | None], np.ndarray]]
+    numpy_function: ClassVar[staticmethod[[np.ndarray, tuple[int, ...] | None], np.ndarray]]
 
     def __post_init__(self) -> None:
         _check_axis_field(self, self.axis)
@@ -125,11 +130,11 @@ def softmax(x: Any, axis: AxisLike = None) -> TensorVariable:
     """``scipy.special.softmax``: ``exp(x)`` normalised to sum to 1 over ``axis``
     (``None``: all elements)."""
     x = as_tensor_variable(x)
-    return Softmax(normalize_reduce_axes(axis, x.ndim)).make_node(x).outputs[0]
+    return cast(TensorVariable, Softmax(normalize_reduce_axes(axis, x.ndim)).make_node(x).outputs[0])
 
 
 def log_softmax(x: Any, axis: AxisLike = None) -> TensorVariable:
     """``scipy.special.log_softmax``: the log of :func:`softmax`, accurate where
     softmax underflows."""
     x = as_tensor_variable(x)
-    return LogSoftmax(normalize_reduce_axes(axis, x.ndim)).make_node(x).outputs[0]
+    return cast(TensorVariable, LogSoftmax(normalize_reduce_axes(axis, x.ndim)).make_node(x).outputs[0])

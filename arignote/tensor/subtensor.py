@@ -9,14 +9,13 @@ view; a key with integer arrays or boolean masks builds an
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.nonzero import FlatNonzero, Nonzero, flatnonzero, nonzero
 from arignote.tensor.subtensor_advanced import AdvancedSubtensor
 from arignote.tensor.subtensor_basic import Subtensor
-from arignote.tensor.subtensor_inc import (AdvancedIncSubtensor, IncSubtensor, inc_subtensor,
-                                           set_subtensor)
+from arignote.tensor.subtensor_inc import AdvancedIncSubtensor, IncSubtensor, inc_subtensor, set_subtensor
 from arignote.tensor.subtensor_index import IndexTypeError, parse_key  # noqa: F401 (re-exported)
 from arignote.tensor.subtensor_take import take
 from arignote.tensor.variable import TensorVariable
@@ -32,4 +31,4 @@ def getitem(x: Any, key: Any) -> TensorVariable:
     x = as_tensor_variable(x)
     parsed = parse_key(x.type, key)
     op = AdvancedSubtensor(parsed.entries) if parsed.advanced else Subtensor(parsed.entries)
-    return op.make_node(x, *parsed.inputs).outputs[0]
+    return cast(TensorVariable, op.make_node(x, *parsed.inputs).outputs[0])

@@ -12,9 +12,16 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.batching import batch_indexed_read
-from arignote.tensor.subtensor_index import (BOOL_MASK, INDEX_ARRAY, SYMBOLIC, SliceSpec,
-                                             build_key, format_entries, indexed_shape,
-                                             is_advanced)
+from arignote.tensor.subtensor_index import (
+    BOOL_MASK,
+    INDEX_ARRAY,
+    SYMBOLIC,
+    SliceSpec,
+    build_key,
+    format_entries,
+    indexed_shape,
+    is_advanced,
+)
 from arignote.tensor.type import TensorType
 
 
@@ -23,7 +30,7 @@ def check_advanced_entries(op: Op, entries: tuple[Any, ...]) -> None:
     for entry in entries:
         ok = (entry is None or entry is Ellipsis or entry is SYMBOLIC or entry is INDEX_ARRAY
               or entry is BOOL_MASK or isinstance(entry, SliceSpec)
-              or isinstance(entry, int) and not isinstance(entry, bool))
+              or (isinstance(entry, int) and not isinstance(entry, bool)))
         if not ok:
             raise ValueError(f"{type(op).__name__}: {entry!r} is not an index entry")
     if not is_advanced(entries):

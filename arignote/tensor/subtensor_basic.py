@@ -12,8 +12,7 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.batching import batch_indexed_read
-from arignote.tensor.subtensor_index import (SYMBOLIC, SliceSpec, build_key, format_entries,
-                                             indexed_shape)
+from arignote.tensor.subtensor_index import SYMBOLIC, SliceSpec, build_key, format_entries, indexed_shape
 from arignote.tensor.type import TensorType
 
 
@@ -21,7 +20,7 @@ def check_basic_entries(op: Op, entries: tuple[Any, ...]) -> None:
     """ValueError unless ``entries`` holds only ints, symbolic ints, slices and new axes."""
     for entry in entries:
         ok = (entry is None or entry is SYMBOLIC or isinstance(entry, SliceSpec)
-              or isinstance(entry, int) and not isinstance(entry, bool))
+              or (isinstance(entry, int) and not isinstance(entry, bool)))
         if not ok:
             raise ValueError(f"{type(op).__name__}: {entry!r} is not a basic index entry "
                              f"(use AdvancedSubtensor for arrays and masks)")

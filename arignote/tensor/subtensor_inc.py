@@ -21,6 +21,7 @@ Python scalars are weak, as in NumPy 2 (``int8`` elements accept ``y=3``, and
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,8 @@ from arignote.tensor.dimshuffle import dimshuffle
 from arignote.tensor.subtensor_advanced import AdvancedSubtensor, check_advanced_entries
 from arignote.tensor.subtensor_basic import Subtensor, check_basic_entries
 from arignote.tensor.subtensor_index import FULL_SLICE, build_key, format_entries, indexed_shape
-from arignote.tensor.variable import TensorVariable
+from arignote.tensor.type import TensorType
+from arignote.tensor.variable import TensorConstant, TensorVariable
 
 _PYTHON_SCALARS = (bool, int, float, complex)
 
@@ -99,7 +101,8 @@ class _WriteOp(Op):
         return out
 
     def py_impl(self, node: Apply) -> Callable[..., Any]:
-        target_ndim = len(indexed_shape(self.idx_list, node.inputs[0].type, node.inputs[2:]))
+        x_type = typing.cast(TensorType, node.inputs[0].type)
+        target_ndim = len(indexed_shape(self.idx_list, x_type, node.inputs[2:]))
         entries, write = self.idx_list, self._write
 
         def run(x: np.ndarray, y: np.ndarray, *indices: Any) -> np.ndarray:
@@ -122,11 +125,12 @@ class _WriteOp(Op):
         from arignote.tensor.dimshuffle import dimshuffle
         from arignote.tensor.sum_to import sum_to_like
 
-        x, y, *indices = inputs
+        _, y, *indices = inputs
         gz = cotangents[0]
         gx = gz
         if self.set_instead_of_inc:
-            gx = type(self)(self.idx_list, True)(gz, constant(0, dtype=gz.dtype), *indices)
+            op_class: Any = type(self)  # a concrete write op (a dataclass)
+            gx = op_class(self.idx_list, True)(gz, constant(0, dtype=gz.dtype), *indices)
         gy = self._read_op()(gz, *indices)
         if gy.ndim < y.ndim:  # y had extra leading length-1 axes
             gy = dimshuffle(gy, ["x"] * (y.ndim - gy.ndim) + list(range(gy.ndim)))
@@ -157,12 +161,12 @@ class _WriteOp(Op):
         target_ndim = self._read_op()(x, *node.inputs[2:]).ndim
         yb = y
         position = index_batch_position(self.idx_list, node.inputs[2:])
-        if not batched[1] and position and y.ndim > target_ndim - position:  # type: ignore[attr-defined]
+        if not batched[1] and position and y.ndim > target_ndim - position:
             # y reaches into the advanced dims, which come before the batch axis: make room for it
-            full = ["x"] * (target_ndim - y.ndim) + list(range(y.ndim))  # type: ignore[attr-defined]
+            full = ["x"] * (target_ndim - y.ndim) + list(range(y.ndim))
             yb = dimshuffle(y, full[:position] + ["x"] + full[position:])
         if batched[1]:
-            if y.ndim > target_ndim:  # type: ignore[attr-defined]
+            if y.ndim > target_ndim:
                 raise NoBatchingRule("a value with extra leading axes")
             yb = pad_after_batch(inputs[1], target_ndim)
             if position:  # the indexed part has the advanced dims first, then the batch axis
@@ -228,7 +232,8 @@ class AdvancedIncSubtensor(_WriteOp):
         return self._describe()
 
 
-def _value_for(x: TensorVariable, y: Any, set_instead_of_inc: bool, what: str) -> TensorVariable:
+def _value_for(x: TensorVariable, y: Any, set_instead_of_inc: bool,
+               what: str) -> TensorVariable | TensorConstant:
     """``y`` as a tensor of ``x``'s dtype, with NumPy's casting rule for the statement."""
     x_dtype = x.type.numpy_dtype
     if isinstance(y, _PYTHON_SCALARS):
@@ -274,7 +279,7 @@ def inc_subtensor(x: Any, y: Any, inplace: bool = False, set_instead_of_inc: boo
     else:
         op = AdvancedIncSubtensor(node.op.idx_list, bool(set_instead_of_inc),
                                   bool(ignore_duplicates) and not set_instead_of_inc)
-    return op.make_node(base, value, *indices).outputs[0]
+    return typing.cast(TensorVariable, op.make_node(base, value, *indices).outputs[0])
 
 
 def set_subtensor(x: Any, y: Any, inplace: bool = False,

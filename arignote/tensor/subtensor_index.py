@@ -25,10 +25,10 @@ computes static result shapes; the ops live in ``subtensor_basic``,
 from __future__ import annotations
 
 import operator
-from types import EllipsisType
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from types import EllipsisType
+from typing import Any
 
 import numpy as np
 
@@ -67,7 +67,7 @@ SYMBOLIC = _Marker("SYMBOLIC", "?")
 INDEX_ARRAY = _Marker("INDEX_ARRAY", "[int]")
 BOOL_MASK = _Marker("BOOL_MASK", "[bool]")
 
-SlicePart = Union[int, None, _Marker]
+SlicePart = int | None | _Marker
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ class SliceSpec:
         return text[:-1] if self.step is None else text
 
 
-Entry = Union[int, None, _Marker, SliceSpec, EllipsisType]
+Entry = int | None | _Marker | SliceSpec | EllipsisType
 FULL_SLICE = SliceSpec()
 
 
@@ -303,12 +303,12 @@ def _normalize_slice(spec: SliceSpec, length: int | None) -> SliceSpec:
     start, stop, step = spec.parts
     if step == 1:
         step = None
-    if step is SYMBOLIC:
+    if isinstance(step, _Marker):  # SYMBOLIC, the one marker a slice holds
         return SliceSpec(start, stop, step)
     if step == 0:
         raise ValueError("slice step cannot be zero")
     forward = step is None or step > 0
-    if forward and start == 0 or not forward and start == -1:
+    if (forward and start == 0) or (not forward and start == -1):
         start = None  # the default start in that direction
     if forward and length is not None and isinstance(stop, int) and stop >= length:
         stop = None
@@ -333,11 +333,11 @@ def slice_length(start: SlicePart, stop: SlicePart, step: SlicePart, length: int
     """The static length of ``x[start:stop:step]`` on an axis of ``length`` (None if unknown)."""
     if length == 0:
         return 0
-    if step is SYMBOLIC:
+    if isinstance(step, _Marker):  # SYMBOLIC, the one marker a slice holds
         return None
     if step == 0:
         raise ValueError("slice step cannot be zero")
-    if start is SYMBOLIC or stop is SYMBOLIC:
+    if isinstance(start, _Marker) or isinstance(stop, _Marker):
         return None
     if length is not None:
         return len(range(*slice(start, stop, step).indices(length)))
@@ -418,7 +418,7 @@ def indexed_shape(entries: Sequence[Entry], x_type: TensorType,
             parts.append([])
             continue
         takes_input = entry is SYMBOLIC or entry is INDEX_ARRAY or entry is BOOL_MASK
-        var = take_input(entry) if takes_input else None
+        var: Any = take_input(entry) if takes_input else None  # a Variable when takes_input
         width = var.ndim if entry is BOOL_MASK else 1
         if axis + width > len(shape):
             raise IndexError(f"too many indices for array: array is {len(shape)}-dimensional, "
@@ -427,7 +427,7 @@ def indexed_shape(entries: Sequence[Entry], x_type: TensorType,
         if isinstance(entry, SliceSpec):
             bounds = [_constant_int(take_input(SYMBOLIC)) if p is SYMBOLIC else p
                       for p in entry.parts]
-            parts.append([slice_length(*bounds, length)])
+            parts.append([slice_length(bounds[0], bounds[1], bounds[2], length)])
         else:
             parts.append([])
             if entry is INDEX_ARRAY:

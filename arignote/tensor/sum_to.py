@@ -99,7 +99,7 @@ class SumTo(Op):
         x, *lengths = inputs
         if any(batched[1:]):
             raise NoBatchingRule("batched lengths")
-        lead = node.inputs[0].type.ndim - self.ndim  # type: ignore[attr-defined]
+        lead = node.inputs[0].type.ndim - self.ndim
         if lead:
             x = tensor_sum(x, axis=tuple(range(1, lead + 1)))
         return [SumTo(self.ndim + 1)(x, size, *lengths)]
@@ -118,15 +118,15 @@ def sum_to(x: Any, shape: Any) -> TensorVariable:
     vector = as_shape_vector(shape, "sum_to")
     if vector.type.shape[0] is None:
         raise ValueError(f"sum_to: the length of the shape {vector} must be known when the graph is built")
-    lengths = vector_entries(vector, vector.type.shape[0])
-    return SumTo(len(lengths))(x, *lengths)
+    entries = vector_entries(vector, vector.type.shape[0])
+    return SumTo(len(entries))(x, *entries)
 
 
 def same_shape(a: Variable, b: Variable) -> bool:
     """Whether ``a`` and ``b`` provably have the same shape (the same symbolic lengths)."""
     from arignote.tensor.shape_inference import same_dim, shape_of
 
-    if a.ndim != b.ndim:  # type: ignore[attr-defined]
+    if a.ndim != b.ndim:
         return False
     return all(same_dim(p, q) for p, q in zip(shape_of(a), shape_of(b)))
 
@@ -154,4 +154,4 @@ def sum_to_like(g: Any, x: Variable) -> TensorVariable:
         if g.type.numpy_dtype.kind == "c" and x.type.numpy_dtype.kind != "c":
             g = tm.real(g)
         g = cast(g, x.dtype)
-    return g  # type: ignore[return-value]
+    return g

@@ -47,7 +47,7 @@ def normalize_dtype(dtype: Any) -> str:
 
 
 def normalize_shape(shape: Iterable[Any]) -> tuple[int | None, ...]:
-    out = []
+    out: list[int | None] = []
     for dim in shape:
         if dim is None:
             out.append(None)
@@ -85,8 +85,8 @@ class TensorType(Type):
         return tuple(d == 1 for d in self.shape)
 
     def __eq__(self, other: object) -> bool:
-        return (self is other or type(other) is TensorType
-                and self.dtype == other.dtype and self.shape == other.shape)  # type: ignore[attr-defined]
+        return (self is other or (type(other) is TensorType
+                and self.dtype == other.dtype and self.shape == other.shape))
 
     def __hash__(self) -> int:
         return self._hash

@@ -13,7 +13,6 @@ import numpy as np
 from arignote.graph.basic import Constant, Variable
 from arignote.tensor.type import TensorType
 
-
 _tensor_module: Any = None
 
 
@@ -247,12 +246,14 @@ class TensorVariable(_TensorOperators, Variable):
     """A symbolic array."""
 
     __slots__ = ()
+    type: TensorType
 
 
 class TensorConstant(_TensorOperators, Constant):
     """An array known when the graph is built."""
 
     __slots__ = ()
+    type: TensorType
 
     @property
     def value(self) -> np.ndarray:

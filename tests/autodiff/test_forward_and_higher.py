@@ -6,8 +6,17 @@ import pytest
 import arignote
 import arignote.tensor as at
 from arignote.autodiff.numeric import finite_difference_jacobian
-from arignote.gradient import (DisconnectedInputError, Lop, Rop, grad, hessian,
-                               hessian_vector_product, jacobian, pullback, pushforward)
+from arignote.gradient import (
+    DisconnectedInputError,
+    Lop,
+    Rop,
+    grad,
+    hessian,
+    hessian_vector_product,
+    jacobian,
+    pullback,
+    pushforward,
+)
 
 
 def evaluate(outputs, inputs, *values):

@@ -7,9 +7,19 @@ import pytest
 
 import arignote
 import arignote.tensor as at
-from arignote.gradient import (DisconnectedInputError, DisconnectedType, GradientError,
-                               NotDifferentiable, consider_constant, disconnected_grad, grad,
-                               grad_clip, grad_scale, verify_grad, zero_grad)
+from arignote.gradient import (
+    DisconnectedInputError,
+    DisconnectedType,
+    GradientError,
+    NotDifferentiable,
+    consider_constant,
+    disconnected_grad,
+    grad,
+    grad_clip,
+    grad_scale,
+    verify_grad,
+    zero_grad,
+)
 
 
 def evaluate(outputs, inputs, *values):
@@ -61,7 +71,7 @@ def test_disconnected_inputs_raise_warn_ignore():
         grad(cost, [x, y])
     with pytest.warns(UserWarning, match="does not depend"):
         grad(cost, [x, y], disconnected_inputs="warn")
-    gx, gy = grad(cost, [x, y], disconnected_inputs="ignore")
+    _, gy = grad(cost, [x, y], disconnected_inputs="ignore")
     np.testing.assert_array_equal(evaluate(gy, [y], np.ones(3)), np.zeros(3))
     assert grad(cost, [x, y], disconnected_inputs="ignore", return_disconnected="none")[1] is None
     marker = grad(cost, [x, y], disconnected_inputs="ignore", return_disconnected="disconnected")[1]

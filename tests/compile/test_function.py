@@ -215,7 +215,8 @@ def test_runtime_error_names_op_and_user_line():
     y = at.vector("y")
     z = at.exp(x) + y
     f = arignote.function([x, y], z)
-    with pytest.raises(ValueError, match=r"(Add|Composite\{.*\}) \(built at .*test_function.py:\d+\): operands could not"):
+    with pytest.raises(ValueError, match=r"(Add|Composite\{.*\}) \(built at .*test_function.py:\d+\): "
+                                         r"operands could not"):
         f(np.ones(2), np.ones(3))
 
 

@@ -76,13 +76,13 @@ def check_gradients(program: Program, backend: str) -> list[Mismatch]:
         warnings.simplefilter("ignore")
         try:
             grads = arignote.grad(cost, [values[i].var for i in wrt], disconnected_inputs="ignore")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return [Mismatch(backend, "grad-build", f"{type(exc).__name__}: {exc}")]
         try:
             f = arignote.function([values[i].var for i in inputs], grads, mode=BACKENDS[backend],
                                   on_unused_input="ignore")
             got = f(*program.call_args(inputs))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if backend == "jax" and getattr(exc, "only_static_shapes", False) is True:
                 return []
             return [Mismatch(backend, "grad-run", f"{type(exc).__name__}: {exc}")]

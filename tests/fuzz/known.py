@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from tests.fuzz.compare import Mismatch
 from tests.fuzz.program import Program
 

@@ -244,7 +244,10 @@ def evaluate_fn(fn: Fn, vals: Sequence[np.ndarray], errs: Sequence[np.ndarray], 
             return ref, np.zeros(ref.shape)
     if ref.dtype.kind != "f":
         return ref, np.zeros(ref.shape)
-    f64 = (lambda *a: fn.np_fn(*[np.asarray(x, np.float64) for x in a]))
+
+    def f64(*a):
+        return fn.np_fn(*[np.asarray(x, np.float64) for x in a])
+
     ulps = fn.ulps
     if fn.name == "pow":
         # exp(y log x) implementations lose |y log x| ulps to the argument's rounding

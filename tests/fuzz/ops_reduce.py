@@ -12,6 +12,8 @@ products, ``(k + 2) * eps * (|A| @ |B|)`` (an FMA only helps).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from tests.fuzz import error_model as em
@@ -59,7 +61,7 @@ class Reduce(OpSpec):
     name = "reduce"
     weight = 2.0
     smooth = True
-    FNS = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min, "mean": np.mean,
+    FNS: ClassVar[dict] = {"sum": np.sum, "prod": np.prod, "max": np.max, "min": np.min, "mean": np.mean,
            "any": np.any, "all": np.all}
 
     def code(self, names, params):
@@ -117,7 +119,8 @@ class Reduce(OpSpec):
             # an explicit result dtype: the reduction runs in it (NumPy's rule)
             # (integer dtypes for integer inputs only: a float truncated to int is discrete)
             ints = fn != "mean" and v.dtype.kind in "biu"
-            params["dtype"] = str(gen.rng.choice(["float32", "float64"] + (["int64", "int32"] if ints else [])))
+            params["dtype"] = str(gen.rng.choice(["float32", "float64"]
+                                                 + (["int64", "int32"] if ints else [])))
         return (i,), params
 
 

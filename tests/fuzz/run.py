@@ -84,7 +84,7 @@ def _call(programs: Sequence[Program], backend: str) -> list[Mismatch] | None:
         try:
             f = arignote.function(inputs, [v.var for v in outputs], mode=BACKENDS[backend],
                                   on_unused_input="ignore")
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if getattr(exc, "only_static_shapes", False) is True and backend == "jax":
                 return None if len(programs) > 1 else []
             if len(programs) > 1:
@@ -93,14 +93,14 @@ def _call(programs: Sequence[Program], backend: str) -> list[Mismatch] | None:
         try:
             with np.errstate(all="ignore"):
                 got = f(*args)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if len(programs) > 1:
                 return None
             return [Mismatch(backend, "run", f"{type(exc).__name__}: {exc}")]
         try:     # again, on fresh copies: the same bits (no stale buffers, no state)
             with np.errstate(all="ignore"):
                 again = f(*[a for p, ins in calls for a in p.call_args(ins)])
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             again = None
             if len(programs) == 1:
                 return [Mismatch(backend, "run", f"second call: {type(exc).__name__}: {exc}")]
@@ -108,7 +108,7 @@ def _call(programs: Sequence[Program], backend: str) -> list[Mismatch] | None:
     for a, o in zip(args, originals):
         if not np.array_equal(a, o, equal_nan=True):
             found.append(Mismatch(backend, "input-modified", "an input array was written to"))
-    for k, (value, g, owner) in enumerate(zip(outputs, got, owners)):
+    for k, (_, g, owner) in enumerate(zip(outputs, got, owners)):
         if not isinstance(g, np.ndarray):
             continue
         others = list(args) + [h for h in got[k + 1:] if isinstance(h, np.ndarray)]

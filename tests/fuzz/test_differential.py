@@ -87,7 +87,7 @@ def test_reproduction_script_runs():
     values = program.replay()
     source = program.source(program.outputs, '"PY"', values)
     namespace: dict = {}
-    exec(compile(source.replace("print(", "(lambda *a, **k: None)("), "<repro>", "exec"),  # noqa: S102
+    exec(compile(source.replace("print(", "(lambda *a, **k: None)("), "<repro>", "exec"),
          dict(ENV), namespace)
     assert len(namespace["got"]) == len(program.outputs)
     for o, got in zip(program.outputs, namespace["got"]):

@@ -162,7 +162,8 @@ def test_jax_integer_power_wraps_for_large_exponents():
     np.testing.assert_array_equal(f(values), values ** values[::-1])
     u = at.tensor("u", dtype="uint8", shape=(None,))
     g = arignote.function([u], u ** u, mode=_mode("JAX"))
-    np.testing.assert_array_equal(g(np.array([128, 3, 0], "uint8")), np.array([128, 3, 0], "uint8") ** np.array([128, 3, 0], "uint8"))
+    u8 = np.array([128, 3, 0], "uint8")
+    np.testing.assert_array_equal(g(u8), u8 ** u8)
 
 
 @pytest.mark.parametrize("mode", ["PY", "C"])

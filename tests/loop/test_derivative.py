@@ -194,7 +194,7 @@ def test_keep_last_rows_and_the_carry_style_loop(rng):
 def test_shared_variable_updates_and_rop(rng):
     acc = arignote.shared(np.array([1.0, 2.0]), name="acc")
     k = at.vector("k")
-    out, updates = arignote.scan(lambda k: (acc * k, {acc: acc * k}), non_sequences=k, n_steps=3)
+    out, _ = arignote.scan(lambda k: (acc * k, {acc: acc * k}), non_sequences=k, n_steps=3)
     g = arignote.grad(out.sum(), k)
     f = arignote.function([k], g)
     kv = np.array([0.5, 1.5])
@@ -205,7 +205,8 @@ def test_shared_variable_updates_and_rop(rng):
     out = rnn_last(x, h0, W)
     jvp = arignote.Rop(out, W, V)
     fj = arignote.function([x, h0, W, V], jvp)
-    xv, hv, Wv, Vv = rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    xv, hv = rng.normal(size=(4, 3)), rng.normal(size=3)
+    Wv, Vv = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
     fo = arignote.function([x, h0, W], out)
     eps = 1e-6
     numeric = (fo(xv, hv, Wv + eps * Vv) - fo(xv, hv, Wv - eps * Vv)) / (2 * eps)

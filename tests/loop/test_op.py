@@ -165,7 +165,8 @@ def test_linking_mode_is_the_mode_of_the_program_being_linked():
         return original(self, node)
     Loop.py_impl = spy
     try:
-        arignote.function([], op.make_node(3, at.constant(0.0)).outputs[0], mode=arignote.Mode(optimizer=None))
+        arignote.function([], op.make_node(3, at.constant(0.0)).outputs[0],
+                          mode=arignote.Mode(optimizer=None))
     finally:
         Loop.py_impl = original
     assert seen == [arignote.Mode(optimizer=None)] and linking_mode() is None

@@ -59,7 +59,8 @@ def test_what_is_not_pushed_out(rng):
     assert node.op.n_seqs == 1
     compare([s, h0], out, rng.normal(size=(5, 3)), rng.normal(size=3))
     # nor anything in a while loop
-    w, _ = arignote.scan(lambda x, h: (h + at.exp(x), arignote.until(h.sum() > 3)), sequences=s, outputs_info=h0)
+    w, _ = arignote.scan(lambda x, h: (h + at.exp(x), arignote.until(h.sum() > 3)), sequences=s,
+                         outputs_info=h0)
     f = arignote.function([s, h0], w)
     (node,) = loops_of(f)
     assert "exp" in str([i.op for i in node.op.nodes])

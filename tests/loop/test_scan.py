@@ -255,7 +255,7 @@ def test_integer_and_bool_states():
     n = at.iscalar("n")
     out, _ = arignote.scan(lambda a, b: [b, a + b], outputs_info=[np.int64(0), np.int64(1)], n_steps=n)
     f = arignote.function([n], out)
-    a, b = f(10)
+    a, _ = f(10)
     assert a.dtype == "int64"
     np.testing.assert_array_equal(a, [1, 1, 2, 3, 5, 8, 13, 21, 34, 55])
     flags, _ = arignote.scan(lambda x, seen: at.or_(seen, x > 0), sequences=at.vector("v"),

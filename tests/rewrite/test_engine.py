@@ -7,8 +7,18 @@ import arignote
 import arignote.scalar.math as sm
 import arignote.tensor as at
 from arignote.config import config
-from arignote.rewrite import (Phase, RewriteCycleError, RewriteError, Rewriter, Trace, explain,
-                              make_rule, optimize, pattern, rewrite_graph)
+from arignote.rewrite import (
+    Phase,
+    RewriteCycleError,
+    RewriteError,
+    Rewriter,
+    Trace,
+    explain,
+    make_rule,
+    optimize,
+    pattern,
+    rewrite_graph,
+)
 from arignote.rewrite.rule_index import RuleIndex
 from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise

@@ -11,11 +11,12 @@ UNARY = [at.exp, at.log, at.sin, at.neg, at.sqr, at.sigmoid, at.softplus, at.log
          at.sqrt, at.abs, lambda v: v ** 2, lambda v: v ** 3, lambda v: v ** 0.5, lambda v: 1 - v,
          lambda v: v * -1, lambda v: 1 + at.exp(v), lambda v: at.log(1 + v), lambda v: at.exp(v) - 1,
          lambda v: at.log(at.sigmoid(v)), lambda v: at.log(1 - at.sigmoid(v)), lambda v: v - v,
-         lambda v: -(-v), lambda v: v * 1, lambda v: v + 0, lambda v: v * 0]
+         lambda v: -(-v), lambda v: v * 1, lambda v: v + 0, lambda v: v * 0]  # noqa: B002 (on purpose)
 BINARY = [at.add, at.sub, at.mul, at.true_div, at.maximum, at.minimum,
           lambda a, b: a + b + 2.0 + a, lambda a, b: (a * 2.0) * (b * 3.0), lambda a, b: a - (b - a)]
-STRUCTURE = [lambda v: v.T, lambda v: v.sum(axis=0, keepdims=True), lambda v: v.sum(axis=-1, keepdims=True),
-             lambda v: at.exp(v).sum(axis=0, keepdims=True), lambda v: at.log(at.exp(v).sum(axis=-1, keepdims=True)),
+STRUCTURE = [lambda v: v.T, lambda v: v.sum(axis=0, keepdims=True),
+             lambda v: v.sum(axis=-1, keepdims=True), lambda v: at.exp(v).sum(axis=0, keepdims=True),
+             lambda v: at.log(at.exp(v).sum(axis=-1, keepdims=True)),
              lambda v: v.max(axis=0, keepdims=True), lambda v: v.mean(axis=-1, keepdims=True),
              lambda v: (v.T * 2.0).T, lambda v: v.reshape(v.shape)]
 
@@ -44,7 +45,8 @@ def _build(inputs, steps):
     return pool[len(inputs):]
 
 
-@settings(max_examples=int(__import__("os").environ.get("ARIGNOTE_PROPERTY_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(__import__("os").environ.get("ARIGNOTE_PROPERTY_EXAMPLES", 60)), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(graphs(), st.sampled_from(["float64", "float32"]))
 def test_all_rules_keep_values(graph, dtype):
     shapes, steps = graph

@@ -275,7 +275,7 @@ def test_argmax_argmin_match_numpy(rng, name, dtype, static):
     ours, reference = getattr(at, name), getattr(np, name)
     for shape in SHAPES:
         value = random_array(rng, shape, dtype, low=-2, high=2)  # small range: many ties
-        axes = [None] + ([0, -1] if shape else [0, -1]) + list(range(1, len(shape)))
+        axes = [None, 0, -1] + list(range(1, len(shape)))  # NumPy takes 0 and -1 for a 0-d array too
         for axis in axes:
             for keepdims in (False, True):
                 check_against_numpy(lambda x: ours(x, axis=axis, keepdims=keepdims),

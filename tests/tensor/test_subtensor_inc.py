@@ -132,7 +132,7 @@ def test_dtype_rules(rng, x_dtype, y_dtype):
     else:
         with pytest.raises(TypeError, match="inc_subtensor: cannot add"):
             at.inc_subtensor(at.vector(dtype=x_dtype)[1:3], at.vector(dtype=y_dtype))
-        with pytest.raises(Exception):  # NumPy refuses the same statement
+        with pytest.raises(Exception):  # noqa: B017 (NumPy refuses the same statement)
             value.copy()[1:3] += y
 
 

@@ -201,7 +201,7 @@ def _find_or_build(jobs: dict[str, BuildJob], cache: DiskCache,
             return outcome
         for _ in batch:
             progress.advance()
-        built = {}
+        built: dict[str, Built | CompileError] = {}
         for i, key in enumerate(batch):
             cache.store_reference(key, path, f"ag{i}_")
             built[key] = Built(path, f"ag{i}_")

@@ -549,7 +549,7 @@ def _files(folder: Path) -> list[Path]:
         shards = [e.path for e in os.scandir(folder) if e.is_dir()]
     except OSError:
         return []
-    found = []
+    found: list[Path] = []
     for shard in shards:
         try:
             found.extend(Path(e.path) for e in os.scandir(shard) if e.is_file())

@@ -37,6 +37,7 @@ from arignote.backend.c.kernel_blocks import blocked_elemwise_loop, uses_vector_
 from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
 from arignote.backend.c.vector_math import declarations
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.scalar.basic import ScalarOp
 from arignote.tensor.composite import Composite
 
 PRELUDE = "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
@@ -53,7 +54,8 @@ class ScalarBody:
     constants: tuple[np.ndarray, ...] = ()  # values of the extra constant operands (0-d)
 
 
-def scalar_body(scalar_op: object, in_dtypes: Sequence[np.dtype], out_dtypes: Sequence[np.dtype]) -> ScalarBody:
+def scalar_body(scalar_op: ScalarOp, in_dtypes: Sequence[np.dtype],
+                out_dtypes: Sequence[np.dtype]) -> ScalarBody:
     """The element function of ``scalar_op`` (a composite or one op) on these dtypes."""
     in_dtypes = tuple(np.dtype(d) for d in in_dtypes)
     out_dtypes = tuple(np.dtype(d) for d in out_dtypes)

@@ -40,6 +40,7 @@ from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
 from arignote.backend.c.toolchain import get_toolchain
 from arignote.backend.c.vector_lanes import lane_helpers, lane_variants, rename_calls
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.scalar.basic import ScalarOp
 from arignote.tensor.composite import Composite
 from arignote.tensor.elemwise import Elemwise
 
@@ -108,7 +109,7 @@ class _Writer:
         for formal, out in zip(scalar_op.outputs, inner.outputs):
             self.names[out] = self.ref(formal)
 
-    def _emit(self, scalar_op: object, args: list[str], inputs: Sequence[Variable], out: Variable) -> str:
+    def _emit(self, scalar_op: ScalarOp, args: list[str], inputs: Sequence[Variable], out: Variable) -> str:
         return emit_op(scalar_op, args, [v.type.numpy_dtype for v in inputs], out.type.numpy_dtype,
                        self.parts)
 

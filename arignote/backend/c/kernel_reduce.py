@@ -2,14 +2,14 @@
 
 The runtime lays the reduction out as an elementwise loop over the input's
 (broadcast) shape in which the accumulator array has stride 0 along the
-reduced axes, after filling it with the reduction's initial value.  Float sums and products, and reductions of a
-function that calls vector math, fold in NumPy's order
+reduced axes, after filling it with the reduction's initial value.  Float sums and products, and
+reductions of a function that calls vector math, fold in NumPy's order
 (:mod:`.kernel_reduce_ordered`); the others see one of two kinds of rows:
 
 - accumulator stride 0: the row folds into one accumulator.  The values are
   combined pairwise (halves recursively down to blocks of 1024, each folded
-  by a SIMD loop with one partial sum per lane), as NumPy's summation does, so a float sum's rounding error grows like
-  ``log(n)``, not ``n``;
+  by a SIMD loop with one partial sum per lane), as NumPy's summation does, so a float
+  sum's rounding error grows like ``log(n)``, not ``n``;
 - accumulator stride non-zero: each element folds into its own accumulator
   (a reduction over an outer axis), a vectorizable elementwise update.
 
@@ -27,8 +27,14 @@ import numpy as np
 
 from arignote.backend.c.c_types import c_type, convert, supported
 from arignote.backend.c.kernel_blocks import WIDTH, uses_vector_math, values_function
-from arignote.backend.c.kernel_elemwise import (BLOCK, MAX_BROADCAST_BUFFERS, ScalarBody, body_function,
-                                               broadcast_buffers, kernel_header)
+from arignote.backend.c.kernel_elemwise import (
+    BLOCK,
+    MAX_BROADCAST_BUFFERS,
+    ScalarBody,
+    body_function,
+    broadcast_buffers,
+    kernel_header,
+)
 from arignote.backend.c.kernel_reduce_ordered import ordered_reduce_kernel, wants_ordered_fold
 from arignote.backend.c.scalar_registry import KernelParts, Unsupported, emit_op
 from arignote.scalar import math as sm
@@ -78,7 +84,8 @@ def reduce_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], scalar_op: Sc
         """Statements computing the element at ``index`` into ``target`` (errors into ``err``)."""
         args = ", ".join(load(k, index) for k in range(nin))
         error = " err |= o.err;" if body.parts.checks else ""
-        return f"{{ const ag_out o = ag_body({args});{error} {target} = {convert('o.r0', value_dtype, acc_dtype)}; }}"
+        result = convert("o.r0", value_dtype, acc_dtype)
+        return f"{{ const ag_out o = ag_body({args});{error} {target} = {result}; }}"
 
     def block_load(k: int, index: str) -> str:   # q<k>: the block's first element
         return f"*q{k}" if scalar_inputs[k] else f"q{k}[{index}]"
@@ -93,8 +100,8 @@ def reduce_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], scalar_op: Sc
     if clause == "agc":
         # max/min: NaN-propagating, so no built-in clause fits; each SIMD lane starts from
         # the first element, harmless for these idempotent operations
-        lines.append(f"#pragma omp declare reduction(agc : {a} : omp_out = ag_combine_values(omp_out, omp_in)) "
-                     f"initializer(omp_priv = omp_orig)\n")
+        lines.append(f"#pragma omp declare reduction(agc : {a} : "
+                     f"omp_out = ag_combine_values(omp_out, omp_in)) initializer(omp_priv = omp_orig)\n")
     errors = " reduction(|:err)" if body.parts.checks else ""
     pragma = f"#pragma omp simd reduction({clause}:acc){errors}" if clause else ""
 
@@ -170,8 +177,9 @@ static {a} ag_pairwise(char **ptrs, const intptr_t *steps, const void *const *bu
     buffers = "\n".join("    " + line for line in broadcast_buffers(types, vector_inputs,
                                                                      f"(n < {BLOCK} ? n : {BLOCK})"))
     bufs = ", ".join(f"(const void *)b{k}" if k in vector_inputs else "0" for k in range(nin))
-    typed_pointers = "".join(f"            const {c_type(types[k])} *q{k} = (const {c_type(types[k])} *)bp[{k}];\n"
-                             for k in range(nin))
+    typed_pointers = "".join(
+        f"            const {c_type(types[k])} *q{k} = (const {c_type(types[k])} *)bp[{k}];\n"
+        for k in range(nin))
     lines.append(f"""
 int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps) {{
     int err = 0;

@@ -63,8 +63,9 @@ class CProgram:
     def _compile(self, toolchain: Any) -> Any:
         """Build the kernels (and the runtime module, the first time: in the same parallel
         batch) and load them; returns the runtime module."""
-        with_source = [k for k, plan in enumerate(self.plans) if plan.source is not None]
-        jobs = [BuildJob(self.plans[k].source, f"kernel of {self.plans[k].label}") for k in with_source]
+        sources = [(k, plan.source) for k, plan in enumerate(self.plans) if plan.source is not None]
+        with_source = [k for k, _ in sources]
+        jobs = [BuildJob(source, f"kernel of {self.plans[k].label}") for k, source in sources]
         runtime = loaded_runtime(toolchain)
         outcomes = None
         if runtime is None:

@@ -190,7 +190,9 @@ class DrivenLoop(_CompiledLoop):
         super().__init__(node)
         op = node.op
         self.body = CProgram(list(op.inner_inputs), list(op.inner_outputs))
-        self.run_loop = loaded_runtime(get_toolchain()).run_loop  # loaded: the body was just linked
+        runtime = loaded_runtime(get_toolchain())
+        assert runtime is not None  # loaded: the body was just linked
+        self.run_loop = runtime.run_loop
         self.labels = (*(describe_node(inner) for inner in self.body.nodes), describe_node(node))
         self.until = op.until
 

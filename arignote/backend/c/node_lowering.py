@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -22,13 +22,13 @@ from arignote.backend.c.scalar_registry import Unsupported
 from arignote.graph.basic import Apply
 from arignote.graph.registry import Registry
 from arignote.scalar import math as sm
+from arignote.tensor.alloc import Alloc
 from arignote.tensor.blas import Gemm, Gemv
 from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.products import Dot, MatMul
 from arignote.tensor.reduction import Argmax, Argmin, CAReduce
 from arignote.tensor.shape import Reshape, Shape, ShapeI, SpecifyShape
-from arignote.tensor.alloc import Alloc
 from arignote.tensor.subtensor_basic import Subtensor
 from arignote.tensor.subtensor_index import SYMBOLIC, SliceSpec
 
@@ -121,7 +121,7 @@ def _fixed_axes(node: Apply, body: Any) -> tuple[bool, ...]:
 
 def _initial_value(op: CAReduce, acc_dtype: np.dtype) -> tuple[np.ndarray, str | None]:
     """The accumulator's starting value, and the ufunc's name when an empty reduction fails."""
-    ufunc = type(op.scalar_op).nfunc
+    ufunc: Any = type(op.scalar_op).nfunc  # a NumPy ufunc
     no_identity = ufunc.__name__ if ufunc.identity is None and op.initial is None else None
     if op.initial is not None:
         start: Any = op.initial
@@ -169,7 +169,8 @@ def _reduce_plan(node: Apply, context: LoweringContext, reduce: CAReduce, scalar
 @c_lowering(CAReduce)
 def _careduce(node: Apply, context: LoweringContext) -> StepPlan:
     x = node.inputs[0]
-    return _reduce_plan(node, context, node.op, sm.Identity(), x.type.numpy_dtype, x.type.ndim)
+    return _reduce_plan(node, context, cast(CAReduce, node.op), sm.Identity(), x.type.numpy_dtype,
+                        x.type.ndim)
 
 
 @c_lowering(ElemwiseReduce)
@@ -240,7 +241,7 @@ def _subtensor(node: Apply, context: LoweringContext) -> StepPlan:
                 elif part is SYMBOLIC:
                     encoded += [_PART["symbolic"], 0]
                 else:
-                    encoded += [_PART["const"], int(part)]
+                    encoded += [_PART["const"], int(cast(int, part))]  # not a marker: SYMBOLIC is one
         elif isinstance(entry, int):
             encoded += [_ENTRY["int"], entry]
         else:

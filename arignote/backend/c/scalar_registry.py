@@ -96,7 +96,8 @@ class Emit:
 
 
 Emitter = Callable[..., str]
-SignatureRule = Callable[[ScalarOp, tuple[np.dtype, ...]], Signature | None]
+# (the op is Any: a rule is registered for its own op types, and reads their parameters)
+SignatureRule = Callable[[Any, tuple[np.dtype, ...]], Signature | None]
 
 
 @dataclass(frozen=True)

@@ -41,9 +41,9 @@ class Schedule:
 
 def _static_compatible(a: Variable, b: Variable) -> bool:
     ta, tb = a.type, b.type
-    if ta.numpy_dtype != tb.numpy_dtype or ta.ndim != tb.ndim:  # type: ignore[attr-defined]
+    if ta.numpy_dtype != tb.numpy_dtype or ta.ndim != tb.ndim:
         return False
-    return all(x is None or y is None or x == y for x, y in zip(ta.shape, tb.shape))  # type: ignore[attr-defined]
+    return all(x is None or y is None or x == y for x, y in zip(ta.shape, tb.shape))
 
 
 def make_schedule(inputs: Sequence[Variable], outputs: Sequence[Variable], nodes: Sequence[Apply],

@@ -65,7 +65,7 @@ def _read_calls(assembly: str) -> dict[str, str]:
     return found
 
 
-def _stored(toolchain: Toolchain) -> Path | None:
+def _stored(toolchain: Toolchain) -> Path:
     from arignote.backend.c.cache import SUBDIR, cache_root
 
     return cache_root() / SUBDIR / f"vector-lanes-{toolchain.fingerprint[:24]}.json"

@@ -21,7 +21,7 @@ Boolean increments are logical ors, as NumPy's.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jax.numpy as jnp
 import numpy as np
@@ -32,8 +32,15 @@ from arignote.graph.basic import Apply
 from arignote.tensor.subtensor_advanced import AdvancedSubtensor
 from arignote.tensor.subtensor_basic import Subtensor
 from arignote.tensor.subtensor_inc import AdvancedIncSubtensor, IncSubtensor
-from arignote.tensor.subtensor_index import (BOOL_MASK, INDEX_ARRAY, SYMBOLIC, SliceSpec,
-                                             check_int_index, indexed_shape)
+from arignote.tensor.subtensor_index import (
+    BOOL_MASK,
+    INDEX_ARRAY,
+    SYMBOLIC,
+    SliceSpec,
+    check_int_index,
+    indexed_shape,
+)
+from arignote.tensor.type import TensorType
 
 
 def _static_positions(entries: Sequence[Any], first_index_input: int) -> tuple[int, ...]:
@@ -115,7 +122,7 @@ def _build_key(entries: Sequence[Any], shape: tuple[int, ...], values: Sequence[
                 check_int_index(int(value), axis, length)
                 value = int(value)
             else:
-                _check_static_array(value, axis, length)
+                _check_static_array(cast(np.ndarray, value), axis, length)  # not 0-d: an array
         else:
             _check_dynamic(ctx, value, axis, length)
             if length == 0:
@@ -158,7 +165,7 @@ jax_impl.register(Subtensor, AdvancedSubtensor,
 def _write_lowering(op: Any, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     entries = op.idx_list
     _declare_checks(node, 2, ctx)
-    target_ndim = len(indexed_shape(entries, node.inputs[0].type, node.inputs[2:]))
+    target_ndim = len(indexed_shape(entries, cast(TensorType, node.inputs[0].type), node.inputs[2:]))
     set_values = op.set_instead_of_inc
     buffered = getattr(op, "ignore_duplicates", False)
 
@@ -188,7 +195,8 @@ def _write_lowering(op: Any, node: Apply, ctx: LoweringContext) -> Callable[...,
     return run
 
 
-def _contiguous_window(key: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[list[Any], list[int], list[bool]] | None:
+def _contiguous_window(key: tuple[Any, ...],
+                       shape: tuple[int, ...]) -> tuple[list[Any], list[int], list[bool]] | None:
     """``(starts, sizes, dropped axes)`` when ``key`` selects one contiguous block (ints, step-1
     slices, scalar indices known at run time), else None.
 
@@ -201,7 +209,7 @@ def _contiguous_window(key: tuple[Any, ...], shape: tuple[int, ...]) -> tuple[li
     dropped: list[bool] = []
     axis = 0
     for entry in key:
-        if entry is None or entry is Ellipsis or isinstance(entry, np.ndarray) and entry.ndim:
+        if entry is None or entry is Ellipsis or (isinstance(entry, np.ndarray) and entry.ndim):
             return None
         length = shape[axis]
         if isinstance(entry, slice):

@@ -35,9 +35,11 @@ def _lowerings_loaded() -> Any:
 
 def _runtime_error_type() -> type[Exception]:
     """JAX's run-time error class (``jax.errors.JaxRuntimeError``; ``XlaRuntimeError`` before)."""
-    found = getattr(load_jax().errors, "JaxRuntimeError", None)
+    found: type[Exception] | None = getattr(load_jax().errors, "JaxRuntimeError", None)
     if found is None:  # older jaxlib
-        from jaxlib.xla_extension import XlaRuntimeError as found
+        from jaxlib.xla_extension import XlaRuntimeError
+
+        found = XlaRuntimeError
     return found
 
 

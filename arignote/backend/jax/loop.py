@@ -27,7 +27,7 @@ registry as the graph around it (loops nest), and traced once by JAX.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -49,11 +49,12 @@ def _all_rows_kept(op: Loop) -> bool:
 
 def _loop_static_inputs(node: Apply) -> tuple[int, ...]:
     # every row of a per-step output is kept: its length is the step count, which must be static
-    return (0,) if _all_rows_kept(node.op) and not node.op.until else ()
+    op = cast(Loop, node.op)
+    return (0,) if _all_rows_kept(op) and not op.until else ()
 
 
 def _loop_unsupported(node: Apply) -> str | None:
-    if node.op.until and _all_rows_kept(node.op):
+    if node.op.until and _all_rows_kept(cast(Loop, node.op)):
         return ShapeDependsOnValues(
             "a loop with a stop condition (until) whose per-step outputs are kept whole: the number "
             "of rows depends on the values, but JAX must know every shape while tracing (reading "
@@ -109,7 +110,8 @@ def _fixed_carries(node: Apply, static_flags: Sequence[bool]) -> list[int]:
             if new is formal and static_flags[1 + op.n_seqs + j]]
 
 
-def _with_fixed(fn: Callable[..., list[Any]], op: Loop, fixed: dict[int, np.ndarray]) -> Callable[..., list[Any]]:
+def _with_fixed(fn: Callable[..., list[Any]], op: Loop,
+                fixed: dict[int, np.ndarray]) -> Callable[..., list[Any]]:
     """``fn`` called with the static values of the fixed carries in their places."""
     if not fixed:
         return fn
@@ -160,7 +162,7 @@ def _loop(op: Loop, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     row_reads = ([_row_reads(ctx, op.n_carries + j) for j in range(op.n_ys)]
                  if op.until or not ctx.is_static(0) else [])
 
-    def run(n_steps: Any, *outer: Any) -> list[Any]:
+    def run(n_steps: Any, *outer: Any) -> Any:
         seqs = [jnp.asarray(s) for s in outer[:op.n_seqs]]
         inits = [jnp.asarray(c) for c in outer[op.n_seqs:op.n_seqs + op.n_carries]]
         consts = list(outer[op.n_seqs + op.n_carries:])
@@ -180,7 +182,7 @@ def _loop(op: Loop, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     return run
 
 
-def _static_results(op: Loop, shapes_of: Callable[..., list[Any]], positions: set[int], n: np.ndarray,
+def _static_results(op: Loop, shapes_of: Callable[..., list[Any]], positions: set[int], n: Any,
                     seqs: Sequence[Any], inits: Sequence[Any], consts: Sequence[Any],
                     fixed: dict[int, np.ndarray], results: list[Any]) -> list[Any]:
     """``results`` with the outputs the plan counts as static replaced by NumPy values.
@@ -198,7 +200,8 @@ def _static_results(op: Loop, shapes_of: Callable[..., list[Any]], positions: se
             continue
         j = position - op.n_carries
         value = np.asarray(values[position])
-        kept = steps if op.keep[j] is None else min(steps, op.keep[j])
+        keep = op.keep[j]
+        kept = steps if keep is None else min(steps, keep)
         results[position] = np.array(np.broadcast_to(value, (kept, *value.shape)))
     return results
 
@@ -253,7 +256,7 @@ def _scan(op: Loop, body: Callable[..., list[Any]], shapes_of: Callable[..., lis
         ys = [jnp.zeros((0, *s.shape), s.dtype) for s in y_shapes]
         return [*inits, *ys]
     buffers = [jnp.zeros((k, *s.shape), s.dtype) for k, s, b in zip(op.keep, y_shapes, buffered) if b]
-    first_kept = [n - k if b else 0 for k, b in zip(op.keep, buffered)]
+    first_kept = [n - k if b and k is not None else 0 for k, b in zip(op.keep, buffered)]  # (b: k is set)
 
     def step(state: tuple[Any, ...], rows: tuple[Any, ...]) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
         t, carries, bufs = state
@@ -286,7 +289,7 @@ def _row_reads(ctx: LoweringContext, output: int) -> tuple[list[tuple[int, Lower
     for reader, position in readers:
         first = (reader.op.idx_list[0] if reader is not None and position == 0
                  and isinstance(reader.op, Subtensor) and reader.op.idx_list else None)
-        if isinstance(first, int) and not isinstance(first, bool) and first < 0:
+        if reader is not None and isinstance(first, int) and not isinstance(first, bool) and first < 0:
             reads.append((-first, ctx.reader_context(describe_node(reader))))
     return reads, bool(readers) and len(reads) == len(readers)
 
@@ -298,7 +301,8 @@ def _while(op: Loop, body: Callable[..., list[Any]], shapes_of: Callable[..., li
     circular buffers of ``keep`` rows."""
     n = jnp.asarray(n).astype(np.int64)
     y_shapes = _step_shapes(shapes_of, seqs, inits, consts)[op.n_carries:op.n_carries + op.n_ys]
-    buffers = tuple(jnp.zeros((k, *s.shape), s.dtype) for k, s in zip(op.keep, y_shapes))
+    keep = cast(tuple[int, ...], op.keep)  # all finite here
+    buffers = tuple(jnp.zeros((k, *s.shape), s.dtype) for k, s in zip(keep, y_shapes))
 
     def cond(state: tuple[Any, ...]) -> Any:
         t, stopped, _, _ = state
@@ -311,13 +315,13 @@ def _while(op: Loop, body: Callable[..., list[Any]], shapes_of: Callable[..., li
         stop = jnp.asarray(values[-1]) if op.until else jnp.zeros((), bool)
         ys = values[op.n_carries:op.n_carries + op.n_ys]
         new_bufs = tuple(lax.dynamic_update_index_in_dim(b, jnp.asarray(y).astype(b.dtype), t % k, 0)
-                         for b, y, k in zip(bufs, ys, op.keep))
+                         for b, y, k in zip(bufs, ys, keep))
         return t + 1, stop, tuple(_carried(op, values[:op.n_carries], carries)), new_bufs
 
     start = (jnp.zeros((), np.int64), jnp.zeros((), bool), tuple(inits), buffers)
     t, _, carries, bufs = lax.while_loop(cond, step, start)
     ys = []
-    for b, k, (reads, only_rows) in zip(bufs, op.keep, row_reads):
+    for b, k, (reads, only_rows) in zip(bufs, keep, row_reads):
         # a reader of row -m fails as on the other backends when fewer than m steps ran; it is
         # checked here, where the number of steps is known (the buffer has k rows whatever it is)
         for m, reader_ctx in reads:

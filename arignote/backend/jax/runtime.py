@@ -25,9 +25,9 @@ _loaded: dict[str, Any] = {}
 
 def load_jax() -> ModuleType:
     """The ``jax`` module, imported once, with 64-bit types enabled."""
-    jax = _loaded.get("jax")
-    if jax is not None:
-        return jax
+    loaded = _loaded.get("jax")
+    if loaded is not None:
+        return loaded
     try:
         import jax
     except ImportError as exc:

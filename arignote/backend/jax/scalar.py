@@ -34,9 +34,9 @@ from typing import Any
 
 import jax.numpy as jnp
 import jax.scipy.special as jsp
-from jax import lax
 import numpy as np
 import scipy.special as sps
+from jax import lax
 
 from arignote.backend.jax.registry import LoweringContext
 from arignote.graph.registry import Registry

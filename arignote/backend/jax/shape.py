@@ -92,7 +92,7 @@ def _specify_shape(op: SpecifyShape, node: Apply, ctx: LoweringContext) -> Calla
 @jax_impl.register(DimShuffle)
 def _dimshuffle(op: DimShuffle, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     dropped = op.dropped
-    kept = [d for d in op.new_order if d != "x"]
+    kept = [d for d in op.new_order if isinstance(d, int)]  # the others are "x"
     remaining = [d for d in range(op.input_ndim) if d not in dropped]
     permutation = [remaining.index(d) for d in kept]
     new_axes = tuple(i for i, d in enumerate(op.new_order) if d == "x")

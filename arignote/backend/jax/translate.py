@@ -85,7 +85,7 @@ def translate(plan: Plan, inputs: Sequence[Variable], outputs: Sequence[Variable
         for key, data in constants.items():
             slot = big_constant_slots.get(key)
             env[key] = data if slot is None else args[slot]
-        for node, impl, lowered in steps:
+        for node, impl, _lowered in steps:
             values = [env[id(v)] for v in node.inputs]
             try:
                 result = impl(*values)

@@ -13,6 +13,8 @@ loop op), so a loop offered again costs nothing.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Sequence
+from typing import cast
 
 from arignote.graph.basic import Apply, Variable
 from arignote.loop.op import Loop
@@ -25,14 +27,14 @@ from arignote.rewrite.phases import PHASES, Phase
 _settled: weakref.WeakKeyDictionary[Loop, set[tuple[object, ...]]] = weakref.WeakKeyDictionary()
 
 
-def body_rule(phase: Phase):  # type: ignore[no-untyped-def]
+def body_rule(phase: Phase):
     """The rule rewriting loop bodies with ``phase``."""
-    def rewrite_loop_body(node: Apply) -> list[Variable] | None:
+    def rewrite_loop_body(node: Apply) -> Sequence[Variable] | None:
         settings = active_settings()
         if settings is None:
             return None
         optimizer, include, exclude, trace = settings
-        op: Loop = node.op  # type: ignore[assignment]
+        op = cast(Loop, node.op)
         key = (phase.name, optimizer, include, exclude)
         done = _settled.get(op)
         if done is not None and key in done:

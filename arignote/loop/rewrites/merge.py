@@ -37,8 +37,8 @@ def _depends_on(node: Apply, other: Apply) -> bool:
 def can_merge(a: Apply, b: Apply) -> bool:
     """The cheap conditions (the stop conditions are compared while merging)."""
     op_a, op_b = a.op, b.op
-    return (a is not b and a.inputs[0] is b.inputs[0] and op_a.until == op_b.until  # type: ignore[attr-defined]
-            and op_a.truncate_gradient == op_b.truncate_gradient  # type: ignore[attr-defined]
+    return (a is not b and a.inputs[0] is b.inputs[0] and op_a.until == op_b.until
+            and op_a.truncate_gradient == op_b.truncate_gradient
             and not _depends_on(a, b) and not _depends_on(b, a))
 
 
@@ -82,19 +82,19 @@ def merge_nodes(a: Apply, b: Apply) -> dict[Variable, Variable] | None:
     same_output: dict[Variable, Variable] = {}
     for j, c in enumerate(pb.carries):
         if j in pairs:
-            same_output[c.final] = pa.carries[pairs[j]].final  # type: ignore[index]
+            same_output[c.final] = pa.carries[pairs[j]].final  # type: ignore[index, assignment]
         else:
             merged.carries.append(Carry(c.init, c.formal, c.update, c.final))
     for y in pb.ys:
         twin = next((x for x in merged.ys if x.value is y.value and x.keep == y.keep), None)
         if twin is not None:
-            same_output[y.output] = twin.output  # type: ignore[index]
+            same_output[y.output] = twin.output  # type: ignore[index, assignment]
         else:
             merged.ys.append(Stacked(y.value, y.keep, y.output))
     node = merged.build()
     result = merged.replacements(node)
-    for old, twin in same_output.items():
-        result[old] = result[twin]
+    for old, same in same_output.items():
+        result[old] = result[same]
     if pb.steps_done is not None:
         result[pb.steps_done] = node.outputs[-1]
     return result

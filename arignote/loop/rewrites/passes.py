@@ -69,7 +69,6 @@ def _read(var: Variable, users: Users, roots: set[int]) -> bool:
 
 def prune(node: Apply, users: Users, roots: set[int]) -> dict[Variable, Variable] | None:
     """Drop the outputs nobody reads, and the carries nothing needs."""
-    op: Loop = node.op  # type: ignore[assignment]
     parts = LoopParts.of(node)
     ys = [y for y in parts.ys if _read(y.output, users, roots)]  # type: ignore[arg-type]
     needed = {j for j, c in enumerate(parts.carries) if _read(c.final, users, roots)}  # type: ignore[arg-type]
@@ -113,7 +112,6 @@ def rows_read(reader: Apply, position: int) -> int | None:
 
 def keep_last_states(node: Apply, users: Users, roots: set[int]) -> dict[Variable, Variable] | None:
     """Keep only the last rows of the stacked outputs that are read only there."""
-    op: Loop = node.op  # type: ignore[assignment]
     parts = LoopParts.of(node)
     readers: dict[int, list[Apply]] = {}
     changed = False
@@ -124,7 +122,7 @@ def keep_last_states(node: Apply, users: Users, roots: set[int]) -> dict[Variabl
         needs = [rows_read(reader, position) for reader, position in users[out]]  # type: ignore[index]
         if any(n is None for n in needs):
             continue
-        k = max(needs)  # type: ignore[type-var]
+        k = max(n for n in needs if n is not None)  # (none is None)
         if y.keep is not None and y.keep <= k:
             continue
         y.keep = k

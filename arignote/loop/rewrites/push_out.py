@@ -23,6 +23,8 @@ does; the values agree to rounding.
 
 from __future__ import annotations
 
+import typing
+
 from arignote.autodiff.vectorize import NoBatchingRule, vectorize_graph
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import ancestors, toposort
@@ -94,7 +96,7 @@ def _is_view_of(var: Variable, formals: set[int]) -> bool:
 
 def push_out_sequences(node: Apply) -> list[Variable] | None:
     """Compute the carry-free values of the body for all steps before the loop."""
-    op: Loop = node.op  # type: ignore[assignment]
+    op = typing.cast(Loop, node.op)
     if op.until or not op.n_seqs:
         return None
     parts = LoopParts.of(node)
@@ -121,9 +123,9 @@ def push_out_sequences(node: Apply) -> list[Variable] | None:
             continue
         below = ancestors([v])
         read = [f for f in rows if id(f) in {id(a) for a in below}]
-        widest = max(f.type.ndim for f in read)  # type: ignore[attr-defined]
+        widest = max(f.type.ndim for f in read)
         # every value computed for all steps at once must fit in the sequences' size
-        if any(kinds.get(id(a)) == SEQ and a.type.ndim > widest for a in below):  # type: ignore[attr-defined]
+        if any(kinds.get(id(a)) == SEQ and a.type.ndim > widest for a in below):
             continue
         (outside,) = substitute([v], outer_const)
         try:
@@ -166,7 +168,7 @@ def _nodes(parts: LoopParts) -> list[Apply]:
 
 def push_out_sums(node: Apply) -> list[Variable] | None:
     """Accumulating carries become sums (or one matrix product) after the loop."""
-    op: Loop = node.op  # type: ignore[assignment]
+    op = typing.cast(Loop, node.op)
     if not op.n_carries:
         return None
     parts = LoopParts.of(node)
@@ -184,21 +186,22 @@ def push_out_sums(node: Apply) -> list[Variable] | None:
             others.append(parts.stop)
         if any(v is update for v in others) or any(v is carry.formal for v in ancestors([f, *others])):
             continue  # the running value is read at each step: it must stay a carry
-        plans.append((j, f, _outer_factors(f) if carry.formal.type.ndim == 2 else None))  # type: ignore[attr-defined]
+        plans.append((j, f, _outer_factors(f) if carry.formal.type.ndim == 2 else None))
     if not plans:
         return None
     kinds = _kinds(_nodes(parts), parts)
-    widest = max((f.type.ndim for _, f in parts.seqs), default=0)  # type: ignore[attr-defined]
+    widest = max((f.type.ndim for _, f in parts.seqs), default=0)
     stacked_values = {id(y.value) for y in parts.ys} | {
         id(v) for _, _, fac in plans if fac is not None for v in fac}
     chosen = [(j, f, fac) for j, f, fac in plans
-              if fac is not None or f.type.ndim <= widest or id(f) in stacked_values  # type: ignore[attr-defined]
+              if fac is not None or f.type.ndim <= widest or id(f) in stacked_values
               or kinds.get(id(f), INVARIANT) == INVARIANT]
     if not chosen:
         return None
     seq_outer = {id(f): outer for outer, f in parts.seqs}
     wanted: list[Variable] = []   # inner values to stack
-    invariant_sums = {j: f for j, f, fac in chosen if fac is None and kinds.get(id(f), INVARIANT) == INVARIANT}
+    invariant_sums = {j: f for j, f, fac in chosen
+                      if fac is None and kinds.get(id(f), INVARIANT) == INVARIANT}
     for j, f, fac in chosen:
         if j in invariant_sums:
             continue
@@ -215,13 +218,12 @@ def push_out_sums(node: Apply) -> list[Variable] | None:
     drop_unused(parts)
     if parts.carries or parts.ys or parts.stop is not None:
         new = parts.build()
-        new_op: Loop = new.op  # type: ignore[assignment]
+        new_op = typing.cast(Loop, new.op)
         replacements = parts.replacements(new)
         steps = new.outputs[-1] if new_op.until else new.inputs[0]
         stacks = new.outputs[new_op.n_carries + first:new_op.n_carries + new_op.n_ys]
     else:  # only invariant sums were left: no loop at all, but its checks stay
-
-        replacements, stacks = {}, []
+        replacements, stacks = {}, ()
         steps = checked_steps(node.inputs[0], [outer for outer, _ in parts.seqs])
 
     def rows(v: Variable) -> Variable:

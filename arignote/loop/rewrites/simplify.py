@@ -17,6 +17,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import ancestors
 from arignote.loop.body import substitute
@@ -43,7 +45,7 @@ def formal_shapes(node: Apply) -> dict[Variable, Variable]:
     loop invariants: a row's is its sequence's past the first axis, a carry's
     its initial value's.
     """
-    op: Loop = node.op  # type: ignore[assignment]
+    op = cast(Loop, node.op)
     _, seqs, inits, _ = op.outer_parts(node)
     outer = {id(f): (s, 1) for f, s in zip(op.seq_inputs, seqs)}
     outer.update({id(f): (i, 0) for f, i in zip(op.carry_inputs, inits)})
@@ -62,9 +64,10 @@ def formal_shapes(node: Apply) -> dict[Variable, Variable]:
 
 def hoist_invariants(node: Apply) -> list[Variable] | None:
     """Move the body's loop-invariant computations out of the loop."""
-    op: Loop = node.op  # type: ignore[assignment]
+    op = cast(Loop, node.op)
     shapes = formal_shapes(node)
-    if not op.n_consts and not shapes and not any(isinstance(v, Constant) for n in op.nodes for v in n.inputs):
+    if not op.n_consts and not shapes and not any(isinstance(v, Constant)
+                                                  for n in op.nodes for v in n.inputs):
         return None
     invariant = {id(v) for v in op.const_inputs} | {id(v) for v in shapes}
     for inner in op.nodes:
@@ -114,7 +117,8 @@ def drop_unused(parts: LoopParts) -> bool:
     """
     used = {id(v) for v in ancestors(parts.inner_outputs)}
     changed = False
-    kept_seqs, seen_seq = [], {}
+    kept_seqs: list[tuple[Variable, Variable]] = []
+    seen_seq: dict[int, Variable] = {}
     mapping: dict[Variable, Variable] = {}
     for outer, f in parts.seqs:
         if id(f) not in used and _long_enough(outer, parts.n_steps):
@@ -125,7 +129,8 @@ def drop_unused(parts: LoopParts) -> bool:
         else:
             seen_seq[id(outer)] = f
             kept_seqs.append((outer, f))
-    kept_consts, seen_const = [], {}
+    kept_consts: list[tuple[Variable, Variable]] = []
+    seen_const: dict[int, Variable] = {}
     for outer, f in parts.consts:
         if id(f) not in used:
             changed = True
@@ -151,7 +156,7 @@ def drop_unused_inputs(node: Apply) -> list[Variable] | None:
 
 def constant_carries(node: Apply) -> list[Variable] | None:
     """A carry passed on unchanged is a constant; its final value is its initial value."""
-    op: Loop = node.op  # type: ignore[assignment]
+    op = cast(Loop, node.op)
     if not any(u is f for f, u in zip(op.carry_inputs, op.carry_outputs)):
         return None
     parts = LoopParts.of(node)
@@ -174,7 +179,7 @@ def constant_carries(node: Apply) -> list[Variable] | None:
 
 def stacked_sequences(node: Apply) -> list[Variable] | None:
     """A per-step output that is a sequence's row is that sequence's first rows: no loop needed."""
-    op: Loop = node.op  # type: ignore[assignment]
+    op = cast(Loop, node.op)
     seq_formals = {id(f) for f in op.seq_inputs}
     if not any(id(y) in seq_formals for y in op.y_outputs):
         return None
@@ -186,7 +191,7 @@ def stacked_sequences(node: Apply) -> list[Variable] | None:
     if parts.carries or parts.ys or parts.stop is not None:
         new = parts.build()
         mapping = parts.replacements(new)
-        steps = new.outputs[-1] if new.op.until else new.inputs[0]  # type: ignore[attr-defined]
+        steps = new.outputs[-1] if new.op.until else new.inputs[0]
     else:  # the sequences' rows stand for the whole loop: its checks too
         mapping = {}
         steps = checked_steps(node.inputs[0], [outer for outer, _ in parts.seqs])

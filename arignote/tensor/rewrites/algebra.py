@@ -62,7 +62,7 @@ Values, dtypes and shapes
   (:mod:`~arignote.tensor.rewrites.algebra_sum`).
 * **Shapes.** A result keeps the broadcast shape of the original: a dropped
   operand that decided a length is replaced by an ``alloc`` to that length
-  (:mod:`~arignote.tensor.rewrites.algebra_shape`); when that cannot be done
+  (:func:`~arignote.rewrite.toolkit.fit_to`); when that cannot be done
   without the operand, the operand stays.
 * **Rounding.** Float sums and products are reassociated (``(x + 1) + 2 ->
   x + 3``), which may change the last bits, as in every graph optimizer
@@ -79,18 +79,15 @@ from __future__ import annotations
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
+from arignote.rewrite.toolkit import computes_in_output_dtype, dtype_of, filled, fit_to
 from arignote.scalar.math import Add, Mul, Neg, Sub
-from arignote.tensor.basic import cast
+from arignote.tensor.basic import cast, constant
 from arignote.tensor.math import mul
 from arignote.tensor.rewrites.algebra_fast_path import is_normal_product, is_normal_sum
 from arignote.tensor.rewrites.algebra_order import sort_terms
-from arignote.tensor.rewrites.algebra_product import (expand_product, normalized_coefficient,
-                                                      product_of)
-from arignote.tensor.rewrites.algebra_shape import filled, fit_to
+from arignote.tensor.rewrites.algebra_product import expand_product, normalized_coefficient, product_of
 from arignote.tensor.rewrites.algebra_sum import canonical_sum_of
-from arignote.tensor.rewrites.algebra_values import (computes_in_output_dtype, dtype_of,
-                                                     is_exact_kind, is_value, value_in)
-from arignote.tensor.basic import constant
+from arignote.tensor.rewrites.algebra_values import is_exact_kind, is_value, value_in
 
 
 def _changed(node: Apply, result: Variable | None) -> Variable | None:
@@ -109,7 +106,7 @@ def canonical_sum(node: Apply) -> Variable | None:
         return None
     if not computes_in_output_dtype(node):
         return _mixed_binary(node, neutral=0, absorbing=None, commutative=isinstance(
-            node.op.scalar_op, Add))  # type: ignore[attr-defined]
+            node.op.scalar_op, Add))
     return _changed(node, canonical_sum_of(node))
 
 

@@ -12,17 +12,17 @@ would rebuild the very same node; anything unusual goes the long way.
 from __future__ import annotations
 
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.rewrite.toolkit import computes_in_output_dtype, dtype_of, kind_of, scalar_op_of
 from arignote.scalar.math import Add, Mul, Neg, Sub
 from arignote.tensor.rewrites.algebra_order import term_key
-from arignote.tensor.rewrites.algebra_values import (computes_in_output_dtype, dtype_of,
-                                                     is_negative, kind_of, scalar_op_of)
+from arignote.tensor.rewrites.algebra_values import is_negative
 
 _SUM_OPS = (Add, Sub, Neg)
 
 
 def _plain_constant(var: Variable, dtype: str) -> bool:
     """A 0-d constant of ``dtype`` that a normal form keeps as it is (not 0, 1 or -1)."""
-    if not isinstance(var, Constant) or var.type.ndim != 0 or dtype_of(var) != dtype:  # type: ignore[attr-defined]
+    if not isinstance(var, Constant) or var.type.ndim != 0 or dtype_of(var) != dtype:
         return False
     value = var.data
     return not (value == 0 or value == 1 or (kind_of(dtype) in "if" and value == -1))
@@ -85,7 +85,7 @@ def _plain_terms(terms: list[Variable], dtype: str) -> bool:
 
 
 def _positive_constant(var: Variable, dtype: str) -> bool:
-    return _plain_constant(var, dtype) and not is_negative(var.data)  # type: ignore[attr-defined]
+    return _plain_constant(var, dtype) and not is_negative(var.data)
 
 
 def _side(var: Variable, dtype: str) -> tuple[list[Variable], Constant | None] | None:
@@ -104,7 +104,7 @@ def _side(var: Variable, dtype: str) -> tuple[list[Variable], Constant | None] |
             return None
     if not terms or not _sorted(terms):
         return None
-    return terms, constant  # type: ignore[return-value]
+    return terms, constant
 
 
 def is_normal_sum(node: Apply) -> bool:
@@ -113,7 +113,7 @@ def is_normal_sum(node: Apply) -> bool:
     dtype = dtype_of(node.outputs[0])
     if kind_of(dtype) not in "iuf" or not computes_in_output_dtype(node):
         return False
-    op = node.op.scalar_op  # type: ignore[attr-defined]
+    op = node.op.scalar_op
     inputs = list(node.inputs)
     if isinstance(op, Neg):
         (x,) = inputs

@@ -2,7 +2,7 @@
 
 Each rule drops a neutral operand or replaces an absorbing one, keeping the
 node's dtype (by a cast where the constant had promoted the other operand)
-and broadcast shape (see :mod:`~arignote.tensor.rewrites.algebra_shape`).
+and broadcast shape (see :func:`~arignote.rewrite.toolkit.fit_to`).
 """
 
 from __future__ import annotations
@@ -12,13 +12,21 @@ import numpy as np
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
-from arignote.scalar.math import (BitwiseAnd, BitwiseOr, BitwiseXor, LogicalAnd, LogicalOr,
-                                  LogicalXor, Neg, Pow, TrueDiv)
+from arignote.rewrite.toolkit import dtype_of, filled, fit_to, kind_of, scalar_op_of
+from arignote.scalar.math import (
+    BitwiseAnd,
+    BitwiseOr,
+    BitwiseXor,
+    LogicalAnd,
+    LogicalOr,
+    LogicalXor,
+    Neg,
+    Pow,
+    TrueDiv,
+)
 from arignote.tensor.basic import cast, constant
 from arignote.tensor.math import mul, neg, true_div
-from arignote.tensor.rewrites.algebra_shape import filled, fit_to
-from arignote.tensor.rewrites.algebra_values import (dtype_of, is_value, kind_of, negate, one,
-                                                     scalar_op_of, value_in)
+from arignote.tensor.rewrites.algebra_values import is_value, negate, one, value_in
 
 # --- division -----------------------------------------------------------------------------
 
@@ -125,7 +133,7 @@ def bitwise_identities(node: Apply) -> Variable | None:
     x & True -> x, x & False -> False, x | False -> x, x | True -> True)."""
     out = node.outputs[0]
     dtype = dtype_of(out)
-    op = node.op.scalar_op  # type: ignore[attr-defined]
+    op = node.op.scalar_op
     for const, other in _constant_and_other(node):
         value = value_in(const, dtype)
         full = bool(np.all(value == _all_bits(dtype)))
@@ -147,7 +155,7 @@ def logical_identities(node: Apply) -> Variable | None:
     ``bool(x)`` is ``x != 0`` (NaN is true), as the logical functions read it.
     """
     out = node.outputs[0]
-    op = node.op.scalar_op  # type: ignore[attr-defined]
+    op = node.op.scalar_op
     for const, other in _constant_and_other(node):
         truth = np.asarray(const.data).astype(bool)
         if truth.size == 0:

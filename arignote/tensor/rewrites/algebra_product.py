@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.rewrite.toolkit import computes_in_output_dtype, dtype_of, kind_of, scalar_op_of
 from arignote.scalar.math import Mul, Neg
 from arignote.tensor.basic import constant
 from arignote.tensor.math import mul, neg
 from arignote.tensor.rewrites.algebra_order import sort_terms
-from arignote.tensor.rewrites.algebra_values import (computes_in_output_dtype, dtype_of, is_value,
-                                                     kind_of, negate, one, scalar_op_of,
-                                                     shape_neutral, times, value_in)
+from arignote.tensor.rewrites.algebra_shape import shape_neutral
+from arignote.tensor.rewrites.algebra_values import is_value, negate, one, times, value_in
 
 
 @dataclass
@@ -87,5 +87,5 @@ def normalized_coefficient(product: Product, out: Variable) -> np.ndarray | None
     """The coefficient with only the axes the product needs from it (see ``shape_neutral``)."""
     if product.coefficient is None:
         return None
-    terms_ndim = max((f.type.ndim for f in product.factors), default=0)  # type: ignore[attr-defined]
-    return shape_neutral(product.coefficient, terms_ndim, out.type.ndim)  # type: ignore[attr-defined]
+    terms_ndim = max((f.type.ndim for f in product.factors), default=0)
+    return shape_neutral(product.coefficient, terms_ndim, out.type.ndim)

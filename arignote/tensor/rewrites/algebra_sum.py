@@ -27,16 +27,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.rewrite.toolkit import (
+    computes_in_output_dtype,
+    dtype_of,
+    filled,
+    fit_to,
+    kind_of,
+    scalar_op_of,
+    uniform_value,
+)
 from arignote.scalar.math import Add, Mul, Neg, Sub
 from arignote.tensor.basic import constant
 from arignote.tensor.math import add, neg, sub
 from arignote.tensor.rewrites.algebra_order import sort_terms
 from arignote.tensor.rewrites.algebra_product import expand_product, product_of
-from arignote.tensor.rewrites.algebra_shape import filled, fit_to
-from arignote.tensor.rewrites.algebra_values import (computes_in_output_dtype, dtype_of,
-                                                     is_negative, is_value, kind_of, negate, one,
-                                                     plus, scalar_op_of, shape_neutral,
-                                                     uniform_value, value_in)
+from arignote.tensor.rewrites.algebra_shape import shape_neutral
+from arignote.tensor.rewrites.algebra_values import is_negative, is_value, negate, one, plus, value_in
 
 
 @dataclass
@@ -87,7 +93,7 @@ def _signed_leaves(node: Apply, dtype: str) -> Iterator[tuple[Variable, bool]]:
 
 
 def _input_signs(node: Apply) -> list[bool]:
-    op = node.op.scalar_op  # type: ignore[attr-defined]
+    op = node.op.scalar_op
     if isinstance(op, Sub):
         return [True, False]
     if isinstance(op, Neg):
@@ -102,7 +108,7 @@ def _as_term(var: Variable, dtype: str) -> Term:
             and computes_in_output_dtype(var.owner)):  # type: ignore[arg-type]
         product = expand_product(var.owner)  # type: ignore[arg-type]
         coefficient = product.coefficient
-        factors_ndim = max((f.type.ndim for f in product.factors), default=-1)  # type: ignore[attr-defined]
+        factors_ndim = max((f.type.ndim for f in product.factors), default=-1)
         # a constant that only has length-1 axes the factors have too never decides the shape
         if product.factors and (coefficient is None or (
                 all(n == 1 for n in coefficient.shape) and coefficient.ndim <= factors_ndim)):
@@ -128,7 +134,8 @@ def collect(terms: list[Term], dtype: str, cancel: bool) -> tuple[list[Term], li
             groups[key] = Term(term.factors, term.coefficient)
         else:
             found.coefficient = plus(found.coefficient, term.coefficient)
-    merged, cancelled = [], []
+    merged: list[Term] = []
+    cancelled: list[Variable] = []
     for term in groups.values():
         if kind in "biu" and is_value(term.coefficient, 0):
             cancelled.extend(term.factors)
@@ -215,8 +222,8 @@ def canonical_sum_of(node: Apply) -> Variable | None:
     expanded = expand_sum(node)
     value = expanded.constant
     if value is not None:
-        terms_ndim = max((f.type.ndim for t in expanded.terms for f in t.factors), default=0)  # type: ignore[attr-defined]
-        value = shape_neutral(value, terms_ndim, out.type.ndim)  # type: ignore[attr-defined]
+        terms_ndim = max((f.type.ndim for t in expanded.terms for f in t.factors), default=0)
+        value = shape_neutral(value, terms_ndim, out.type.ndim)
     single = None if value is None else uniform_value(value)
     everything = [f for t in expanded.terms for f in t.factors] + expanded.constants
     if single is not None and kind_of(dtype) == "b" and single:

@@ -48,13 +48,13 @@ def is_identity_order(x: Variable, order: Order) -> bool:
     True for ``range(ndim)`` and for orders that only move length-1 axes: every
     axis not statically of length 1 stays in place, and the static shape is kept.
     """
-    shape = x.type.shape  # type: ignore[attr-defined]
+    shape = x.type.shape
     if len(order) != len(shape):
         return False
     for position, entry in enumerate(order):
         if entry == position:
             continue
-        moved_length = 1 if entry == "x" else shape[entry]  # type: ignore[index]
+        moved_length = 1 if entry == "x" else shape[entry]
         if shape[position] != 1 or moved_length != 1:
             return False
     return True
@@ -70,7 +70,7 @@ def dimshuffle_of(x: Variable, order: Order) -> Variable:
         owner = x.owner
     if is_identity_order(x, order):
         return x
-    node = DimShuffle(x.type.ndim, tuple(order)).make_node(x)  # type: ignore[attr-defined]
+    node = DimShuffle(x.type.ndim, tuple(order)).make_node(x)
     if isinstance(x, Constant):
         folded = fold_node(node)
         if folded is not None:
@@ -126,11 +126,11 @@ class _DimShuffleLifter(Lifter):
         return "x" not in param  # type: ignore[operator]
 
     def through(self, param: Hashable, node: Apply) -> list[Hashable | None]:
-        ndim = node.outputs[0].type.ndim  # type: ignore[attr-defined]
-        orders = []
+        ndim = node.outputs[0].type.ndim
+        orders: list[Hashable | None] = []
         for operand in node.inputs:
-            order = operand_order(param, operand.type.ndim, ndim)  # type: ignore[arg-type, attr-defined]
-            orders.append(None if order == tuple(range(operand.type.ndim)) else order)  # type: ignore[attr-defined]
+            order = operand_order(param, operand.type.ndim, ndim)  # type: ignore[arg-type]
+            orders.append(None if order == tuple(range(operand.type.ndim)) else order)
         return orders
 
     def absorb(self, param: Hashable, var: Variable) -> tuple[Hashable, Variable] | None:

@@ -43,8 +43,9 @@ from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.sourceinfo import carry_source
 from arignote.graph.traversal import toposort
 from arignote.rewrite.phases import fusion
-from arignote.tensor.composite import Composite, composite_input, inline, scalar_type
+from arignote.rewrite.toolkit import keep_static_shape
 from arignote.tensor.basic import constant
+from arignote.tensor.composite import Composite, composite_input, inline, scalar_type
 from arignote.tensor.elemwise import Elemwise
 
 #: how many nodes the "does a consumer lead back into the group" search may visit
@@ -70,7 +71,7 @@ def _same_extent(producer: Variable, root: Variable) -> bool:
     """Whether ``producer`` surely has ``root``'s shape: the same rank, and on each axis
     the same static length, or an unknown one where the root's is not 1 (an unknown
     length never stretches, so it is the root's)."""
-    p_shape, r_shape = producer.type.shape, root.type.shape  # type: ignore[attr-defined]
+    p_shape, r_shape = producer.type.shape, root.type.shape
     return len(p_shape) == len(r_shape) and all(
         p == r or (p is None and r != 1) for p, r in zip(p_shape, r_shape))
 
@@ -174,7 +175,7 @@ class _FusionPlanner:
         unit = {node: (self.group_of.get(node) or node) for node in self.order}
         units = list(dict.fromkeys(unit.values()))
         waiting = {u: 0 for u in units}
-        successors: dict[object, set[object]] = {u: set() for u in units}
+        successors: dict[_Group | Apply, set[_Group | Apply]] = {u: set() for u in units}
         for node in self.order:
             target = unit[node]
             for var in node.inputs:
@@ -200,8 +201,8 @@ class _FusionPlanner:
             node = stack.pop()
             if node in dropped or node not in group.members:
                 continue
-            dropped.add(node)  # type: ignore[arg-type]
-            stack.extend(v.owner for v in node.inputs if v.owner in group.members)  # type: ignore[union-attr]
+            dropped.add(node)
+            stack.extend(v.owner for v in node.inputs if v.owner in group.members)
         dropped.discard(group.root)
         group.members -= dropped
         for node in dropped:
@@ -269,7 +270,7 @@ def _inner_constant(var: Constant, rank: int) -> Variable | None:
     the composite, whose other inputs have ``rank`` dims (a (1, 1) constant times a vector
     is a matrix: that constant must stay an outer input)."""
     data = np.asarray(var.data)
-    if data.size != 1 or data.ndim > var.type.ndim or var.type.ndim > rank:  # type: ignore[attr-defined]
+    if data.size != 1 or data.ndim > var.type.ndim or var.type.ndim > rank:
         return None
     return constant(data.reshape(()))
 
@@ -280,7 +281,7 @@ def _build_composite(group: _Group, position: dict[Apply, int]) -> tuple[Composi
     inner: dict[Variable, Variable] = {}
     outer_inputs: list[Variable] = []
     made = {out for node in members for out in node.outputs}
-    rank = max((v.type.ndim for node in members for v in node.inputs  # type: ignore[attr-defined]
+    rank = max((v.type.ndim for node in members for v in node.inputs
                 if v not in made and not isinstance(v, Constant)), default=0)
     with carry_source(None):
         for node in members:
@@ -291,18 +292,18 @@ def _build_composite(group: _Group, position: dict[Apply, int]) -> tuple[Composi
                     if isinstance(var, Constant) and (as_inner := _inner_constant(var, rank)) is not None:
                         found = as_inner
                     else:
-                        found = composite_input(len(outer_inputs), var.type.dtype)  # type: ignore[attr-defined]
+                        found = composite_input(len(outer_inputs), var.type.dtype)
                         outer_inputs.append(var)
                         inner[var] = found
                 args.append(found)
-            scalar_op = node.op.scalar_op  # type: ignore[attr-defined]
+            scalar_op = node.op.scalar_op
             if isinstance(scalar_op, Composite):
                 results = inline(scalar_op, args)
             else:
-                like = [scalar_type(out.type.dtype) for out in node.outputs]  # type: ignore[attr-defined]
+                like = [scalar_type(out.type.dtype) for out in node.outputs]
                 results = list(Apply.build(node.op, args, like).outputs)
             inner.update(zip(node.outputs, results))
-    formal = [composite_input(k, v.type.dtype) for k, v in enumerate(outer_inputs)]  # type: ignore[attr-defined]
+    formal = [composite_input(k, v.type.dtype) for k, v in enumerate(outer_inputs)]
     return Composite(formal, [inner[v] for v in group.outputs]), outer_inputs
 
 
@@ -373,8 +374,6 @@ def _keep_type(new: Variable, old: Variable) -> Variable:
     """``new``, with ``old``'s more precise static shape when the broadcast lost it."""
     if new.type == old.type:
         return new
-    from arignote.tensor.rewrites.structure_helpers import keep_static_shape
-
     return keep_static_shape(new, old)
 
 

@@ -34,15 +34,24 @@ the same symbolic length, or equal constants.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+
 from arignote.autodiff.gradient_ops import GradientOp
-from arignote.graph.basic import Apply, Variable
+from arignote.graph.basic import Apply, Constant, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
-from arignote.tensor.alloc import Alloc, BroadcastTo
-from arignote.scalar.math import Add
+from arignote.rewrite.toolkit import is_float, is_real_float, match_op, scaling, uniform_value
+from arignote.scalar.math import Add, Neg
+from arignote.tensor.alloc import Alloc, BroadcastTo, broadcast_to
+from arignote.tensor.basic import cast, constant
+from arignote.tensor.dimshuffle import DimShuffle, dimshuffle
 from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.math import mul, neg
 from arignote.tensor.reduction import CAReduce
-from arignote.tensor.shape_inference import as_dim, same_dim, shape_of
+from arignote.tensor.shape import ShapeI, reshape
+from arignote.tensor.shape_inference import as_dim, mul_dims, same_dim, shape_of
 from arignote.tensor.sum_to import SumTo, same_shape
 
 
@@ -55,8 +64,6 @@ def remove_gradient_identities(node: Apply) -> Variable | None:
 def _length(var: Variable) -> Variable:
     """A length, read through ``shape_i(v, k)`` to ``v``'s symbolic length (so it compares
     equal to the same length found another way, also where the shape rules do not run)."""
-    from arignote.tensor.shape import ShapeI
-
     if var.owner is not None and isinstance(var.owner.op, ShapeI):
         return shape_of(var.owner.inputs[0])[var.owner.op.axis]
     return as_dim(var)
@@ -66,7 +73,7 @@ def _length(var: Variable) -> Variable:
 def remove_sum_to_own_shape(node: Apply) -> Variable | None:
     """sum_to(g, s) -> g when g's shape is provably s (nothing to sum)."""
     g, *lengths = node.inputs
-    if g.type.ndim != node.op.ndim:  # type: ignore[attr-defined]
+    if g.type.ndim != node.op.ndim:
         return None
     if all(same_dim(_length(a), b) for a, b in zip(lengths, shape_of(g))):
         return g
@@ -77,21 +84,30 @@ def remove_sum_to_own_shape(node: Apply) -> Variable | None:
 def drop_broadcast_into_elemwise(node: Apply) -> Variable | list[Variable] | None:
     """f(broadcast_to(a, s), b) -> f(a, b) when the result keeps its shape: the elementwise op
     broadcasts ``a`` itself."""
-    positions = [k for k, v in enumerate(node.inputs)
-                 if v.owner is not None and isinstance(v.owner.op, (BroadcastTo, Alloc))]
-    if not positions:
-        return None
-    args = list(node.inputs)
-    changed = False
-    for k in positions:
-        trial = args[:k] + [args[k].owner.inputs[0]] + args[k + 1:]  # type: ignore[union-attr]
-        outputs = node.op.make_node(*trial).outputs
+    replacements = [(k, v.owner.inputs[0]) for k, v in enumerate(node.inputs)
+                    if v.owner is not None and isinstance(v.owner.op, (BroadcastTo, Alloc))]
+
+    def keeps(args: list[Variable], k: int, outputs: Sequence[Variable]) -> bool:
+        pairs = list(zip(outputs, node.outputs))
         # the same dtype and rank (a broadcast may add axes no other operand has), and
         # every length provably the same
-        if all(o.type.dtype == old.type.dtype and o.type.ndim == old.type.ndim
-               for o, old in zip(outputs, node.outputs)) and (
-                _others_give_the_length(args, k) or all(same_shape(o, old)
-                                                        for o, old in zip(outputs, node.outputs))):
+        return all(o.type.dtype == old.type.dtype and o.type.ndim == old.type.ndim
+                   for o, old in pairs) and (
+            _others_give_the_length(args, k) or all(same_shape(o, old) for o, old in pairs))
+    return _with_operands_replaced(node, replacements, keeps)
+
+
+def _with_operands_replaced(node: Apply, replacements: Iterable[tuple[int, Variable]],
+                            keeps: Callable[[list[Variable], int, Sequence[Variable]], bool]
+                            ) -> Variable | list[Variable] | None:
+    """``node`` rebuilt with the operand replacements ``(position, new)`` that
+    ``keeps(operands so far, position, outputs with it)`` accepts, tried one by one;
+    None when it accepts none."""
+    args = list(node.inputs)
+    changed = False
+    for k, new in replacements:
+        trial = args[:k] + [new] + args[k + 1:]
+        if keeps(args, k, node.op.make_node(*trial).outputs):
             args = trial
             changed = True
     if not changed:
@@ -107,11 +123,11 @@ def _others_give_the_length(args: list[Variable], k: int) -> bool:
     stretch, see `arignote.tensor.broadcasting`)."""
     spread = args[k]
     value = spread.owner.inputs[0]  # type: ignore[union-attr]
-    ndim = max(v.type.ndim for v in args)  # type: ignore[attr-defined]
+    ndim = max(v.type.ndim for v in args)
 
     def length(var: Variable, axis: int) -> int | None | str:
-        offset = axis - (ndim - var.type.ndim)  # type: ignore[attr-defined]
-        return "missing" if offset < 0 else var.type.shape[offset]  # type: ignore[attr-defined]
+        offset = axis - (ndim - var.type.ndim)
+        return "missing" if offset < 0 else var.type.shape[offset]
 
     for axis in range(ndim):
         if length(spread, axis) in (1, "missing"):
@@ -127,16 +143,13 @@ def _others_give_the_length(args: list[Variable], k: int) -> bool:
 
 
 def _size_one(var: Variable) -> bool:
-    return all(n == 1 for n in var.type.shape)  # type: ignore[attr-defined]
+    return all(n == 1 for n in var.type.shape)
 
 
 @canonicalize.rule(Elemwise, tags=[FAST_COMPILE])
 def lift_elemwise_through_broadcast(node: Apply) -> Variable | None:
     """f(broadcast_to(a, s), c) -> broadcast_to(f(a, c), s) when the other operands are constants
     of one element: f runs once per element of ``a``, not of the broadcast."""
-    from arignote.graph.basic import Constant
-    from arignote.tensor.alloc import broadcast_to
-
     if len(node.outputs) != 1:
         return None
     broadcasts = [v for v in node.inputs
@@ -149,7 +162,7 @@ def lift_elemwise_through_broadcast(node: Apply) -> Variable | None:
     value, target = spread.owner.inputs  # type: ignore[union-attr]
     out = node.outputs[0]
     inner = node.op.make_node(*[value if v is spread else v for v in node.inputs]).outputs[0]
-    if inner.ndim > out.ndim or inner.type.dtype != out.type.dtype:  # type: ignore[attr-defined]
+    if inner.ndim > out.ndim or inner.type.dtype != out.type.dtype:
         return None
     result = broadcast_to(inner, target)
     return result if same_shape(result, out) else None
@@ -158,51 +171,35 @@ def lift_elemwise_through_broadcast(node: Apply) -> Variable | None:
 @canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
 def sum_of_broadcast_value(node: Apply) -> Variable | None:
     """sum(broadcast_to(a, s), all axes) -> a * prod(s), for an ``a`` of one element."""
-    from arignote.tensor.basic import cast
-    from arignote.tensor.shape import reshape
-    from arignote.tensor.shape_inference import mul_dims
-
     op = node.op
     spread = node.inputs[0]
-    if not isinstance(op.scalar_op, Add) or op.axis is not None or op.initial is not None:  # type: ignore[attr-defined]
+    if not isinstance(op.scalar_op, Add) or op.axis is not None or op.initial is not None:
         return None
     if spread.owner is None or not isinstance(spread.owner.op, (BroadcastTo, Alloc)):
         return None
     value = spread.owner.inputs[0]
     out = node.outputs[0]
-    if not _size_one(value) or value.type.dtype != out.type.dtype or value.type.numpy_dtype.kind != "f":  # type: ignore[attr-defined]
+    if not _size_one(value) or value.type.dtype != out.type.dtype or not is_real_float(value):
         return None
     count = mul_dims(*shape_of(spread))
-    return reshape(value, ()) * cast(count, out.type.dtype)  # type: ignore[attr-defined]
+    return reshape(value, ()) * cast(count, out.type.dtype)
 
 
 @canonicalize.rule(Elemwise, tags=[FAST_COMPILE])
 def shrink_uniform_constant(node: Apply) -> Variable | list[Variable] | None:
     """f(full(s, c0), x) -> f(c0, x) when the result keeps its shape without the constant's."""
-    import numpy as np
-
-    from arignote.graph.basic import Constant
-    from arignote.tensor.basic import constant
-
-    args = list(node.inputs)
-    changed = False
-    for k, v in enumerate(args):
+    replacements = []
+    for k, v in enumerate(node.inputs):
         if not isinstance(v, Constant) or _size_one(v):
             continue
         data = np.asarray(v.data)
-        if data.size == 0 or not np.all(data == data.reshape(-1)[0]):
-            continue
-        small = constant(data.reshape(-1)[:1].reshape((1,) * data.ndim))
-        trial = args[:k] + [small] + args[k + 1:]
-        outputs = node.op.make_node(*trial).outputs
-        if all(o.type.dtype == old.type.dtype and same_shape(o, old)  # type: ignore[attr-defined]
-               for o, old in zip(outputs, node.outputs)):
-            args = trial
-            changed = True
-    if not changed:
-        return None
-    outputs = list(node.op.make_node(*args).outputs)
-    return outputs[0] if len(outputs) == 1 else outputs
+        if uniform_value(data) is not None:
+            replacements.append((k, constant(data.reshape(-1)[:1].reshape((1,) * data.ndim))))
+
+    def keeps(args: list[Variable], k: int, outputs: Sequence[Variable]) -> bool:
+        return all(o.type.dtype == old.type.dtype and same_shape(o, old)
+                   for o, old in zip(outputs, node.outputs))
+    return _with_operands_replaced(node, replacements, keeps)
 
 
 @canonicalize.rule(SumTo, tags=[FAST_COMPILE])
@@ -212,15 +209,13 @@ def merge_sums_to(node: Apply) -> Variable | None:
     inner = node.inputs[0]
     if inner.owner is None or not isinstance(inner.owner.op, SumTo):
         return None
-    return SumTo(node.op.ndim)(inner.owner.inputs[0], *node.inputs[1:])  # type: ignore[attr-defined]
+    return SumTo(node.op.ndim)(inner.owner.inputs[0], *node.inputs[1:])
 
 
 @canonicalize.rule(BroadcastTo, tags=[FAST_COMPILE])
 def merge_broadcasts(node: Apply) -> Variable | None:
     """broadcast_to(dimshuffle(broadcast_to(a, s)), t) -> broadcast_to(dimshuffle(a), t), the
     dimshuffle only adding length-1 axes (and the inner broadcast's shape a part of ``t``)."""
-    from arignote.tensor.dimshuffle import DimShuffle, dimshuffle
-
     value, target = node.inputs
     order = None
     if value.owner is not None and isinstance(value.owner.op, DimShuffle):
@@ -240,29 +235,18 @@ def merge_broadcasts(node: Apply) -> Variable | None:
 
 @canonicalize.rule(SumTo, tags=[FAST_COMPILE])
 def lift_scaling_out_of_sum_to(node: Apply) -> Variable | None:
-    """sum_to(-g) -> -sum_to(g); sum_to(c * g) -> c * sum_to(g) for a one-element constant c."""
-    from arignote.graph.basic import Constant
-    from arignote.rewrite.match import match_op
-    from arignote.scalar.math import Mul, Neg
-    from arignote.tensor.math import mul, neg
-
+    """sum_to(-g) -> -sum_to(g); sum_to(c * g) -> c * sum_to(g) for one-element constants c."""
     g, *lengths = node.inputs
     op = node.op
     negated = match_op(g, Neg)
     if negated is not None:
         return neg(op(negated.inputs[0], *lengths))
-    product = match_op(g, Mul)
-    if product is None or len(product.inputs) < 2:
+    found = scaling(g)
+    if found is None:
         return None
-    constants = [v for v in product.inputs if isinstance(v, Constant) and _size_one(v)]
-    rest = [v for v in product.inputs if not any(v is c for c in constants)]
-    if not constants or not rest:
-        return None
-    inner = rest[0] if len(rest) == 1 else mul(*rest)
-    if inner.type.dtype != g.type.dtype or inner.ndim != g.ndim:  # type: ignore[attr-defined]
-        return None
+    inner, constants = found
     factor = mul(*constants) if len(constants) > 1 else constants[0]
-    if factor.ndim > op.ndim:  # type: ignore[attr-defined]
+    if factor.ndim > op.ndim:
         return None
     result = mul(op(inner, *lengths), factor)
     return result if result.type.dtype == node.outputs[0].type.dtype else None
@@ -271,33 +255,18 @@ def lift_scaling_out_of_sum_to(node: Apply) -> Variable | None:
 @canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
 def scaling_out_of_sum(node: Apply) -> Variable | None:
     """sum(-x) -> -sum(x); sum(c * x) -> sum(x) * c for a one-element constant ``c``."""
-    from arignote.graph.basic import Constant
-    from arignote.rewrite.match import match_op
-    from arignote.scalar.math import Mul, Neg
-    from arignote.tensor.basic import constant
-    from arignote.tensor.math import mul, neg
-
     op = node.op
     x = node.inputs[0]
     out = node.outputs[0]
-    if (not isinstance(op.scalar_op, Add) or op.initial is not None or op.acc_dtype is not None  # type: ignore[attr-defined]
-            or x.type.dtype != out.type.dtype or x.type.numpy_dtype.kind not in "fc"):  # type: ignore[attr-defined]
+    if (not isinstance(op.scalar_op, Add) or op.initial is not None or op.acc_dtype is not None
+            or x.type.dtype != out.type.dtype or not is_float(x)):
         return None
     negated = match_op(x, Neg)
     if negated is not None:
         return neg(op(negated.inputs[0]))
-    product = match_op(x, Mul)
-    if product is None or len(product.inputs) < 2:
-        return None
-    constants = [v for v in product.inputs if isinstance(v, Constant) and _size_one(v)]
-    rest = [v for v in product.inputs if not any(v is c for c in constants)]
-    if len(constants) != 1 or not rest:
-        return None
-    inner = rest[0] if len(rest) == 1 else mul(*rest)
-    if inner.type.dtype != x.type.dtype or inner.ndim != x.ndim:  # type: ignore[attr-defined]
-        return None  # the constant took part in broadcasting or in the dtype
-    import numpy as np
-
-    scale = constant(np.asarray(constants[0].data).reshape(()))
-    result = mul(op(inner), scale)
+    found = scaling(x)
+    if found is None or len(found[1]) != 1:
+        return None  # no constant, or one that took part in broadcasting or in the dtype
+    inner, (scale,) = found
+    result = mul(op(inner), constant(np.asarray(scale.data).reshape(())))
     return result if result.type.dtype == out.type.dtype else None

@@ -25,8 +25,8 @@ from typing import Any
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.sourceinfo import carry_source
 from arignote.graph.traversal import toposort
+from arignote.rewrite.toolkit import keep_static_shape
 from arignote.tensor.elemwise import Elemwise
-from arignote.tensor.rewrites.structure_helpers import keep_static_shape
 
 Rewritten = Callable[[Variable], Variable]
 #: the op being lifted, described by a hashable parameter, applied to a variable

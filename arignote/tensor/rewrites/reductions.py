@@ -23,11 +23,13 @@ import dataclasses
 from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
+from arignote.rewrite.toolkit import kind_of
 from arignote.scalar.math import Add, Mul
 from arignote.tensor.alloc import Alloc, alloc
 from arignote.tensor.basic import cast
 from arignote.tensor.dimshuffle import DimShuffle, dimshuffle
-from arignote.tensor.math import mul, pow as tensor_pow
+from arignote.tensor.math import mul
+from arignote.tensor.math import pow as tensor_pow
 from arignote.tensor.reduction import CAReduce
 from arignote.tensor.shape_inference import vector_entries
 
@@ -48,12 +50,13 @@ def reduction_of_dimshuffle(node: Apply) -> Variable | None:
     x = inner.inputs[0]
     order = inner.op.new_order
     reduced = set(op.reduced_axes(len(order)))
-    x_axes = {order[a] for a in reduced if order[a] != "x"}
+    x_axes = {d for a in reduced if isinstance(d := order[a], int)}
     if not x_axes:
         return None  # only new length-1 axes are reduced: a dtype change at most, leave it
-    result = _with_axes(op, x_axes, x.ndim)(x)  # type: ignore[attr-defined]
-    left = [a for a in range(x.ndim) if a not in x_axes]  # type: ignore[attr-defined]
-    final = ["x" if order[a] == "x" else left.index(order[a]) for a in range(len(order)) if a not in reduced]
+    result = _with_axes(op, x_axes, x.ndim)(x)
+    left = [a for a in range(x.ndim) if a not in x_axes]
+    final = [left.index(d) if isinstance(d := order[a], int) else "x" for a in range(len(order))
+             if a not in reduced]
     # axes of x the dimshuffle dropped (length 1) are still in the result: drop them again
     return dimshuffle(result, final) if final != list(range(result.ndim)) else result
 
@@ -70,15 +73,15 @@ def reduction_of_reduction(node: Apply) -> Variable | None:
             or outer.initial is not None):
         return None
     x = inner_node.inputs[0]
-    inner_axes = set(inner.reduced_axes(x.ndim))  # type: ignore[attr-defined]
-    left = [a for a in range(x.ndim) if a not in inner_axes]  # type: ignore[attr-defined]
+    inner_axes = set(inner.reduced_axes(x.ndim))
+    left = [a for a in range(x.ndim) if a not in inner_axes]
     merged_axes = inner_axes | {left[b] for b in outer.reduced_axes(len(left))}
-    merged = _with_axes(inner, merged_axes, x.ndim)  # type: ignore[attr-defined]
+    merged = _with_axes(inner, merged_axes, x.ndim)
     out = node.outputs[0]
     # the merged reduction must accumulate and return what the two did
-    if (merged.output_dtype(x.type.dtype) != out.type.dtype  # type: ignore[attr-defined]
-            or merged.accumulator_dtype(x.type.dtype) != outer.accumulator_dtype(  # type: ignore[attr-defined]
-                node.inputs[0].type.dtype)):  # type: ignore[attr-defined]
+    if (merged.output_dtype(x.type.dtype) != out.type.dtype
+            or merged.accumulator_dtype(x.type.dtype) != outer.accumulator_dtype(
+                node.inputs[0].type.dtype)):
         return None
     return merged(x)
 
@@ -94,7 +97,7 @@ def sum_of_alloc(node: Apply) -> Variable | None:
         return None
     value, shape = source.inputs
     out = node.outputs[0]
-    if value.ndim != 0 or out.type.numpy_dtype.kind not in "iufc":  # type: ignore[attr-defined]
+    if value.ndim != 0 or kind_of(out) not in "iufc":
         return None
     lengths = vector_entries(shape, source.op.ndim)
     reduced = op.reduced_axes(source.op.ndim)
@@ -102,11 +105,11 @@ def sum_of_alloc(node: Apply) -> Variable | None:
         lengths[reduced[0]], "int64") if reduced else None
     if count is None:
         return None
-    value = cast(value, out.type.dtype)  # type: ignore[attr-defined]
+    value = cast(value, out.type.dtype)
     if isinstance(op.scalar_op, Add):
-        total = mul(value, cast(count, out.type.dtype))  # type: ignore[attr-defined]
+        total = mul(value, cast(count, out.type.dtype))
     else:
         total = tensor_pow(value, count)
-    total = cast(total, out.type.dtype)  # type: ignore[attr-defined]
+    total = cast(total, out.type.dtype)
     kept = [lengths[a] for a in range(source.op.ndim) if a not in reduced]
     return alloc(total, *kept) if kept else total

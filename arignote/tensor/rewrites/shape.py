@@ -22,6 +22,8 @@ in ``shape_noops``.
 
 from __future__ import annotations
 
+import typing
+
 from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
@@ -98,7 +100,8 @@ def index_shape_vector(node: Apply) -> Variable | None:
     if isinstance(key, int):
         return cast(entries[key], vector.dtype)
     if isinstance(key, SliceSpec) and SYMBOLIC not in key.parts:
-        chosen = entries[slice(*key.parts)]
+        bounds = typing.cast(tuple[int | None, int | None, int | None], key.parts)  # none SYMBOLIC
+        chosen = entries[slice(*bounds)]
         return MakeVector(vector.dtype)(*[cast(e, vector.dtype) for e in chosen])
     return None
 

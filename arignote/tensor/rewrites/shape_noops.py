@@ -9,31 +9,14 @@ time is not enough: the node stays, and with it its run-time check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
 from arignote.scalar.math import Cast, Identity, Second
 from arignote.tensor.alloc import Alloc, BroadcastTo, alloc
-from arignote.tensor.shape import MakeVector, Reshape, Shape, SpecifyShape, shape_i
-from arignote.tensor.shape_inference import (as_dim, known_dim, same_dim, shape_of,
-                                             vector_entries)
-from arignote.tensor.variable import TensorConstant
-
-
-def _readable_entries(vector: Variable, length: int) -> tuple[Variable, ...] | None:
-    """The entries of a shape vector whose entries can be compared (else None)."""
-    owner = vector.owner
-    if isinstance(vector, TensorConstant) or (
-            owner is not None and isinstance(owner.op, (MakeVector, Shape))):
-        return vector_entries(vector, length)
-    return None
-
-
-def _is_shape_of(x: Variable, entries: Sequence[Variable]) -> bool:
-    """Whether ``entries`` are provably ``x``'s lengths."""
-    return all(same_dim(e, d) for e, d in zip(entries, shape_of(x)))
+from arignote.tensor.rewrites.structure_helpers import is_shape_of, readable_entries
+from arignote.tensor.shape import Reshape, SpecifyShape, shape_i
+from arignote.tensor.shape_inference import as_dim, known_dim, same_dim, shape_of
 
 
 @canonicalize.rule(SpecifyShape, tags=[FAST_COMPILE])
@@ -61,7 +44,7 @@ def remove_reshape_to_own_shape(node: Apply) -> Variable | None:
     x, target = node.inputs
     if node.op.ndim != x.ndim:
         return None
-    entries = _readable_entries(target, x.ndim)
+    entries = readable_entries(target, x.ndim)
     if entries is None:
         return None
     if x.ndim == 1 and known_dim(entries[0]) == -1:
@@ -73,7 +56,7 @@ def remove_reshape_to_own_shape(node: Apply) -> Variable | None:
         if len(wildcard) > 1 or any(n in (None, 0) for n in others):
             return None
         entries = entries[:axis] + (shape_of(x)[axis],) + entries[axis + 1:]
-    return x if _is_shape_of(x, entries) else None
+    return x if is_shape_of(x, entries) else None
 
 
 @canonicalize.rule(BroadcastTo, Alloc)
@@ -82,8 +65,8 @@ def remove_broadcast_to_own_shape(node: Apply) -> Variable | None:
     value, target = node.inputs
     if node.op.ndim != value.ndim:
         return None
-    entries = _readable_entries(target, value.ndim)
-    if entries is None or not _is_shape_of(value, entries):
+    entries = readable_entries(target, value.ndim)
+    if entries is None or not is_shape_of(value, entries):
         return None
     return value
 

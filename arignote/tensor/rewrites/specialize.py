@@ -22,21 +22,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import arignote.tensor as at
 from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import specialize
 from arignote.rewrite.phases import OPTIONAL
+from arignote.rewrite.toolkit import constant_value, fit_to, is_number, kind_of
 from arignote.scalar.math import Mul, Pow
-from arignote.tensor.rewrites.stabilize_forms import fit, scalar_constant
 
 #: the dtype kinds whose arithmetic the product forms reproduce
 _NUMERIC = "iufc"
-
-
-def _kind(var: Variable) -> str:
-    return np.dtype(var.type.dtype).kind  # type: ignore[attr-defined]
 
 
 # --- powers by constants ------------------------------------------------------------------
@@ -49,9 +43,9 @@ def _power_parts(node: Apply, kinds: str) -> tuple[Variable, Any] | None:
     before computing), so the replacement computes in the same dtype.
     """
     base, exponent = node.inputs
-    value = scalar_constant(exponent)
+    value = constant_value(exponent)
     out = node.outputs[0]
-    if value is None or isinstance(value, complex) or _kind(out) not in kinds:
+    if value is None or isinstance(value, (bool, complex)) or kind_of(out) not in kinds:
         return None
     return at.cast(base, out.type.dtype), value
 
@@ -77,7 +71,7 @@ def pow_to_products(node: Apply) -> Variable | None:
     base, value = parts
     if value not in (2, 3, 4):
         return None
-    return fit(_integer_power(base, int(value)), node.outputs[0])
+    return fit_to(_integer_power(base, int(value)), node.outputs[0])
 
 
 @specialize.rule(Pow)
@@ -86,7 +80,7 @@ def pow_half_to_sqrt(node: Apply) -> Variable | None:
     parts = _power_parts(node, "f")
     if parts is None or parts[1] != 0.5:
         return None
-    return fit(at.sqrt(parts[0]), node.outputs[0])
+    return fit_to(at.sqrt(parts[0]), node.outputs[0])
 
 
 @specialize.rule(Pow)
@@ -95,7 +89,7 @@ def pow_minus_one_to_reciprocal(node: Apply) -> Variable | None:
     parts = _power_parts(node, "fc")
     if parts is None or parts[1] != -1:
         return None
-    return fit(at.reciprocal(parts[0]), node.outputs[0])
+    return fit_to(at.reciprocal(parts[0]), node.outputs[0])
 
 
 @specialize.rule(Pow, tags=[OPTIONAL])
@@ -108,7 +102,7 @@ def pow_minus_half_to_rsqrt(node: Apply) -> Variable | None:
     parts = _power_parts(node, "f")
     if parts is None or parts[1] != -0.5:
         return None
-    return fit(at.reciprocal(at.sqrt(parts[0])), node.outputs[0])
+    return fit_to(at.reciprocal(at.sqrt(parts[0])), node.outputs[0])
 
 
 # --- products ------------------------------------------------------------------------------
@@ -123,20 +117,20 @@ def mul_self_to_sqr(node: Apply) -> Variable | None:
     differently.
     """
     out = node.outputs[0]
-    if _kind(out) not in _NUMERIC:
+    if kind_of(out) not in _NUMERIC:
         return None
     counts: dict[Variable, int] = {}
     for factor in node.inputs:
         counts[factor] = counts.get(factor, 0) + 1
-    if not any(n >= 2 and f.type.dtype == out.type.dtype for f, n in counts.items()):  # type: ignore[attr-defined]
+    if not any(n >= 2 and f.type.dtype == out.type.dtype for f, n in counts.items()):
         return None
     factors: list[Variable] = []
     for factor, n in counts.items():
-        if n >= 2 and factor.type.dtype == out.type.dtype:  # type: ignore[attr-defined]
+        if n >= 2 and factor.type.dtype == out.type.dtype:
             factors += [at.sqr(factor)] * (n // 2) + [factor] * (n % 2)
         else:
             factors += [factor] * n
-    return fit(factors[0] if len(factors) == 1 else at.mul(*factors), out)
+    return fit_to(factors[0] if len(factors) == 1 else at.mul(*factors), out)
 
 
 @specialize.rule(Mul)
@@ -147,11 +141,11 @@ def mul_minus_one_to_neg(node: Apply) -> Variable | None:
     product's dtype (so their product wraps as the original's would).
     """
     out = node.outputs[0]
-    if _kind(out) not in "ifc":
+    if kind_of(out) not in "ifc":
         return None
     inputs = list(node.inputs)
     for position, factor in enumerate(inputs):
-        if scalar_constant(factor) == -1:
+        if is_number(factor, -1):
             rest = inputs[:position] + inputs[position + 1:]
             break
     else:
@@ -160,8 +154,8 @@ def mul_minus_one_to_neg(node: Apply) -> Variable | None:
         return None
     if len(rest) == 1:
         negated = at.neg(at.cast(rest[0], out.type.dtype))
-    elif all(f.type.dtype == out.type.dtype for f in rest):  # type: ignore[attr-defined]
+    elif all(f.type.dtype == out.type.dtype for f in rest):
         negated = at.neg(at.mul(*rest))
     else:
         return None
-    return fit(negated, out)
+    return fit_to(negated, out)

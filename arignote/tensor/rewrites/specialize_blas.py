@@ -29,11 +29,11 @@ import arignote.tensor as at
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import consumers, toposort
 from arignote.rewrite import specialize
+from arignote.rewrite.toolkit import elemwise_inputs
 from arignote.scalar.math import Add, Mul, Neg, Sub
 from arignote.tensor.blas import Gemm, Gemv
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.products import Dot
-from arignote.tensor.rewrites.stabilize_forms import elemwise_inputs
 
 _BLAS_DTYPES = ("float32", "float64")
 
@@ -54,7 +54,7 @@ def _dot_times_scalar(factors: Sequence[Variable], dtype: str) -> tuple[Variable
     for position, factor in enumerate(factors):
         other = factors[1 - position]
         if (other.owner is not None and isinstance(other.owner.op, Dot) and factor.ndim == 0
-                and factor.type.dtype == dtype):  # type: ignore[attr-defined]
+                and factor.type.dtype == dtype):
             return factor, other
     return None
 
@@ -78,7 +78,7 @@ def _scaled_dot(term: Variable, dtype: str, used_once: Callable[[Variable], bool
         return None
     left, right = node.inputs
     if left.ndim + right.ndim not in (3, 4) or any(
-            v.type.dtype != dtype for v in (left, right, product)):  # type: ignore[attr-defined]
+            v.type.dtype != dtype for v in (left, right, product)):
         return None
     return _ScaledDot(node, alpha, negative)
 
@@ -98,7 +98,7 @@ def _blas_form(node: Apply, mapped: Callable[[Variable], Variable],
     """The Gemm/Gemv computing ``node`` (a sum), built on the mapped inputs, or None."""
     out = node.outputs[0]
     terms = _signed_terms(node)
-    if terms is None or out.type.dtype not in _BLAS_DTYPES:  # type: ignore[attr-defined]
+    if terms is None or out.type.dtype not in _BLAS_DTYPES:
         return None
     return _blas_of_terms(terms, out, mapped, used_once)
 
@@ -107,7 +107,7 @@ def _blas_of_terms(terms: Sequence[tuple[Variable, bool]], out: Variable,
                    mapped: Callable[[Variable], Variable],
                    used_once: Callable[[Variable], bool]) -> Variable | None:
     """The sum of signed ``terms`` (computing ``out``) as nested Gemm/Gemv nodes, or None."""
-    dtype = out.type.dtype  # type: ignore[attr-defined]
+    dtype = out.type.dtype
     if len(terms) < 2:
         return None
     for position, (term, subtracted) in enumerate(terms):
@@ -129,7 +129,7 @@ def _rest_sum(rest: Sequence[tuple[Variable, bool]], dtype: str, mapped: Callabl
         return at.cast(mapped(term), dtype), -1.0 if subtracted else 1.0
     # several others come only from an n-ary Add, which subtracts none; in the sum's
     # dtype they add up as the original did
-    if any(t.type.dtype != dtype for t, _ in rest):  # type: ignore[attr-defined]
+    if any(t.type.dtype != dtype for t, _ in rest):
         return None
     total = at.add(*[mapped(t) for t, _ in rest])
     nested = _blas_of_terms(rest, total, mapped, used_once)
@@ -173,11 +173,12 @@ def gemm_from_dot_plus(outputs: Sequence[Variable]) -> list[Variable]:
         replacement = None
         if isinstance(node.op, Elemwise) and isinstance(node.op.scalar_op, (Add, Sub)):
             replacement = _blas_form(node, mapped, used_once)
+        replacement_outputs: Sequence[Variable]
         if replacement is None:
-            inputs = [mapped(v) for v in node.inputs]
-            if all(new is old for new, old in zip(inputs, node.inputs)):
+            mapped_inputs = [mapped(v) for v in node.inputs]
+            if all(new is old for new, old in zip(mapped_inputs, node.inputs)):
                 continue
-            replacement_outputs = node.op.make_node(*inputs).outputs
+            replacement_outputs = node.op.make_node(*mapped_inputs).outputs
         else:
             replacement_outputs = [replacement]
         for old, new in zip(node.outputs, replacement_outputs):

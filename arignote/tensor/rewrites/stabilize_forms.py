@@ -1,172 +1,82 @@
-"""Recognising the written forms of ``1 + y``, ``1 - y``, ``y - 1`` and ``-y``.
+"""Forms the stabilize rules share: sums laid out to broadcast, products rebuilt without factors.
 
-The numerics rules (stabilize and specialize) must match an expression
-whichever way it reached them: as the user wrote it (``Sub``, ``Neg``), or as
-the canonical algebra left it (a sum with its constant last, ``a - b`` as
-``a + (-b)``, a negation as ``-1 * b``).  These helpers hide the variants.
-
-Every helper is value-exact: it answers only when the form it returns is the
-same computation (same dtype, no intermediate integer wrap-around), and
-:func:`fit` restores a rank that a dropped length-1 constant contributed.
+The generic helpers (constants, dtypes, sums and their signs, fitting a
+result to the original's shape) are the toolkit's (:mod:`arignote.rewrite.toolkit`);
+these are particular to the stable forms of reductions and of the products
+that derivatives build.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import arignote.tensor as at
+from arignote.graph.basic import Apply, Variable
+from arignote.graph.op import Op
+from arignote.rewrite.toolkit import dtype_of, fit_to, is_number, is_real_float, match_op
+from arignote.scalar.math import Add
+from arignote.tensor.dimshuffle import DimShuffle
+from arignote.tensor.reduction import CAReduce
 
-import numpy as np
-
-import arignote.scalar.math as sm
-from arignote.graph.basic import Constant, Variable
-from arignote.rewrite import match_op
-from arignote.tensor.elemwise import Elemwise
-
-__all__ = ["scalar_constant", "is_real_float", "elemwise_inputs", "one_plus", "one_minus",
-           "minus_one_terms", "negated", "negate", "fit"]
+Axes = tuple[int, ...] | None
+Order = list[int | str]
 
 
-def scalar_constant(var: Variable) -> Any:
-    """The value of a constant whose dims all have length 1, else None.
+def real_floats(**bound: Variable) -> bool:
+    """The stable forms' condition (a pattern's ``where``): every matched part is a real float."""
+    return is_real_float(*bound.values())
 
-    Such a constant can add axes to a broadcast but never decides a length,
-    so a rule may drop it and :func:`fit` the rank back.
-    """
-    if not isinstance(var, Constant):
+
+def plain_sum(var: Variable) -> Apply | None:
+    """``var``'s node if it is a sum in its input's own dtype (no other accumulator, no initial)."""
+    node = match_op(var, CAReduce)
+    if node is None or not isinstance(node.op.scalar_op, Add):
         return None
-    data = np.asarray(var.data)
-    if any(n != 1 for n in data.shape):
+    op = node.op
+    if op.initial is not None or op.acc_dtype is not None or dtype_of(var) != dtype_of(node.inputs[0]):
         return None
-    value = data.reshape(()).item()
-    if isinstance(value, bool):  # True is not the number 1 to a numerics rule
+    return node
+
+
+def broadcast_layout(var: Variable, ndim: int) -> tuple[Variable, Order] | None:
+    """``(inner, order)`` with ``var`` = ``inner.dimshuffle(order)`` (or ``var`` itself), the
+    order padded to ``ndim`` axes as broadcasting pads it; None when ``var`` has more."""
+    reshuffle = match_op(var, DimShuffle)
+    if reshuffle is None:
+        inner, order = var, list(range(var.type.ndim))
+    else:
+        inner, order = reshuffle.inputs[0], list(reshuffle.op.new_order)
+    if len(order) > ndim:
         return None
-    return value
+    return inner, ["x"] * (ndim - len(order)) + order
 
 
-def is_real_float(*variables: Variable) -> bool:
-    """All variables have a real floating-point dtype."""
-    return all(np.dtype(v.type.dtype).kind == "f" for v in variables)  # type: ignore[attr-defined]
+def keepdims_order(reduction: Op, ndim: int) -> Order:
+    """The layout of a reduction (a ``CAReduce``) of an ``ndim``-d array that broadcasts
+    against it: a length-1 axis where an axis was reduced (``keepdims=True``)."""
+    reduced = reduction.reduced_axes(ndim)
+    kept = iter(range(ndim - len(reduced)))
+    return ["x" if axis in reduced else next(kept) for axis in range(ndim)]
 
 
-def elemwise_inputs(var: Variable, scalar_type: type) -> list[Variable] | None:
-    """The inputs of ``var``'s producer if it is an elementwise ``scalar_type``."""
-    node = var.owner
-    if node is None or not isinstance(node.op, Elemwise) or not isinstance(node.op.scalar_op, scalar_type):
+def summed_keepdims(denominator: Variable, ndim: int) -> tuple[Variable, Axes] | None:
+    """``(summed, axes)`` when ``denominator`` is ``sum(summed, axes)`` laid out to broadcast
+    against an ``ndim``-d operand: ``keepdims=True``, or the bare sum when the summed axes
+    lead (broadcasting pads on the left)."""
+    laid_out = broadcast_layout(denominator, ndim)
+    if laid_out is None:
         return None
-    return list(node.inputs)
-
-
-def _is_constant(var: Variable, value: float) -> bool:
-    found = scalar_constant(var)
-    return found is not None and found == value
-
-
-def _same_dtype(var: Variable, *others: Variable) -> bool:
-    return all(o.type.dtype == var.type.dtype for o in others)  # type: ignore[attr-defined]
-
-
-def _sum_of(terms: list[Variable]) -> Variable:
-    import arignote.tensor as at
-
-    return terms[0] if len(terms) == 1 else at.add(*terms)
-
-
-def one_plus(var: Variable) -> Variable | None:
-    """``y`` when ``var`` is ``1 + y`` (``y`` may be the sum of several other terms).
-
-    The other terms must have ``var``'s dtype, so that ``y`` computes what
-    ``var`` computed apart from the 1 (no integer sum that wraps first).
-    """
-    terms = elemwise_inputs(var, sm.Add)
-    if terms is None or len(terms) < 2:
+    total, order = laid_out
+    node = plain_sum(total)
+    if node is None or order != keepdims_order(node.op, ndim):
         return None
-    for position, term in enumerate(terms):
-        if _is_constant(term, 1):
-            rest = terms[:position] + terms[position + 1:]
-            if _same_dtype(var, *rest):
-                return _sum_of(rest)
-            return None
-    return None
+    return node.inputs[0], node.op.axis
 
 
-def negated(var: Variable) -> Variable | None:
-    """``y`` when ``var`` is ``-y`` written as ``neg(y)`` or ``-1 * y``, of ``var``'s dtype."""
-    inputs = elemwise_inputs(var, sm.Neg)
-    if inputs is not None:
-        return inputs[0]
-    factors = elemwise_inputs(var, sm.Mul)
-    if factors is None or len(factors) != 2:
-        return None
-    for position, factor in enumerate(factors):
-        other = factors[1 - position]
-        if _is_constant(factor, -1) and _same_dtype(var, other) and other.ndim == var.ndim:
-            return other
-    return None
-
-
-def negate(var: Variable) -> Variable:
-    """``-var``, without building a double negation."""
-    import arignote.tensor as at
-
-    inner = negated(var)
-    return inner if inner is not None else at.neg(var)
-
-
-def one_minus(var: Variable) -> Variable | None:
-    """``y`` when ``var`` is ``1 - y``: ``sub(1, y)``, ``1 + (-y)`` or ``1 + (-1 * y)``."""
-    inputs = elemwise_inputs(var, sm.Sub)
-    if inputs is not None:
-        first, second = inputs
-        if _is_constant(first, 1) and _same_dtype(var, second):
-            return second
-        return None
-    terms = elemwise_inputs(var, sm.Add)
-    if terms is None or len(terms) != 2:
-        return None
-    for position, term in enumerate(terms):
-        if _is_constant(term, 1):
-            inner = negated(terms[1 - position])
-            if inner is not None and _same_dtype(var, inner):
-                return inner
-    return None
-
-
-def minus_one_terms(var: Variable) -> list[Variable] | None:
-    """The terms that remain when ``var`` is a sum ``... - 1``: ``sub(y, 1)`` or ``y + (-1) + ...``.
-
-    The remaining terms all have ``var``'s dtype (see :func:`one_plus`).
-    """
-    inputs = elemwise_inputs(var, sm.Sub)
-    if inputs is not None:
-        first, second = inputs
-        if _is_constant(second, 1) and _same_dtype(var, first):
-            return [first]
-        return None
-    terms = elemwise_inputs(var, sm.Add)
-    if terms is None or len(terms) < 2:
-        return None
-    for position, term in enumerate(terms):
-        if _is_constant(term, -1):
-            rest = terms[:position] + terms[position + 1:]
-            return rest if _same_dtype(var, *rest) else None
-    return None
-
-
-def fit(result: Any, original: Variable) -> Variable | None:
-    """``result`` shaped as ``original``: left-padded with the length-1 axes that a
-    dropped constant added.  None when dtype or static shape cannot agree."""
-    import arignote.tensor as at
-
-    result = at.as_tensor_variable(result)
-    if result.dtype != original.dtype or result.ndim > original.ndim:
-        return None
-    if result.ndim < original.ndim:
-        result = at.shape_padleft(result, original.ndim - result.ndim)
-    for new, old in zip(result.type.shape, original.type.shape):
-        if new is not None and old is not None and new != old:
-            return None
-    return result
-
-
-def producer_is(var: Variable, kind: type) -> bool:
-    """Whether ``var`` is computed by an op (or elementwise scalar op) of ``kind``."""
-    return match_op(var, kind) is not None
+def product_like(node: Apply, factors: list[Variable], dropped: list[Variable]) -> Variable | None:
+    """The product of ``factors`` in place of ``node``'s output, where the ``dropped`` factors
+    are gone: its dtype, and its shape (broadcast back where a dropped factor decided it)."""
+    ones = [f for f in factors if is_number(f, 1)]  # the seed of a gradient, often
+    if ones and len(ones) < len(factors):
+        factors = [f for f in factors if not any(f is o for o in ones)]
+        dropped = dropped + ones
+    result = factors[0] if len(factors) == 1 else at.mul(*factors)
+    return fit_to(result, node.outputs[0], dropped, lenient=True)

@@ -13,32 +13,20 @@ import numpy as np
 
 import arignote.tensor as at
 from arignote.graph.basic import Apply, Variable
-from arignote.rewrite import match, match_op, stabilize
+from arignote.rewrite import stabilize
 from arignote.rewrite.phases import FAST_COMPILE
-from arignote.scalar.math import Add, Exp, Log, Maximum, Mul, Pow, Reciprocal, TrueDiv
+from arignote.rewrite.toolkit import elemwise_inputs, is_number, is_real_float, match, match_op
+from arignote.scalar.math import Exp, Log, Maximum, Mul, Pow, Reciprocal, TrueDiv
 from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.reduction import CAReduce, keep_reduced_dims
-from arignote.tensor.rewrites.stabilize_forms import elemwise_inputs, is_real_float, scalar_constant
+from arignote.tensor.rewrites.stabilize_forms import Axes, plain_sum, summed_keepdims
 from arignote.tensor.special import LogSoftmax, Softmax
 
 STABLE = [FAST_COMPILE]
 
-Axes = tuple[int, ...] | None
-
 #: how deep below an exponent to look for the maximum it already subtracts
 _SHIFT_SEARCH_DEPTH = 6
-
-
-def _plain_sum(var: Variable) -> Apply | None:
-    """``var``'s node if it is a sum in the input's own dtype (no dtype change, no initial)."""
-    node = match_op(var, CAReduce)
-    if node is None or not isinstance(node.op, CAReduce) or not isinstance(node.op.scalar_op, Add):
-        return None
-    op = node.op
-    if op.initial is not None or op.acc_dtype is not None or var.type.dtype != node.inputs[0].type.dtype:
-        return None
-    return node
 
 
 def _subtracts_max_over(exponent: Variable, axes: Axes) -> bool:
@@ -87,7 +75,7 @@ def logsumexp_from_log_sum_exp(node: Apply) -> Variable | None:
     arg = node.inputs[0]
     reshuffle = match_op(arg, DimShuffle)
     total = arg if reshuffle is None else reshuffle.inputs[0]
-    sum_node = _plain_sum(total)
+    sum_node = plain_sum(total)
     if sum_node is None:
         return None
     x = match(sum_node.inputs[0], Exp)
@@ -111,32 +99,6 @@ def log_softmax_from_log_softmax(node: Apply) -> Variable | None:
 
 # --- exp(x) / sum(exp(x), axes, keepdims=True) -> softmax ------------------------------------
 
-def _summed_axes_broadcast_against(denominator: Variable, exp_x: Variable) -> tuple[bool, Axes]:
-    """Whether ``denominator`` is ``sum(exp_x, axes)`` laid out to broadcast against
-    ``exp_x`` (length-1 axes where it was summed), and the axes.
-
-    The layout is ``keepdims=True`` (a DimShuffle adding the summed axes back),
-    or, when the summed axes lead, the bare sum: broadcasting pads on the left.
-    """
-    ndim = exp_x.ndim
-    reshuffle = match_op(denominator, DimShuffle)
-    if reshuffle is not None:
-        total, order = reshuffle.inputs[0], list(reshuffle.op.new_order)
-    else:
-        total, order = denominator, list(range(denominator.ndim))
-    if len(order) > ndim:
-        return False, None
-    order = ["x"] * (ndim - len(order)) + order
-    sum_node = _plain_sum(total)
-    if sum_node is None or sum_node.inputs[0] is not exp_x:
-        return False, None
-    axes = sum_node.op.axis
-    summed = sum_node.op.reduced_axes(ndim)
-    kept = iter(range(ndim - len(summed)))
-    expected = ["x" if a in summed else next(kept) for a in range(ndim)]
-    return order == expected, axes
-
-
 def _denominator_of(node: Apply) -> tuple[Variable, Variable] | None:
     """``(numerator, denominator)`` of ``node`` written as ``a / b``, ``a * reciprocal(b)``
     or ``a * b ** -1``."""
@@ -149,7 +111,7 @@ def _denominator_of(node: Apply) -> tuple[Variable, Variable] | None:
         inverted = match(factor, Reciprocal)
         if inverted is None:
             operands = elemwise_inputs(factor, Pow)
-            if operands is not None and scalar_constant(operands[1]) == -1:
+            if operands is not None and is_number(operands[1], -1):
                 inverted = operands[0]
         if inverted is not None:
             return inputs[1 - position], inverted
@@ -167,7 +129,7 @@ def softmax_from_exp_over_sum(node: Apply) -> Variable | None:
     out = node.outputs[0]
     if x is None or not is_real_float(x) or x.type.dtype != out.type.dtype or x.ndim != out.ndim:
         return None
-    matches, axes = _summed_axes_broadcast_against(denominator, numerator)
-    if not matches:
+    found = summed_keepdims(denominator, numerator.ndim)
+    if found is None or found[0] is not numerator:
         return None
-    return Softmax(axes)(x)
+    return Softmax(found[1])(x)

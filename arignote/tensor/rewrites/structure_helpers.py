@@ -1,13 +1,13 @@
-"""Small helpers shared by the structure rules (dimshuffle, reshape, reduction, indexing)."""
+"""Small helpers shared by the structure rules: dimshuffle orders and shape vectors."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
-import numpy as np
-
-from arignote.graph.basic import Constant, Variable
-from arignote.tensor.variable import TensorVariable
+from arignote.graph.basic import Variable
+from arignote.tensor.shape import MakeVector, Shape
+from arignote.tensor.shape_inference import same_dim, shape_of, vector_entries
+from arignote.tensor.variable import TensorConstant
 
 Order = tuple[int | str, ...]
 
@@ -27,42 +27,16 @@ def broadcast_order(input_ndim: int, ndim: int) -> Order:
     return ("x",) * (ndim - input_ndim) + tuple(range(input_ndim))
 
 
-def keep_static_shape(new: Variable, old: Variable) -> Variable:
-    """``new``, asserted to have the static lengths ``old`` knows and ``new`` does not.
-
-    A replacement whose type knows less than the original's would make the
-    consumers' types less precise, and a consumer that relied on a static
-    length (a dimshuffle dropping a length-1 axis) could no longer be rebuilt.
-    """
-    from arignote.tensor.shape import specify_shape
-
-    lost = [o if n is None and o is not None else None
-            for n, o in zip(new.type.shape, old.type.shape)]  # type: ignore[attr-defined]
-    if all(d is None for d in lost):
-        return new
-    return specify_shape(new, lost)
+def readable_entries(vector: Variable, length: int) -> tuple[Variable, ...] | None:
+    """The entries of a shape vector whose entries can be compared (a constant, a
+    ``make_vector`` or a ``shape``), else None."""
+    owner = vector.owner
+    if isinstance(vector, TensorConstant) or (
+            owner is not None and isinstance(owner.op, (MakeVector, Shape))):
+        return vector_entries(vector, length)
+    return None
 
 
-def scalar_constant(var: Variable) -> Any:
-    """The single value of a constant whose dims all have length 1 (a NumPy scalar), else None.
-
-    Such a constant never decides a broadcast length, so a rule may move it
-    across a reduction.
-    """
-    if not isinstance(var, Constant):
-        return None
-    data = np.asarray(var.data)
-    if any(n != 1 for n in data.shape):
-        return None
-    return data.reshape(())[()]
-
-
-def is_kind(var: Variable, kinds: str) -> bool:
-    """Whether ``var``'s dtype is of one of the NumPy ``kinds`` (``"f"``, ``"iu"``...)."""
-    return np.dtype(var.type.dtype).kind in kinds  # type: ignore[attr-defined]
-
-
-def as_tensor(var: Any) -> TensorVariable:
-    from arignote.tensor.basic import as_tensor_variable
-
-    return as_tensor_variable(var)
+def is_shape_of(x: Variable, entries: Sequence[Variable]) -> bool:
+    """Whether ``entries`` are provably ``x``'s lengths (the same symbolic lengths)."""
+    return all(same_dim(e, d) for e, d in zip(entries, shape_of(x)))

@@ -16,6 +16,7 @@ broadcasts).  Other operands (a stretched row) stop the lift.
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
+from typing import cast
 
 from arignote.graph.basic import Apply, Variable
 from arignote.rewrite.phases import specialize
@@ -46,11 +47,11 @@ class _SubtensorLifter(Lifter):
         return node.op.idx_list, tuple(rewritten(i) for i in node.inputs[1:])
 
     def through(self, param: Hashable, node: Apply) -> list[Hashable | None] | None:
-        entries, _ = param  # type: ignore[misc]
-        out_shape = node.outputs[0].type.shape  # type: ignore[attr-defined]
+        entries, _ = cast(Key, param)
+        out_shape = node.outputs[0].type.shape
         params: list[Hashable | None] = []
         for operand in node.inputs:
-            shape = operand.type.shape  # type: ignore[attr-defined]
+            shape = operand.type.shape
             if not shape:
                 params.append(None)  # 0-d: broadcasts against whatever the index leaves
                 continue
@@ -63,7 +64,7 @@ class _SubtensorLifter(Lifter):
         return params
 
     def apply(self, param: Hashable, var: Variable) -> Variable:
-        entries, indices = param  # type: ignore[misc]
+        entries, indices = cast(Key, param)
         return Subtensor(entries)(var, *indices)
 
 

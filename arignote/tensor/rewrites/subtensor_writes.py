@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import canonicalize
+from arignote.rewrite.toolkit import constant_value
 from arignote.scalar.math import Add
 from arignote.tensor.alloc import Alloc
-from arignote.tensor.rewrites.shape_noops import _is_shape_of, _readable_entries
-from arignote.tensor.rewrites.structure_helpers import scalar_constant
+from arignote.tensor.rewrites.structure_helpers import is_shape_of, readable_entries
 from arignote.tensor.subtensor_inc import AdvancedIncSubtensor, IncSubtensor
 
 
@@ -27,9 +27,9 @@ def _zeros_shape(var: Variable) -> tuple[Variable, ...] | None:
     if owner is None or not isinstance(owner.op, Alloc):
         return None
     value, target = owner.inputs
-    if scalar_constant(value) != 0:
+    if constant_value(value) != 0:
         return None
-    return _readable_entries(target, owner.op.ndim)
+    return readable_entries(target, owner.op.ndim)
 
 
 def _increment_of_zeros(var: Variable) -> Apply | None:
@@ -54,7 +54,8 @@ def add_into_increment(node: Apply) -> Variable | None:
         rest = others[0] if len(others) == 1 else node.op(*others)
         if rest.type.dtype != out.type.dtype or rest.ndim != out.ndim:
             continue
-        if not _is_shape_of(rest, _zeros_shape(increment.inputs[0])):
+        lengths = _zeros_shape(increment.inputs[0])
+        if lengths is None or not is_shape_of(rest, lengths):
             continue
         return increment.op(rest, *increment.inputs[1:])
     return None

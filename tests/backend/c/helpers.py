@@ -68,7 +68,8 @@ def assert_same(got: Any, expected: Any, ulps: int = 0) -> None:
         np.testing.assert_array_equal(got, expected)
         return
     same_nan = np.isnan(got) == np.isnan(expected)
-    assert same_nan.all(), f"NaN differs at {np.flatnonzero(~same_nan)[:10]}: {got[~same_nan][:10]} vs {expected[~same_nan][:10]}"
+    assert same_nan.all(), (f"NaN differs at {np.flatnonzero(~same_nan)[:10]}: {got[~same_nan][:10]} vs "
+                            f"{expected[~same_nan][:10]}")
     finite = np.isfinite(expected)
     assert (got[~finite & ~np.isnan(expected)] == expected[~finite & ~np.isnan(expected)]).all(), \
         "infinities differ"

@@ -25,7 +25,8 @@ def on_both(inputs, outputs, values):
     assert any("driven by the C runtime" in line for line in f.program.describe())
     got = f(*values)
     expected = arignote.function(inputs, outputs, mode=PY)(*values)
-    for a, b in zip(got if isinstance(got, list) else [got], expected if isinstance(expected, list) else [expected]):
+    for a, b in zip(got if isinstance(got, list) else [got],
+                    expected if isinstance(expected, list) else [expected]):
         tol = 1e-6 if a.dtype == np.float32 else 1e-12  # BLAS and libmvec round float32 differently
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
         assert a.dtype == b.dtype and a.shape == b.shape

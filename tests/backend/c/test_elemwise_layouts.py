@@ -15,7 +15,7 @@ from hypothesis.extra import numpy as hnp
 
 import arignote
 import arignote.tensor as at
-from tests.backend.c.helpers import C, PY, assert_close, assert_same, check, kernels_of
+from tests.backend.c.helpers import PY, C, assert_close, assert_same, check, kernels_of
 
 
 def expression(x, y, z):
@@ -42,7 +42,7 @@ def test_layouts(dtype, rng):
         "negative": base[::-1, :, ::-2],
         "broadcast view": np.broadcast_to(base[:1], base.shape),
     }
-    for name, a in layouts.items():
+    for a in layouts.values():
         b = rng.normal(size=a.shape[-1]).astype(dtype)[::-1]  # a reversed row, broadcast
         check(lambda u, v: at.exp(u) * at.tanh(v) - u / 3, a, b)
         check(lambda u, v: at.exp(u) * at.tanh(v) - u / 3, a, b, static=True)

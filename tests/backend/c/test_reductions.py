@@ -9,7 +9,7 @@ import pytest
 
 import arignote
 import arignote.tensor as at
-from tests.backend.c.helpers import C, PY, assert_close, check, kernels_of
+from tests.backend.c.helpers import PY, C, assert_close, check, kernels_of
 
 REDUCTIONS = [("sum", at.sum), ("prod", at.prod), ("max", at.max), ("min", at.min), ("all", at.all),
               ("any", at.any), ("mean", at.mean)]

@@ -53,7 +53,8 @@ def test_recurrence_matches_a_numpy_loop(dtype, steps):
         y = (decay * y + np.sin(v)).astype(dtype)
         expected.append(y)
     np.testing.assert_allclose(got, np.asarray(expected, dtype).reshape(steps),
-                               rtol=1e-5 if dtype == "float32" else 1e-12, atol=1e-5 if dtype == "float32" else 0)
+                               rtol=1e-5 if dtype == "float32" else 1e-12,
+                               atol=1e-5 if dtype == "float32" else 0)
     assert got.dtype == dtype and got.shape == (steps,)
 
 
@@ -91,7 +92,7 @@ def test_only_the_last_rows_are_kept(last, steps):
     for v in x:
         y = 0.5 * y + v
         expected.append(y)
-    f, got = both_ways([xs], ys[-last:], [x])
+    _, got = both_ways([xs], ys[-last:], [x])
     np.testing.assert_array_equal(got, np.asarray(expected)[-last:] if steps else np.zeros(0))
     if steps:
         _, final = both_ways([xs], ys[-1], [x])
@@ -131,7 +132,7 @@ def test_gradient_of_a_scalar_recurrence_matches_finite_differences():
     cost = ys.sum()
     ga, gx = arignote.grad(cost, [a, xs])
     x = np.random.default_rng(3).normal(size=50)
-    f, (got_a, got_x) = both_ways([xs, a], [ga, gx], [x, np.float64(0.7)])
+    _, (got_a, got_x) = both_ways([xs, a], [ga, gx], [x, np.float64(0.7)])
     value = arignote.function([xs, a], cost, mode=C)
     eps = 1e-6
     fd_a = (value(x, 0.7 + eps) - value(x, 0.7 - eps)) / (2 * eps)

@@ -83,7 +83,8 @@ def test_the_test_suite_passes_without_a_compiler(tmp_path):
     # what `make test` runs, on a representative part: the py linker takes over everywhere
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-W",
-         "ignore::arignote.backend.c.toolchain.CCompileWarning", "-k", "not without_a_compiler and not cannot_build",
+         "ignore::arignote.backend.c.toolchain.CCompileWarning",
+         "-k", "not without_a_compiler and not cannot_build",
          "tests/compile", "tests/tensor/test_shape.py", "tests/backend/c"],
         env=_no_compiler_env(tmp_path), cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
@@ -101,7 +102,8 @@ def test_long_builds_show_progress_on_a_terminal(tmp_path, monkeypatch):
     monkeypatch.setattr(build.sys, "stderr", terminal)
     with arignote.config.change_flags(c_cache_dir=str(tmp_path)):
         x, y = at.dvector("x"), at.dmatrix("y")
-        f = arignote.function([x, y], [at.erf(x).max(), at.cbrt(y) if hasattr(at, "cbrt") else at.expm1(y) * x,
+        f = arignote.function([x, y], [at.erf(x).max(),
+                                       at.cbrt(y) if hasattr(at, "cbrt") else at.expm1(y) * x,
                                        at.argmin(y, axis=0)], mode=arignote.Mode(linker="c"))
     text = terminal.getvalue()
     assert "arignote: compiling C code: " in text and "/3 done" in text, text

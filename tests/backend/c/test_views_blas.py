@@ -7,7 +7,7 @@ import pytest
 
 import arignote
 import arignote.tensor as at
-from tests.backend.c.helpers import C, PY, assert_close, check, kernels_of
+from tests.backend.c.helpers import PY, C, assert_close, check, kernels_of
 
 RAW = arignote.Mode(linker="c", optimizer=None)
 
@@ -144,7 +144,8 @@ def test_gemm_and_gemv(rng):
     a, b = at.dscalar("a"), at.dscalar("b")
     f = arignote.function([z, a, x, y, b], gemm(z, a, x, y, b) + 0, mode=C)
     g = arignote.function([z, a, x, y, b], gemm(z, a, x, y, b) + 0, mode=PY)
-    args = [rng.normal(size=(4, 3)), 0.5, rng.normal(size=(4, 6)), np.asfortranarray(rng.normal(size=(6, 3))), 2.0]
+    args = [rng.normal(size=(4, 3)), 0.5, rng.normal(size=(4, 6)), np.asfortranarray(rng.normal(size=(6, 3))),
+            2.0]
     assert_close(f(*args), g(*args))
     for alpha, beta in [(0.0, 1.0), (np.inf, 1.0), (1.0, np.nan)]:  # NumPy's form: NaN/inf propagate
         args[1], args[4] = alpha, beta

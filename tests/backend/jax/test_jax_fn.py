@@ -82,4 +82,4 @@ def test_gradient_graphs_agree_with_jax_grad(rng):
 def test_only_for_jax_functions():
     x = at.vector("x")
     with pytest.raises(TypeError, match="compile it with mode='JAX'"):
-        arignote.function([x], x + 1, mode="PY").jax_fn
+        _ = arignote.function([x], x + 1, mode="PY").jax_fn

@@ -49,7 +49,7 @@ def test_scan_with_taps_and_zero_steps(rng):
     assert_close(*both([x], [fib], rng.normal(size=(2, 3))))
     m = at.matrix("m")
     empty, _ = arignote.scan(lambda r: r * 2, sequences=[m])
-    py, jx = both([m], [empty], np.zeros((0, 3)))
+    _, jx = both([m], [empty], np.zeros((0, 3)))
     assert jx[0].shape == (0, 3)
 
 

@@ -13,10 +13,9 @@ import arignote.tensor as at  # noqa: E402
 from arignote.backend.jax.linker import JaxProgram  # noqa: E402
 from arignote.compile.mode import get_mode  # noqa: E402
 from arignote.graph.traversal import toposort  # noqa: E402
-from arignote.tensor.composite import Composite  # noqa: E402
 from arignote.tensor.blas import Gemm  # noqa: E402
+from arignote.tensor.composite import Composite  # noqa: E402
 from arignote.tensor.elemwise import Elemwise  # noqa: E402
-
 
 JAX = arignote.Mode(linker="jax")
 
@@ -183,7 +182,8 @@ def test_random_programs_agree_with_py(steps, dtype):
             out = fn(at.abs(arg) + 0.5 if step[1] in ("sqrt", "gammaln") else arg)
         else:
             a, b = values[step[2]], values[step[3]]
-            out = at.pow(at.abs(a) + 0.5, at.clip(b, -2, 2)) if step[1] == "pow" else getattr(at, step[1])(a, b)
+            out = (at.pow(at.abs(a) + 0.5, at.clip(b, -2, 2)) if step[1] == "pow"
+                   else getattr(at, step[1])(a, b))
         values[k] = out
         results.append(out)
     rng = np.random.default_rng(len(steps))

@@ -9,7 +9,6 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "jax_multi_device.py"
 
 

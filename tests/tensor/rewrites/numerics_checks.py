@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 
 import arignote
-import arignote.rewrite.fold  # noqa: F401  (registers constant folding, as compiling does)
+import arignote.rewrite.fold  # registers constant folding, as compiling does
 import arignote.tensor as at
-import arignote.tensor.rewrites  # noqa: F401  (registers the rules, as compiling does)
+import arignote.tensor.rewrites  # registers the rules, as compiling does
 from arignote.graph.basic import Variable
 from arignote.graph.traversal import toposort
 from arignote.rewrite import explain, find, optimize, rewrite_graph

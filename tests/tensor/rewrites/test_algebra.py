@@ -45,7 +45,7 @@ def test_neutral_elements_disappear():
 
 def test_double_negation_and_subtraction_forms():
     a, b, c = at.vector("a"), at.vector("b"), at.vector("c")
-    assert canonical(-(-a)) is a
+    assert canonical(-(-a)) is a  # noqa: B002 (on purpose)
     assert canonical(-(a - b)) is canonical(b - a)
     assert op_names(a - b + c) == ["Add", "Sub"]  # add(a, c) - b: one Sub
     assert canonical(x_minus_one := a + 1.0 - 3.0) is canonical(a - 2.0), x_minus_one

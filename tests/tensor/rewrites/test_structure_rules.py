@@ -6,7 +6,6 @@ import pytest
 import arignote.tensor as at
 from tests.tensor.rewrites.numerics_checks import apply_rule, assert_same_values, fires, op_names
 
-
 # --- dimshuffle ----------------------------------------------------------------------------
 
 def test_dimshuffle_chains_merge(rng):
