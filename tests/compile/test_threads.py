@@ -11,41 +11,12 @@ import pytest
 import arignote
 import arignote.tensor as at
 from arignote.loop import scan
+from tests.threads import THREADS, frequent_switches, run_together  # noqa: F401
 
-THREADS = 8
 MODES = [None, "PY"]  # None: the default mode (the C backend where a compiler works)
 
 
-@pytest.fixture(autouse=True)
-def frequent_switches():
-    """Switch threads every microsecond, so that races show up within a few hundred calls."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(before)
-
-
-def run_together(work, threads=THREADS):
-    """``work(k)`` in ``threads`` threads released together by a barrier; results in order."""
-    barrier = threading.Barrier(threads)
-    results = [None] * threads
-    errors = []
-
-    def run(k):
-        try:
-            barrier.wait()
-            results[k] = work(k)
-        except BaseException as exc:  # re-raised in the main thread
-            errors.append(exc)
-
-    workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    if errors:
-        raise errors[0]
-    return results
+pytestmark = pytest.mark.usefixtures("frequent_switches")
 
 
 @pytest.mark.parametrize("mode", MODES)

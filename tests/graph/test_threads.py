@@ -1,46 +1,13 @@
 """Graph building from several threads: interning stays atomic (same expression, same object)."""
 
-import sys
-import threading
 
 import numpy as np
 import pytest
 
 import arignote.tensor as at
+from tests.threads import THREADS, frequent_switches, run_together  # noqa: F401
 
-THREADS = 8
-
-
-@pytest.fixture(autouse=True)
-def frequent_switches():
-    """Switch threads every microsecond, so that check-then-insert races show up."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(before)
-
-
-def run_together(work, threads=THREADS):
-    """``work(k)`` in ``threads`` threads started together; the results in thread order."""
-    barrier = threading.Barrier(threads)
-    results = [None] * threads
-    errors = []
-
-    def run(k):
-        try:
-            barrier.wait()
-            results[k] = work(k)
-        except BaseException as exc:  # reported in the main thread
-            errors.append(exc)
-
-    workers = [threading.Thread(target=run, args=(k,)) for k in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    if errors:
-        raise errors[0]
-    return results
+pytestmark = pytest.mark.usefixtures("frequent_switches")
 
 
 def test_same_expressions_give_the_same_nodes():
