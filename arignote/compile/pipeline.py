@@ -6,7 +6,9 @@ import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from arignote.compile.mode import Mode
+from arignote.backend import linker
+from arignote.backend.c.toolchain import CompilerUnavailable
+from arignote.compile.mode import PREDEFINED, Mode, fast_run_fallback
 from arignote.graph.basic import Variable
 from arignote.graph.linking import Linking, current_linking, linking
 from arignote.rewrite.optimize import optimize
@@ -23,6 +25,7 @@ def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None)
     phases to run (the rule library fills them: see ``compile/mode.py``).
     """
     if mode.linker == "jax":  # JAX fuses by itself: only the phases that help it
+        # here, not at the top: JAX is imported only when a function is compiled for it
         from arignote.backend.jax.rewrites import JAX_EXCLUDED, JAX_PHASES
 
         return optimize(outputs, mode.optimizer, mode.include, mode.exclude + JAX_EXCLUDED, trace,
@@ -59,9 +62,6 @@ def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) ->
 
     Each backend registers its linker by name (``arignote.backend.linkers``).
     """
-    from arignote.backend import linker
-    from arignote.backend.c.toolchain import CompilerUnavailable
-    from arignote.compile.mode import PREDEFINED, fast_run_fallback
 
     make_program = linker(mode.linker)
     try:

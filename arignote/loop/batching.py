@@ -25,6 +25,8 @@ from arignote.graph.traversal import ancestors
 from arignote.loop.op import Loop
 from arignote.loop.parts import Carry, LoopParts, Stacked
 from arignote.tensor.batching import broadcast_batch
+from arignote.tensor.dimshuffle import dimshuffle
+from arignote.tensor.shape import shape_i
 
 
 def _reads(values: list[Variable], formals: set[int]) -> list[bool]:
@@ -33,8 +35,6 @@ def _reads(values: list[Variable], formals: set[int]) -> list[bool]:
 
 def batch_loop(node: Apply, xs: Sequence[Variable], flags: Sequence[bool], size: Variable) -> list[Variable]:
     """The batching rule of `Loop` (``Loop.batch``; see the module docstring)."""
-    from arignote.tensor.dimshuffle import dimshuffle
-    from arignote.tensor.shape import shape_i
 
     op = cast(Loop, node.op)
     if flags[0]:

@@ -320,6 +320,7 @@ class Loop(Op):
         for this way), the body is linked by that linker, once, and the loop
         calls it at each step.
         """
+        # here, not at the top: importing it there makes an import cycle
         from arignote.loop.execute import python_loop  # cycle: execute builds on this module
 
         state = current_linking()
@@ -338,6 +339,7 @@ class Loop(Op):
         called once.  This is the hook through which any linker runs loops
         with a body it compiled.
         """
+        # here, not at the top: importing it there makes an import cycle
         from arignote.loop.execute import driven_loop  # cycle: execute builds on this module
 
         return driven_loop(node, compile_body)
@@ -347,12 +349,14 @@ class Loop(Op):
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.loop.derivative import loop_pullback  # cycle: derivative builds on this module
 
         return loop_pullback(self, inputs, outputs, cotangents)
 
     def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
               size: Variable) -> list[Variable]:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.loop.batching import batch_loop  # batching builds on this module
 
         return batch_loop(node, inputs, batched, size)

@@ -17,8 +17,14 @@ import numpy as np
 from arignote.config import config
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
+from arignote.scalar.math import Second
+from arignote.tensor import math as tm
+from arignote.tensor import shape_inference as si
 from arignote.tensor.basic import as_tensor_variable, cast, constant
 from arignote.tensor.batching import pad_after_batch, with_batch
+from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.math import sub, switch
+from arignote.tensor.reduction import sum as tensor_sum
 from arignote.tensor.shape import (
     EntryFact,
     as_shape_vector,
@@ -27,6 +33,8 @@ from arignote.tensor.shape import (
     shape_node,
     shape_tuple,
 )
+from arignote.tensor.shape_inference import as_dim, vector_entries
+from arignote.tensor.sum_to import sum_to_like
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -87,7 +95,6 @@ class Alloc(Op):
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
-        from arignote.tensor.sum_to import sum_to_like
 
         return [sum_to_like(cotangents[0], inputs[0]), None]
 
@@ -96,7 +103,6 @@ class Alloc(Op):
         return [None if tangents[0] is None else self(tangents[0], inputs[1])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
-        from arignote.tensor.shape_inference import vector_entries
 
         return [vector_entries(node.inputs[1], self.ndim)]
 
@@ -125,7 +131,6 @@ class BroadcastTo(Op):
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
-        from arignote.tensor.sum_to import sum_to_like
 
         return [sum_to_like(cotangents[0], inputs[0]), None]
 
@@ -134,7 +139,6 @@ class BroadcastTo(Op):
         return [None if tangents[0] is None else self(tangents[0], inputs[1])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
-        from arignote.tensor.shape_inference import vector_entries
 
         return [vector_entries(node.inputs[1], self.ndim)]
 
@@ -230,8 +234,6 @@ def empty_like(x: Any, dtype: Any = None) -> TensorVariable:
 def fill(model: Any, value: Any) -> TensorVariable:
     """``value`` broadcast against ``model``'s shape, in ``value``'s dtype (PyTensor's ``fill``
     and ``second``): the result depends on ``model`` until rewriting finds its shape known."""
-    from arignote.scalar.math import Second
-    from arignote.tensor.elemwise import Elemwise
 
     return Elemwise(Second())(as_tensor_variable(model), as_tensor_variable(value))
 
@@ -288,7 +290,6 @@ class ARange(Op):
                  cotangents: Sequence[Any]) -> list[Any]:
         """``out[i] = start + i * step``: start gets ``sum(g)``, step ``sum(g * i)``; the
         length, and so ``stop``, is piecewise constant (zero)."""
-        from arignote.tensor.reduction import sum as tensor_sum
 
         _, stop, _ = inputs
         g = cotangents[0]
@@ -312,8 +313,6 @@ def _arange_length_graph(start: Variable, stop: Variable, step: Variable) -> Var
     NumPy subtracts the bounds in their own dtype (so unsigned bounds wrap)
     and divides by the step: integers exactly, floats in their precision.
     """
-    from arignote.tensor import math as tm
-    from arignote.tensor import shape_inference as si
 
     if start.dtype == "bool" or stop.dtype == "bool":  # NumPy cannot subtract booleans
         other = stop if start.dtype == "bool" else start
@@ -383,7 +382,6 @@ class _DiagonalBand(Op):
         return [None, None, None]  # its inputs are sizes: integers
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
-        from arignote.tensor.shape_inference import as_dim
 
         return [(as_dim(node.inputs[0]), as_dim(node.inputs[1]))]
 
@@ -426,7 +424,6 @@ def tri(N: Any, M: Any = None, k: Any = 0, dtype: Any = None) -> TensorVariable:
 
 
 def _triangle(m: Any, k: Any, lower: bool) -> TensorVariable:
-    from arignote.tensor.math import sub, switch
 
     m = as_tensor_variable(m)
     if m.ndim == 0:

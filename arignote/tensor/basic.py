@@ -9,6 +9,7 @@ import numpy as np
 
 from arignote.config import config
 from arignote.graph.basic import Variable, intern_constant
+from arignote.scalar.math import Cast
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -117,6 +118,7 @@ def as_tensor_variable(value: Any, name: str | None = None, ndim: int | None = N
     elif hasattr(value, "owner") and hasattr(value, "outputs"):
         raise TypeError("expected a variable, got an Apply node; use node.outputs[...]")
     elif isinstance(value, (list, tuple)) and any(isinstance(v, Variable) for v in _flatten(value)):
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.join import stack
 
         result = stack([as_tensor_variable(v) for v in value])
@@ -180,7 +182,7 @@ def _weak_constant(v: Any, dtypes: tuple[np.dtype, ...]) -> TensorConstant:
 
 def cast(x: Any, dtype: Any) -> TensorVariable:
     """``x`` converted to ``dtype`` (NumPy's ``astype``)."""
-    from arignote.scalar.math import Cast
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.elemwise import Elemwise
 
     x = as_tensor_variable(x)

@@ -21,8 +21,13 @@ from arignote.graph.op import NoBatchingRule
 
 def broadcast_batch(x: Variable, size: Variable) -> Variable:
     """``x`` repeated along a new leading axis of length ``size`` (a broadcast view)."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.alloc import broadcast_to
+
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.dimshuffle import expand_dims
+
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.shape import shape_tuple
 
     return broadcast_to(expand_dims(x, 0), [size, *shape_tuple(x)])
@@ -30,7 +35,10 @@ def broadcast_batch(x: Variable, size: Variable) -> Variable:
 
 def with_batch(shape_vector: Variable, size: Variable) -> Variable:
     """The int vector ``[size, *shape_vector]``."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.join import concatenate
+
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.shape import make_vector
 
     return concatenate([make_vector(size, dtype="int64"), shape_vector.astype("int64")])
@@ -38,6 +46,7 @@ def with_batch(shape_vector: Variable, size: Variable) -> Variable:
 
 def pad_after_batch(xb: Variable, ndim: int) -> Variable:
     """The batched ``xb`` with length-1 axes after the batch axis, to ``ndim + 1`` axes."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.dimshuffle import dimshuffle
 
     missing = ndim + 1 - xb.ndim
@@ -48,6 +57,7 @@ def pad_after_batch(xb: Variable, ndim: int) -> Variable:
 
 def batch_to_front(x: Variable, position: int) -> Variable:
     """``x`` with its axis ``position`` (the batch axis) moved to the front."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.dimshuffle import dimshuffle
 
     order = [position] + [a for a in range(x.ndim) if a != position]
@@ -58,6 +68,7 @@ def index_batch_position(entries: Sequence[Any], indices: Sequence[Variable]) ->
     """Where the batch axis lands in ``x[:, key]`` for a key of ``entries`` (an op's
     ``idx_list``) with the symbolic ``indices``: in front, unless the key's advanced
     indices are separated, when NumPy puts their broadcast dims first."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.subtensor_index import BOOL_MASK, INDEX_ARRAY, SYMBOLIC, SliceSpec, is_advanced
 
     if not is_advanced(entries) or _adjacent(entries):
@@ -80,6 +91,7 @@ def index_batch_position(entries: Sequence[Any], indices: Sequence[Variable]) ->
 
 
 def _adjacent(entries: Sequence[Any]) -> bool:
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.subtensor_index import SliceSpec
 
     positions = [k for k, e in enumerate(entries)
@@ -92,6 +104,7 @@ def batch_indexed_read(op: Any, node: Apply, inputs: Sequence[Variable],
     """The batching rule of a read by index (``Subtensor``, ``AdvancedSubtensor``): the key
     gains a leading full slice; where NumPy puts separated advanced indices' dims first,
     the batch axis is moved back to the front."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.subtensor_index import FULL_SLICE
 
     if any(batched[1:]):

@@ -31,6 +31,10 @@ from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.broadcasting import ShapeOnly, broadcast_static_shapes, run_time_check
+from arignote.tensor.products import dot, outer
+from arignote.tensor.reduction import sum as tensor_sum
+from arignote.tensor.shape_inference import broadcast_shapes
+from arignote.tensor.sum_to import sum_to_like
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -133,14 +137,12 @@ class Gemm(Op):
         return _gemm_runner(z.dtype)(z, alpha, x, y, beta)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        from arignote.tensor.shape_inference import broadcast_shapes
 
         z_shape, _, x_shape, y_shape, _ = input_shapes
         return [broadcast_shapes([z_shape, (x_shape[0], y_shape[1])])]
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
-        from arignote.tensor.products import dot
 
         z, alpha, x, y, beta = inputs
         return _scaled_sum_pullback(z, alpha, dot(x, y), beta, cotangents[0],
@@ -187,14 +189,12 @@ class Gemv(Op):
         return _gemv_runner(z.dtype)(z, alpha, a, x, beta)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        from arignote.tensor.shape_inference import broadcast_shapes
 
         z_shape, _, a_shape, _, _ = input_shapes
         return [broadcast_shapes([z_shape, (a_shape[0],)])]
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
-        from arignote.tensor.products import dot, outer
 
         z, alpha, a, x, beta = inputs
         return _scaled_sum_pullback(z, alpha, dot(a, x), beta, cotangents[0],
@@ -208,8 +208,6 @@ def _scaled_sum_pullback(z: Any, alpha: Any, product: Any, beta: Any, g: Any,
                          left: Callable[[Any], Any], right: Callable[[Any], Any]) -> list[Any]:
     """Cotangents of ``(z, alpha, left operand, right operand, beta)`` for
     ``beta * z + alpha * product``; ``left``/``right`` pull ``g`` back through the product."""
-    from arignote.tensor.reduction import sum as tensor_sum
-    from arignote.tensor.sum_to import sum_to_like
 
     return [sum_to_like(g * beta, z), tensor_sum(g * product), left(g), right(g),
             tensor_sum(g * z)]

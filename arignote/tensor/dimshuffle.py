@@ -76,6 +76,7 @@ class DimShuffle(Op):
         return x
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.shape_inference import dim
 
         x_shape = input_shapes[0]
@@ -175,7 +176,6 @@ def squeeze(x: Any, axis: int | Sequence[int] | None = None) -> TensorVariable:
             if x.type.shape[a] not in (1, None):
                 raise ValueError(f"squeeze: axis {a} of {x.type} has length {x.type.shape[a]}, not 1")
         if any(x.type.shape[a] is None for a in drop):
-            from arignote.tensor.shape import specify_shape
 
             x = specify_shape(x, [1 if a in drop else None for a in range(x.ndim)])
     return dimshuffle(x, [a for a in range(x.ndim) if a not in drop])

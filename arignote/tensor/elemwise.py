@@ -11,9 +11,10 @@ import numpy as np
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.scalar.basic import ScalarOp
-from arignote.tensor.basic import as_tensor_args
+from arignote.tensor.basic import as_tensor_args, cast
 from arignote.tensor.batching import pad_after_batch
 from arignote.tensor.broadcasting import broadcast_static_shapes, run_time_check
+from arignote.tensor.shape import shape
 from arignote.tensor.type import tensor_type
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -71,6 +72,7 @@ class Elemwise(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Every output has the broadcast shape of the inputs."""
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.shape_inference import broadcast_shapes
 
         return [broadcast_shapes(input_shapes)] * len(node.outputs)
@@ -82,6 +84,7 @@ class Elemwise(Op):
         Integer and boolean inputs get None (no derivative).  A `Composite`
         is differentiated through its inner graph (:meth:`differentiable_graph`).
         """
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.sum_to import sum_to_like
 
         if cotangents[0] is None:
@@ -101,9 +104,8 @@ class Elemwise(Op):
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                     tangents: Sequence[Variable | None]) -> list[Variable | None]:
         """The scalar op's rule on the broadcast arrays, broadcast to the output's shape."""
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.alloc import broadcast_to
-        from arignote.tensor.basic import cast
-        from arignote.tensor.shape import shape
 
         out = outputs[0]
         if not _is_inexact(out):
@@ -132,6 +134,7 @@ def _is_inexact(var: Variable) -> bool:
 
 
 def _is_composite(scalar_op: ScalarOp) -> bool:
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.composite import Composite
 
     return isinstance(scalar_op, Composite)
@@ -141,8 +144,8 @@ def _inner_graph_on(composite: Any, inputs: Sequence[Variable],
                     outputs: Sequence[Variable]) -> list[Variable]:
     """The composite's inner graph rebuilt on the (broadcasting) tensors ``inputs``: the
     derivative of a fused node is the derivative of the nodes it fused."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.alloc import broadcast_to
-    from arignote.tensor.shape import shape
 
     mapping: dict[Variable, Variable] = dict(zip(composite.inputs, inputs))
     for node in composite.nodes:

@@ -13,8 +13,15 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule, Op
-from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor import math as tm
+from arignote.tensor.alloc import zeros
+from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.dimshuffle import normalize_axis
+from arignote.tensor.join import concatenate, flip
+from arignote.tensor.reduction import max as tensor_max
+from arignote.tensor.reduction import sum as tensor_sum
+from arignote.tensor.shape import flatten, reshape, shape, shape_i, shape_tuple
+from arignote.tensor.shape_inference import add_dims, as_dim, max_dims, size_dims, sub_dims
 from arignote.tensor.sort import flattened_length
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
@@ -62,8 +69,6 @@ class CumOp(Op):
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """Sums: the reversed running sum of the cotangent.  Products: see `_cumprod_pullback`."""
-        from arignote.tensor.join import flip
-        from arignote.tensor.shape import flatten, reshape, shape
 
         x, out, gz = inputs[0], outputs[0], cotangents[0]
         axis = 0 if self.axis is None else self.axis
@@ -83,7 +88,6 @@ class CumOp(Op):
         return [None if tangents[0] is None else self(tangents[0])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        from arignote.tensor.shape_inference import size_dims
 
         return [(size_dims(input_shapes[0]),) if self.axis is None else input_shapes[0]]
 
@@ -105,10 +109,6 @@ def _cumprod_pullback(x: Any, y: Any, g: Any, axis: int) -> Any:
     ``sum(g_i * P_i)`` over the ``i`` with exactly one zero up to them, ``P`` the running
     product with zeros read as 1, and later zeros get 0.
     """
-    from arignote.tensor import math as tm
-    from arignote.tensor.basic import cast
-    from arignote.tensor.join import flip
-    from arignote.tensor.reduction import sum as tensor_sum
 
     is_zero = tm.eq(x, 0)
     safe = tm.switch(is_zero, 1, x)
@@ -167,9 +167,6 @@ class Diff(Op):
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """The adjoint of one difference, ``g -> [0, g] - [g, 0]`` along the axis, ``n`` times."""
-        from arignote.tensor.alloc import zeros
-        from arignote.tensor.join import concatenate
-        from arignote.tensor.shape import shape_tuple
 
         g = cotangents[0]
         for _ in range(self.n):
@@ -184,7 +181,6 @@ class Diff(Op):
         return [None if tangents[0] is None else self(tangents[0])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        from arignote.tensor.shape_inference import max_dims, sub_dims
 
         out = list(input_shapes[0])
         out[self.axis] = max_dims(sub_dims(out[self.axis], self.n), 0)
@@ -294,7 +290,6 @@ class BinCount(Op):
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """Each weight moves the count of its value: it gets that count's cotangent."""
-        from arignote.tensor.basic import cast
 
         x, gz = inputs[0], cotangents[0]
         if len(inputs) == 1:
@@ -303,9 +298,6 @@ class BinCount(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         """``max(max(x) + 1, minlength)``: read from ``x``, far cheaper than counting."""
-        from arignote.tensor.basic import cast
-        from arignote.tensor.reduction import max as tensor_max
-        from arignote.tensor.shape_inference import add_dims, as_dim, max_dims
 
         largest = as_dim(tensor_max(cast(node.inputs[0], "int64"), initial=-1))
         return [(max_dims(add_dims(largest, 1), self.minlength),)]
@@ -371,7 +363,6 @@ class Unique(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         """How many distinct values there are is known only from the values output itself."""
-        from arignote.tensor.shape import shape_i
 
         x_shape = input_shapes[0]
         axis = 0 if self.axis is None else self.axis

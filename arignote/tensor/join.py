@@ -11,10 +11,26 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule, Op
+from arignote.tensor import shape_inference as si
+from arignote.tensor.alloc import arange, zeros_like
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.batching import broadcast_batch
 from arignote.tensor.dimshuffle import expand_dims, normalize_axis
-from arignote.tensor.shape import as_shape_vector, flatten, make_vector, shape_entry_facts, static_entries
+from arignote.tensor.math import neg
+from arignote.tensor.reduction import sum as tensor_sum
+from arignote.tensor.shape import (
+    as_shape_vector,
+    flatten,
+    make_vector,
+    reshape,
+    shape,
+    shape_entry_facts,
+    shape_i,
+    shape_tuple,
+    static_entries,
+)
+from arignote.tensor.shape_inference import add_dims, dim, mul_dims, vector_entries
+from arignote.tensor.subtensor_inc import inc_subtensor
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -79,7 +95,6 @@ class Join(Op):
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """The cotangent cut back into the inputs' lengths along ``axis``."""
-        from arignote.tensor.shape import shape_i
 
         sizes = make_vector(*[shape_i(t, self.axis) for t in inputs], dtype="int64")
         parts = Split(len(inputs), self.axis).make_node(cotangents[0], sizes).outputs
@@ -87,14 +102,12 @@ class Join(Op):
 
     def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
                     tangents: Sequence[Any]) -> list[Any]:
-        from arignote.tensor.alloc import zeros_like
 
         dtype = outputs[0].dtype
         return [self(*[zeros_like(x, dtype=dtype) if t is None else t for x, t in zip(inputs, tangents)])]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """The lengths along ``axis`` add up; the other axes are the first input's."""
-        from arignote.tensor.shape_inference import add_dims
 
         out = list(input_shapes[0])
         out[self.axis] = add_dims(*[s[self.axis] for s in input_shapes])
@@ -231,7 +244,6 @@ class Split(Op):
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """The parts' cotangents joined again (zeros for parts that have none)."""
-        from arignote.tensor.alloc import zeros_like
 
         parts = [zeros_like(o) if g is None else g for o, g in zip(outputs, cotangents)]
         return [parts[0] if len(parts) == 1 else Join(self.axis)(*parts), None]
@@ -245,7 +257,6 @@ class Split(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """Part ``i`` has length ``splits[i]`` along ``axis``."""
-        from arignote.tensor.shape_inference import vector_entries
 
         x_shape = input_shapes[0]
         sizes = vector_entries(node.inputs[1], self.n_splits)
@@ -302,9 +313,6 @@ class Tile(Op):
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """Each output axis of length ``count * n`` is read as ``(count, n)`` and the copies summed."""
-        from arignote.tensor.reduction import sum as tensor_sum
-        from arignote.tensor.shape import reshape, shape, shape_tuple
-        from arignote.tensor.shape_inference import vector_entries
 
         x, reps = inputs
         gz = cotangents[0]
@@ -319,7 +327,6 @@ class Tile(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """Each length times its count, after padding the shorter of the two with 1s in front."""
-        from arignote.tensor.shape_inference import dim, mul_dims, vector_entries
 
         reps = node.inputs[1]
         counts = list(vector_entries(reps, reps.type.shape[0]))
@@ -381,9 +388,6 @@ class Repeat(Op):
                  cotangents: Sequence[Any]) -> list[Any]:
         """Each element collects the cotangents of its copies: an accumulating
         ``inc_subtensor`` at ``repeat(arange(n), repeats)``."""
-        from arignote.tensor.alloc import arange, zeros_like
-        from arignote.tensor.shape import reshape, shape, shape_i
-        from arignote.tensor.subtensor_inc import inc_subtensor
 
         x, repeats = inputs
         gz = cotangents[0]
@@ -396,8 +400,6 @@ class Repeat(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """The repeated axis has ``sum(repeats)`` elements (a single count repeats each one)."""
-        from arignote.tensor import shape_inference as si
-        from arignote.tensor.reduction import sum as tensor_sum
 
         x_shape, repeats = input_shapes[0], node.inputs[1]
         length = si.size_dims(x_shape) if self.axis is None else x_shape[self.axis]
@@ -456,7 +458,6 @@ class Roll(Op):
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
-        from arignote.tensor.math import neg
 
         return [self(cotangents[0], neg(inputs[1])), None]
 

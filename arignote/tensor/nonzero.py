@@ -11,6 +11,8 @@ import numpy as np
 from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.math import neq
+from arignote.tensor.shape_inference import count_true
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -22,8 +24,6 @@ def _count_type(shape: tuple[int | None, ...]) -> TensorType:
 
 def _nonzero_count(x: Any) -> Any:
     """How many elements of ``x`` are nonzero (NaN counts): read from ``x``, cheaper than indexing."""
-    from arignote.tensor.math import neq
-    from arignote.tensor.shape_inference import count_true
 
     return count_true(x if x.dtype == "bool" else neq(x, 0))
 

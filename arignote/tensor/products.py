@@ -17,10 +17,17 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule, Op
+from arignote.tensor import reduction
+from arignote.tensor.alloc import arange, zeros_like
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.batching import batch_to_front, pad_after_batch
 from arignote.tensor.broadcasting import ShapeOnly, broadcast_static_shapes, run_time_check
-from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
+from arignote.tensor.dimshuffle import dimshuffle, expand_dims, matrix_transpose, normalize_axis
+from arignote.tensor.math import add, mul
+from arignote.tensor.shape import flatten, shape_i
+from arignote.tensor.shape_inference import broadcast_shapes, max_dims, min_dims, sub_dims
+from arignote.tensor.subtensor_inc import inc_subtensor
+from arignote.tensor.sum_to import sum_to_like
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -131,8 +138,6 @@ class MatMul(Op):
                  cotangents: Sequence[Any]) -> list[Any]:
         """Batched products with the other operand transposed, summed over the batch
         axes that broadcasting stretched; vectors as matrices with their axis dropped."""
-        from arignote.tensor.dimshuffle import expand_dims, matrix_transpose
-        from arignote.tensor.sum_to import sum_to_like
 
         a, b = inputs
         gz = cotangents[0]
@@ -157,7 +162,6 @@ class MatMul(Op):
         return _bilinear_pushforward(self, inputs, tangents)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        from arignote.tensor.shape_inference import broadcast_shapes
 
         a_shape, b_shape = input_shapes
         batch = broadcast_shapes([a_shape[:-2], b_shape[:-2]])
@@ -310,9 +314,6 @@ class Diagonal(Op):
                  cotangents: Sequence[Any]) -> list[Any]:
         """Zeros with the diagonal incremented by the cotangent (on x moved so the two
         axes come last, as the diagonal does, then moved back)."""
-        from arignote.tensor.alloc import arange, zeros_like
-        from arignote.tensor.shape import shape_i
-        from arignote.tensor.subtensor_inc import inc_subtensor
 
         x, gz = inputs[0], cotangents[0]
         others = [a for a in range(x.ndim) if a not in (self.axis1, self.axis2)]
@@ -330,7 +331,6 @@ class Diagonal(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         """The other axes, then ``min(rows - max(-offset, 0), cols - max(offset, 0))``, at least 0."""
-        from arignote.tensor.shape_inference import max_dims, min_dims, sub_dims
 
         x_shape = input_shapes[0]
         rest = tuple(d for axis, d in enumerate(x_shape) if axis not in (self.axis1, self.axis2))
@@ -383,7 +383,6 @@ def contraction_pullback(a: TensorVariable, b: TensorVariable, a_axes: Sequence[
 
 def _bilinear_pushforward(op: Any, inputs: Sequence[Any], tangents: Sequence[Any]) -> list[Any]:
     """``op(ta, b) + op(a, tb)`` for an op linear in each of its two operands."""
-    from arignote.tensor.math import add
 
     a, b = inputs
     ta, tb = tangents
@@ -402,7 +401,6 @@ def dot(a: Any, b: Any) -> TensorVariable:
     """``np.dot``: vector inner product, matrix product, or a sum over last and second-to-last axes."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if a.ndim == 0 or b.ndim == 0:
-        from arignote.tensor.math import mul
 
         # both are tensors already, so no Python-scalar weak typing applies (as np.dot)
         return mul(a, b)
@@ -466,14 +464,12 @@ def _flat(x: TensorVariable) -> TensorVariable:
         return x
     if x.ndim == 0:
         return dimshuffle(x, ["x"])
-    from arignote.tensor.shape import flatten
 
     return flatten(x, 1)
 
 
 def outer(a: Any, b: Any) -> TensorVariable:
     """``np.outer``: ``a.ravel()[:, None] * b.ravel()[None, :]``."""
-    from arignote.tensor.math import mul
 
     a, b = _flat(as_tensor_variable(a)), _flat(as_tensor_variable(b))
     return mul(dimshuffle(a, [0, "x"]), dimshuffle(b, ["x", 0]))
@@ -483,7 +479,6 @@ def inner(a: Any, b: Any) -> TensorVariable:
     """``np.inner``: sum of products over the last axes (a product when one operand is 0-d)."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     if a.ndim == 0 or b.ndim == 0:
-        from arignote.tensor.math import mul
 
         return mul(a, b)
     return TensorDot((a.ndim - 1,), (b.ndim - 1,))(a, b)
@@ -514,7 +509,6 @@ def trace(x: Any, offset: int = 0, axis1: int = 0, axis2: int = 1, dtype: Any = 
     """``np.trace``: sums of the ``offset`` diagonals (the sum's dtype, as NumPy: int32 gives int64)."""
     # a sum of the diagonal, so rewrites and derivatives see the two ops they know
     diag = diagonal(x, offset, axis1, axis2)
-    from arignote.tensor import reduction
 
     return reduction.sum(diag, axis=-1, dtype=dtype)
 

@@ -26,8 +26,10 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.scalar import math as sm
 from arignote.scalar.basic import ScalarOp
+from arignote.tensor import math as tm
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
+from arignote.tensor.shape import shape
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorVariable
 
@@ -229,9 +231,8 @@ class CAReduce(Op):
         """Sum: the cotangent spread over the reduced axes.  Max/min: it goes to every
         element equal to the result (all of them on a tie, PyTensor's rule).  Prod: the
         product of the other elements, exact when some are zero."""
-        from arignote.tensor import math as tm
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.alloc import broadcast_to
-        from arignote.tensor.shape import shape
 
         x, out, gz = inputs[0], outputs[0], cotangents[0]
         if x.type.numpy_dtype.kind not in "fc":
@@ -275,7 +276,6 @@ def _product_of_others(x: TensorVariable, axis: tuple[int, ...] | None) -> Tenso
     ``prod / x``, with one it is the product of the nonzero elements at the zero
     (and 0 elsewhere), with more it is 0.
     """
-    from arignote.tensor import math as tm
 
     is_zero = tm.eq(x, 0)
     zeros = keep_reduced_dims(sum(is_zero, axis, dtype="int64"), axis, x.ndim)

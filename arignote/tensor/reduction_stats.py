@@ -17,6 +17,7 @@ from arignote.tensor.basic import as_tensor_variable, cast, constant
 from arignote.tensor.reduction import AxisLike, _reduced, keep_reduced_dims, normalize_reduce_axes
 from arignote.tensor.reduction import max as _max
 from arignote.tensor.reduction import sum as _sum
+from arignote.tensor.shape import shape_i
 from arignote.tensor.type import normalize_dtype
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -31,7 +32,6 @@ def _count(x: TensorVariable, axes: tuple[int, ...] | None) -> int | TensorVaria
     unknown = [a for a in reduced if x.type.shape[a] is None]
     if not unknown or known == 0:
         return known
-    from arignote.tensor.shape import shape_i  # here, so importing this module never needs shape's
 
     factors = [shape_i(x, a) for a in unknown]
     if known != 1:

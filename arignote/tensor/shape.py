@@ -47,6 +47,7 @@ class Shape(Op):
         return np.array(x.shape, dtype=np.int64)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.shape_inference import dim
 
         return [(dim(len(input_shapes[0])),)]
@@ -100,6 +101,7 @@ def shape_node(x: Any) -> TensorVariable:
 
 def shape_i(x: Any, axis: int) -> TensorVariable | TensorConstant:
     """The length of ``x`` along ``axis`` as a 0-d int64 (a constant when static)."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.dimshuffle import normalize_axis
 
     x = as_tensor_variable(x)
@@ -146,18 +148,21 @@ class MakeVector(Op):
 
     def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
                     tangents: Sequence[Any]) -> list[Any]:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.alloc import zeros_like
 
         parts = [zeros_like(i, dtype=self.dtype) if t is None else t for i, t in zip(inputs, tangents)]
         return [self(*parts)]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.shape_inference import dim
 
         return [(dim(len(node.inputs)),)]
 
     def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
               size: Variable) -> list[Variable]:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.join import stack  # join builds on this module
 
         parts = [(x if b else broadcast_batch(x, size)).astype(self.dtype)
@@ -342,6 +347,7 @@ class Reshape(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """The target's entries; a -1 (or a symbolic entry that may be -1) is what remains."""
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor import shape_inference as si
 
         entries = si.vector_entries(node.inputs[1], self.ndim)
@@ -403,6 +409,7 @@ def flatten(x: Any, ndim: int = 1) -> TensorVariable:
 
 def shape_padleft(x: Any, n_ones: int = 1) -> TensorVariable:
     """``x`` with ``n_ones`` new length-1 axes in front (PyTensor's)."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.dimshuffle import dimshuffle
 
     x = as_tensor_variable(x)
@@ -411,6 +418,7 @@ def shape_padleft(x: Any, n_ones: int = 1) -> TensorVariable:
 
 def shape_padright(x: Any, n_ones: int = 1) -> TensorVariable:
     """``x`` with ``n_ones`` new length-1 axes at the end (PyTensor's)."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.dimshuffle import dimshuffle
 
     x = as_tensor_variable(x)
@@ -419,6 +427,7 @@ def shape_padright(x: Any, n_ones: int = 1) -> TensorVariable:
 
 def shape_padaxis(x: Any, axis: int) -> TensorVariable:
     """``x`` with a new length-1 axis at position ``axis`` (``np.expand_dims``)."""
+    # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.dimshuffle import expand_dims
 
     return expand_dims(x, axis)
@@ -469,6 +478,7 @@ class SpecifyShape(Op):
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
         """The asserted lengths where given (static or symbolic), else the input's."""
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.shape_inference import as_dim, dim
 
         out = [dim(n) if n is not None else d for n, d in zip(self.shape, input_shapes[0])]

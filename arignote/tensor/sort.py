@@ -17,8 +17,12 @@ import numpy as np
 
 from arignote.graph.basic import Apply
 from arignote.graph.op import Op
+from arignote.tensor.alloc import arange, zeros_like
 from arignote.tensor.basic import as_tensor_variable
-from arignote.tensor.dimshuffle import normalize_axis
+from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
+from arignote.tensor.shape import flatten, reshape, shape, shape_i
+from arignote.tensor.shape_inference import size_dims
+from arignote.tensor.subtensor_inc import inc_subtensor
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -46,7 +50,6 @@ def _sorted_shape(op: Op, x: TensorVariable, axis: int | None) -> tuple[int | No
 
 def _sorted_dims(axis: int | None, x_shape: tuple[Any, ...]) -> tuple[Any, ...]:
     """The symbolic shape of a sort's result: the input's, or its size when flattened."""
-    from arignote.tensor.shape_inference import size_dims
 
     return (size_dims(x_shape),) if axis is None else x_shape
 
@@ -68,7 +71,6 @@ class Sort(Op):
                  cotangents: Sequence[Any]) -> list[Any]:
         """Each element gets the cotangent of the place it was sorted to (ties follow the
         stable order, one valid choice)."""
-        from arignote.tensor.shape import flatten, reshape, shape
 
         x, gz = inputs[0], cotangents[0]
         if self.axis is None:
@@ -79,7 +81,6 @@ class Sort(Op):
     def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
                     tangents: Sequence[Any]) -> list[Any]:
         """The tangent gathered in sorted order (``take_along_axis(t, argsort(x))``)."""
-        from arignote.tensor.shape import flatten
 
         x, t = inputs[0], tangents[0]
         if self.axis is None:
@@ -112,9 +113,6 @@ class ArgSort(Op):
 def along_axis_key(x: TensorVariable, indices: TensorVariable, axis: int) -> tuple[Any, ...]:
     """The advanced key selecting ``x[..., indices[...], ...]`` elementwise along ``axis``
     (``np.take_along_axis``): ranges on the other axes, laid out to broadcast."""
-    from arignote.tensor.alloc import arange
-    from arignote.tensor.dimshuffle import dimshuffle
-    from arignote.tensor.shape import shape_i
 
     key: list[Any] = []
     for a in range(x.ndim):
@@ -130,8 +128,6 @@ def scatter_along_axis(x: TensorVariable, indices: TensorVariable, values: Tenso
                        axis: int) -> TensorVariable:
     """Zeros shaped like ``x`` with ``values`` added at ``indices`` along ``axis``
     (the adjoint of ``np.take_along_axis``)."""
-    from arignote.tensor.alloc import zeros_like
-    from arignote.tensor.subtensor_inc import inc_subtensor
 
     return inc_subtensor(zeros_like(x)[along_axis_key(x, indices, axis)], values)
 

@@ -18,6 +18,7 @@ import numpy as np
 from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.math import exp
 from arignote.tensor.reduction import (
     AxisLike,
     _check_axes_fit,
@@ -25,6 +26,7 @@ from arignote.tensor.reduction import (
     logsumexp,
     normalize_reduce_axes,
 )
+from arignote.tensor.reduction import sum as tensor_sum
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -90,7 +92,6 @@ class Softmax(_AxisNormalizer):
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """``s * (g - sum(g * s, axis))`` with ``s`` the softmax."""
-        from arignote.tensor.reduction import sum as tensor_sum
 
         s, g = outputs[0], cotangents[0]
         return [s * (g - tensor_sum(g * s, axis=self.axis, keepdims=True))]
@@ -110,8 +111,6 @@ class LogSoftmax(_AxisNormalizer):
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """``g - softmax(x) * sum(g, axis)``, the softmax read from the output as ``exp(out)``."""
-        from arignote.tensor.math import exp
-        from arignote.tensor.reduction import sum as tensor_sum
 
         out, g = outputs[0], cotangents[0]
         return [g - exp(out) * tensor_sum(g, axis=self.axis, keepdims=True)]
@@ -119,8 +118,6 @@ class LogSoftmax(_AxisNormalizer):
     def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
                     tangents: Sequence[Any]) -> list[Any]:
         """``t - sum(softmax(x) * t, axis)``."""
-        from arignote.tensor.math import exp
-        from arignote.tensor.reduction import sum as tensor_sum
 
         out, t = outputs[0], tangents[0]
         return [t - tensor_sum(exp(out) * t, axis=self.axis, keepdims=True)]

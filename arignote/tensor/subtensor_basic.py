@@ -10,8 +10,10 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
+from arignote.tensor.alloc import zeros_like
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.batching import batch_indexed_read
+from arignote.tensor.shape_inference import indexed_dims
 from arignote.tensor.subtensor_index import SYMBOLIC, SliceSpec, build_key, format_entries, indexed_shape
 from arignote.tensor.type import TensorType
 
@@ -60,14 +62,13 @@ class Subtensor(Op):
         return lambda x: x[key]
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        from arignote.tensor.shape_inference import indexed_dims
 
         return [indexed_dims(self.idx_list, input_shapes[0], node.inputs[1:], input_shapes[1:])]
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """Zeros with the indexed part set to the cotangent; the indices get none."""
-        from arignote.tensor.alloc import zeros_like
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.subtensor_inc import IncSubtensor
 
         x, *indices = inputs

@@ -30,12 +30,14 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule, Op
+from arignote.tensor.alloc import zeros_like
 from arignote.tensor.basic import as_tensor_variable, cast, constant
 from arignote.tensor.batching import broadcast_batch, index_batch_position, pad_after_batch
 from arignote.tensor.dimshuffle import dimshuffle
 from arignote.tensor.subtensor_advanced import AdvancedSubtensor, check_advanced_entries
 from arignote.tensor.subtensor_basic import Subtensor, check_basic_entries
 from arignote.tensor.subtensor_index import FULL_SLICE, build_key, format_entries, indexed_shape
+from arignote.tensor.sum_to import sum_to_like
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -122,8 +124,6 @@ class _WriteOp(Op):
         """``x`` gets the cotangent (zeroed where a set overwrote it); ``y`` gets the indexed
         part of it, summed over the axes ``y`` was broadcast along.  As in PyTensor, every
         copy of a repeated index in a set gets its cotangent (NumPy keeps the last)."""
-        from arignote.tensor.dimshuffle import dimshuffle
-        from arignote.tensor.sum_to import sum_to_like
 
         _, y, *indices = inputs
         gz = cotangents[0]
@@ -138,7 +138,6 @@ class _WriteOp(Op):
 
     def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
                     tangents: Sequence[Any]) -> list[Any]:
-        from arignote.tensor.alloc import zeros_like
 
         x, y, *indices = inputs
         tx, ty = tangents[0], tangents[1]

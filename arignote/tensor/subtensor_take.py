@@ -38,6 +38,7 @@ def take(a: Any, indices: Any, axis: int | None = None, mode: str = "raise") -> 
     indices = _index_tensor(indices)
     if axis is None:
         if a.ndim != 1:
+            # here, not at the top: importing it there makes an import cycle
             from arignote.tensor import flatten
 
             a = flatten(a, 1)

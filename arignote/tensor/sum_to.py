@@ -18,8 +18,11 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule, Op
+from arignote.tensor import math as tm
 from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.reduction import sum as tensor_sum
+from arignote.tensor.shape import as_shape_vector, shape
+from arignote.tensor.shape_inference import as_dim, known_dim, same_dim, shape_of, vector_entries
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
@@ -40,7 +43,6 @@ class SumTo(Op):
     ndim: int
 
     def make_node(self, x: Any, *lengths: Any) -> Apply:
-        from arignote.tensor.shape_inference import known_dim
 
         x = as_tensor_variable(x)
         lengths = tuple(as_tensor_variable(n) for n in lengths)
@@ -79,14 +81,13 @@ class SumTo(Op):
         return np.sum(x, axis=tuple(axes), dtype=x.dtype).reshape(target)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
-        from arignote.tensor.shape_inference import as_dim
 
         return [tuple(as_dim(n) for n in node.inputs[1:])]
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.alloc import broadcast_to
-        from arignote.tensor.shape import shape
 
         return [broadcast_to(cotangents[0], shape(inputs[0]))] + [None] * self.ndim
 
@@ -108,8 +109,6 @@ class SumTo(Op):
 def sum_to(x: Any, shape: Any) -> TensorVariable:
     """``x`` summed down to ``shape`` (ints, 0-d ints or an int vector of static length), as
     the adjoint of ``broadcast_to(y, x.shape)`` for a ``y`` of that shape."""
-    from arignote.tensor.shape import as_shape_vector
-    from arignote.tensor.shape_inference import vector_entries
 
     if isinstance(shape, (list, tuple)):
         lengths = [as_tensor_variable(n) if isinstance(n, Variable) else as_tensor_variable(np.int64(n))
@@ -124,7 +123,6 @@ def sum_to(x: Any, shape: Any) -> TensorVariable:
 
 def same_shape(a: Variable, b: Variable) -> bool:
     """Whether ``a`` and ``b`` provably have the same shape (the same symbolic lengths)."""
-    from arignote.tensor.shape_inference import same_dim, shape_of
 
     if a.ndim != b.ndim:
         return False
@@ -136,8 +134,6 @@ def sum_to_like(g: Any, x: Variable) -> TensorVariable:
     the axes broadcasting added or stretched (those where ``x`` is statically 1), in
     ``x``'s dtype, with plain reductions.
     """
-    from arignote.tensor import math as tm
-    from arignote.tensor.reduction import sum as tensor_sum
 
     g = as_tensor_variable(g)
     lead = g.ndim - x.ndim

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from arignote.config import config
 from arignote.graph.type import Type
 
 DTYPES = (
@@ -30,7 +31,6 @@ def normalize_dtype(dtype: Any) -> str:
     except (KeyError, TypeError):
         pass
     if dtype == "floatX":
-        from arignote.config import config
 
         return config.floatX
     try:

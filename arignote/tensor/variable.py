@@ -54,6 +54,7 @@ class _TensorOperators:
     def shape(self) -> Any:
         """The symbolic shape: an int64 vector (a node of this variable even when the
         shape is static, so a graph built from it uses the variable)."""
+        # here, not at the top: importing it there makes an import cycle
         from arignote.tensor.shape import shape_node
 
         return shape_node(self)
