@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from arignote.backend import linkers
-from arignote.backend.c.toolchain import CCompileWarning, CompileError, CompilerUnavailable
+from arignote.backend.c.toolchain import CCompileWarning, CompileError, CompilerUnavailable, get_toolchain
+from arignote.config import config
 from arignote.graph.basic import Variable
 
 
@@ -39,12 +40,10 @@ def known_unavailable() -> str | None:
     """
     import os
 
-    from arignote.config import config
 
     key = (config.c_compiler, os.environ.get("CC", ""), config.c_flags)
     if _availability.get(key) is not None:
         return _availability[key]
-    from arignote.backend.c.toolchain import get_toolchain
 
     try:
         get_toolchain()
@@ -58,7 +57,6 @@ def record_unavailable(why: str) -> None:
     """Remember that the configured compiler cannot build the runtime module."""
     import os
 
-    from arignote.config import config
 
     _availability[(config.c_compiler, os.environ.get("CC", ""), config.c_flags)] = why
 
@@ -70,10 +68,10 @@ def availability() -> str | None:
     """None when the C backend works, else why not (cached per configured compiler and flags)."""
     import os
 
-    from arignote.config import config
 
     key = (config.c_compiler, os.environ.get("CC", ""), config.c_flags)
     if key not in _availability:
+        # here, not at the top: the runtime module is built and loaded on first use
         from arignote.backend.c.runtime import load_runtime
 
         try:
@@ -90,6 +88,8 @@ def link_c(inputs: Sequence[Variable], outputs: Sequence[Variable]) -> Any:
     C compiler works here, so that a mode chosen by default can fall back to another linker."""
     why = known_unavailable()
     if why is None:
+        # here, not at the top: the linker (and the lowerings it finds) load when a C
+        # function is first linked, so `import arignote` stays light
         from arignote.backend.c.linker import CProgram
 
         try:

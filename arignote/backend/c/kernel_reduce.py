@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from arignote.backend.c.c_types import c_type, convert, supported
+from arignote.backend.c.c_types import c_literal, c_type, convert, supported
 from arignote.backend.c.kernel_blocks import WIDTH, uses_vector_math, values_function
 from arignote.backend.c.kernel_elemwise import (
     BLOCK,
@@ -240,8 +240,6 @@ def _simd_clause(scalar_op: ScalarOp, acc_dtype: np.dtype) -> str | None:
 def _clause_identity(clause: str | None, acc_dtype: np.dtype) -> str | None:
     """The identity element private copies of ``clause`` start from, as a C literal
     (None: the fold starts from its first element)."""
-    from arignote.backend.c.c_types import c_literal
-
     if clause in ("+", "|", "^"):
         return c_literal(0, acc_dtype)
     if clause == "*":

@@ -23,9 +23,13 @@ import numpy as np
 
 from arignote.backend.c.kernel_loop import scalar_loop_kernel
 from arignote.backend.c.node_lowering import LoweringContext, StepPlan, c_lowering
+from arignote.backend.c.runtime import loaded_runtime
 from arignote.backend.c.scalar_registry import Unsupported
+from arignote.backend.c.toolchain import get_toolchain
+from arignote.backend.python.linker import describe_node
 from arignote.config import config
 from arignote.graph.basic import Apply
+from arignote.loop.execute import ZeroSteps, fresh
 from arignote.loop.op import Loop
 
 _POINTER = ctypes.c_void_p
@@ -86,7 +90,6 @@ class _CompiledLoop:
     def zero_steps(self, values: tuple[Any, ...]) -> Any:
         """The outputs of a loop that runs no step (as the op's own implementation gives them)."""
         if self._zero_steps is None:
-            from arignote.loop.execute import ZeroSteps
             self._zero_steps = ZeroSteps(self.node)
         return self._zero_steps(*values)
 
@@ -182,10 +185,8 @@ class DrivenLoop(_CompiledLoop):
     """Runs a loop node's body, compiled once as a program, from the C runtime's loop."""
 
     def __init__(self, node: Apply) -> None:
+        # here, not at the top: importing it there makes an import cycle
         from arignote.backend.c.linker import CProgram
-        from arignote.backend.c.runtime import loaded_runtime
-        from arignote.backend.c.toolchain import get_toolchain
-        from arignote.backend.python.linker import describe_node
 
         super().__init__(node)
         op = node.op
@@ -197,7 +198,6 @@ class DrivenLoop(_CompiledLoop):
         self.until = op.until
 
     def __call__(self, n_steps: Any, *values: Any) -> Any:
-        from arignote.loop.execute import fresh
 
         seqs = values[:self.n_seqs]
         n = self.checked_steps(n_steps, seqs)

@@ -21,6 +21,7 @@ from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args
 from arignote.tensor.elemwise import Elemwise, broadcast_static_shapes
 from arignote.tensor.reduction import Argmax, Argmin, CAReduce
+from arignote.tensor.shape_inference import broadcast_shapes
 from arignote.tensor.type import TensorType
 
 
@@ -63,7 +64,6 @@ class ElemwiseReduce(Op):
         return self.reduce.perform(Elemwise(self.scalar_op).perform(*values))
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        from arignote.tensor.shape_inference import broadcast_shapes
 
         full = broadcast_shapes(input_shapes)
         if isinstance(self.reduce, CAReduce):

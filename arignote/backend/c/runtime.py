@@ -17,7 +17,8 @@ import threading
 from pathlib import Path
 from types import ModuleType
 
-from arignote.backend.c.build import BuildJob, Built, build_all
+from arignote.backend.c.build import BuildJob, Built, build_all, cache_key
+from arignote.backend.c.cache import get_cache
 from arignote.backend.c.toolchain import CompileError, CompilerUnavailable, Toolchain, get_toolchain
 
 SOURCE_FILES = ("runtime.h", "threads.c", "iterate.c", "steps_kernels.c", "steps_views.c",
@@ -65,8 +66,6 @@ def runtime_job() -> BuildJob:
 
 def cached_runtime(toolchain: Toolchain) -> Path | None:
     """The runtime module's cache entry for ``toolchain``, if it was built (nothing is compiled)."""
-    from arignote.backend.c.build import cache_key
-    from arignote.backend.c.cache import get_cache
 
     return get_cache().lookup(cache_key(toolchain, runtime_source(), python_module=True))
 

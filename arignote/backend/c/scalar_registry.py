@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import scipy.special as sps
 
-from arignote.backend.c.c_types import c_type, convert, supported
+from arignote.backend.c.c_types import c_literal, c_type, convert, supported
 from arignote.graph.registry import Registry, import_submodules
 from arignote.scalar import math as sm
 from arignote.scalar.basic import ScalarOp, small_int_dtypes
@@ -81,8 +81,6 @@ class Emit:
 
     def literal(self, value: float) -> str:
         """``value`` as a constant of the result type."""
-        from arignote.backend.c.c_types import c_literal
-
         return c_literal(value, self.loop_out)
 
     def helper(self, name: str, code: str) -> str:

@@ -26,6 +26,7 @@ import re
 import uuid
 from pathlib import Path
 
+from arignote.backend.c.cache import SUBDIR, cache_root
 from arignote.backend.c.toolchain import CompileError, Toolchain
 from arignote.backend.c.vector_math import declarations, vectorized_functions
 
@@ -66,7 +67,6 @@ def _read_calls(assembly: str) -> dict[str, str]:
 
 
 def _stored(toolchain: Toolchain) -> Path:
-    from arignote.backend.c.cache import SUBDIR, cache_root
 
     return cache_root() / SUBDIR / f"vector-lanes-{toolchain.fingerprint[:24]}.json"
 

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from arignote.backend import linkers
+from arignote.backend.jax.linker import JaxProgram
 from arignote.backend.jax.plan import JaxCompileError
 from arignote.backend.jax.registry import LoweringContext, Registry, jax_impl
 from arignote.backend.jax.runtime import JaxUnavailableError, jax_available
@@ -34,7 +35,6 @@ from arignote.graph.basic import Variable
 @linkers.register("jax")
 def link_jax(inputs: Sequence[Variable], outputs: Sequence[Variable]) -> Any:
     """A :class:`~arignote.backend.jax.linker.JaxProgram` (importing JAX on first use)."""
-    from arignote.backend.jax.linker import JaxProgram
 
     return JaxProgram(inputs, outputs)
 

@@ -20,7 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from arignote.backend.jax.plan import make_plan
+from arignote.backend.jax.registry import jax_impl
 from arignote.backend.jax.runtime import load_jax
+from arignote.backend.jax.translate import translate
 from arignote.graph.basic import Apply, Variable
 
 
@@ -28,7 +31,6 @@ def _lowerings_loaded() -> Any:
     """The registry, with every lowering module imported (they import JAX)."""
     load_jax()
     import arignote.backend.jax.lowerings  # noqa: F401  (registers the lowerings)
-    from arignote.backend.jax.registry import jax_impl
 
     return jax_impl
 
@@ -54,8 +56,6 @@ class JaxProgram:
     """``outputs`` as a jitted function of ``inputs``; call :meth:`run` with NumPy values."""
 
     def __init__(self, inputs: Sequence[Variable], outputs: Sequence[Variable]) -> None:
-        from arignote.backend.jax.plan import make_plan
-        from arignote.backend.jax.translate import translate
 
         jax = load_jax()
         registry = _lowerings_loaded()
@@ -120,7 +120,6 @@ class JaxProgram:
 
     def pure_function(self) -> Any:
         """The translation without checks, as a plain function of JAX values (see ``jax_fn``)."""
-        from arignote.backend.jax.translate import translate
 
         return translate(self.plan, self.inputs, self.outputs, checks=False,
                          embed_all_constants=True).fn

@@ -34,8 +34,9 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from arignote.backend.jax.plan import StaticShapeError
+from arignote.backend.jax.plan import StaticShapeError, make_plan
 from arignote.backend.jax.registry import LoweringContext, ShapeDependsOnValues, jax_impl
+from arignote.backend.jax.translate import translate
 from arignote.backend.python.linker import describe_node
 from arignote.graph.basic import Apply
 from arignote.loop.checks import CheckSteps
@@ -64,7 +65,6 @@ def _loop_unsupported(node: Apply) -> str | None:
 
 def _body_plan(node: Apply, static_flags: Sequence[bool]) -> Any:
     """The plan of the body, knowing which of the node's inputs are static."""
-    from arignote.backend.jax.plan import make_plan
 
     op = node.op
     first_const = 1 + op.n_seqs + op.n_carries  # constants static outside are static inside
@@ -89,7 +89,6 @@ def _loop_static_outputs(node: Apply, static_flags: tuple[bool, ...]) -> set[int
 
 def _body(node: Apply, ctx: LoweringContext, checks: bool) -> Callable[..., list[Any]]:
     """The loop body as a function of the inner inputs' values."""
-    from arignote.backend.jax.translate import translate
 
     op = node.op
     plan = _body_plan(node, ctx.static)
