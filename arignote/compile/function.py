@@ -202,9 +202,12 @@ class Function:
                             f"{len(checks)} argument(s), got {len(values)}")
         if not self.trust_input:
             values = [check(a) for check, a in zip(checks, values)]
-        if self._update_lock is not None:
-            results = self._run_with_updates(values)
-        else:  # written out here, not shared with _run_with_updates: the common call, kept lean
+        # A call with updates holds the function's lock from reading the shared values to
+        # storing the updates (else two threads read one old value and an update is lost).
+        lock = self._update_lock
+        if lock is not None:
+            lock.acquire()
+        try:
             if self.shared:
                 values = [*values, *[s._value for s in self.shared]]
             try:
@@ -216,28 +219,16 @@ class Function:
                 raise explained from exc
             for position in self._copy_positions:
                 results[position] = np.array(results[position], copy=True)
+            if self.updates:
+                for var, value in zip(self.updates, results[self.n_outputs:]):
+                    var._value = value
+                results = results[:self.n_outputs]
+        finally:
+            if lock is not None:
+                lock.release()
         if self.single_output:
             return results[0]
         return results
-
-    def _run_with_updates(self, args: Sequence[Any]) -> list[Any]:
-        """Read the shared values, run, store the updates, all under the function's lock;
-        returns the user outputs."""
-        with self._update_lock:  # type: ignore[union-attr]
-            if self.shared:
-                args = [*args, *[s._value for s in self.shared]]
-            try:
-                results = self._run(*args)
-            except Exception as exc:
-                explained = self._explain_failure(exc)
-                if explained is exc:
-                    raise  # unchanged: keep its own cause (`raise exc from exc` would lose it)
-                raise explained from exc
-            for position in self._copy_positions:
-                results[position] = np.array(results[position], copy=True)
-            for var, value in zip(self.updates, results[self.n_outputs:]):
-                var._value = value
-        return results[:self.n_outputs]
 
     def _merge_kwargs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         merged: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))
