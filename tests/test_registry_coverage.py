@@ -23,6 +23,7 @@ from arignote.graph.op import Op
 from arignote.rewrite.phases import PHASES
 from arignote.scalar.basic import ScalarOp
 from tests.autodiff.test_rule_coverage import INTEGER_OUTPUTS, NOT_DIFFERENTIABLE
+from tests.op_classes import all_subclasses
 
 try:
     import jax  # noqa: F401
@@ -55,22 +56,12 @@ def _import_all() -> None:
         importlib.import_module(info.name)
 
 
-def _subclasses(base: type) -> set[type]:
-    found, todo = set(), [base]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return found
-
-
 def _concrete(base: type) -> list[type]:
     """arignote's public subclasses of ``base`` that are meant to be built: dataclasses, or
     classes nothing derives from (a bare base such as GradientOp is neither)."""
     _import_all()
     found = []
-    for cls in _subclasses(base):
+    for cls in all_subclasses(base):
         if not cls.__module__.startswith("arignote.") or cls.__name__.startswith("_"):
             continue
         if inspect.isabstract(cls) or ("__dataclass_fields__" not in vars(cls) and cls.__subclasses__()):

@@ -15,6 +15,7 @@ from arignote.backend.jax.plan import VALUE_SHAPED  # noqa: E402
 from arignote.backend.jax.scalar import supports  # noqa: E402
 from arignote.graph.op import Op  # noqa: E402
 from arignote.scalar.basic import ScalarOp  # noqa: E402
+from tests.op_classes import all_subclasses  # noqa: E402
 
 
 def _import_everything():
@@ -23,21 +24,11 @@ def _import_everything():
             importlib.import_module(module.name)
 
 
-def _subclasses(base):
-    found, todo = set(), [base]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return found
-
-
 def test_every_op_has_a_lowering():
     _import_everything()
     _lowerings_loaded()
     missing = []
-    for op_type in _subclasses(Op):
+    for op_type in all_subclasses(Op):
         if not op_type.__module__.startswith("arignote.") or op_type.__name__.startswith("_"):
             continue  # ops that tests and docs examples define run on NumPy
         if op_type.__module__.startswith("arignote.backend.") and ".jax" not in op_type.__module__:
@@ -52,7 +43,7 @@ def test_every_op_has_a_lowering():
 def test_every_scalar_op_has_a_jax_function():
     _lowerings_loaded()
     missing = []
-    for scalar_type in _subclasses(ScalarOp):
+    for scalar_type in all_subclasses(ScalarOp):
         if scalar_type.__module__ != sm.__name__ or scalar_type.__name__[0] == "_":
             continue
         if scalar_type in (sm.UnaryOp, sm.UnaryFloatOp, sm.BinaryOp, sm.ComparisonOp):
