@@ -99,7 +99,7 @@ def _output_dtype(op: ScalarOp, dtypes: tuple[np.dtype, ...]) -> np.dtype:
     except (TypeError, ValueError) as exc:
         names = ", ".join(d.name for d in dtypes)
         raise TypeError(f"{op} is not defined for inputs of dtype ({names})") from exc
-    if op.float_result and result.kind == "f" and all(d in _SMALL_INTS for d in dtypes):
+    if op.float_result and result.kind == "f" and small_int_dtypes(dtypes):
         return np.dtype("float32")
     return result
 

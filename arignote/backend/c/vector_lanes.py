@@ -28,9 +28,8 @@ from pathlib import Path
 
 from arignote.backend.c.cache import SUBDIR, cache_root
 from arignote.backend.c.toolchain import CompileError, Toolchain
-from arignote.backend.c.vector_math import declarations, vectorized_functions
+from arignote.backend.c.vector_math import ARITY, declarations, vectorized_functions
 
-_ARITY = {"pow": 2, "atan2": 2, "hypot": 2}
 _LABEL = re.compile(r"^(ag_probe_\w+):", re.MULTILINE)
 _CALL = re.compile(r"\b(?:call|jmp)\s+(_ZGV[a-z]N(\d+)(v+)_\w+?)(?:@PLT)?\s*$", re.MULTILINE)
 
@@ -41,7 +40,7 @@ def _probe_source(names: list[str], bases: frozenset[str]) -> str:
     for name in names:
         single = name.endswith("f") and name[:-1] in bases
         ctype = "float" if single else "double"
-        args = ", ".join(["x[i]", "y[i]"][:_ARITY.get(name[:-1] if single else name, 1)])
+        args = ", ".join(["x[i]", "y[i]"][:ARITY.get(name[:-1] if single else name, 1)])
         lines.append(f"""
 void ag_probe_{name}({ctype} *restrict r, const {ctype} *restrict a, const {ctype} *restrict b) {{
     {ctype} x[64] __attribute__((aligned(64))), y[64] __attribute__((aligned(64))),

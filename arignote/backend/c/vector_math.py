@@ -30,7 +30,8 @@ _SINCE_2_22 = ("exp", "log", "sin", "cos", "pow")
 _SINCE_2_35 = ("acos", "acosh", "asin", "asinh", "atan", "atan2", "atanh", "cbrt", "cosh", "erf",
                "erfc", "exp10", "exp2", "expm1", "hypot", "log10", "log1p", "log2", "sinh", "tan",
                "tanh")
-_ARITY = {"pow": 2, "atan2": 2, "hypot": 2}
+#: arguments of the functions that take more than one
+ARITY = {"pow": 2, "atan2": 2, "hypot": 2}
 
 
 def vectorized_functions(toolchain: Toolchain) -> frozenset[str]:
@@ -53,6 +54,6 @@ def declarations(used: set[str], available: frozenset[str]) -> str:
         if base not in available:
             continue
         ctype = "float" if name != base else "double"
-        params = ", ".join([ctype] * _ARITY.get(base, 1))
+        params = ", ".join([ctype] * ARITY.get(base, 1))
         lines.append(f"extern {ctype} {name}({params}) __attribute__((simd(\"notinbranch\")));")
     return "\n".join(lines)
