@@ -264,20 +264,13 @@ def argreduce_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], maximum: b
         raise Unsupported("an arg-reduction of a multi-output function")
     value_dtype = body.out_dtypes[0]
     t = c_type(value_dtype)
-    nin = len(body.in_dtypes)
-
-    def load(k: int) -> str:
-        ct = c_type(body.in_dtypes[k])
-        if scalar_inputs[k]:
-            return f"*(const {ct} *)ptrs[{k}]"
-        return f"*(const {ct} *)(ptrs[{k}] + i * steps[{k}])"
     better = ">" if maximum else "<"
     is_nan = "v != v" if value_dtype.kind == "f" else "0"
-    if uses_vector_math(body.parts.math, vector_functions):
-        # the values come in blocks, each element through the same vector function
-        values = values_function(body.in_dtypes, scalar_inputs, value_dtype, value_dtype,
-                                 bool(body.parts.checks), True)
-        return f"""{kernel_header(body, vector_functions, title)}
+    # the values come in blocks (with vector math, each element through the same vector
+    # function as in an elementwise kernel), then the scan picks the extreme
+    values = values_function(body.in_dtypes, scalar_inputs, value_dtype, value_dtype,
+                             bool(body.parts.checks), uses_vector_math(body.parts.math, vector_functions))
+    return f"""{kernel_header(body, vector_functions, title)}
 {body_function(body)}
 {values}
 int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps, char *best_value, int64_t *best_index,
@@ -301,31 +294,6 @@ int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps, char *best_value, 
                 best = v;
                 index = offset + start + i;
             }}
-        }}
-    }}
-    *({t} *)best_value = best;
-    *best_index = index;
-    return found_nan;
-}}
-"""
-    return f"""{kernel_header(body, vector_functions, title)}
-{body_function(body)}
-int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps, char *best_value, int64_t *best_index,
-              int64_t offset) {{
-    {t} best = *({t} *)best_value;
-    int64_t index = *best_index;
-    int found_nan = 0;
-    for (intptr_t i = 0; i < n; i++) {{
-        const {t} v = ag_body({", ".join(load(k) for k in range(nin))}).r0;
-        if ({is_nan}) {{
-            best = v;
-            index = offset + i;
-            found_nan = 1;
-            break;
-        }}
-        if (index < 0 || v {better} best) {{
-            best = v;
-            index = offset + i;
         }}
     }}
     *({t} *)best_value = best;
