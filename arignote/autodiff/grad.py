@@ -116,11 +116,14 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
     found = backpropagate(seeds, wrt_list, consider_constant or ())
     reachable = {id(v) for v in ancestors([v for v, _ in seeds])}
 
+    # the cost's inputs, once for every gradient (see _keep_cost_inputs)
+    cost_inputs = set() if cost is None else {v for v in graph_inputs([seeds[0][0]])
+                                              if not isinstance(v, Constant)}
     results: list[Any] = []
     for var in wrt_list:
         cot = found.cotangent(var)
         if cot is not None:
-            results.append(cot if cost is None else _keep_cost_inputs(seeds[0][0], cot))
+            results.append(cot if cost is None else _keep_cost_inputs(seeds[0][0], cost_inputs, cot))
             continue
         if found.connected(var) and id(var) in reachable:
             results.append(_zero_gradient(var))
@@ -139,12 +142,12 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
     return results[0] if single else results
 
 
-def _keep_cost_inputs(cost: Variable, gradient: Variable) -> Variable:
+def _keep_cost_inputs(cost: Variable, needed: set[Variable], gradient: Variable) -> Variable:
     """A gradient that still depends on every input of ``cost`` (as in PyTensor, whose
     gradients start from ``second(cost, 1)``): one that lost an input to build-time
     simplification, like ``grad(a + b, a) = 1``, becomes ``second(cost, g)``, so that
-    ``function([a, b], g)`` finds both inputs used.  Rewriting removes the ``second``."""
-    needed = {v for v in graph_inputs([cost]) if not isinstance(v, Constant)}
+    ``function([a, b], g)`` finds both inputs used.  Rewriting removes the ``second``.
+    ``needed``: the cost's non-constant graph inputs."""
     if needed.issubset(graph_inputs([gradient])):
         return gradient
     return second(cost, gradient)
