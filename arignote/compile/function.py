@@ -149,6 +149,7 @@ class Function:
         if isinstance(inputs, Variable) or not isinstance(inputs, (list, tuple)):
             raise TypeError("function: inputs must be a list of variables")
         checked: list[Variable] = []
+        seen: set[int] = set()
         for position, var in enumerate(inputs):
             if not isinstance(var, Variable):
                 raise TypeError(f"function: input {position} is {type(var).__name__}, not a Variable")
@@ -158,8 +159,9 @@ class Function:
             if var.owner is not None:
                 raise TypeError(f"function: input {position} ({var}) is computed by {var.owner.op}; "
                                 "inputs must be ownerless variables (use givens to substitute)")
-            if any(var is other for other in checked):
+            if id(var) in seen:
                 raise ValueError(f"function: input {var} is given twice")
+            seen.add(id(var))
             checked.append(var)
         return checked
 

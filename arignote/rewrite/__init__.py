@@ -18,7 +18,7 @@ theirs in the phases when imported; arignote.compile imports them, and a
 compilation mode hands the engine the phases to run (see :func:`optimize`).
 """
 
-from arignote.rewrite.driver import Rewriter, rewrite_graph
+from arignote.rewrite.driver import Rewriter, rewrite_graph, sole_user
 from arignote.rewrite.explain import explain
 from arignote.rewrite.optimize import optimize
 from arignote.rewrite.pattern import Pattern, pattern
@@ -51,6 +51,7 @@ from arignote.rewrite.toolkit import (
                                      match_op,
                                      negate,
                                      negated,
+                                     positions_of,
                                      product_factors,
                                      scalar_op_of,
                                      scaling,
@@ -66,5 +67,6 @@ __all__ = ["PHASES", "GraphPass", "Pattern", "Phase", "RewriteCycleError", "Rewr
            "elemwise_inputs", "explain", "filled", "find", "fit_to", "fusion", "is_constant",
            "is_float", "is_number", "is_real_float", "keep_static_shape", "kind_of", "lowering",
            "make_rule", "match", "match_op", "negate", "negated", "optimize", "pattern",
-           "product_factors", "rewrite_graph", "scalar_op_of", "scaling", "signed_sum", "specialize",
-           "stabilize", "sum_terms", "uniform_value", "without"]
+           "positions_of", "product_factors", "rewrite_graph", "scalar_op_of", "scaling",
+           "signed_sum", "sole_user", "specialize", "stabilize", "sum_terms", "uniform_value",
+           "without"]

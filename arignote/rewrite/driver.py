@@ -7,21 +7,45 @@ fires, only the replacement's new nodes are settled in turn; everything
 already seen is memoized by identity.  A fixed point is therefore reached in
 one pass.  A rule firing on a node whose rewriting is still under way means
 the rules undo each other, and raises an error naming them.
+
+Rules see one node, but may ask who uses it (:func:`sole_user`): a rule that
+reads a whole chain (a sum of sums) then leaves the chain's inner links to
+the chain's last node, which reads them all once, instead of writing a form
+at every link (which makes a chain of N links cost N**2).
 """
 
 from __future__ import annotations
 
+import contextvars
 import warnings
 from collections.abc import Sequence
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.sourceinfo import _carried, format_source
+from arignote.graph.traversal import toposort
 from arignote.rewrite.rule import RewriteCycleError, RewriteError, Rule, as_outputs
 from arignote.rewrite.rule_index import RuleIndex
 from arignote.rewrite.trace import Trace
 
 #: how many rule firings may nest (each working on the previous one's output)
 MAX_NESTED_FIRINGS = 200
+
+# The rewriter whose rules are running in this thread (or task): what `sole_user` asks.
+_running: contextvars.ContextVar[Rewriter | None] = contextvars.ContextVar("arignote_rewriter",
+                                                                          default=None)
+
+
+def sole_user(node: Apply) -> Apply | None:
+    """The one node that uses ``node``'s outputs in the graph being rewritten, as it was
+    given to the rewriter (its inputs not yet in final form); None when several nodes use
+    them, when one is an output of the graph, when ``node`` was made by a rule, or outside
+    a rewrite.
+
+    Only the user's op and types are meaningful (rewriting keeps types): a rule
+    asks it to tell whether the user will read through ``node`` anyway.
+    """
+    rewriter = _running.get()
+    return None if rewriter is None else rewriter.sole_user(node)
 
 
 class Rewriter:
@@ -38,12 +62,44 @@ class Rewriter:
         self.memo: dict[Variable, Variable] = {}
         self._active: dict[Apply, Rule] = {}  # nodes whose replacement is being settled
         self.visited = 0
+        self._roots: list[Variable] = []
+        # each variable of the given graph -> the one node using it (None: several, or an output)
+        self._users: dict[Variable, Apply | None] | None = None
+        # (node offered to the rules, the node of the given graph it was rebuilt from)
+        self._offered: tuple[Apply, Apply] | None = None
         #: the op types of the nodes left in their final form (passes that need none are skipped)
         self.op_types: set[type] = set()
 
     def rewrite(self, outputs: Sequence[Variable]) -> list[Variable]:
         """The final form of each of ``outputs``."""
-        return [self.final(v) for v in outputs]
+        self._roots.extend(outputs)
+        self._users = None
+        token = _running.set(self)
+        try:
+            return [self.final(v) for v in outputs]
+        finally:
+            _running.reset(token)
+
+    def sole_user(self, node: Apply) -> Apply | None:
+        """See :func:`sole_user`."""
+        original = node
+        offered = self._offered
+        if offered is not None and offered[0] is node:
+            original = offered[1]
+        users = self._users
+        if users is None:
+            users = self._users = _sole_users(self._roots)
+        if original is not node and node.outputs[0] in users:
+            return None  # rebuilt into a node the graph also has: both nodes' users use it
+        found: Apply | None = None
+        for out in original.outputs:
+            if out not in users:
+                return None  # made by a rule
+            user = users[out]
+            if user is None or (found is not None and user is not found):
+                return None
+            found = user
+        return found
 
     def final(self, root: Variable) -> Variable:
         """The final form of ``root``, settling every unsettled node below it."""
@@ -84,7 +140,12 @@ class Rewriter:
         if target.outputs[0] in memo:
             finals = [memo[o] for o in target.outputs]
         else:
-            finals = self._apply_rules(target)
+            outer = self._offered
+            self._offered = (target, node)
+            try:
+                finals = self._apply_rules(target)
+            finally:
+                self._offered = outer
         for old, new in zip(node.outputs, finals):
             memo[old] = new
 
@@ -135,6 +196,21 @@ class Rewriter:
         return RewriteCycleError(
             "rewrite rules do not reach a fixed point: " + " -> ".join(chain)
             + f" -> back to {node.op}" + (f" (phase {self.phase})" if self.phase else ""))
+
+
+def _sole_users(roots: Sequence[Variable]) -> dict[Variable, Apply | None]:
+    """Each variable of the graph of ``roots`` -> the one node using it, or None when
+    several nodes use it or it is one of ``roots``."""
+    users: dict[Variable, Apply | None] = {}
+    for node in toposort(roots):
+        for var in node.inputs:
+            if var in users and users[var] is not node:
+                users[var] = None
+            else:
+                users[var] = node
+    for var in roots:
+        users[var] = None
+    return users
 
 
 def rewrite_graph(outputs: Sequence[Variable], rules: Sequence[Rule], trace: Trace | None = None,

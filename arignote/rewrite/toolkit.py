@@ -11,7 +11,7 @@ use these helpers; so can any rule:
 - **shapes**: :func:`fit_to` (a result in the original's dtype, rank and shape),
   :func:`filled`, :func:`keep_static_shape`;
 - **sums and products**: :func:`sum_terms`, :func:`signed_sum`, :func:`product_factors`,
-  :func:`scaling`, :func:`negated`, :func:`negate`, :func:`without`;
+  :func:`scaling`, :func:`negated`, :func:`negate`, :func:`without`, :func:`positions_of`;
   :class:`~arignote.rewrite.pattern.Pattern` matches a whole pattern.
 
 Sums and products are read the way the canonical algebra writes them (see
@@ -477,6 +477,16 @@ def scaling(var: Variable) -> tuple[Variable, list[Variable]] | None:
     if dtype_of(x) != dtype_of(var) or x.type.ndim != var.type.ndim:
         return None
     return x, constants
+
+
+def positions_of(items: Iterable[T]) -> dict[T, int]:
+    """Each item -> the position where it first appears.  A rule pairing factors (``f`` with
+    ``a / f``) looks partners up here instead of scanning the factors once per factor, which
+    would cost N**2 on a product of N factors."""
+    found: dict[T, int] = {}
+    for position, item in enumerate(items):
+        found.setdefault(item, position)
+    return found
 
 
 def without(items: Iterable[T], *positions: int) -> list[T]:

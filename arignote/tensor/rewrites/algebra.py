@@ -69,6 +69,15 @@ Values, dtypes and shapes
   with a canonicaliser.  Signed zeros may differ: ``x + 0 -> x`` keeps a
   ``-0.0`` that IEEE addition would make ``+0.0``.
 
+Cost: linear in the chain
+-------------------------
+A sum written term by term (``total = total + t_i``) is a chain of N nodes.
+Writing the normal form at every link would cost 1 + 2 + ... + N.  So a
+link whose only user is a sum of its dtype that reads through it (see
+:func:`~arignote.rewrite.driver.sole_user`) is left as it is: the chain's
+last node reads all N terms once.  Products likewise.  Any rule that reads
+a whole chain must do the same (``docs/writing-rules.md``).
+
 Not done here: ``x * x -> sqr(x)`` (specialize), ``x / x -> 1`` (wrong for
 0), ``(x * y) / y -> x`` (wrong for 0 and inf), ``x * 0 -> 0`` for floats,
 distributing products over sums.
@@ -78,8 +87,9 @@ from __future__ import annotations
 
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.rewrite import canonicalize
+from arignote.rewrite.driver import sole_user
 from arignote.rewrite.phases import FAST_COMPILE
-from arignote.rewrite.toolkit import computes_in_output_dtype, dtype_of, filled, fit_to
+from arignote.rewrite.toolkit import computes_in_output_dtype, dtype_of, filled, fit_to, scalar_op_of
 from arignote.scalar.math import Add, Mul, Neg, Sub
 from arignote.tensor.basic import cast, constant
 from arignote.tensor.math import mul
@@ -89,9 +99,22 @@ from arignote.tensor.rewrites.algebra_product import expand_product, normalized_
 from arignote.tensor.rewrites.algebra_sum import canonical_sum_of
 from arignote.tensor.rewrites.algebra_values import is_exact_kind, is_value, value_in
 
+_SUM_OPS = (Add, Sub, Neg)
+
 
 def _changed(node: Apply, result: Variable | None) -> Variable | None:
     return None if result is None or result is node.outputs[0] else result
+
+
+def _read_by_user(node: Apply, kinds: tuple[type, ...]) -> bool:
+    """Whether ``node``'s only user is a node of ``kinds``, in ``node``'s dtype, that will
+    read through it when it writes its own normal form (a link inside a chain)."""
+    user = sole_user(node)
+    if user is None or len(user.outputs) != 1:
+        return False
+    out = user.outputs[0]
+    return (dtype_of(out) == dtype_of(node.outputs[0]) and isinstance(scalar_op_of(out), kinds)
+            and computes_in_output_dtype(user))
 
 
 @canonicalize.rule(Add, Sub, Neg, tags=[FAST_COMPILE])
@@ -107,6 +130,8 @@ def canonical_sum(node: Apply) -> Variable | None:
     if not computes_in_output_dtype(node):
         return _mixed_binary(node, neutral=0, absorbing=None, commutative=isinstance(
             node.op.scalar_op, Add))
+    if _read_by_user(node, _SUM_OPS):
+        return None  # a link of a longer sum: its last node writes the whole
     return _changed(node, canonical_sum_of(node))
 
 
@@ -123,6 +148,8 @@ def canonical_product(node: Apply) -> Variable | None:
     if not computes_in_output_dtype(node):
         return _mixed_binary(node, neutral=1, absorbing=0 if is_exact_kind(dtype_of(out)) else None,
                              commutative=True)
+    if _read_by_user(node, (Mul,)):
+        return None  # a link of a longer product: its last node writes the whole
     product = expand_product(node)
     if not product.factors:
         return None  # all constants: constant folding's job

@@ -36,6 +36,7 @@ from arignote.rewrite.toolkit import (
     is_number,
     is_real_float,
     match,
+    positions_of,
     signed_sum,
     sum_terms,
     without,
@@ -65,13 +66,16 @@ def cancel_positive_factor(node: Apply) -> Variable | None:
     factors = list(node.inputs)
     if not is_real_float(node.outputs[0]):
         return None
-    for position, a, d in _quotients(factors):
-        if not _positive_function(d):
+    quotients = _quotients(factors)
+    if not quotients:
+        return None
+    where = positions_of(factors)
+    for position, a, d in quotients:
+        other = where.get(d)
+        if other is None or other == position or not _positive_function(d):
             continue
-        for other, factor in enumerate(factors):
-            if other != position and factor is d:
-                kept = without(factors, position, other) + [a]
-                return product_like(node, kept, [factors[position], factor])
+        kept = without(factors, position, other) + [a]
+        return product_like(node, kept, [factors[position], d])
     return None
 
 
@@ -91,25 +95,29 @@ def distribute_over_quotients(node: Apply) -> Variable | None:
     if not is_real_float(out):
         return None
     factors = list(node.inputs)
+    where: dict[Variable, int] | None = None
     for position, factor in enumerate(factors):
         terms = sum_terms(factor)
         if terms is None or factor.type.dtype != out.type.dtype:
             continue
-        others = without(factors, position)
-        # per term, the factor its divisor cancels against and its numerator (None: no
-        # cancelling); nothing is built unless one cancels, as most products hold no such quotient
+        if where is None:
+            where = positions_of(factors)
+        # per term, the factor its divisor cancels against (its position among the others)
+        # and its numerator (None: no cancelling); nothing is built unless one cancels, as
+        # most products hold no such quotient
         cancels: list[tuple[int, Variable] | None] = []
         for term, _ in terms:
             parts = elemwise_inputs(term, TrueDiv)
             cancel: tuple[int, Variable] | None = None
             if parts is not None:
                 numerator, divisor = parts
-                match_at = next((k for k, f in enumerate(others) if f is divisor), None)
-                if match_at is not None and _positive_function(divisor):
-                    cancel = (match_at, numerator)
+                match_at = where.get(divisor)
+                if match_at is not None and match_at != position and _positive_function(divisor):
+                    cancel = (match_at - (match_at > position), numerator)
             cancels.append(cancel)
         if all(c is None for c in cancels):
             continue
+        others = without(factors, position)
         new_terms: list[tuple[Variable, bool]] = []
         for (term, added), cancel in zip(terms, cancels):
             if cancel is not None:
@@ -132,15 +140,22 @@ def sigmoid_from_exp_over_one_plus_exp(node: Apply) -> Variable | None:
     factors = list(node.inputs)
     if not is_real_float(node.outputs[0]):
         return None
+    exps: dict[Variable, int] | None = None
     for position, a, d in _quotients(factors):
         found = _ONE_PLUS_EXP.match(d)
         if found is None:
             continue
         x = found["x"]
-        for other, factor in enumerate(factors):
-            if other != position and match(factor, Exp) is x:
-                kept = without(factors, position, other) + [a, at.sigmoid(x)]
-                return product_like(node, kept, [factors[position], factor])
+        if exps is None:  # exp(x) factors by x: one look-up per quotient
+            exps = {}
+            for k, factor in enumerate(factors):
+                inner = match(factor, Exp)
+                if inner is not None:
+                    exps.setdefault(inner, k)
+        other = exps.get(x)
+        if other is not None and other != position:
+            kept = without(factors, position, other) + [a, at.sigmoid(x)]
+            return product_like(node, kept, [factors[position], factors[other]])
     return None
 
 
@@ -168,15 +183,21 @@ def softmax_from_exp_times_quotient_of_sum(node: Apply) -> Variable | None:
     out = node.outputs[0]
     if not is_real_float(out):
         return None
+    # the exp(x) factors of the product's rank and dtype, then one look-up per quotient
+    exps: dict[Variable, int] = {}
     for position, factor in enumerate(factors):
         x = match(factor, Exp)
-        if x is None or x.ndim != out.ndim or x.type.dtype != out.type.dtype:
-            continue
-        for other, candidate in enumerate(factors):
-            found = None if other == position else _keepdims_quotient(candidate, x.ndim)
-            if found is None or found[1].inputs[0] is not factor:
-                continue
-            a, total = found
+        if x is not None and x.ndim == out.ndim and x.type.dtype == out.type.dtype:
+            exps.setdefault(factor, position)
+    if not exps:
+        return None
+    for other, candidate in enumerate(factors):
+        found = _keepdims_quotient(candidate, out.ndim)
+        position = None if found is None else exps.get(found[1].inputs[0])
+        if position is not None and position != other:
+            factor = factors[position]
+            x = factor.owner.inputs[0]  # type: ignore[union-attr]
+            a, total = found  # type: ignore[misc]
             axes = total.op.axis
             spread = a
             if a.ndim == total.outputs[0].ndim:  # a as reduced as the sum: lay it out like it

@@ -56,10 +56,6 @@ def _sigmoid_power(var: Variable) -> tuple[Variable, int] | None:
     return None if y is None else (y, 2)
 
 
-def _negations(x: Variable, y: Variable) -> bool:
-    return negated(x) is y or negated(y) is x
-
-
 @stabilize.rule(Mul, tags=STABLE)
 def sigmoid_from_exp_times_sigmoid(node: Apply) -> Variable | None:
     """exp(x) * sigmoid(-x) -> sigmoid(x) (both are exp(x) / (1 + exp(x))): no inf * 0.
@@ -71,16 +67,33 @@ def sigmoid_from_exp_times_sigmoid(node: Apply) -> Variable | None:
     factors = list(node.inputs)
     if not is_real_float(node.outputs[0]):
         return None
+    # exp(x) factors by x and by -x, then one look-up per sigmoid factor (linear in the factors)
+    exps: dict[Variable, int] = {}
+    exps_of_negated: dict[Variable, int] = {}
     for position, factor in enumerate(factors):
         x = match(factor, Exp)
-        if x is None:
+        if x is not None:
+            exps.setdefault(x, position)
+            inner = negated(x)
+            if inner is not None:
+                exps_of_negated.setdefault(inner, position)
+    if not exps:
+        return None
+    for other, candidate in enumerate(factors):
+        found = _sigmoid_power(candidate)
+        if found is None:
             continue
-        for other, candidate in enumerate(factors):
-            found = None if other == position else _sigmoid_power(candidate)
-            if found is None or not _negations(x, found[0]):
-                continue
-            kept = without(factors, position, other) + [at.sigmoid(x)]
-            if found[1] == 2:
-                kept.append(at.sigmoid(found[0]))
-            return product_like(node, kept, [factor, candidate])
+        y = found[0]
+        inner = negated(y)
+        position = exps.get(inner) if inner is not None else None
+        if position is None:
+            position = exps_of_negated.get(y)
+        if position is None or position == other:
+            continue
+        factor = factors[position]
+        x = factor.owner.inputs[0]  # type: ignore[union-attr]
+        kept = without(factors, position, other) + [at.sigmoid(x)]
+        if found[1] == 2:
+            kept.append(at.sigmoid(y))
+        return product_like(node, kept, [factor, candidate])
     return None
