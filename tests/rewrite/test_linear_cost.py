@@ -86,7 +86,7 @@ def test_chains_keep_their_values(build):
 
 
 def test_a_chain_becomes_one_flat_sum():
-    xs, out = _log_density(50)
+    _, out = _log_density(50)
     (final,) = optimize([out], phases=[arignote.rewrite.canonicalize])
     adds = [n for n in toposort([final]) if isinstance(getattr(n.op, "scalar_op", None), Add)]
     biggest = max(len(n.inputs) for n in adds)
