@@ -193,11 +193,14 @@ def softmax_from_exp_times_quotient_of_sum(node: Apply) -> Variable | None:
         return None
     for other, candidate in enumerate(factors):
         found = _keepdims_quotient(candidate, out.ndim)
-        position = None if found is None else exps.get(found[1].inputs[0])
-        if position is not None and position != other:
+        if found is None:
+            continue
+        a, total = found
+        at_position = exps.get(total.inputs[0])
+        if at_position is not None and at_position != other:
+            position = at_position
             factor = factors[position]
             x = factor.owner.inputs[0]  # type: ignore[union-attr]
-            a, total = found  # type: ignore[misc]
             axes = total.op.axis
             spread = a
             if a.ndim == total.outputs[0].ndim:  # a as reduced as the sum: lay it out like it

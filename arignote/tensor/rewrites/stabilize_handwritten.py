@@ -85,11 +85,12 @@ def sigmoid_from_exp_times_sigmoid(node: Apply) -> Variable | None:
             continue
         y = found[0]
         inner = negated(y)
-        position = exps.get(inner) if inner is not None else None
-        if position is None:
-            position = exps_of_negated.get(y)
-        if position is None or position == other:
+        at_position = exps.get(inner) if inner is not None else None
+        if at_position is None:
+            at_position = exps_of_negated.get(y)
+        if at_position is None or at_position == other:
             continue
+        position = at_position
         factor = factors[position]
         x = factor.owner.inputs[0]  # type: ignore[union-attr]
         kept = without(factors, position, other) + [at.sigmoid(x)]
