@@ -13,7 +13,8 @@ from arignote.backend.c.toolchain import CompilerUnavailable, get_toolchain
 def _cache_info() -> int:
     stats = get_cache().stats()
     print(f"cache folder:   {stats.folder}{'' if stats.writable else ' (not writable)'}")
-    print(f"entries:        {stats.entries} compiled objects, {stats.total_bytes / 1e6:.1f} MB")
+    print(f"entries:        {stats.entries - stats.programs} compiled objects, {stats.programs} whole "
+          f"programs (config.program_cache), {stats.total_bytes / 1e6:.1f} MB")
     if stats.limit_bytes:
         print(f"size limit:     {stats.limit_bytes / 1e6:g} MB (config.c_cache_max_mb; the least "
               "recently used entries are evicted beyond it)")
@@ -44,7 +45,7 @@ def _cache_clear() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m arignote", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    cache = commands.add_parser("cache", help="the on-disk cache of compiled C code")
+    cache = commands.add_parser("cache", help="the on-disk cache of compiled C code and programs")
     cache.add_argument("action", choices=["info", "clear"], help="show or empty the cache")
     args = parser.parse_args(argv)
     if args.command == "cache":

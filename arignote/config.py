@@ -37,6 +37,9 @@ _DEFAULTS: dict[str, Any] = {
     "c_threads": 0,
     "c_vector_math": True,
     "c_scalar_loops": True,
+    # whether `function` keeps the rewritten and linked program on disk (beside the C cache)
+    # and reuses it for a structurally identical graph (arignote/compile/program_cache.py)
+    "program_cache": True,
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
@@ -45,6 +48,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "on_rule_error": ("raise", "warn"),
     "c_vector_math": (True, False),
     "c_scalar_loops": (True, False),
+    "program_cache": (True, False),
 }
 
 #: numeric flags that must not be negative
@@ -105,6 +109,10 @@ class Config:
         finally:
             for name, value in old.items():
                 self._values[name] = value
+
+    def items(self) -> list[tuple[str, Any]]:
+        """Every flag and its value, in a fixed order."""
+        return sorted(self._values.items())
 
     def __repr__(self) -> str:
         return "Config(" + ", ".join(f"{k}={v!r}" for k, v in self._values.items()) + ")"

@@ -11,9 +11,12 @@ from typing import Any
 import numpy as np
 
 from arignote.backend.jax.pure import pure_function
+from arignote.compile import program_cache
 from arignote.compile.mode import Mode, get_mode
 from arignote.compile.pipeline import link, rewrite_for_mode
+from arignote.compile.program_cache import program_key
 from arignote.compile.shared import SharedVariable
+from arignote.config import config
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.replace import graph_replace
 from arignote.graph.sourceinfo import describe_node
@@ -122,16 +125,13 @@ class Function:
 
         self.unoptimized_outputs = targets
         self.rewrite_trace = Trace() if trace else None
-        self.graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
-        # after rewriting: a variable the written graph mentions but the computation does not
-        # need (the cost inside a gradient's `second(cost, g)`) need not be given
-        self._check_missing(self.graph_outputs)
+        #: whether the program came from the whole-function cache (arignote/compile/program_cache.py)
+        self.from_cache = False
         self.user_outputs = user_outputs
         self.updates = [var for var, _ in update_pairs]
         self.n_outputs = len(user_outputs)
-
         program_inputs = self.inputs + self.shared
-        self.program = link(program_inputs, self.graph_outputs, mode)
+        self.graph_outputs, self.program = self._compile(program_inputs, targets, mode)
         self._copy_positions = self._outputs_to_copy(program_inputs)
         self._input_names = [f"input {i} ({inp.name or inp.type})" for i, inp in enumerate(self.inputs)]
         self._checks = [_input_check(inp.type, name) for inp, name in zip(self.inputs, self._input_names)]
@@ -142,6 +142,28 @@ class Function:
         # Re-entrant so that a signal handler (or an op's Python code) calling the function
         # again in the same thread does not deadlock.
         self._update_lock = threading.RLock() if self.updates else None
+
+    def _compile(self, program_inputs: list[Variable], targets: list[Variable],
+                 mode: Mode) -> tuple[list[Variable], Any]:
+        """The rewritten graph and its program: from the whole-function cache when a
+        structurally identical graph was compiled before, else rewritten and linked (and
+        stored there)."""
+        keyed = None
+        if config.program_cache and self.rewrite_trace is None:
+            keyed = program_key(program_inputs, targets, mode, len(self.inputs))
+        if keyed is not None:
+            found = program_cache.load(keyed[0], keyed[1], program_inputs, mode)
+            if found is not None:
+                self.from_cache = True
+                return found.graph_outputs, found.program
+        graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
+        # after rewriting: a variable the written graph mentions but the computation does not
+        # need (the cost inside a gradient's `second(cost, g)`) need not be given
+        self._check_missing(graph_outputs)
+        program = link(program_inputs, graph_outputs, mode)
+        if keyed is not None:
+            program_cache.save(keyed[0], keyed[1], program_inputs, graph_outputs, program)
+        return graph_outputs, program
 
     # --- compile-time checks -------------------------------------------------------
     @staticmethod

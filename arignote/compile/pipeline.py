@@ -9,7 +9,7 @@ from typing import Any
 from arignote.backend import linker
 from arignote.backend.c.toolchain import CompilerUnavailable
 from arignote.compile.mode import PREDEFINED, Mode, fast_run_fallback
-from arignote.graph.basic import Variable
+from arignote.graph.basic import Apply, Variable
 from arignote.graph.linking import Linking, current_linking, linking
 from arignote.rewrite.optimize import optimize
 from arignote.rewrite.phases import PHASES
@@ -70,3 +70,18 @@ def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) ->
         if mode is PREDEFINED["FAST_RUN"]:  # chosen by default, not asked for: fall back
             return link(inputs, outputs, fast_run_fallback(str(exc)))
         raise CompilerUnavailable(f"Mode(linker={mode.linker!r}) needs a working C compiler: {exc}") from None
+
+
+
+def relink(inputs: Sequence[Variable], nodes: list[Apply], outputs: Sequence[Variable], mode: Mode,
+           state: Any) -> Any:
+    """The program of a graph rewritten before (arignote/compile/program_cache.py): the C
+    program restored from its saved ``state`` (no code generation, no scheduling), or, for
+    the other linkers (whose linking costs little), ``outputs`` linked again."""
+    if state is None:
+        return link(inputs, outputs, mode)
+    from arignote.backend.c.linker import CProgram
+
+    # the steps planned again (a loop's body) link inner graphs with this mode, as link does
+    with linking(Linking(mode, lambda ins, outs: link(ins, outs, mode))):
+        return CProgram.restored(inputs, nodes, outputs, state)

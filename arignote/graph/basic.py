@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from arignote.config import config
 from arignote.graph import hooks
-from arignote.graph.sourceinfo import format_source, user_source
+from arignote.graph.sourceinfo import _carried, format_source, user_source
 from arignote.graph.type import Type
 
 if TYPE_CHECKING:
@@ -65,6 +65,13 @@ class Variable:
             return f"{op_name}.{self.index}"
         return f"<{self.type}>"
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        # A computed variable pickles as its node's output, and the node as its op applied
+        # to its inputs: unpickling interns them again (see Apply.__reduce_ex__)
+        if self.owner is not None:
+            return (_output_of, (self.owner, self.index))
+        return super().__reduce_ex__(protocol)
+
     def eval(self, inputs_to_values: dict | None = None) -> Any:
         """Compile this variable (cached) and evaluate it at ``inputs_to_values``."""
         return hooks.evaluate(self, inputs_to_values)  # compiling is arignote.compile's job
@@ -78,6 +85,9 @@ class Constant(Variable):
     def __init__(self, type: Type, data: Any, name: str | None = None) -> None:
         super().__init__(type, None, None, name)
         self.data = data
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (intern_constant, (self.type, self.data, self.name))
 
     def __str__(self) -> str:
         if self.name is not None:
@@ -159,6 +169,9 @@ class Apply:
                 _nodes[key] = new_ref  # a dead entry whose callback has not run yet
         return node
 
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (_build_with_source, (self.op, self.inputs, tuple(o.type for o in self.outputs), self.source))
+
     @property
     def out(self) -> Variable:
         """The single output of this node."""
@@ -197,3 +210,18 @@ def _forget_node(ref: weakref.KeyedRef) -> None:
 def interned_node_count() -> int:
     """How many nodes the intern table holds (for tests and diagnostics)."""
     return len(_nodes)
+
+
+def _output_of(node: Apply, index: int) -> Variable:
+    """Output ``index`` of ``node`` (how a pickled computed variable is rebuilt)."""
+    return node.outputs[index]
+
+
+def _build_with_source(op: Op, inputs: Sequence[Variable], output_types: Sequence[Type],
+                       source: tuple[str, int] | None) -> Apply:
+    """The interned node, recording ``source`` if it is new (how a pickled node is rebuilt)."""
+    token = _carried.set(source)
+    try:
+        return Apply.build(op, inputs, output_types)
+    finally:
+        _carried.reset(token)

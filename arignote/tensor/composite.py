@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.serialize import FlatGraph, flatten, rebuild
 from arignote.graph.sourceinfo import carry_source
 from arignote.graph.traversal import toposort
 from arignote.scalar.basic import ScalarOp
@@ -174,7 +175,11 @@ class Composite(ScalarOp):
     __repr__ = __str__
 
     def __reduce__(self) -> Any:
-        return (Composite, (self.inputs, self.outputs))
+        # the inner graph as records over the canonical inputs: unpickled, it is interned
+        # again, so the composite equals the one pickled (and pickles the same way in
+        # every process: the program cache's keys rely on that)
+        flat, _ = flatten(self.inputs, self.outputs, source_of=lambda node: None)
+        return (_composite_from_records, (tuple(v.type.dtype for v in self.inputs), flat))
 
 
 def _check_signature(inputs: tuple[Variable, ...], outputs: tuple[Variable, ...]) -> None:
@@ -251,3 +256,10 @@ def inline(composite: Composite, args: Sequence[Variable]) -> list[Variable]:
                 continue
             mapping.update(zip(node.outputs, build_inner(node.op, new_args, node.outputs)))
     return [mapping.get(v, v) for v in composite.outputs]
+
+
+def _composite_from_records(dtypes: Sequence[Any], flat: FlatGraph) -> Composite:
+    """The composite pickled by ``Composite.__reduce__``."""
+    inputs = composite_inputs(dtypes)
+    outputs, _ = rebuild(flat, inputs)
+    return Composite(inputs, outputs)

@@ -91,6 +91,10 @@ class TensorType(Type):
     def __hash__(self) -> int:
         return self._hash
 
+    def __reduce__(self) -> Any:
+        # made again, not copied: the cached hash is of this process's string hashing
+        return (TensorType, (self.dtype, self.shape))
+
     def __str__(self) -> str:
         dims = ", ".join("?" if d is None else str(d) for d in self.shape)
         if len(self.shape) == 1:

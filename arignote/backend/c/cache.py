@@ -4,7 +4,9 @@ Where: ``config.c_cache_dir``, else ``$ARIGNOTE_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/arignote`` (``~/.cache/arignote``); entries live under its
 ``c/`` folder, sharded by the first two hex digits of their key.
 
-An entry is one shared object named ``<key>-<digest>.so``: ``key`` hashes the
+An entry is one shared object named ``<key>-<digest>.so`` (or, from the
+whole-function cache of ``arignote/compile/program_cache.py``, a program
+``<key>-<digest>.prog``, kept by the same rules): ``key`` hashes the
 source and the toolchain fingerprint (compiler, flags, machine, arignote,
 Python and NumPy versions), ``digest`` is the first 16 hex digits of the
 SHA-256 of the file itself.  Kernels compiled together in one batch share
@@ -85,6 +87,8 @@ RESCAN_EVERY = 64
 #: what a failed build writes to find out whether the folder has room for an object
 ROOM_PROBE_BYTES = 1 << 20
 #: errors of a write that found no room: the disk is full, or the user's quota is used up
+#: the kinds of entries: compiled code, references into a batch, whole programs
+ENTRY_SUFFIXES = (".so", ".ref", ".prog")
 FULL_ERRNOS = frozenset(e for e in (errno.ENOSPC, getattr(errno, "EDQUOT", None)) if e is not None)
 
 
@@ -133,6 +137,7 @@ class CacheStats:
     total_bytes: int
     temporary_files: int
     limit_bytes: int = 0     # 0: no limit
+    programs: int = 0        # of the entries, whole programs (arignote/compile/program_cache.py)
 
 
 @dataclass
@@ -151,22 +156,23 @@ class DiskCache:
         self.folder = self.root / SUBDIR
         self._fallback: Path | None = None   # temporary folder once ``folder`` proved unwritable
         self._lock = threading.Lock()         # builds run in threads: one of them switches
-        self._found: dict[str, Path] = {}    # key -> verified entry, for this process
+        self._found: dict[tuple[str, str], Path] = {}  # (key, suffix) -> verified entry, this process
         self._usage: dict[Path, _Usage] = {}  # folder -> size estimate, for the size limit
         self._evicting = False                # one thread of this process scans at a time
 
     # --- reading -------------------------------------------------------------------------
-    def lookup(self, key: str) -> Path | None:
-        """The verified entry for ``key``, or None (a corrupt entry is deleted on the way)."""
-        found = self._found.get(key)
+    def lookup(self, key: str, suffix: str = "so") -> Path | None:
+        """The verified entry for ``key``, or None (a corrupt entry is deleted on the way).
+        ``suffix`` names the kind of entry: ``so`` compiled code, ``prog`` a whole program."""
+        found = self._found.get((key, suffix))
         if found is not None and _touch(found):
             return found
         for folder in (self.folder, self._fallback):
             if folder is None:
                 continue
-            path = self._verified(folder / key[:2], key)
+            path = self._verified(folder / key[:2], key, suffix)
             if path is not None:
-                self._found[key] = path
+                self._found[(key, suffix)] = path
                 return path
         return None
 
@@ -227,18 +233,19 @@ class DiskCache:
         return None
 
     # --- writing -------------------------------------------------------------------------
-    def store(self, key: str, build: Callable[[Path], None]) -> Path:
+    def store(self, key: str, build: Callable[[Path], None], suffix: str = "so") -> Path:
         """Build the entry for ``key`` and publish it atomically; returns its path.
 
-        ``build(output_path)`` writes the shared object to ``output_path``, a
-        temporary name in the entry's folder.  When the cache folder is full,
+        ``build(output_path)`` writes the shared object (or, for another
+        ``suffix``, the entry's bytes) to ``output_path``, a temporary name in
+        the entry's folder.  When the cache folder is full,
         the entry is built again in the temporary folder; DiskFullError when
         that is full too.
         """
         while True:
             shard = self._writable_shard(key)
             try:
-                final = self._publish(shard, key, build)
+                final = self._publish(shard, key, build, suffix)
                 break
             except (OSError, CompileError) as exc:
                 full = self._full_folder(exc, shard)
@@ -247,19 +254,19 @@ class DiskCache:
                 if full != shard.parent or full == self._fallback:  # nowhere else to go
                     raise self._disk_full_error(full) from exc
                 self._switch_to_fallback(f"has no space left ({_reason(exc)})")
-        self._found[key] = final
+        self._found[(key, suffix)] = final
         _sweep_stale(final.parent)
         self._account(final.parent.parent, _disk_bytes(final))
         return final
 
     @staticmethod
-    def _publish(shard: Path, key: str, build: Callable[[Path], None]) -> Path:
-        output_path = shard / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}.so"
+    def _publish(shard: Path, key: str, build: Callable[[Path], None], suffix: str = "so") -> Path:
+        output_path = shard / f".tmp-{key}-{os.getpid()}-{uuid.uuid4().hex[:8]}.{suffix}"
         try:
             build(output_path)
             with open(output_path, "rb+") as handle:
                 os.fsync(handle.fileno())  # the data is on disk before the name is
-            final = shard / f"{key}-{file_digest(output_path)}.so"
+            final = shard / f"{key}-{file_digest(output_path)}.{suffix}"
             os.replace(output_path, final)
         finally:
             try:
@@ -408,18 +415,19 @@ class DiskCache:
 
     # --- maintenance ---------------------------------------------------------------------
     def stats(self) -> CacheStats:
-        entries = size = temporary = 0
+        entries = size = temporary = programs = 0
         for path in _files(self.folder):
             if path.name.startswith(".tmp-"):
                 temporary += 1
-            elif path.suffix in (".so", ".ref"):
+            elif path.suffix in ENTRY_SUFFIXES:
                 entries += 1
+                programs += path.suffix == ".prog"
                 size += _disk_bytes(path)
         existing = self.folder
         while not existing.exists() and existing.parent != existing:
             existing = existing.parent
         return CacheStats(self.folder, os.access(existing, os.W_OK), entries, size, temporary,
-                          limit_bytes())
+                          limit_bytes(), programs)
 
     def clear(self) -> int:
         """Delete every entry (and leftover temporary file); returns how many files went."""
@@ -462,7 +470,7 @@ def _entries_by_age(folder: Path) -> list[tuple[float, bool, int, Path]]:
     at equal times references come before objects (a batch outlives its references)."""
     found = []
     for path in _files(folder):
-        if path.name.startswith(".tmp-") or path.suffix not in (".so", ".ref"):
+        if path.name.startswith(".tmp-") or path.suffix not in ENTRY_SUFFIXES:
             continue
         try:
             st = path.stat()

@@ -106,7 +106,9 @@ def make_schedule(inputs: Sequence[Variable], outputs: Sequence[Variable], nodes
         outs = [slot[v] for v in node.outputs]
         dying = {v for v in node.inputs if last_use.get(v) == step and v not in kept}
         unused = [v for v in node.outputs if v not in last_use and v not in kept]
-        frees = [slot[v] for v in dict.fromkeys([*dying, *unused])]
+        # sorted: the same graph gets the same schedule in every process (``dying`` is a set
+        # of variables, ordered by their addresses), so cached programs are byte-identical
+        frees = sorted({slot[v] for v in [*dying, *unused]})
         donors = []
         for position in plan.donor_inputs:
             var = node.inputs[position]

@@ -168,11 +168,14 @@ def test_cache_command_line(tmp_path):
     info = subprocess.run([sys.executable, "-m", "arignote", "cache", "info"], env=env,
                           capture_output=True, text=True, check=True)
     count = len(_entries(tmp_path)) + len(list((tmp_path / "c").glob("*/*.ref")))
-    assert str(tmp_path / "c") in info.stdout and f"entries:        {count} compiled" in info.stdout
+    programs = len(list((tmp_path / "c").glob("*/*.prog")))  # the whole-function cache's
+    assert programs == 1
+    assert str(tmp_path / "c") in info.stdout
+    assert f"entries:        {count} compiled objects, {programs} whole programs" in info.stdout
     assert "runtime module: " + str(tmp_path) in info.stdout
     cleared = subprocess.run([sys.executable, "-m", "arignote", "cache", "clear"], env=env,
                              capture_output=True, text=True, check=True)
-    assert f"removed {count} files" in cleared.stdout
+    assert f"removed {count + programs} files" in cleared.stdout
     assert _entries(tmp_path) == []
 
 
