@@ -136,6 +136,32 @@ def _wide_sum(n):
     return xs, at.add(*[at.exp(a) / (1 + at.exp(a)) if k % 2 else a * 2.0 for k, a in enumerate(xs)])
 
 
+def _difference_chain(n):
+    """Subtractions and constants: the sum rules read through Sub too."""
+    xs = [at.vector(f"a{i}") for i in range(n)]
+    total = xs[0]
+    for a in xs[1:]:
+        total = total - at.log(1 + at.exp(a)) + 1.0
+    return xs, total
+
+
+def _sum_of_reductions(n):
+    """total + sum(log-density terms): how PyMC adds up its variables' log-densities."""
+    xs = [at.vector(f"a{i}") for i in range(n)]
+    total = at.constant(0.0)
+    for a in xs:
+        total = total + at.sum(at.log(at.sigmoid(a))) - 0.5 * at.sum(a ** 2)
+    return xs, total
+
+
+def _quotient_chain(n):
+    xs = [at.vector(f"a{i}") for i in range(n)]
+    total = xs[0]
+    for a in xs[1:]:
+        total = total / (a + 1.0) * at.exp(a)
+    return xs, total
+
+
 def _python_calls(fn):
     """How many Python functions ``fn()`` calls: a deterministic measure of work."""
     import sys
@@ -153,7 +179,8 @@ def _python_calls(fn):
     return count[0]
 
 
-@pytest.mark.parametrize("build", [_log_density, _product_chain, _balanced_tree, _wide_product, _wide_sum])
+@pytest.mark.parametrize("build", [_log_density, _product_chain, _balanced_tree, _wide_product, _wide_sum,
+                                   _difference_chain, _sum_of_reductions, _quotient_chain])
 def test_work_grows_linearly(build):
     """The Python calls of a whole rewrite (all phases, fusion included) at 2n are about
     twice those at n: no rule's cost grows with the chain or the width around a node."""
