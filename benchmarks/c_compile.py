@@ -155,7 +155,8 @@ def _symbolic(system, variant, key):
     data = [tensor(n, v) for n, v in model.data.items()]
     params = [tensor(n, v) for n, v in model.params.items()]
     cost = model.fn(ops, *data, *params)
-    return data + params, [cost, *grad(cost, params)], [*model.data.values(), *model.params.values()], compile_
+    values = [*model.data.values(), *model.params.values()]
+    return data + params, [cost, *grad(cost, params)], values, compile_
 
 
 def _jax_child(key):
