@@ -17,7 +17,8 @@ JAX_SUBSET := tests/tensor/test_elemwise.py tests/tensor/test_shape.py tests/ten
 JAX_ALL := tests/tensor tests/loop tests/autodiff --ignore=tests/tensor/rewrites
 HAVE_JAX = $(PY) -c 'import jax' 2>/dev/null
 
-$(STAMP): pyproject.toml
+# setup.py builds the C runtime module at install: a changed runtime source reinstalls
+$(STAMP): pyproject.toml setup.py $(wildcard arignote/backend/c/runtime/*)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[test]'
@@ -54,4 +55,4 @@ bench:
 	bash benchmarks/run.sh
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info arignote/backend/c/arignote_runtime*.so

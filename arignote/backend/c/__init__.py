@@ -2,7 +2,8 @@
 
 Read in this order: ``toolchain`` (the compiler and its flags), ``cache`` and
 ``build`` (compiled code on disk, parallel builds), ``runtime`` (the
-extension module that runs schedules; its C sources are in ``runtime/``),
+extension module that runs schedules, built at install or on first use; its
+C sources are in ``runtime/``, read by ``runtime_sources``),
 ``scalar_registry`` with ``scalar_arith`` and ``scalar_math`` (C for each
 scalar op), ``kernel_elemwise`` and ``kernel_reduce`` (loops),
 ``node_lowering`` (how each op runs), ``schedule`` and ``linker``; ``ops``
@@ -26,7 +27,8 @@ from arignote.graph.basic import Variable
 
 
 def c_available() -> bool:
-    """Whether the C backend works here: a compiler builds and loads the runtime module."""
+    """Whether the C backend works here: the runtime module loads (built at install, or
+    by the compiler) and the compiler builds code that loads."""
     return availability() is None
 
 
@@ -34,9 +36,9 @@ def known_unavailable() -> str | None:
     """Why the C backend cannot work, as far as known without compiling anything.
 
     The compiler must exist and answer ``--version``, and must not have failed to
-    build the runtime module earlier in this process.  (Building the runtime
-    module itself waits for the first compiled function, which builds it in
-    parallel with its kernels.)
+    build the runtime module (or, where it was built at install, a probe
+    kernel) earlier in this process.  (That build waits for the first compiled
+    function, which runs it in parallel with its kernels.)
     """
     import os
 
@@ -54,7 +56,7 @@ def known_unavailable() -> str | None:
 
 
 def record_unavailable(why: str) -> None:
-    """Remember that the configured compiler cannot build the runtime module."""
+    """Remember that the configured compiler cannot build the runtime module (or any code)."""
     import os
 
 
@@ -71,7 +73,8 @@ def availability() -> str | None:
 
     key = (config.c_compiler, os.environ.get("CC", ""), config.c_flags)
     if key not in _availability:
-        # here, not at the top: the runtime module is built and loaded on first use
+        # here, not at the top: the runtime module is loaded (or built) and the compiler
+        # checked on first use
         from arignote.backend.c.runtime import load_runtime
 
         try:

@@ -122,13 +122,14 @@ class CProgram:
         runtime = loaded_runtime(toolchain)
         outcomes = None
         if runtime is None:
-            # The first compilation builds the runtime module too; threads compiling at once wait
-            # for the one that builds it rather than each building and importing their own.
+            # The first compilation with a toolchain builds the runtime module too (or, where it
+            # was built at install, a probe of the compiler: runtime_job); threads compiling at
+            # once wait for the one that builds it rather than each building and importing their own.
             with runtime_lock:
                 runtime = loaded_runtime(toolchain)
                 if runtime is None:
-                    # the runtime module takes longest to build: it goes first, so the kernels
-                    # build beside it
+                    # with the kernels: they build beside the runtime module, which takes longest,
+                    # and the probe beside them or in one of their compiler runs
                     outcomes = build_all([runtime_job(), *jobs], toolchain)
                     runtime = finish_runtime(toolchain, outcomes.pop(0))
         if outcomes is None:

@@ -609,6 +609,11 @@ PyMODINIT_FUNC PyInit_arignote_runtime(void) {
     for (int k = 0; k < K_COUNT; k++)
         if (PyModule_AddIntConstant(m, kinds[k], k) < 0) return NULL;
     if (PyModule_AddIntConstant(m, "ABI", 2) < 0) return NULL;
+#ifdef AG_SOURCE_HASH
+    /* set by setup.py when it builds this module at install: the hash of the sources it
+       compiled, so that arignote uses that module only while the sources are unchanged */
+    if (PyModule_AddStringConstant(m, "SOURCE_HASH", AG_SOURCE_HASH) < 0) return NULL;
+#endif
     pthread_atfork(NULL, NULL, after_fork_in_child);
     return m;
 }
