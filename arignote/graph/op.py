@@ -39,6 +39,10 @@ class Op:
     #: scalar op type (``Log``) are offered its nodes.  Only `Elemwise` does; a
     #: reduction also has a ``scalar_op`` but is not "a log" or "an and".
     maps_scalar_op: ClassVar[bool] = False
+    #: whether ``make_node`` is a function of the inputs' types alone (no values, no checks
+    #: that could fail for inputs of the same types): the rewriter then rebuilds a node on
+    #: inputs of unchanged types without calling it (Elemwise nodes, the most rebuilt ones)
+    types_decide_outputs: ClassVar[bool] = False
 
     if TYPE_CHECKING:
         # For the type checker only: the subclasses in the layers above add their parameters

@@ -132,7 +132,13 @@ class Rewriter:
         if any(new is not old for new, old in zip(inputs, node.inputs)):
             token = _carried.set(node.source)  # carry_source, inlined: runs for every rebuilt node
             try:
-                target = node.op.make_node(*inputs)
+                op = node.op
+                if op.types_decide_outputs and all(new.type is old.type
+                                                   for new, old in zip(inputs, node.inputs)):
+                    # the same output types as before: make_node would only recompute them
+                    target = Apply.build(op, inputs, [out.type for out in node.outputs])
+                else:
+                    target = op.make_node(*inputs)
             finally:
                 _carried.reset(token)
         else:
@@ -153,6 +159,15 @@ class Rewriter:
         if node in self._active:
             raise self._cycle_error(node)
         self.visited += 1
+        # the source line new nodes record: the offered node's (carry_source, set once here for
+        # all the rules tried, not once per rule)
+        token = _carried.set(node.source)
+        try:
+            return self._first_firing(node)
+        finally:
+            _carried.reset(token)
+
+    def _first_firing(self, node: Apply) -> list[Variable]:
         for rule in self.index.candidates(node):
             replacement = self._try(rule, node)
             if replacement is None:
@@ -175,7 +190,6 @@ class Rewriter:
         return list(node.outputs)
 
     def _try(self, rule: Rule, node: Apply) -> list[Variable] | None:
-        token = _carried.set(node.source)  # carry_source, inlined: this runs for every rule tried
         try:
             return as_outputs(node, rule.fn(node), rule)
         except RewriteError:
@@ -188,8 +202,6 @@ class Rewriter:
                 raise RewriteError(message) from exc
             warnings.warn(message + " (rule skipped)", stacklevel=2)
             return None
-        finally:
-            _carried.reset(token)
 
     def _cycle_error(self, node: Apply) -> RewriteCycleError:
         chain = [f"{rule.name} on {active.op}" for active, rule in self._active.items()]

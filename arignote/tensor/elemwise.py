@@ -27,6 +27,7 @@ class Elemwise(Op):
 
     scalar_op: ScalarOp
     maps_scalar_op: ClassVar[bool] = True
+    types_decide_outputs: ClassVar[bool] = True
 
     def make_node(self, *inputs: Any) -> Apply:
         # rewrites rebuild many nodes from variables: skip the conversions then

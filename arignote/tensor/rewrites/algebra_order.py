@@ -14,7 +14,7 @@ Memory addresses (``id``) fail the second point, so the key is built from
 the graph's structure: a stable hash (BLAKE2, not Python's per-process
 salted ``hash``) of the op, the constant's bytes or the input's name and
 type, combined up the graph.  Keys are memoized per variable (graphs are
-immutable, so a variable's key never changes) in a weak dictionary, so they
+immutable, so a variable's key never changes) with weak references, so they
 never keep a graph alive.
 
 Two different variables can have the same structure: two unnamed inputs of
@@ -45,30 +45,47 @@ TermKey = tuple[int, str, int, int]
 
 _INPUT, _COMPUTED, _CONSTANT = 0, 1, 2
 
-_keys: weakref.WeakKeyDictionary[Variable, TermKey] = weakref.WeakKeyDictionary()
+# id(variable) -> (weak reference to it, its key).  Not a WeakKeyDictionary: a lookup there
+# makes a weak reference each time, and rules look keys up for every operand they sort.
+# An entry whose variable died is removed by the reference's callback (only if it still holds
+# that reference: the id may have been reused by then).
+_keys: dict[int, tuple[weakref.KeyedRef, TermKey]] = {}
 _serials = itertools.count()
+
+
+def _forget(ref: weakref.KeyedRef) -> None:
+    entry = _keys.get(ref.key)
+    if entry is not None and entry[0] is ref:
+        del _keys[ref.key]
+
+
+def _known(var: Variable) -> TermKey | None:
+    entry = _keys.get(id(var))
+    if entry is not None and entry[0]() is var:
+        return entry[1]
+    return None
 
 
 def term_key(var: Variable) -> TermKey:
     """The sort key of ``var`` among the terms of a sum or the factors of a product."""
-    found = _keys.get(var)
+    found = _known(var)
     if found is not None:
         return found
     # Keys of the ancestors first, without recursion (graphs can be deep).
     stack = [var]
     while stack:
         top = stack[-1]
-        if top in _keys:
+        if _known(top) is not None:
             stack.pop()
             continue
         node = top.owner
-        missing = [] if node is None else [i for i in node.inputs if i not in _keys]
+        missing = [] if node is None else [i for i in node.inputs if _known(i) is None]
         if missing:
             stack.extend(missing)
             continue
         stack.pop()
-        _keys[top] = _compute_key(top)
-    return _keys[var]
+        _keys[id(top)] = (weakref.KeyedRef(top, _forget, id(top)), _compute_key(top))
+    return _keys[id(var)][1]
 
 
 def sort_terms(terms: list[Variable]) -> list[Variable]:
@@ -92,7 +109,7 @@ def _compute_key(var: Variable) -> TermKey:
         op = node.op
         digest.update(f"N|{_op_text(op)}|{var.index}".encode())
         for parent in node.inputs:
-            digest.update(_keys[parent][2].to_bytes(8, "little"))
+            digest.update(_keys[id(parent)][1][2].to_bytes(8, "little"))
         kind, label = _COMPUTED, str(op)
     return (kind, label, int.from_bytes(digest.digest(), "little"), next(_serials))
 

@@ -58,6 +58,11 @@ def is_value(value: np.ndarray | None, number: int) -> bool:
     """Whether every element equals ``number`` (0, 1 or -1, in the array's dtype)."""
     if value is None or value.size == 0:
         return False
+    kind = value.dtype.kind
+    if value.size == 1 and (kind in "if" or (number != -1 and kind in "biuc")):
+        # one element (nearly every coefficient): compared as a Python number.  Not for -1 in
+        # unsigned or bool dtypes, where the wrapped value decides (below)
+        return bool(value.item() == number)
     if number == -1:
         if kind_of(value.dtype.name) in "bc":  # no -1 in bool; complex -1 is not a negation
             return False
