@@ -122,7 +122,7 @@ def _pickled(obj: Any) -> tuple[bytes, frozenset[str]]:
 # interchangeable, so an equal op's token serves)
 _op_tokens: dict[Any, bytes] = {}
 _type_tokens: dict[Any, bytes] = {}
-_MAX_MEMO = 50_000
+_MAX_MEMO = 10_000
 
 
 def _op_token(op: Any) -> bytes:
