@@ -23,6 +23,12 @@ _DEFAULTS: dict[str, Any] = {
     "max_folded_constant_size": 1_000_000,
     # what a rule that raises does: fail the compilation, or warn and be skipped
     "on_rule_error": "raise",
+    # elementwise fusion: the largest composite it makes, in scalar operations and in operands
+    # (inputs, inner constants, outputs); a larger group is cut into several composites (C
+    # kernels compiled in parallel), as a compiler's time on one function grows faster than
+    # the function (measurements: arignote/tensor/rewrites/fusion.py); 0 = no bound
+    "fusion_max_ops": 5000,
+    "fusion_max_operands": 32,
     # C backend (arignote/backend/c): the compiler ("" = $CC, else gcc, clang or cc),
     # its optimisation flags ("" = the defaults of arignote.backend.c.toolchain),
     # the cache folder ("" = $ARIGNOTE_CACHE_DIR, else $XDG_CACHE_HOME/arignote) and its
@@ -52,7 +58,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
 }
 
 #: numeric flags that must not be negative
-_NON_NEGATIVE = frozenset({"c_cache_max_mb"})
+_NON_NEGATIVE = frozenset({"c_cache_max_mb", "fusion_max_ops", "fusion_max_operands"})
 
 
 def _parse(name: str, text: str) -> Any:
