@@ -8,12 +8,12 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: demo test test-jax test-slow lint bench clean
 
 # The op, loop and gradient suites on the JAX backend.  `make test` runs this subset (about
-# 5 minutes on 2 cores: each test compiles with XLA); `make test-jax` runs all of it (reductions,
+# 6 minutes on 2 cores: each test compiles with XLA); `make test-jax` runs all of it (reductions,
 # special functions and extra ops add about 10 minutes).  Skipped, with a note, without JAX.
 JAX_SUBSET := tests/tensor/test_elemwise.py tests/tensor/test_shape.py tests/tensor/test_alloc.py \
 	tests/tensor/test_join.py tests/tensor/test_products.py tests/tensor/test_sort.py \
 	tests/tensor/test_subtensor.py tests/tensor/test_subtensor_inc.py \
-	tests/tensor/test_subtensor_take.py tests/loop tests/autodiff
+	tests/tensor/test_subtensor_take.py tests/tensor/linalg tests/loop tests/autodiff
 JAX_ALL := tests/tensor tests/loop tests/autodiff --ignore=tests/tensor/rewrites
 HAVE_JAX = $(PY) -c 'import jax' 2>/dev/null
 

@@ -43,7 +43,9 @@ _DEFAULTS = {"float64": (1e-6, 1e-4, 1e-4), "float32": (4e-3, 2e-2, 2e-2), "floa
 
 def numeric_grad(cost: Callable[..., float], point: Sequence[np.ndarray], eps: float) -> list[np.ndarray]:
     """Central-difference gradient of ``cost(*point)`` with respect to each array of ``point``."""
-    point = [np.array(p, copy=True) for p in point]
+    # C order: the steps below go through a flat view, and reshape(-1) of any other layout
+    # (a transposed point) is a copy, whose steps would never reach the cost
+    point = [np.array(p, copy=True, order="C") for p in point]
     grads = []
     for value in point:
         g = np.zeros(value.shape, dtype=np.float64)

@@ -13,7 +13,7 @@ __all__ = ["finite_difference_jacobian"]
 def finite_difference_jacobian(fn: Callable[[np.ndarray], Any], x: np.ndarray,
                                eps: float = 1e-6) -> np.ndarray:
     """The Jacobian of ``fn`` at ``x`` by central differences, of shape ``fn(x).shape + x.shape``."""
-    x = np.array(x, dtype=np.float64, copy=True)
+    x = np.array(x, dtype=np.float64, copy=True, order="C")  # reshape(-1) below must be a view
     out_shape = np.shape(fn(x))
     columns = []
     flat = x.reshape(-1)

@@ -21,7 +21,12 @@ from arignote.tensor.extra_ops import *  # noqa: F403
 from arignote.tensor.sort import *  # noqa: F403
 from arignote.tensor.products import *  # noqa: F403
 from arignote.tensor.subtensor import *  # noqa: F403
-from arignote.tensor import special, subtensor
+from arignote.tensor.diag import diag
+from arignote.tensor import linalg, special, subtensor
+# the module names stay free for the functions (at.vectorize), as in PyTensor, whose
+# vectorize lives in pytensor.tensor.functional; Blockwise is in arignote.tensor.blockwise
+from arignote.tensor import blockwise, vectorize_node
+from arignote.tensor.functional import vectorize, vectorize_graph
 
 as_tensor = as_tensor_variable
 

@@ -7,6 +7,7 @@ import pytest
 
 import arignote
 import arignote.tensor as at
+from arignote.autodiff.numeric import finite_difference_jacobian
 from arignote.gradient import (
     DisconnectedInputError,
     DisconnectedType,
@@ -17,6 +18,7 @@ from arignote.gradient import (
     grad,
     grad_clip,
     grad_scale,
+    numeric_grad,
     verify_grad,
     zero_grad,
 )
@@ -250,3 +252,14 @@ def test_grad_works_on_warnings_free_graph_at_extremes():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert evaluate(g, [x], 0.0) == 0.0
+
+
+def test_numeric_gradients_at_a_transposed_point():
+    """A point in Fortran order (a transpose) is stepped element by element like any other:
+    flattening it must not make a copy the steps never reach."""
+    point = np.arange(6.0).reshape(2, 3).T
+    (g,) = numeric_grad(lambda x: float((x ** 2).sum()), [point], 1e-6)
+    np.testing.assert_allclose(g, 2 * point, rtol=1e-6, atol=1e-6)
+    jac = finite_difference_jacobian(lambda x: x ** 2, point)
+    np.testing.assert_allclose(jac.reshape(6, 6), np.diag(2 * point.reshape(-1)), atol=1e-6)
+    verify_grad(lambda x: (x ** 2).sum(), [point], rng=np.random.default_rng(0))
