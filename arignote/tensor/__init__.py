@@ -20,6 +20,7 @@ from arignote.tensor.reduction import *  # noqa: F403
 from arignote.tensor.extra_ops import *  # noqa: F403
 from arignote.tensor.sort import *  # noqa: F403
 from arignote.tensor.products import *  # noqa: F403
+from arignote.tensor.vector_products import matvec, vecdot, vecmat
 from arignote.tensor.subtensor import *  # noqa: F403
 from arignote.tensor.diag import diag
 from arignote.tensor import linalg, special, subtensor

@@ -6,21 +6,34 @@ alias that warns; arignote keeps it without a warning.
 """
 
 from arignote.tensor.linalg import (
+    QR,
+    SVD,
     Det,
+    Eig,
     Eigh,
+    Eigvals,
     MatrixInverse,
     MatrixPinv,
     SLogDet,
     det,
+    eig,
     eigh,
+    eigvals,
     inv,
     kron,
     matrix_dot,
     matrix_inverse,
+    matrix_power,
+    norm,
     pinv,
+    qr,
     slogdet,
+    svd,
+    tensorinv,
+    tensorsolve,
     trace,
 )
 
-__all__ = ["Det", "Eigh", "MatrixInverse", "MatrixPinv", "SLogDet", "det", "eigh", "inv", "kron",
-           "matrix_dot", "matrix_inverse", "pinv", "slogdet", "trace"]
+__all__ = ["QR", "SVD", "Det", "Eig", "Eigh", "Eigvals", "MatrixInverse", "MatrixPinv", "SLogDet", "det",
+           "eig", "eigh", "eigvals", "inv", "kron", "matrix_dot", "matrix_inverse", "matrix_power", "norm",
+           "pinv", "qr", "slogdet", "svd", "tensorinv", "tensorsolve", "trace"]

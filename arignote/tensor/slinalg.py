@@ -10,14 +10,17 @@ from arignote.tensor.linalg import (
     Cholesky,
     CholeskySolve,
     Eigvalsh,
+    Expm,
     LUFactor,
     PivotToPermutations,
     Solve,
     SolveBase,
     SolveTriangular,
+    block_diag,
     cho_solve,
     cholesky,
     eigvalsh,
+    expm,
     lu,
     lu_factor,
     lu_solve,
@@ -26,6 +29,6 @@ from arignote.tensor.linalg import (
     solve_triangular,
 )
 
-__all__ = ["LU", "Cholesky", "CholeskySolve", "Eigvalsh", "LUFactor", "PivotToPermutations", "Solve",
-           "SolveBase", "SolveTriangular", "cho_solve", "cholesky", "eigvalsh", "lu", "lu_factor",
-           "lu_solve", "pivot_to_permutation", "solve", "solve_triangular"]
+__all__ = ["LU", "Cholesky", "CholeskySolve", "Eigvalsh", "Expm", "LUFactor", "PivotToPermutations", "Solve",
+           "SolveBase", "SolveTriangular", "block_diag", "cho_solve", "cholesky", "eigvalsh", "expm", "lu",
+           "lu_factor", "lu_solve", "pivot_to_permutation", "solve", "solve_triangular"]

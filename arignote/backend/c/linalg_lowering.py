@@ -13,13 +13,18 @@ from arignote.backend.c.node_lowering import LoweringContext, StepPlan, c_loweri
 from arignote.graph.basic import Apply
 from arignote.tensor.linalg.decompositions import LU, Cholesky, LUFactor
 from arignote.tensor.linalg.eigen import Eigh, Eigvalsh
+from arignote.tensor.linalg.factorizations import QR
+from arignote.tensor.linalg.functions import Expm
 from arignote.tensor.linalg.inverses import Det, MatrixInverse, MatrixPinv, SLogDet
 from arignote.tensor.linalg.pivots import PivotToPermutations
 from arignote.tensor.linalg.solves import CholeskySolve, Solve, SolveTriangular
+from arignote.tensor.linalg.spectral import SVD, Eig, Eigvals
 
-#: one LAPACK call each (the pivots' permutation: a loop as long as the matrix)
-LAPACK_CALLS = (Cholesky, CholeskySolve, Det, Eigh, Eigvalsh, LU, LUFactor, MatrixInverse, MatrixPinv,
-                PivotToPermutations, SLogDet, Solve, SolveTriangular)
+#: one LAPACK call each (the pivots' permutation: a loop as long as the matrix; expm: SciPy's
+#: Padé approximation, a few products and one solve)
+LAPACK_CALLS = (Cholesky, CholeskySolve, Det, Eig, Eigh, Eigvals, Eigvalsh, Expm, LU, LUFactor,
+                MatrixInverse, MatrixPinv, PivotToPermutations, QR, SLogDet, Solve, SolveTriangular,
+                SVD)
 
 
 @c_lowering(*LAPACK_CALLS)

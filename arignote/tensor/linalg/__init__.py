@@ -1,22 +1,30 @@
 """Linear algebra: ``at.linalg`` (PyTensor's ``pytensor.tensor.linalg``).
 
-Factorisations (``cholesky``, ``lu``, ``lu_factor``, ``eigh``, ``eigvalsh``), linear systems
-(``solve``, ``solve_triangular``, ``cho_solve``, ``lu_solve``), inverses and determinants
-(``inv``, ``pinv``, ``det``, ``slogdet``) and ``kron``, with PyTensor's names and
-signatures and SciPy's semantics.  Each op works on one matrix and is applied to stacks of
-matrices through ``blockwise``; the modules by concern:
+Factorisations (``cholesky``, ``lu``, ``lu_factor``, ``eigh``, ``eigvalsh``, ``svd``, ``eig``,
+``qr``), linear systems (``solve``, ``solve_triangular``, ``cho_solve``, ``lu_solve``,
+``tensorsolve``), inverses and determinants (``inv``, ``pinv``, ``tensorinv``, ``det``,
+``slogdet``), functions of matrices (``expm``, ``matrix_power``, ``norm``) and ``kron``,
+``block_diag``, with PyTensor's names and signatures and SciPy's (or NumPy's) semantics.
+Each op works on one matrix and is applied to stacks of matrices through ``blockwise``; the
+modules by concern:
 
 - ``decompositions``: Cholesky and LU; ``pivots``: LAPACK's pivots as permutations;
 - ``eigen``: eigendecompositions of symmetric matrices;
 - ``solves``: linear systems;
 - ``inverses``: inverses and determinants;
 - ``products``: the Kronecker product;
+- ``spectral``: SVD and ``eig`` of general matrices; ``factorizations``: QR;
+- ``functions``: ``expm``, and ``matrix_power`` and ``norm`` built from the other ops;
+- ``structure``: ``block_diag``, ``tensorinv``, ``tensorsolve`` (graphs of other ops);
 - ``common``: the dtype rules and helpers they share.
 """
 
+from arignote.tensor.linalg.assumptions import assume
 from arignote.tensor.linalg.common import linalg_output_dtype, linalg_real_output_dtype
 from arignote.tensor.linalg.decompositions import LU, Cholesky, LUFactor, cholesky, lu, lu_factor
 from arignote.tensor.linalg.eigen import Eigh, Eigvalsh, eigh, eigvalsh
+from arignote.tensor.linalg.factorizations import QR, qr
+from arignote.tensor.linalg.functions import Expm, expm, matrix_power, norm
 from arignote.tensor.linalg.inverses import (
     Det,
     MatrixInverse,
@@ -40,8 +48,12 @@ from arignote.tensor.linalg.solves import (
     solve_triangular,
 )
 from arignote.tensor.linalg.solves import _SolveBase as SolveBase
+from arignote.tensor.linalg.spectral import SVD, Eig, Eigvals, eig, eigvals, svd
+from arignote.tensor.linalg.structure import block_diag, tensorinv, tensorsolve
 
 __all__ = [
-    "cho_solve", "cholesky", "det", "eigh", "eigvalsh", "inv", "kron", "lu", "lu_factor", "lu_solve",
-    "matrix_dot", "pinv", "pivot_to_permutation", "slogdet", "solve", "solve_triangular", "trace",
+    "assume", "block_diag", "cho_solve", "cholesky", "det", "eig", "eigh", "eigvals", "eigvalsh",
+    "expm", "inv", "kron", "lu", "lu_factor", "lu_solve", "matrix_dot", "matrix_power", "norm", "pinv",
+    "pivot_to_permutation", "qr", "slogdet", "solve", "solve_triangular", "svd", "tensorinv",
+    "tensorsolve", "trace",
 ]

@@ -1,0 +1,127 @@
+"""The QR factorisation: ``qr`` (``np.linalg.qr``'s semantics and modes).
+
+``Q`` has orthonormal columns and ``R`` is upper triangular; both are unique up to the signs
+of ``R``'s rows (LAPACK's choice, the same in NumPy and JAX in practice).
+
+Derivatives hold for square and tall matrices (``m >= n``) of full column rank in the modes
+``"reduced"`` and ``"r"`` (and ``"complete"`` for a square matrix, where it is the same
+factorisation).  A wide matrix, or the extra columns of ``"complete"`` for a tall one, have
+no derivative here: ``NotDifferentiable`` when the static shape shows it; for a shape known
+only at run time, the derivative's triangular solve with the non-square ``R`` raises then.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from arignote.graph.basic import Apply
+from arignote.graph.op import NotDifferentiable
+from arignote.tensor.alloc import tril, zeros_like
+from arignote.tensor.linalg.common import (
+    _LinalgOp,
+    apply_core,
+    as_lapack,
+    at_least,
+    linalg_output_dtype,
+    mT,
+    numeric_input,
+    require_real,
+)
+from arignote.tensor.linalg.solves import solve_triangular
+from arignote.tensor.math import minimum
+from arignote.tensor.products import matmul
+from arignote.tensor.type import TensorType
+
+__all__ = ["QR", "qr"]
+
+MODES = ("reduced", "complete", "r")
+
+
+@dataclass(frozen=True)
+class QR(_LinalgOp):
+    """``np.linalg.qr`` of an ``m x n`` matrix: ``[Q, R]`` with ``a == Q @ R``; ``Q`` is
+    ``m x k`` and ``R`` ``k x n`` (``k = min(m, n)``) in mode ``"reduced"``, ``m x m`` and
+    ``m x n`` in ``"complete"``; mode ``"r"`` gives the reduced ``R`` alone."""
+
+    mode: str = "reduced"
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"QR: mode must be one of {list(MODES)}, got {self.mode!r}")
+
+    @property
+    def gufunc_signature(self) -> str:  # type: ignore[override]
+        return {"reduced": "(m,n)->(m,k),(k,n)", "complete": "(m,n)->(m,m),(m,n)",
+                "r": "(m,n)->(k,n)"}[self.mode]
+
+    def make_node(self, a: Any) -> Apply:
+        a = numeric_input(a, self, "a", 2)
+        dtype = linalg_output_dtype(a.dtype)
+        rows, cols = a.type.shape
+        k = None if rows is None or cols is None else min(rows, cols)
+        if self.mode == "r":
+            return Apply.build(self, [a], [TensorType(dtype, (k, cols))])
+        if self.mode == "complete":
+            return Apply.build(self, [a], [TensorType(dtype, (rows, rows)), TensorType(dtype, (rows, cols))])
+        return Apply.build(self, [a], [TensorType(dtype, (rows, k)), TensorType(dtype, (k, cols))])
+
+    def perform(self, a: np.ndarray) -> Any:
+        dtype = linalg_output_dtype(a.dtype)
+        a = as_lapack(a, dtype)
+        if self.mode == "r":
+            return np.asarray(np.linalg.qr(a, mode="r"), dtype=dtype)
+        q, r = np.linalg.qr(a, mode="complete" if self.mode == "complete" else "reduced")
+        return np.asarray(q, dtype=dtype), np.asarray(r, dtype=dtype)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        rows, cols = input_shapes[0]
+        k = minimum(rows, cols)
+        if self.mode == "r":
+            return [(k, cols)]
+        if self.mode == "complete":
+            return [(rows, rows), (rows, cols)]
+        return [(rows, k), (k, cols)]
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """For ``m >= n`` (Walter and Lehmann; Liao et al. 2019): with
+        ``M = R R̄ᵀ - Q̄ᵀ Q`` and ``copyltu(M) = tril(M) + tril(M, -1)ᵀ``,
+        ``Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ``."""
+        require_real(self, inputs)
+        (a,) = inputs
+        rows, cols = a.type.shape
+        known = rows is not None and cols is not None
+        if known and (rows < cols or (self.mode == "complete" and rows != cols)):
+            raise NotDifferentiable(
+                f"{self}: QR has a derivative for square or tall matrices only (and in mode "
+                "'complete' for square ones)")
+        if self.mode == "r":
+            gq, gr = None, cotangents[0]
+            q, r = qr(a, mode="reduced")
+        else:
+            gq, gr = cotangents
+            q, r = outputs
+        if gq is None and gr is None:
+            return [zeros_like(a, dtype=r.dtype)]
+        if gr is None:
+            m = -matmul(mT(gq), q)
+        elif gq is None:
+            m = matmul(r, mT(gr))
+        else:
+            m = matmul(r, mT(gr)) - matmul(mT(gq), q)
+        copied = tril(m) + mT(tril(m, -1))
+        left = matmul(q, copied) if gq is None else gq + matmul(q, copied)
+        # left @ R^-T == (R^-1 @ left.T).T, a triangular solve
+        return [mT(solve_triangular(r, mT(left), lower=False))]
+
+
+def qr(a: Any, mode: str = "reduced") -> Any:
+    """``np.linalg.qr``: ``[Q, R]`` (modes ``"reduced"``, ``"complete"``) or ``R`` (mode ``"r"``)
+    of the matrix ``a`` or of each in a stack.  See the module docstring for derivatives."""
+    a = at_least(a, 2, "qr", "a")
+    out = apply_core(QR(mode=mode), a)
+    return out if mode == "r" else list(out)

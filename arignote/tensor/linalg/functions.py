@@ -1,0 +1,211 @@
+"""Functions of matrices: ``expm`` (an op, SciPy's Padé approximation), and, built from other
+ops so that their derivatives come from those, ``matrix_power`` (products) and ``norm``
+(NumPy's vector and matrix norms, through reductions and, for the spectral and nuclear
+norms, the singular values)."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.linalg
+
+from arignote.graph.basic import Apply
+from arignote.tensor import math as tm
+from arignote.tensor import reduction as red
+from arignote.tensor.alloc import zeros_like
+from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.dimshuffle import expand_dims, transpose
+from arignote.tensor.join import concatenate
+from arignote.tensor.linalg.common import (
+    _LinalgOp,
+    apply_core,
+    as_lapack,
+    at_least,
+    check_square_value,
+    identity_of,
+    linalg_output_dtype,
+    mT,
+    numeric_input,
+    require_real,
+    square_length,
+)
+from arignote.tensor.linalg.inverses import inv
+from arignote.tensor.linalg.spectral import svd
+from arignote.tensor.products import matmul
+from arignote.tensor.shape import shape_i
+from arignote.tensor.type import TensorType
+from arignote.tensor.variable import TensorVariable
+
+__all__ = ["Expm", "expm", "matrix_power", "norm"]
+
+
+@dataclass(frozen=True)
+class Expm(_LinalgOp):
+    """``scipy.linalg.expm``: the exponential of a square matrix."""
+
+    gufunc_signature = "(m,m)->(m,m)"
+
+    def make_node(self, a: Any) -> Apply:
+        a = numeric_input(a, self, "A", 2)
+        n = square_length(a, self, "A")
+        return Apply.build(self, [a], [TensorType(linalg_output_dtype(a.dtype), (n, n))])
+
+    def perform(self, a: np.ndarray) -> np.ndarray:
+        check_square_value(a)
+        dtype = linalg_output_dtype(a.dtype)
+        return np.asarray(scipy.linalg.expm(as_lapack(a, dtype)), dtype=dtype)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [tuple(input_shapes[0])]
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """The adjoint of the Fréchet derivative, ``Ā = L(Aᵀ, Ḡ)``, with ``L(X, E)`` the upper
+        right block of ``expm([[X, E], [0, X]])`` (Higham, "Functions of Matrices", 3.2)."""
+        require_real(self, inputs)
+        return [_frechet(mT(inputs[0]), cotangents[0])]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        if tangents[0] is None:
+            return [None]
+        require_real(self, inputs)
+        return [_frechet(inputs[0], tangents[0])]
+
+
+def _frechet(x: TensorVariable, e: Any) -> TensorVariable:
+    """``L(X, E)``: the upper right block of the exponential of ``[[X, E], [0, X]]``."""
+    e = as_tensor_variable(e).astype(x.dtype)  # of X's shape: a cotangent or tangent of it
+    top = concatenate([x, e], axis=-1)
+    bottom = concatenate([zeros_like(x), x], axis=-1)
+    n = shape_i(x, x.ndim - 1)
+    return expm(concatenate([top, bottom], axis=-2))[..., :n, n:]
+
+
+def expm(A: Any) -> TensorVariable:
+    """``scipy.linalg.expm``: the matrix exponential of the square ``A`` (or of each in a
+    stack), with derivatives in both modes (through the exponential of a block matrix twice
+    the size)."""
+    return apply_core(Expm(), at_least(A, 2, "expm", "A"))
+
+
+def matrix_power(M: Any, n: int) -> TensorVariable:
+    """``np.linalg.matrix_power``: ``M`` (square, or a stack) to the integer power ``n``, by
+    repeated squaring (about ``2 log2(n)`` products); ``n < 0`` inverts first, ``n == 0``
+    gives the identity."""
+    M = at_least(M, 2, "matrix_power", "M")
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise TypeError(f"matrix_power: n must be an integer, got {n!r}") from None
+    rows, cols = M.type.shape[-2:]
+    if rows is not None and cols is not None and rows != cols:
+        raise ValueError(f"matrix_power: M must be square, got static shape {M.type.shape}")
+    if n == 0:
+        return identity_of(M) + zeros_like(M)
+    if n < 0:
+        M, n = inv(M), -n
+    result: TensorVariable | None = None
+    power = M
+    while True:  # binary exponentiation: multiply in the squares n's bits select
+        if n & 1:
+            result = power if result is None else matmul(result, power)
+        n >>= 1
+        if not n:
+            break
+        power = matmul(power, power)
+    assert result is not None
+    return result
+
+
+def _normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        a = operator.index(a)
+        if not -ndim <= a < ndim:
+            raise ValueError(f"norm: axis {a} is out of bounds for a tensor of {ndim} dimensions")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ValueError(f"norm: duplicate axes given: {axis!r}")
+    return tuple(out)
+
+
+def _vector_norm(x: TensorVariable, ord: Any, axis: int, keepdims: bool) -> TensorVariable:
+    if isinstance(ord, str):
+        raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
+    if ord is None or ord == 2:
+        return tm.sqrt(red.sum(_abs_squared(x), axis=axis, keepdims=keepdims))
+    if ord == np.inf:
+        return red.max(tm.abs(x), axis=axis, keepdims=keepdims)
+    if ord == -np.inf:
+        return red.min(tm.abs(x), axis=axis, keepdims=keepdims)
+    if ord == 0:  # the number of non-zero entries (not a norm; NumPy's convention)
+        return red.sum(tm.neq(x, 0), axis=axis, keepdims=keepdims).astype(_real(x).dtype)
+    if ord == 1:
+        return red.sum(tm.abs(x), axis=axis, keepdims=keepdims)
+    p = float(ord)
+    return red.sum(tm.abs(x) ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+
+
+def _matrix_norm(x: TensorVariable, ord: Any, axes: tuple[int, int], keepdims: bool) -> TensorVariable:
+    row, col = axes
+    if ord is None or ord == "fro":
+        result = tm.sqrt(red.sum(_abs_squared(x), axis=axes))
+    elif ord in ("nuc", 2, -2):
+        # singular values of the matrices with ``axes`` moved last
+        rest = [i for i in range(x.ndim) if i not in axes]
+        s = svd(transpose(x, [*rest, row, col]), compute_uv=False)
+        if ord == "nuc":
+            result = red.sum(s, axis=-1)
+        else:
+            result = red.max(s, axis=-1) if ord == 2 else red.min(s, axis=-1)
+    elif ord in (1, -1, np.inf, -np.inf):
+        # 1: the largest column sum (sum over rows); inf: the largest row sum
+        summed, other = (row, col) if ord in (1, -1) else (col, row)
+        sums = red.sum(tm.abs(x), axis=summed)
+        other -= int(summed < other)
+        result = red.max(sums, axis=other) if ord in (1, np.inf) else red.min(sums, axis=other)
+    else:
+        raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
+    if keepdims:
+        result = expand_dims(result, sorted(axes))
+    return result
+
+
+def _abs_squared(x: TensorVariable) -> TensorVariable:
+    return tm.real(x * tm.conj(x)) if x.type.numpy_dtype.kind == "c" else x * x
+
+
+def _real(x: TensorVariable) -> TensorVariable:
+    return tm.abs(x) if x.type.numpy_dtype.kind == "c" else x
+
+
+def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> TensorVariable:
+    """``np.linalg.norm``: vector norms over one axis (``ord`` ``None``/2, 1, ``inf``, ``-inf``,
+    0, or any other number ``p``), matrix norms over two (``None``/``"fro"``, ``"nuc"``, 1, -1,
+    2, -2, ``inf``, ``-inf``).  ``axis=None``: the whole of a vector or matrix, or with
+    ``ord=None`` the 2-norm of all entries of any tensor."""
+    x = as_tensor_variable(x)
+    if x.type.numpy_dtype.kind in "biu":  # NumPy computes the norms of integers in float64
+        x = x.astype("float64")
+    elif x.type.numpy_dtype.kind not in "fc":
+        raise TypeError(f"norm: x must hold numbers, got dtype {x.dtype}")
+    if axis is None:
+        if ord is None:
+            result = tm.sqrt(red.sum(_abs_squared(x)))
+            return expand_dims(result, list(range(x.ndim))) if keepdims else result
+        if x.ndim not in (1, 2):
+            raise ValueError("norm: improper number of dimensions to norm (ord given, axis None: "
+                             f"x must be a vector or a matrix, got {x.ndim}-d)")
+        axis = tuple(range(x.ndim))
+    axes = _normalize_axis(axis, x.ndim)
+    if len(axes) == 1:
+        return _vector_norm(x, ord, axes[0], keepdims)
+    if len(axes) == 2:
+        return _matrix_norm(x, ord, (axes[0], axes[1]), keepdims)
+    raise ValueError(f"norm: axis must name one or two axes, got {axis!r}")
