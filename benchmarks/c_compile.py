@@ -324,8 +324,12 @@ def _rep(workload, key, rows, warm_dirs, seen_cache, function_times) -> None:
 
 def run(quick: bool = False) -> list[Table]:
     tables = []
+    # BENCH_COMPILE_WORKLOADS=mlp784,hierarchical runs only those (the full run takes long)
+    chosen = [k for k in os.environ.get("BENCH_COMPILE_WORKLOADS", "").split(",") if k]
     for workload in WORKLOADS:
         if (workload.quick_reps if quick else workload.reps) == 0:
+            continue
+        if chosen and workload.key not in chosen:
             continue
         for state, rows in _measure(workload, quick).items():
             table = Table(f"compile, fresh process: {workload.title}, {state} cache", "s", 1.0, rows,

@@ -17,11 +17,18 @@ operations at most 11x the time of 10,000).  Each repetition builds a fresh
 graph (arignote interns nodes, so a rebuilt graph over the same inputs would
 hit caches); only compiling is timed.  The whole-function cache is off for
 arignote (this measures rewriting; ``compile`` measures the cache).
-PyTensor is not run at 100,000 operations: it takes many minutes there.
+PyTensor is not run at 100,000 operations: it takes many minutes there.  Each
+PyTensor compilation runs in a child process with a memory cap and a time
+limit (its memory grows with the square of a summed chain's length: a 10,000-op
+log-density went past 17 GB); a row that hits either says so.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import resource
+import subprocess
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -36,6 +43,9 @@ GOAL_GROWTH = 11.0    # arignote's time at 100k / at 10k, at most
 SIZES = {1_000: 3, 10_000: 2, 100_000: 2}          # program ops -> repetitions
 QUICK_SIZES = {1_000: 1, 10_000: 1}
 PYTENSOR_MAX_OPS = 10_000
+CHILD_MEMORY_BYTES = 8 * 2**30   # a PyTensor compilation's address space, at most
+CHILD_SECONDS = 300              # and its time
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 200_000))  # PyTensor recurses over deep graphs
 
@@ -62,6 +72,32 @@ def pytensor_system() -> tuple[Callable[..., Any], Callable[..., Any]]:
     return (lambda family, size: build(family, pt, pt.dvector, size)), compile_
 
 
+def _pytensor_in_child(family: str, size: int) -> float:
+    """Seconds PyTensor takes to compile ``family`` at ``size`` ops, in a child process with
+    a memory cap and a time limit; RuntimeError saying which was hit."""
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (CHILD_MEMORY_BYTES, CHILD_MEMORY_BYTES))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([HERE, os.environ.get("PYTHONPATH", "")]))
+    try:
+        done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", family, str(size)],
+                              capture_output=True, text=True, timeout=CHILD_SECONDS, preexec_fn=cap,
+                              env=env)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"over {CHILD_SECONDS} s") from None
+    if done.returncode != 0:
+        memory = "MemoryError" in done.stderr or done.returncode < 0
+        raise RuntimeError(f"out of memory ({CHILD_MEMORY_BYTES >> 30} GB cap)" if memory
+                           else (done.stderr.strip().splitlines() or ["failed"])[-1][:80])
+    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+
+
+def _child(family: str, size: int) -> None:
+    build_one, compile_ = pytensor_system()
+    inputs, output = build_one(family, size)
+    elapsed, _ = time_once(lambda: compile_(inputs, output))
+    print(json.dumps({"seconds": elapsed}))
+
+
 SYSTEMS = [("arignote", arignote_system), ("PyTensor", pytensor_system)]
 
 
@@ -74,6 +110,14 @@ def _measure(systems: dict[str, Any], missing: dict[str, str], family: str, size
     for rep in range(reps):
         shift = rep % len(order)
         for name in order[shift:] + order[:shift]:
+            if rows[name].missing is not None:
+                continue
+            if name == "PyTensor":
+                try:
+                    rows[name].samples.append(_pytensor_in_child(family, size) / size)
+                except RuntimeError as exc:
+                    rows[name].missing = f"failed: {exc}"
+                continue
             make, compile_ = systems[name]
             inputs, output = make(family, size)
             elapsed, _ = time_once(lambda: compile_(inputs, output))
@@ -125,3 +169,7 @@ def _summary_line(family: str, medians: dict[int, float], ratios: dict[int, floa
     times = ", ".join(f"{n // 1000}k: {t:.2f} s" for n, t in sorted(medians.items()))
     return (f"{family:<11} arignote {times}; PyTensor/arignote at 10k {ratio_text}: {verdict(met_ratio)};"
             f" growth 10k -> 100k {growth_text}: {verdict(met_growth)}")
+
+
+if __name__ == "__main__" and len(sys.argv) > 1 and sys.argv[1] == "--child":
+    _child(sys.argv[2], int(sys.argv[3]))
