@@ -119,8 +119,9 @@ class Function:
         if givens_pairs:
             targets = graph_replace(targets, givens_pairs, strict=False)
 
-        self._check_used(targets, on_unused_input)
-        self.shared = [v for v in graph_inputs(targets) if isinstance(v, SharedVariable)
+        needed = graph_inputs(targets)  # one walk of the graph for both uses
+        self._check_used(needed, on_unused_input)
+        self.shared = [v for v in needed if isinstance(v, SharedVariable)
                        and not any(v is i for i in self.inputs)]
 
         self.unoptimized_outputs = targets
@@ -187,10 +188,11 @@ class Function:
             checked.append(var)
         return checked
 
-    def _check_used(self, targets: list[Variable], on_unused_input: str) -> None:
+    def _check_used(self, needed: list[Variable], on_unused_input: str) -> None:
+        """``needed``: the graph inputs the outputs depend on."""
         if on_unused_input == "ignore":
             return
-        used = {id(v) for v in graph_inputs(targets)}
+        used = {id(v) for v in needed}
         for position, var in enumerate(self.inputs):
             if id(var) not in used:
                 message = (f"function: input {position} ({var}) is not used to compute the outputs;"
