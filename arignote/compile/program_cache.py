@@ -126,24 +126,21 @@ _MAX_MEMO = 10_000
 
 
 def _op_token(op: Any) -> bytes:
-    found = _op_tokens.get(op)
-    if found is None:
-        data, foreign = _pickled(op)
-        found = hashlib.sha256(data + _modules_token(foreign)).digest()
-        if len(_op_tokens) > _MAX_MEMO:
-            _op_tokens.clear()
-        _op_tokens[op] = found
-    return found
+    return _memo_token(op, _op_tokens)
 
 
 def _type_token(type_: Any) -> bytes:
-    found = _type_tokens.get(type_)
+    return _memo_token(type_, _type_tokens)
+
+
+def _memo_token(obj: Any, memo: dict[Any, bytes]) -> bytes:
+    """The digest of ``obj`` pickled (with the files of foreign classes), once per value."""
+    found = memo.get(obj)
     if found is None:
-        data, foreign = _pickled(type_)
-        found = hashlib.sha256(data + _modules_token(foreign)).digest()
-        if len(_type_tokens) > _MAX_MEMO:
-            _type_tokens.clear()
-        _type_tokens[type_] = found
+        found = _digest(obj)
+        if len(memo) > _MAX_MEMO:
+            memo.clear()
+        memo[obj] = found
     return found
 
 
@@ -152,8 +149,13 @@ def _data_token(data: Any) -> bytes:
         contiguous = np.ascontiguousarray(data)
         header = f"{data.dtype.str}{data.shape}".encode()
         return hashlib.sha256(header + contiguous.tobytes()).digest()
-    blob, foreign = _pickled(data)
-    return hashlib.sha256(blob + _modules_token(foreign)).digest()
+    return _digest(data)
+
+
+def _digest(obj: Any) -> bytes:
+    """SHA-256 of ``obj`` pickled, and of the files defining its classes from outside arignote."""
+    data, foreign = _pickled(obj)
+    return hashlib.sha256(data + _modules_token(foreign)).digest()
 
 
 def _modules_token(modules: frozenset[str]) -> bytes:

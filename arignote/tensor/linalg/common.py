@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from arignote.graph.basic import Variable
+from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NotDifferentiable, Op
 from arignote.tensor.alloc import arange, eye, tril, triu, zeros_like
 from arignote.tensor.basic import as_tensor_variable
@@ -25,6 +25,7 @@ from arignote.tensor.dimshuffle import expand_dims, matrix_transpose
 from arignote.tensor.math import eq, switch
 from arignote.tensor.products import diagonal, matmul
 from arignote.tensor.shape import shape_i
+from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
 __all__ = ["apply_core", "default_b_ndim", "linalg_output_dtype", "linalg_real_output_dtype"]
@@ -134,6 +135,35 @@ class _LinalgOp(Op):
               size: Variable) -> list[Variable]:
         out = apply_core(self, *inputs)
         return list(out) if isinstance(out, (list, tuple)) else [out]
+
+
+class _SquareMapOp(_LinalgOp):
+    """A core op taking one square matrix to a square matrix of the same shape (``inv``,
+    ``cholesky``, ``expm``): the node, its shape and the run-time checks are shared; a
+    subclass computes the value in ``compute`` (the matrix already in the LAPACK dtype)."""
+
+    __slots__ = ()
+
+    gufunc_signature: str = "(m,m)->(m,m)"
+    #: how error messages name the input
+    input_name: str = "x"
+
+    def make_node(self, x: Any) -> Apply:
+        x = numeric_input(x, self, self.input_name, 2)
+        n = square_length(x, self, self.input_name)
+        return Apply.build(self, [x], [TensorType(linalg_output_dtype(x.dtype), (n, n))])
+
+    def perform(self, x: np.ndarray) -> np.ndarray:
+        check_square_value(x)
+        dtype = linalg_output_dtype(x.dtype)
+        return self.compute(as_lapack(x, dtype), dtype)
+
+    def compute(self, x: np.ndarray, dtype: str) -> np.ndarray:
+        """The output for the square matrix ``x`` (in ``dtype``, LAPACK's layout)."""
+        raise NotImplementedError
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [tuple(input_shapes[0])]
 
 
 # --- matrix helpers for the derivative rules -----------------------------------------

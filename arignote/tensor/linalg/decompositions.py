@@ -21,6 +21,7 @@ from arignote.graph.basic import Apply
 from arignote.tensor.alloc import tril, triu, zeros_like
 from arignote.tensor.linalg.common import (
     _LinalgOp,
+    _SquareMapOp,
     apply_core,
     as_lapack,
     at_least,
@@ -50,7 +51,7 @@ __all__ = ["LU", "Cholesky", "LUFactor", "cholesky", "lu", "lu_factor"]
 # --- Cholesky -------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Cholesky(_LinalgOp):
+class Cholesky(_SquareMapOp):
     """The Cholesky factor of a symmetric positive-definite matrix: ``L`` with ``L @ L.T == x``
     (``lower``), or ``U`` with ``U.T @ U == x``; only that triangle of ``x`` is read.
 
@@ -60,31 +61,20 @@ class Cholesky(_LinalgOp):
 
     lower: bool = True
     on_error: str = "nan"
-    gufunc_signature = "(m,m)->(m,m)"
 
     def __post_init__(self) -> None:
         if self.on_error not in ("raise", "nan"):
             raise ValueError(f"Cholesky: on_error must be 'raise' or 'nan', got {self.on_error!r}")
 
-    def make_node(self, x: Any) -> Apply:
-        x = numeric_input(x, self, "x", 2)
-        n = square_length(x, self, "x")
-        return Apply.build(self, [x], [TensorType(linalg_output_dtype(x.dtype), (n, n))])
-
-    def perform(self, x: np.ndarray) -> np.ndarray:
-        check_square_value(x)
-        dtype = linalg_output_dtype(x.dtype)
+    def compute(self, x: np.ndarray, dtype: str) -> np.ndarray:
         if x.size == 0:
             return np.empty(x.shape, dtype=dtype)
         try:
-            return scipy.linalg.cholesky(as_lapack(x, dtype), lower=self.lower, check_finite=False)
+            return scipy.linalg.cholesky(x, lower=self.lower, check_finite=False)
         except np.linalg.LinAlgError:
             if self.on_error == "raise":
                 raise np.linalg.LinAlgError("Matrix is not positive definite") from None
             return np.full(x.shape, np.nan, dtype=dtype)
-
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return [tuple(input_shapes[0])]
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:

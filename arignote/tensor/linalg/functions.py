@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 import scipy.linalg
 
-from arignote.graph.basic import Apply
 from arignote.tensor import math as tm
 from arignote.tensor import reduction as red
 from arignote.tensor.alloc import zeros_like
@@ -21,46 +20,30 @@ from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import expand_dims, transpose
 from arignote.tensor.join import concatenate
 from arignote.tensor.linalg.common import (
-    _LinalgOp,
+    _SquareMapOp,
     apply_core,
-    as_lapack,
     at_least,
-    check_square_value,
     identity_of,
-    linalg_output_dtype,
     mT,
-    numeric_input,
     require_real,
-    square_length,
 )
 from arignote.tensor.linalg.inverses import inv
 from arignote.tensor.linalg.spectral import svd
 from arignote.tensor.products import matmul
 from arignote.tensor.shape import shape_i
-from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
 __all__ = ["Expm", "expm", "matrix_power", "norm"]
 
 
 @dataclass(frozen=True)
-class Expm(_LinalgOp):
+class Expm(_SquareMapOp):
     """``scipy.linalg.expm``: the exponential of a square matrix."""
 
-    gufunc_signature = "(m,m)->(m,m)"
+    input_name = "A"
 
-    def make_node(self, a: Any) -> Apply:
-        a = numeric_input(a, self, "A", 2)
-        n = square_length(a, self, "A")
-        return Apply.build(self, [a], [TensorType(linalg_output_dtype(a.dtype), (n, n))])
-
-    def perform(self, a: np.ndarray) -> np.ndarray:
-        check_square_value(a)
-        dtype = linalg_output_dtype(a.dtype)
-        return np.asarray(scipy.linalg.expm(as_lapack(a, dtype)), dtype=dtype)
-
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return [tuple(input_shapes[0])]
+    def compute(self, a: np.ndarray, dtype: str) -> np.ndarray:
+        return np.asarray(scipy.linalg.expm(a), dtype=dtype)
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:

@@ -19,6 +19,7 @@ from arignote.tensor.alloc import zeros_like
 from arignote.tensor.dimshuffle import expand_dims
 from arignote.tensor.linalg.common import (
     _LinalgOp,
+    _SquareMapOp,
     apply_core,
     as_lapack,
     at_least,
@@ -43,23 +44,11 @@ __all__ = ["Det", "MatrixInverse", "MatrixPinv", "SLogDet", "det", "inv", "matri
 
 
 @dataclass(frozen=True)
-class MatrixInverse(_LinalgOp):
+class MatrixInverse(_SquareMapOp):
     """``np.linalg.inv`` of a square matrix (``LinAlgError`` when it is singular)."""
 
-    gufunc_signature = "(m,m)->(m,m)"
-
-    def make_node(self, x: Any) -> Apply:
-        x = numeric_input(x, self, "x", 2)
-        n = square_length(x, self, "x")
-        return Apply.build(self, [x], [TensorType(linalg_output_dtype(x.dtype), (n, n))])
-
-    def perform(self, x: np.ndarray) -> np.ndarray:
-        check_square_value(x)
-        dtype = linalg_output_dtype(x.dtype)
-        return np.asarray(np.linalg.inv(as_lapack(x, dtype)), dtype=dtype)
-
-    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
-        return [tuple(input_shapes[0])]
+    def compute(self, x: np.ndarray, dtype: str) -> np.ndarray:
+        return np.asarray(np.linalg.inv(x), dtype=dtype)
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
