@@ -65,11 +65,16 @@ def _import_extension(path: Path) -> ModuleType:
 
 
 def _install_blas(module: ModuleType) -> None:
-    from scipy.linalg import cython_blas
+    """Hand SciPy's BLAS and LAPACK routines (their Cython capsules) to the runtime."""
+    from scipy.linalg import cython_blas, cython_lapack
 
     capsules = cython_blas.__pyx_capi__
     module.set_blas({name: capsules[name] for name in ("sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot")
                      if name in capsules})
+    routines = {**cython_lapack.__pyx_capi__, **{f"{t}trsm": capsules.get(f"{t}trsm") for t in "sd"}}
+    module.set_lapack({f"{t}{name}": routines[f"{t}{name}"] for t in "sd"
+                       for name in ("potrf", "potrs", "getrf", "getrs", "trsm")
+                       if routines.get(f"{t}{name}") is not None})
 
 
 def _find_installed() -> tuple[ModuleType | None, str]:

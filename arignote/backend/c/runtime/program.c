@@ -236,6 +236,22 @@ static int parse_structural(Step *st, PyObject *params) {
     return 0;
 }
 
+/* (ints, dtype, axis) as for structural steps, the dtype shared by every output */
+static int parse_lapack(Step *st, PyObject *params) {
+    if (PyTuple_GET_SIZE(params) != 3 || PyTuple_GET_ITEM(params, 1) == Py_None) {
+        PyErr_SetString(PyExc_ValueError, "LAPACK step: expected (ints, dtype, axis)");
+        return -1;
+    }
+    if ((st->iparams = intp_array(PyTuple_GET_ITEM(params, 0), &st->n_iparams)) == NULL) return -1;
+    PyObject *descr = PyTuple_GET_ITEM(params, 1);
+    PyObject *descrs = st->n_out == 2 ? PyTuple_Pack(2, descr, descr) : PyTuple_Pack(1, descr);
+    if (descrs == NULL) return -1;
+    st->out_descr = descr_array(descrs, st->n_out);
+    Py_DECREF(descrs);
+    if (st->out_descr == NULL || PyErr_Occurred()) return -1;
+    return 0;
+}
+
 static int needs_descr(int kind) {
     return kind == K_ALLOC || kind == K_DOT || kind == K_GEMM || kind == K_GEMV;
 }
@@ -286,6 +302,9 @@ static int parse_step(Step *st, PyObject *desc, int n_slots) {
     case K_ARGREDUCE:
         if (!PyTuple_Check(params) || st->n_out != 1) break;
         return parse_argreduce(st, params);
+    case K_LAPACK:
+        if (!PyTuple_Check(params) || st->n_out < 1 || st->n_out > 2 || st->fallback == NULL) break;
+        return parse_lapack(st, params);
     default:
         if (!PyTuple_Check(params) || st->n_out != 1) break;
         if (parse_structural(st, params) < 0) return -1;
@@ -416,6 +435,7 @@ static int run_step(Step *st, PyObject **slots, Pool *pool) {
     case K_DOT: return step_dot(st, slots, pool);
     case K_GEMM: return step_gemm(st, slots, pool);
     case K_GEMV: return step_gemv(st, slots, pool);
+    case K_LAPACK: return step_lapack(st, slots, pool);
     }
     PyErr_SetString(PyExc_SystemError, "unknown step kind");
     return -1;
@@ -578,10 +598,32 @@ static PyObject *mod_set_blas(PyObject *self, PyObject *capsules) {
     Py_RETURN_NONE;
 }
 
+static PyObject *mod_set_lapack(PyObject *self, PyObject *capsules) {
+    if (!PyDict_Check(capsules)) {
+        PyErr_SetString(PyExc_TypeError, "set_lapack expects a dict of capsules");
+        return NULL;
+    }
+    const char *names[2] = {"s", "d"};
+    for (int i = 0; i < 2; i++) {
+        const char *routines[5] = {"potrf", "potrs", "getrf", "getrs", "trsm"};
+        void *found[5];
+        for (int r = 0; r < 5; r++) {
+            char name[16];
+            snprintf(name, sizeof(name), "%s%s", names[i], routines[r]);
+            found[r] = capsule_pointer(capsules, name);
+        }
+        if (PyErr_Occurred()) return NULL;
+        lapack_install(i, found[0], found[1], found[2], found[3], found[4]);
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef module_methods[] = {
     {"load_library", mod_load_library, METH_O, "dlopen a shared object; returns its handle"},
     {"symbol", mod_symbol, METH_VARARGS, "the address of a symbol in a loaded library"},
     {"set_blas", mod_set_blas, METH_O, "install BLAS routines from SciPy's cython_blas capsules"},
+    {"set_lapack", mod_set_lapack, METH_O,
+     "install LAPACK routines (and trsm) from SciPy's cython_lapack and cython_blas capsules"},
     {"run_loop", mod_run_loop, METH_VARARGS,
      "run_loop(body, n, seqs, inits, consts, keep, labels, until): a loop around a compiled body"},
     {NULL, NULL, 0, NULL}
@@ -605,7 +647,7 @@ PyMODINIT_FUNC PyInit_arignote_runtime(void) {
     }
     static const char *kinds[K_COUNT] = {
         "PY", "ELEMWISE", "REDUCE", "ARGREDUCE", "DIMSHUFFLE", "RESHAPE", "SUBTENSOR", "SHAPE",
-        "SHAPE_I", "ALLOC", "SPECIFY_SHAPE", "DOT", "GEMM", "GEMV"};
+        "SHAPE_I", "ALLOC", "SPECIFY_SHAPE", "DOT", "GEMM", "GEMV", "LAPACK"};
     for (int k = 0; k < K_COUNT; k++)
         if (PyModule_AddIntConstant(m, kinds[k], k) < 0) return NULL;
     if (PyModule_AddIntConstant(m, "ABI", 2) < 0) return NULL;

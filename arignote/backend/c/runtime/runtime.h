@@ -17,7 +17,7 @@
  *
  * The sources are concatenated in this order and compiled as one unit:
  * runtime.h, threads.c, iterate.c, steps_kernels.c, steps_views.c,
- * steps_blas.c, steps_loop.c, program.c.
+ * steps_blas.c, steps_lapack.c, steps_loop.c, program.c.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -53,7 +53,7 @@ typedef void (*ag_combine_fn)(char *dst, const char *src);
 
 enum ag_kind {
     K_PY = 0, K_ELEMWISE, K_REDUCE, K_ARGREDUCE, K_DIMSHUFFLE, K_RESHAPE, K_SUBTENSOR,
-    K_SHAPE, K_SHAPE_I, K_ALLOC, K_SPECIFY_SHAPE, K_DOT, K_GEMM, K_GEMV, K_COUNT
+    K_SHAPE, K_SHAPE_I, K_ALLOC, K_SPECIFY_SHAPE, K_DOT, K_GEMM, K_GEMV, K_LAPACK, K_COUNT
 };
 
 /* slice and index entries of a Subtensor, as encoded by the Python side */
