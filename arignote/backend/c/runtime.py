@@ -71,9 +71,10 @@ def _install_blas(module: ModuleType) -> None:
     capsules = cython_blas.__pyx_capi__
     module.set_blas({name: capsules[name] for name in ("sgemm", "dgemm", "sgemv", "dgemv", "sdot", "ddot")
                      if name in capsules})
-    routines = {**cython_lapack.__pyx_capi__, **{f"{t}trsm": capsules.get(f"{t}trsm") for t in "sd"}}
+    routines = {**cython_lapack.__pyx_capi__,
+                **{f"{t}{name}": capsules.get(f"{t}{name}") for t in "sd" for name in ("trsm", "trsv")}}
     module.set_lapack({f"{t}{name}": routines[f"{t}{name}"] for t in "sd"
-                       for name in ("potrf", "potrs", "getrf", "getrs", "trsm")
+                       for name in ("potrf", "potrs", "getrf", "getrs", "trsm", "trsv")
                        if routines.get(f"{t}{name}") is not None})
 
 

@@ -605,15 +605,15 @@ static PyObject *mod_set_lapack(PyObject *self, PyObject *capsules) {
     }
     const char *names[2] = {"s", "d"};
     for (int i = 0; i < 2; i++) {
-        const char *routines[5] = {"potrf", "potrs", "getrf", "getrs", "trsm"};
-        void *found[5];
-        for (int r = 0; r < 5; r++) {
+        const char *routines[6] = {"potrf", "potrs", "getrf", "getrs", "trsm", "trsv"};
+        void *found[6];
+        for (int r = 0; r < 6; r++) {
             char name[16];
             snprintf(name, sizeof(name), "%s%s", names[i], routines[r]);
             found[r] = capsule_pointer(capsules, name);
         }
         if (PyErr_Occurred()) return NULL;
-        lapack_install(i, found[0], found[1], found[2], found[3], found[4]);
+        lapack_install(i, found[0], found[1], found[2], found[3], found[4], found[5]);
     }
     Py_RETURN_NONE;
 }
@@ -623,7 +623,7 @@ static PyMethodDef module_methods[] = {
     {"symbol", mod_symbol, METH_VARARGS, "the address of a symbol in a loaded library"},
     {"set_blas", mod_set_blas, METH_O, "install BLAS routines from SciPy's cython_blas capsules"},
     {"set_lapack", mod_set_lapack, METH_O,
-     "install LAPACK routines (and trsm) from SciPy's cython_lapack and cython_blas capsules"},
+     "install LAPACK routines (and trsm, trsv) from SciPy's cython_lapack and cython_blas capsules"},
     {"run_loop", mod_run_loop, METH_VARARGS,
      "run_loop(body, n, seqs, inits, consts, keep, labels, until): a loop around a compiled body"},
     {NULL, NULL, 0, NULL}

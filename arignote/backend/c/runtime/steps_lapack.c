@@ -20,12 +20,14 @@ typedef void (*getrf_fn)(int *, int *, void *, int *, int *, int *);
 typedef void (*getrs_fn)(char *, int *, int *, void *, int *, int *, void *, int *, int *);
 typedef void (*trsm_fn)(char *, char *, char *, char *, int *, int *, void *, void *, int *, void *,
                         int *);
+typedef void (*trsv_fn)(char *, char *, char *, int *, void *, int *, void *, int *);
 
 static potrf_fn lapack_potrf[2];   /* [0]: float32, [1]: float64 */
 static potrs_fn lapack_potrs[2];
 static getrf_fn lapack_getrf[2];
 static getrs_fn lapack_getrs[2];
 static trsm_fn blas_trsm[2];
+static trsv_fn blas_trsv[2];
 
 /* what a LAPACK step computes (the first integer parameter) */
 enum ag_lapack {
@@ -33,8 +35,10 @@ enum ag_lapack {
     LA_DET, LA_SLOGDET, LA_COUNT
 };
 
-static int lapack_install(int which, void *potrf, void *potrs, void *getrf, void *getrs, void *trsm) {
-    if (!potrf || !potrs || !getrf || !getrs || !trsm) return 0;
+static int lapack_install(int which, void *potrf, void *potrs, void *getrf, void *getrs, void *trsm,
+                          void *trsv) {
+    if (!potrf || !potrs || !getrf || !getrs || !trsm || !trsv) return 0;
+    blas_trsv[which] = (trsv_fn)trsv;
     lapack_potrf[which] = (potrf_fn)potrf;
     lapack_potrs[which] = (potrs_fn)potrs;
     lapack_getrf[which] = (getrf_fn)getrf;
@@ -49,7 +53,9 @@ static void copy_matrix(char *dst, npy_intp drs, npy_intp dcs, const char *src, 
     for (npy_intp i = 0; i < rows; i++) {
         char *d = dst + i * drs;
         const char *s = src + i * srs;
-        if (isz == 8)
+        if (dcs == isz && scs == isz)
+            memcpy(d, s, (size_t)cols * isz);
+        else if (isz == 8)
             for (npy_intp j = 0; j < cols; j++) memcpy(d + j * dcs, s + j * scs, 8);
         else
             for (npy_intp j = 0; j < cols; j++) memcpy(d + j * dcs, s + j * scs, 4);
@@ -84,7 +90,8 @@ typedef struct {
     char *a, *b;
     npy_intp as0, as1, bs0, bs1;
     char *out[2];
-    char *work;                         /* n x n, then n x k */
+    char *work;                         /* a copy of a (n x n), when the routine needs one */
+    char *cols;                         /* b's columns (n x k), when the routine needs them */
     int *ipiv;
 } Problem;
 
@@ -102,19 +109,20 @@ static char in_place_layout(npy_intp s0, npy_intp s1, int n, int isz, int *ld) {
     return 0;
 }
 
-/* ``a`` in place, or copied row-major into the work buffer */
+/* ``a`` in place (the inputs are aligned), or copied row-major into the work buffer (sized for
+   it when in_place_layout refuses a's strides, which are the same for every matrix of a stack) */
 static char *matrix_operand(Problem *p, char *layout, int *ld) {
     *layout = in_place_layout(p->as0, p->as1, p->n, p->isz, ld);
-    if (*layout && ((npy_intp)p->a) % p->isz == 0) return p->a;
+    if (*layout) return p->a;
     copy_matrix(p->work, (npy_intp)p->n * p->isz, p->isz, p->a, p->as0, p->as1, p->n, p->n, p->isz);
     *layout = 'R';
     *ld = p->n > 1 ? p->n : 1;
     return p->work;
 }
 
-/* b copied column-major (n x k, leading dimension n) after the n x n work matrix */
+/* b copied column-major (n x k, leading dimension n) */
 static char *rhs_columns(Problem *p) {
-    char *cols = p->work + (size_t)p->n * p->n * p->isz;
+    char *cols = p->cols;
     copy_matrix(cols, p->isz, (npy_intp)p->n * p->isz, p->b, p->bs0, p->bs1, p->n, p->k, p->isz);
     return cols;
 }
@@ -136,9 +144,10 @@ static int factor_lu(Problem *p) {
 
 /* the row-major triangle of a Cholesky factor written as zeros: the other one */
 static void clear_triangle(char *m, int n, int isz, int keep_lower) {
-    for (int i = 0; i < n; i++)
-        for (int j = 0; j < n; j++)
-            if (keep_lower ? j > i : j < i) memset(m + ((size_t)i * n + j) * isz, 0, isz);
+    for (int i = 0; i < n; i++) {
+        if (keep_lower) memset(m + ((size_t)i * n + i + 1) * isz, 0, (size_t)(n - i - 1) * isz);
+        else memset(m + (size_t)i * n * isz, 0, (size_t)i * isz);
+    }
 }
 
 /* one matrix; 0 on success, 1 when the routine failed (the step falls back to NumPy) */
@@ -160,18 +169,18 @@ static int solve_one(Problem *p) {
         if (!p->unit_diagonal)   /* SciPy's error for a zero pivot; the op's NaNs */
             for (int i = 0; i < n; i++)
                 if (element(p->a + i * p->as0 + i * p->as1, isz) == 0.0) return 1;
-        /* x's C-ordered memory is x^T (k x n) to BLAS: solve x^T a^T = b^T from the right */
         copy_matrix(p->out[0], (npy_intp)k * isz, isz, p->b, p->bs0, p->bs1, n, k, isz);
         char *a = matrix_operand(p, &layout, &ld);
         /* row-major a is a^T to BLAS (its lower triangle the upper one), column-major a is a */
-        char side = 'R', uplo, transa, diag = p->unit_diagonal ? 'U' : 'N';
-        if (layout == 'R') {
-            uplo = p->lower ? 'U' : 'L';
-            transa = 'N';
-        } else {
-            uplo = p->lower ? 'L' : 'U';
-            transa = 'T';
+        char uplo = (layout == 'R') == (p->lower != 0) ? 'U' : 'L', diag = p->unit_diagonal ? 'U' : 'N';
+        if (p->b_ndim == 1) {   /* a x = b in place: a^T's transpose, or a itself */
+            char trans = layout == 'R' ? 'T' : 'N';
+            int one_step = 1;
+            blas_trsv[p->which](&uplo, &trans, &diag, &n, a, &ld, p->out[0], &one_step);
+            return 0;
         }
+        /* x's C-ordered memory is x^T (k x n) to BLAS: solve x^T a^T = b^T from the right */
+        char side = 'R', transa = layout == 'R' ? 'N' : 'T';
         double one = 1.0;
         float one_f = 1.0f;
         int ldb = k > 1 ? k : 1;
@@ -323,8 +332,19 @@ static int step_lapack(Step *st, PyObject **slots, Pool *pool) {
         }
     }
     const int isz = (int)PyDataType_ELSIZE(descr);
-    size_t work_bytes = ((size_t)n * n + (size_t)n * k) * isz;
-    char *work = PyMem_RawMalloc(work_bytes);
+    /* Only the buffers a routine needs, no larger: a big buffer freed at each call would make
+       the allocator hand memory back to the system and fault it in again at the next call
+       (glibc trims its heap past twice the largest block it served: the output's and a
+       needless copy's together pass that).  Cholesky factors in its output; a triangular
+       matrix or a Cholesky factor is read in place when its rows or columns are contiguous. */
+    int ld_unused;
+    const int a_in_place = in_place_layout(PyArray_STRIDE(a, batch_nd), PyArray_STRIDE(a, batch_nd + 1),
+                                           (int)n, isz, &ld_unused) != 0;
+    const int needs_copy = routine == LA_SOLVE_GENERAL || routine == LA_SOLVE_POSITIVE || routine == LA_DET
+        || routine == LA_SLOGDET || ((routine == LA_SOLVE_TRIANGULAR || routine == LA_CHO_SOLVE) && !a_in_place);
+    const int needs_columns = routine == LA_SOLVE_GENERAL || routine == LA_SOLVE_POSITIVE || routine == LA_CHO_SOLVE;
+    const size_t a_bytes = needs_copy ? (size_t)n * n * isz : 0, b_bytes = needs_columns ? (size_t)n * k * isz : 0;
+    char *work = PyMem_RawMalloc(a_bytes + b_bytes + 1);
     int *ipiv = PyMem_RawMalloc(sizeof(int) * (size_t)n);
     int failed = work == NULL || ipiv == NULL;
     if (!failed && total > 0) {
@@ -332,7 +352,7 @@ static int step_lapack(Step *st, PyObject **slots, Pool *pool) {
                      PyArray_STRIDE(a, batch_nd), PyArray_STRIDE(a, batch_nd + 1),
                      b ? PyArray_STRIDE(b, batch_nd) : 0,
                      b && b_ndim == 2 ? PyArray_STRIDE(b, batch_nd + 1) : 0,
-                     {NULL, NULL}, work, ipiv};
+                     {NULL, NULL}, work, work + a_bytes, ipiv};
         /* per input, the byte stride of each batch axis (0 where it is broadcast) */
         npy_intp strides[2][NPY_MAXDIMS], index[NPY_MAXDIMS];
         for (int j = 0; j < n_in; j++)
