@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
-
 from bench_common import Row, Table
 from c_backend import _goal, _measure, _prepare
 from optional_systems import Unavailable, load_jax, load_pytensor
@@ -296,8 +295,8 @@ def naive_forms_tables(quick: bool) -> list[Table]:
                            "overflows (arignote row: rewritten)", forms[:2] + forms[3:], data, exact, 1e-10,
                            quick)
         det_table.rows.insert(2, Row("NumPy log(det(a))", missing=f"gives {np.log(np.linalg.det(spd))}"))
-    _accuracy(det_table, forms[:2] + forms[3:], data, lambda got: abs(float(np.ravel(got)[0]) - exact) / abs(exact),
-              "relative error")
+    _accuracy(det_table, forms[:2] + forms[3:], data,
+              lambda got: abs(float(np.ravel(got)[0]) - exact) / abs(exact), "relative error")
     _goal(det_table, "the rewritten naive form as fast as the hand-optimised one (within 10%)",
           "arignote hand-optimised: 2 sum log diag cholesky", 0.9)
     return [solve_table, det_table]
