@@ -137,8 +137,9 @@ def cholesky_solves_table(quick: bool, columns: int) -> Table:
 # --- Gaussian-process marginal likelihood -------------------------------------------------
 
 def _gp_naive(m: Any, grad: Callable[..., Any], x: Any, y: Any, params: Any) -> list[Any]:
-    """The marginal log-likelihood as a textbook writes it, and its gradient in ``params``."""
-    lengthscale, variance, noise = params[0], params[1], params[2]
+    """The marginal log-likelihood as a textbook writes it, and its gradient in ``params`` (the
+    logs of the lengthscale, the variance and the noise, as models sample them)."""
+    lengthscale, variance, noise = m.exp(params[0]), m.exp(params[1]), m.exp(params[2])
     sq = m.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
     n = x.shape[0]
     k = variance * m.exp(-0.5 * sq / lengthscale ** 2) + noise * m.eye(n)
@@ -155,7 +156,8 @@ def _gp_jax(jnp: Any, x: Any, y: Any, params: Any) -> Any:
     def loglik(p: Any) -> Any:
         sq = jnp.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
         n = x.shape[0]
-        k = p[1] * jnp.exp(-0.5 * sq / p[0] ** 2) + p[2] * jnp.eye(n)
+        lengthscale, variance, noise = jnp.exp(p[0]), jnp.exp(p[1]), jnp.exp(p[2])
+        k = variance * jnp.exp(-0.5 * sq / lengthscale ** 2) + noise * jnp.eye(n)
         factor = jnp.linalg.cholesky(k)
         alpha = jsl.cho_solve((factor, True), y)
         return -0.5 * y @ alpha - jnp.sum(jnp.log(jnp.diag(factor))) - 0.5 * n * np.log(2 * np.pi)
@@ -164,7 +166,7 @@ def _gp_jax(jnp: Any, x: Any, y: Any, params: Any) -> Any:
 
 def _gp_reference(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> np.ndarray:
     """The value and the gradient in float64 NumPy/SciPy (closed forms, through the factor)."""
-    lengthscale, variance, noise = params
+    lengthscale, variance, noise = np.exp(params)
     sq = np.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
     n = x.shape[0]
     shape = np.exp(-0.5 * sq / lengthscale ** 2)
@@ -173,14 +175,17 @@ def _gp_reference(x: np.ndarray, y: np.ndarray, params: np.ndarray) -> np.ndarra
     alpha = sla.cho_solve(factor, y)
     value = -0.5 * y @ alpha - np.sum(np.log(np.diag(factor[0]))) - 0.5 * n * np.log(2 * np.pi)
     inner = np.outer(alpha, alpha) - sla.cho_solve(factor, np.eye(n))  # d loglik / dK = inner / 2
-    derivatives = [variance * shape * sq / lengthscale ** 3, shape, np.eye(n)]
+    # dK / d log(parameter) for each parameter
+    derivatives = [variance * shape * sq / lengthscale ** 2, variance * shape, noise * np.eye(n)]
     return np.concatenate([[value], [0.5 * np.sum(inner * d) for d in derivatives]])
 
 
 def gp_table(quick: bool, n: int) -> Table:
+    """The GP table; nothing tells arignote that K is positive definite: it derives it (a
+    Gaussian kernel of squared distances, scaled by exp(.), plus exp(.) * eye)."""
     rng = np.random.default_rng(3)
     x = rng.uniform(-3, 3, size=(n, 2))
-    params = np.array([0.9, 1.3, 0.1])
+    params = np.log([0.9, 1.3, 0.1])
     data = {"x": x, "y": np.sin(x).sum(axis=1) + 0.3 * rng.normal(size=n), "params": params}
     spec = {"x": (None, 2), "y": (None,), "params": (3,)}
 
@@ -210,7 +215,7 @@ def gp_table(quick: bool, n: int) -> Table:
 
 
 def _naive_logdet_note(x: np.ndarray, params: np.ndarray) -> str:
-    lengthscale, variance, noise = params
+    lengthscale, variance, noise = np.exp(params)
     sq = np.sum((x[:, None, :] - x[None, :, :]) ** 2, axis=-1)
     k = variance * np.exp(-0.5 * sq / lengthscale ** 2) + noise * np.eye(x.shape[0])
     with np.errstate(divide="ignore"):

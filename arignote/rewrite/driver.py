@@ -48,6 +48,29 @@ def sole_user(node: Apply) -> Apply | None:
     return None if rewriter is None else rewriter.sole_user(node)
 
 
+def given_node(node: Apply) -> Apply | None:
+    """The node of the graph as given to the rewriter that ``node`` stands for: ``node`` when
+    the graph has it, the node it was rebuilt from when it is the node being offered, else
+    None (made by a rule, or outside a rewrite).  Its inputs are variables of that graph, for
+    :func:`given_users`."""
+    rewriter = _running.get()
+    return None if rewriter is None else rewriter.given_node(node)
+
+
+def given_users(var: Variable, limit: int = 16) -> tuple[Apply, ...] | None:
+    """The nodes using ``var`` in the graph as given to the rewriter (``var`` one of its
+    variables: see :func:`given_node`), or None when there are more than ``limit`` (so a rule
+    that reads them costs a bounded amount), when ``var`` is not in that graph, or outside a
+    rewrite.  Being an output of the graph does not count.
+
+    For a rule that decides by who else reads an operand, as :func:`sole_user` does for a
+    chain: two solves sharing one matrix share its factorisation.  The map of users is built
+    once per rewrite, when a rule first asks.
+    """
+    rewriter = _running.get()
+    return None if rewriter is None else rewriter.given_users(var, limit)
+
+
 class Rewriter:
     """Apply the rules of ``index`` to graphs until none fires."""
 
@@ -65,6 +88,8 @@ class Rewriter:
         self._roots: list[Variable] = []
         # each variable of the given graph -> the one node using it (None: several, or an output)
         self._users: dict[Variable, Apply | None] | None = None
+        # each variable of the given graph -> every node using it (built when first asked)
+        self._consumers: dict[Variable, list[Apply]] | None = None
         # (node offered to the rules, the node of the given graph it was rebuilt from)
         self._offered: tuple[Apply, Apply] | None = None
         #: the op types of the nodes left in their final form (passes that need none are skipped)
@@ -74,6 +99,7 @@ class Rewriter:
         """The final form of each of ``outputs``."""
         self._roots.extend(outputs)
         self._users = None
+        self._consumers = None
         token = _running.set(self)
         try:
             return [self.final(v) for v in outputs]
@@ -100,6 +126,29 @@ class Rewriter:
                 return None
             found = user
         return found
+
+    def given_node(self, node: Apply) -> Apply | None:
+        """See :func:`given_node`."""
+        consumers = self._consumer_map()
+        if node.outputs[0] in consumers:
+            return node
+        offered = self._offered
+        if offered is not None and offered[0] is node and offered[1].outputs[0] in consumers:
+            return offered[1]
+        return None
+
+    def given_users(self, var: Variable, limit: int) -> tuple[Apply, ...] | None:
+        """See :func:`given_users`."""
+        found = self._consumer_map().get(var)
+        if found is None or len(found) > limit:
+            return None
+        return tuple(found)
+
+    def _consumer_map(self) -> dict[Variable, list[Apply]]:
+        consumers = self._consumers
+        if consumers is None:
+            consumers = self._consumers = _consumers(self._roots)
+        return consumers
 
     def final(self, root: Variable) -> Variable:
         """The final form of ``root``, settling every unsettled node below it."""
@@ -222,6 +271,22 @@ def _sole_users(roots: Sequence[Variable]) -> dict[Variable, Apply | None]:
                 users[var] = node
     for var in roots:
         users[var] = None
+    return users
+
+
+def _consumers(roots: Sequence[Variable]) -> dict[Variable, list[Apply]]:
+    """Each variable of the graph of ``roots`` -> the nodes using it (an output of a node
+    without users maps to an empty list), each node once."""
+    users: dict[Variable, list[Apply]] = {}
+    for node in toposort(roots):
+        for var in node.inputs:
+            found = users.setdefault(var, [])
+            if not found or found[-1] is not node:
+                found.append(node)
+        for out in node.outputs:
+            users.setdefault(out, [])
+    for var in roots:
+        users.setdefault(var, [])
     return users
 
 

@@ -12,6 +12,7 @@ from arignote.tensor.linalg import (
     Eig,
     Eigh,
     Eigvals,
+    Lstsq,
     MatrixInverse,
     MatrixPinv,
     SLogDet,
@@ -21,6 +22,7 @@ from arignote.tensor.linalg import (
     eigvals,
     inv,
     kron,
+    lstsq,
     matrix_dot,
     matrix_inverse,
     matrix_power,
@@ -34,6 +36,6 @@ from arignote.tensor.linalg import (
     trace,
 )
 
-__all__ = ["QR", "SVD", "Det", "Eig", "Eigh", "Eigvals", "MatrixInverse", "MatrixPinv", "SLogDet", "det",
-           "eig", "eigh", "eigvals", "inv", "kron", "matrix_dot", "matrix_inverse", "matrix_power", "norm",
-           "pinv", "qr", "slogdet", "svd", "tensorinv", "tensorsolve", "trace"]
+__all__ = ["QR", "SVD", "Det", "Eig", "Eigh", "Eigvals", "Lstsq", "MatrixInverse", "MatrixPinv", "SLogDet",
+           "det", "eig", "eigh", "eigvals", "inv", "kron", "lstsq", "matrix_dot", "matrix_inverse",
+           "matrix_power", "norm", "pinv", "qr", "slogdet", "svd", "tensorinv", "tensorsolve", "trace"]

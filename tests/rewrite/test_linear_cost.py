@@ -11,8 +11,8 @@ import pytest
 import arignote
 import arignote.tensor as at
 from arignote.graph.traversal import toposort
-from arignote.rewrite import make_rule, optimize, rewrite_graph, sole_user
-from arignote.scalar.math import Add, Exp, Log
+from arignote.rewrite import given_node, given_users, make_rule, optimize, rewrite_graph, sole_user
+from arignote.scalar.math import Add, Exp, Log, Sin
 from arignote.tensor.rewrites import algebra, algebra_sum
 
 
@@ -119,6 +119,26 @@ def test_sole_user_is_the_one_consumer_in_the_given_graph():
     rewrite_graph([out], [rule])
     assert seen["Log"] is out.owner     # now only the outer sum uses it
     assert sole_user(out.owner) is None  # outside a rewrite
+
+
+def test_given_users_of_an_operand():
+    x, y = at.vector("x"), at.vector("y")
+    shared = at.exp(x)
+    out = at.log(shared) + at.sin(shared) + at.log(y)
+    seen = {}
+
+    def look(node):
+        given = given_node(node)
+        seen[node.op.scalar_op.__class__.__name__] = (given, given_users(given.inputs[0]),
+                                                      given_users(given.inputs[0], limit=1))
+        return None
+    rule = make_rule(look, [Sin])
+    rewrite_graph([out], [rule])
+    given, users, capped = seen["Sin"]
+    assert given is at.sin(shared).owner
+    assert set(users) == {at.log(shared).owner, at.sin(shared).owner}
+    assert capped is None  # more users than the limit
+    assert given_users(shared) is None and given_node(out.owner) is None  # outside a rewrite
 
 
 def _wide_product(n):

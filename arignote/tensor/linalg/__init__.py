@@ -12,17 +12,29 @@ modules by concern:
 - ``eigen``: eigendecompositions of symmetric matrices;
 - ``solves``: linear systems;
 - ``inverses``: inverses and determinants;
-- ``products``: the Kronecker product;
+- ``products``: the Kronecker product (an op for two matrices);
 - ``spectral``: SVD and ``eig`` of general matrices; ``factorizations``: QR;
 - ``functions``: ``expm``, and ``matrix_power`` and ``norm`` built from the other ops;
-- ``structure``: ``block_diag``, ``tensorinv``, ``tensorsolve`` (graphs of other ops);
+- ``structure``: ``block_diag`` (an op), ``tensorinv``, ``tensorsolve`` (graphs of other ops);
+- ``control``: Sylvester, Lyapunov and discrete Riccati equations; ``schur``: ``schur``,
+  ``qz``, ``ordqz``; ``lstsq``: least squares;
 - ``common``: the dtype rules and helpers they share.
 """
 
 from arignote.tensor.linalg.assumptions import assume
 from arignote.tensor.linalg.common import linalg_output_dtype, linalg_real_output_dtype
+from arignote.tensor.linalg.control import (
+    SolveContinuousLyapunov,
+    SolveDiscreteARE,
+    SolveDiscreteLyapunov,
+    SolveSylvester,
+    solve_continuous_lyapunov,
+    solve_discrete_are,
+    solve_discrete_lyapunov,
+    solve_sylvester,
+)
 from arignote.tensor.linalg.decompositions import LU, Cholesky, LUFactor, cholesky, lu, lu_factor
-from arignote.tensor.linalg.eigen import Eigh, Eigvalsh, eigh, eigvalsh
+from arignote.tensor.linalg.eigen import Eigh, Eigvalsh, GeneralizedEigvalsh, eigh, eigvalsh
 from arignote.tensor.linalg.factorizations import QR, qr
 from arignote.tensor.linalg.functions import Expm, expm, matrix_power, norm
 from arignote.tensor.linalg.inverses import (
@@ -36,10 +48,13 @@ from arignote.tensor.linalg.inverses import (
     pinv,
     slogdet,
 )
+from arignote.tensor.linalg.lstsq import Lstsq, lstsq
 from arignote.tensor.linalg.pivots import PivotToPermutations, pivot_to_permutation
-from arignote.tensor.linalg.products import kron, matrix_dot, trace
+from arignote.tensor.linalg.products import KroneckerProduct, kron, matrix_dot, trace
+from arignote.tensor.linalg.schur import QZ, Schur, ordqz, qz, schur
 from arignote.tensor.linalg.solves import (
     CholeskySolve,
+    LUSolve,
     Solve,
     SolveTriangular,
     cho_solve,
@@ -49,11 +64,12 @@ from arignote.tensor.linalg.solves import (
 )
 from arignote.tensor.linalg.solves import _SolveBase as SolveBase
 from arignote.tensor.linalg.spectral import SVD, Eig, Eigvals, eig, eigvals, svd
-from arignote.tensor.linalg.structure import block_diag, tensorinv, tensorsolve
+from arignote.tensor.linalg.structure import BlockDiagonal, block_diag, tensorinv, tensorsolve
 
 __all__ = [
     "assume", "block_diag", "cho_solve", "cholesky", "det", "eig", "eigh", "eigvals", "eigvalsh",
-    "expm", "inv", "kron", "lu", "lu_factor", "lu_solve", "matrix_dot", "matrix_power", "norm", "pinv",
-    "pivot_to_permutation", "qr", "slogdet", "solve", "solve_triangular", "svd", "tensorinv",
-    "tensorsolve", "trace",
+    "expm", "inv", "kron", "lstsq", "lu", "lu_factor", "lu_solve", "matrix_dot", "matrix_power", "norm",
+    "ordqz", "pinv", "pivot_to_permutation", "qr", "qz", "schur", "slogdet", "solve",
+    "solve_continuous_lyapunov", "solve_discrete_are", "solve_discrete_lyapunov", "solve_sylvester",
+    "solve_triangular", "svd", "tensorinv", "tensorsolve", "trace",
 ]

@@ -11,7 +11,13 @@
   (upper) triangular matrices;
 - sums of matrices (the structures all terms share; positive definite when every term is
   positive semidefinite and one is positive definite, as ``x @ x.T + c * eye(n)``);
-- ``a * c`` and ``c * a`` for a constant ``c > 0``; transposes; ``inv`` of a structured matrix;
+- ``a * c`` and ``c * a`` for a scalar ``c > 0`` (a constant, or one known positive as
+  ``exp(t)``, ``softplus(t)``: :mod:`arignote.tensor.linalg.kernel_matrices`); transposes;
+  ``inv`` of a structured matrix;
+- Gaussian kernel matrices ``exp(-c * D)`` of squared distances ``D`` (symmetric, positive
+  semidefinite), so ``variance * exp(-d / (2 l**2)) + noise * eye(n)`` is positive definite;
+- ``kron(a, b)`` of square factors (the structures both have) and ``block_diag`` of square
+  blocks (the structures all have);
 - :func:`assume` annotations.
 
 A query looks at most :data:`DEPTH` producers deep, and at most :data:`MAX_TERMS` operands
@@ -29,21 +35,26 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.op import Op
-from arignote.scalar.math import Add, Mul, Switch
+from arignote.scalar.math import Add, Exp, Mul, Switch
 from arignote.tensor.alloc import Alloc, Eye, Tri
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.blockwise import Blockwise
 from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.linalg.common import _SquareMapOp
 from arignote.tensor.linalg.decompositions import Cholesky
 from arignote.tensor.linalg.inverses import MatrixInverse
+from arignote.tensor.linalg.kernel_matrices import is_gaussian_kernel, is_positive
+from arignote.tensor.linalg.products import KroneckerProduct
+from arignote.tensor.linalg.structure import BlockDiagonal
 from arignote.tensor.products import Dot, MatMul
 from arignote.tensor.shape import SpecifyShape
 from arignote.tensor.subtensor_inc import AdvancedIncSubtensor
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["DEPTH", "PROPERTIES", "Assume", "assume", "core_op", "has", "properties"]
+__all__ = ["DEPTH", "PROPERTIES", "Assume", "assume", "core_op", "has", "is_square", "properties",
+           "transpose_of"]
 
 PROPERTIES = ("symmetric", "positive_definite", "positive_semidefinite", "lower_triangular",
               "upper_triangular", "diagonal", "unit_diagonal", "orthogonal", "positive_diagonal")
@@ -169,7 +180,7 @@ def _is_positive_constant(v: Variable) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
-def _transpose_of(v: Variable) -> Variable | None:
+def transpose_of(v: Variable) -> Variable | None:
     """``x`` when ``v`` is ``x`` with its last two axes swapped."""
     node = v.owner
     if node is None or not isinstance(node.op, DimShuffle):
@@ -224,7 +235,7 @@ def _inverse(node: Apply, x: Variable, depth: int) -> set[str]:
 
 
 def _transposed(node: Apply, x: Variable, depth: int) -> set[str]:
-    inner = _transpose_of(x)
+    inner = transpose_of(x)
     if inner is None:
         return set()
     return {_TRANSPOSED.get(p, p) for p in properties(inner, depth - 1)}
@@ -234,7 +245,7 @@ def _product(node: Apply, x: Variable, depth: int) -> set[str]:
     a, b = node.inputs
     if a.type.ndim != 2 or b.type.ndim != 2:
         return set()
-    if _transpose_of(b) is a or _transpose_of(a) is b:
+    if transpose_of(b) is a or transpose_of(a) is b:
         return {"positive_semidefinite"}
     pa, pb = properties(a, depth - 1), properties(b, depth - 1)
     both = pa & pb
@@ -274,8 +285,15 @@ def _triangle(node: Apply, x: Variable, depth: int) -> set[str]:
     return set()
 
 
+def _is_positive_scalar(v: Variable) -> bool:
+    """A value broadcast over the matrix (every length statically 1) known to be > 0."""
+    return all(length == 1 for length in v.type.shape) and is_positive(v)
+
+
 def _elemwise(node: Apply, x: Variable, depth: int) -> set[str] | frozenset[str]:
     scalar = node.op.scalar_op
+    if isinstance(scalar, Exp) and is_gaussian_kernel(x):
+        return {"symmetric", "positive_semidefinite"}
     if isinstance(scalar, Switch):
         return _triangle(node, x, depth)
     if isinstance(scalar, Mul):
@@ -286,8 +304,9 @@ def _elemwise(node: Apply, x: Variable, depth: int) -> set[str] | frozenset[str]
 
 
 def _scaled(node: Apply, x: Variable, depth: int) -> set[str]:
-    """``a * c`` for constants ``c > 0`` keeps the structure but a unit diagonal and orthogonality."""
-    matrices = [v for v in node.inputs if not _is_positive_constant(v)]
+    """``a * c`` for ``c > 0`` (a constant, or a scalar known positive: ``exp(t)``, ...) keeps the
+    structure but a unit diagonal and orthogonality."""
+    matrices = [v for v in node.inputs if not (_is_positive_constant(v) or _is_positive_scalar(v))]
     if len(matrices) != 1 or matrices[0].type.ndim != x.type.ndim:
         return set()
     kept = properties(matrices[0], depth - 1) - {"unit_diagonal", "orthogonal"}
@@ -307,6 +326,38 @@ def _sum(node: Apply, x: Variable, depth: int) -> set[str]:
     return common
 
 
+#: what a Kronecker product or a block-diagonal matrix keeps of what all its parts have: block
+#: ``(i, j)`` of ``kron(a, b)`` is ``a[i, j] * b``, so zeros, symmetry and the diagonal carry
+#: over; its eigenvalues are the products of the factors' (definiteness), and
+#: ``kron(q, r).T @ kron(q, r) == kron(q.T @ q, r.T @ r)`` (orthogonality)
+_KEPT_BY_PARTS = frozenset({"symmetric", "positive_definite", "positive_semidefinite",
+                            "lower_triangular", "upper_triangular", "diagonal", "unit_diagonal",
+                            "orthogonal", "positive_diagonal"})
+
+
+def is_square(x: Variable, props: Props | None = None) -> bool:
+    """Whether the matrix ``x`` is known to be square: from its static shape, from a
+    structure only square matrices have, or from an op whose results are square."""
+    rows, cols = x.type.shape[-2:]
+    if rows is not None and rows == cols:
+        return True
+    found = properties(x) if props is None else props
+    if found & {"symmetric", "positive_diagonal", "unit_diagonal"}:
+        return True
+    return isinstance(core_op(x.owner), _SquareMapOp)
+
+
+def _common_to_parts(node: Apply, x: Variable, depth: int) -> set[str]:
+    """``kron`` of two matrices, ``block_diag`` of several: the structures every part has,
+    when every part is square (a triangular factor that is not square makes a product that is
+    not triangular)."""
+    found = [properties(part, depth - 1) for part in node.inputs]
+    common = frozenset.intersection(*found) & _KEPT_BY_PARTS
+    if not common or not all(is_square(p, f) for p, f in zip(node.inputs, found)):
+        return set()
+    return set(common)
+
+
 _BY_OP: dict[type, Callable[[Apply, Variable, int], Any]] = {
     Assume: _assumed,
     SpecifyShape: _passed_through,
@@ -317,4 +368,6 @@ _BY_OP: dict[type, Callable[[Apply, Variable, int], Any]] = {
     Dot: _product,
     MatMul: _product,
     AdvancedIncSubtensor: _diag_of_vector,
+    KroneckerProduct: _common_to_parts,
+    BlockDiagonal: _common_to_parts,
 }

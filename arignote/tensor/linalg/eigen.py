@@ -1,4 +1,5 @@
-"""Eigendecompositions of symmetric (Hermitian) matrices: ``eigh`` and ``eigvalsh``.
+"""Eigendecompositions of symmetric (Hermitian) matrices: ``eigh`` and ``eigvalsh`` (also of
+the generalized problem ``a v = w b v`` with a positive-definite ``b``: ``eigvalsh(a, b)``).
 
 Only the ``lower`` (or upper) triangle is read, as in SciPy; eigenvalues come in ascending
 order.  Eigenvectors are unique up to sign only (LAPACK's choice, which may differ between
@@ -37,13 +38,16 @@ from arignote.tensor.linalg.common import (
     onto_triangle,
     require_real,
     square_length,
+    symmetric_from,
 )
+from arignote.tensor.linalg.decompositions import cholesky
+from arignote.tensor.linalg.solves import solve_triangular
 from arignote.tensor.math import switch
 from arignote.tensor.products import matmul
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["Eigh", "Eigvalsh", "eigh", "eigvalsh"]
+__all__ = ["Eigh", "Eigvalsh", "GeneralizedEigvalsh", "eigh", "eigvalsh"]
 
 DRIVERS = ("evr", "evd")
 
@@ -152,10 +156,74 @@ class Eigvalsh(_LinalgOp):
         return [onto_triangle(g, self.lower)]
 
 
+@dataclass(frozen=True)
+class GeneralizedEigvalsh(_LinalgOp):
+    """``scipy.linalg.eigvalsh(a, b)``: the ascending ``w`` of ``a v = w b v`` for a symmetric
+    ``a`` and a symmetric positive-definite ``b`` (the ``lower`` triangle of each read).  An
+    op of its own rather than an input of :class:`Eigvalsh` (PyTensor's form), so that each
+    backend's lowering of either has one fixed signature."""
+
+    lower: bool = True
+    gufunc_signature = "(m,m),(m,m)->(m)"
+
+    def make_node(self, a: Any, b: Any) -> Apply:
+        a = numeric_input(a, self, "a", 2)
+        b = numeric_input(b, self, "b", 2)
+        n, m = square_length(a, self, "a"), square_length(b, self, "b")
+        if n is not None and m is not None and n != m:
+            raise ValueError(f"{self}: a and b must have the same size, got {n} and {m}")
+        real = linalg_real_output_dtype(a.dtype, b.dtype)
+        return Apply.build(self, [a, b], [TensorType(real, (n if n is not None else m,))])
+
+    def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        check_square_value(a, "a")
+        check_square_value(b, "b")
+        if b.shape != a.shape:
+            raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+        real, dtype = linalg_real_output_dtype(a.dtype, b.dtype), linalg_output_dtype(a.dtype, b.dtype)
+        if a.size == 0:
+            return np.empty(0, dtype=real)
+        try:
+            w = scipy.linalg.eigvalsh(as_lapack(a, dtype), as_lapack(b, dtype), lower=self.lower,
+                                      check_finite=False)
+        except np.linalg.LinAlgError:
+            # b not positive definite: NaNs, as the solves and Cholesky give (PyTensor's choice)
+            return np.full(a.shape[0], np.nan, dtype=real)
+        return np.asarray(w, dtype=real)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [(input_shapes[0][0],)]
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """``dw[i] = v[:, i].T (dA - w[i] dB) v[:, i]`` with the eigenvectors ``b``-normalized
+        (``v.T b v = I``): ``ā = v diag(w̄) v.T`` and ``b̄ = -v diag(w̄ w) v.T``, onto the
+        triangles read."""
+        require_real(self, inputs)
+        g = cotangents[0]
+        a, b = inputs
+        w, v = _generalized_eigh(a, b, self.lower)
+        a_bar = matmul(v * expand_dims(g, -2), mT(v))
+        b_bar = -matmul(v * expand_dims(g * w, -2), mT(v))
+        return [onto_triangle(a_bar, self.lower), onto_triangle(b_bar, self.lower)]
+
+
+def _generalized_eigh(a: Any, b: Any, lower: bool) -> list[TensorVariable]:
+    """``w, v`` of ``a v = w b v`` with ``v.T b v = I``, from ops with derivatives: with
+    ``b = L L.T``, the eigenvectors ``u`` of ``L^-1 a L^-T`` give ``v = L^-T u``."""
+    factor = cholesky(symmetric_from(b, lower), lower=True)
+    left = solve_triangular(factor, symmetric_from(a, lower), lower=True)        # L^-1 a
+    inner = mT(solve_triangular(factor, mT(left), lower=True))                   # L^-1 a L^-T
+    w, u = eigh(inner)
+    return [w, solve_triangular(mT(factor), u, lower=False)]
+
+
 def eigvalsh(a: Any, b: Any = None, lower: bool = True) -> TensorVariable:
     """``scipy.linalg.eigvalsh``: the ascending eigenvalues of the symmetric ``a`` (``eigh``'s
-    ``w`` without the eigenvectors).  The generalized problem (``b``) is not supported yet."""
-    if b is not None:
-        raise NotImplementedError("eigvalsh: the generalized eigenproblem (b) is not supported yet")
+    ``w`` without the eigenvectors), or with ``b`` (symmetric positive definite) those of the
+    generalized problem ``a v = w b v``; NaNs where ``b`` is not positive definite."""
     a = at_least(a, 2, "eigvalsh", "a")
-    return apply_core(Eigvalsh(lower=bool(lower)), a)
+    if b is None:
+        return apply_core(Eigvalsh(lower=bool(lower)), a)
+    b = at_least(b, 2, "eigvalsh", "b")
+    return apply_core(GeneralizedEigvalsh(lower=bool(lower)), a, b)

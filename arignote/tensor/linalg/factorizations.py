@@ -8,6 +8,7 @@ Derivatives hold for square and tall matrices (``m >= n``) of full column rank i
 factorisation).  A wide matrix, or the extra columns of ``"complete"`` for a tall one, have
 no derivative here: ``NotDifferentiable`` when the static shape shows it; for a shape known
 only at run time, the derivative's triangular solve with the non-square ``R`` raises then.
+Mode ``"raw"`` (LAPACK's Householder reflectors) has none (``NotDifferentiable``).
 """
 
 from __future__ import annotations
@@ -38,14 +39,16 @@ from arignote.tensor.type import TensorType
 
 __all__ = ["QR", "qr"]
 
-MODES = ("reduced", "complete", "r")
+MODES = ("reduced", "complete", "r", "raw")
 
 
 @dataclass(frozen=True)
 class QR(_LinalgOp):
     """``np.linalg.qr`` of an ``m x n`` matrix: ``[Q, R]`` with ``a == Q @ R``; ``Q`` is
     ``m x k`` and ``R`` ``k x n`` (``k = min(m, n)``) in mode ``"reduced"``, ``m x m`` and
-    ``m x n`` in ``"complete"``; mode ``"r"`` gives the reduced ``R`` alone."""
+    ``m x n`` in ``"complete"``; mode ``"r"`` gives the reduced ``R`` alone; mode ``"raw"``
+    gives LAPACK's Householder form ``[h, tau]`` as NumPy does (``h`` is ``n x m``, the
+    transpose of LAPACK's array; ``tau`` has ``k`` entries), with no derivative."""
 
     mode: str = "reduced"
 
@@ -56,7 +59,7 @@ class QR(_LinalgOp):
     @property
     def gufunc_signature(self) -> str:  # type: ignore[override]
         return {"reduced": "(m,n)->(m,k),(k,n)", "complete": "(m,n)->(m,m),(m,n)",
-                "r": "(m,n)->(k,n)"}[self.mode]
+                "r": "(m,n)->(k,n)", "raw": "(m,n)->(n,m),(k)"}[self.mode]
 
     def make_node(self, a: Any) -> Apply:
         a = numeric_input(a, self, "a", 2)
@@ -65,6 +68,8 @@ class QR(_LinalgOp):
         k = None if rows is None or cols is None else min(rows, cols)
         if self.mode == "r":
             return Apply.build(self, [a], [TensorType(dtype, (k, cols))])
+        if self.mode == "raw":
+            return Apply.build(self, [a], [TensorType(dtype, (cols, rows)), TensorType(dtype, (k,))])
         if self.mode == "complete":
             return Apply.build(self, [a], [TensorType(dtype, (rows, rows)), TensorType(dtype, (rows, cols))])
         return Apply.build(self, [a], [TensorType(dtype, (rows, k)), TensorType(dtype, (k, cols))])
@@ -74,6 +79,9 @@ class QR(_LinalgOp):
         a = as_lapack(a, dtype)
         if self.mode == "r":
             return np.asarray(np.linalg.qr(a, mode="r"), dtype=dtype)
+        if self.mode == "raw":
+            h, tau = np.linalg.qr(a, mode="raw")
+            return np.asarray(h, dtype=dtype), np.asarray(tau, dtype=dtype)
         q, r = np.linalg.qr(a, mode="complete" if self.mode == "complete" else "reduced")
         return np.asarray(q, dtype=dtype), np.asarray(r, dtype=dtype)
 
@@ -82,6 +90,8 @@ class QR(_LinalgOp):
         k = minimum(rows, cols)
         if self.mode == "r":
             return [(k, cols)]
+        if self.mode == "raw":
+            return [(cols, rows), (k,)]
         if self.mode == "complete":
             return [(rows, rows), (rows, cols)]
         return [(rows, k), (k, cols)]
@@ -91,6 +101,9 @@ class QR(_LinalgOp):
         """For ``m >= n`` (Walter and Lehmann; Liao et al. 2019): with
         ``M = R R̄ᵀ - Q̄ᵀ Q`` and ``copyltu(M) = tril(M) + tril(M, -1)ᵀ``,
         ``Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ``."""
+        if self.mode == "raw":
+            raise NotDifferentiable(f"{self}: QR in mode 'raw' (LAPACK's Householder form) has no "
+                                    "derivative; use mode 'reduced'")
         require_real(self, inputs)
         (a,) = inputs
         rows, cols = a.type.shape
@@ -120,8 +133,9 @@ class QR(_LinalgOp):
 
 
 def qr(a: Any, mode: str = "reduced") -> Any:
-    """``np.linalg.qr``: ``[Q, R]`` (modes ``"reduced"``, ``"complete"``) or ``R`` (mode ``"r"``)
-    of the matrix ``a`` or of each in a stack.  See the module docstring for derivatives."""
+    """``np.linalg.qr``: ``[Q, R]`` (modes ``"reduced"``, ``"complete"``), ``R`` (mode ``"r"``)
+    or ``[h, tau]`` (mode ``"raw"``) of the matrix ``a`` or of each in a stack.  See the
+    module docstring for derivatives."""
     a = at_least(a, 2, "qr", "a")
     out = apply_core(QR(mode=mode), a)
     return out if mode == "r" else list(out)

@@ -32,6 +32,7 @@ from arignote.tensor.linalg.common import (
     band,
     default_b_ndim,
     diag_part,
+    identity_of,
     linalg_output_dtype,
     mT,
     numeric_input,
@@ -45,11 +46,10 @@ from arignote.tensor.linalg.common import (
 )
 from arignote.tensor.linalg.pivots import pivot_to_permutation
 from arignote.tensor.products import matmul
-from arignote.tensor.sort import argsort
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["CholeskySolve", "Solve", "SolveTriangular", "cho_solve", "lu_solve", "solve",
+__all__ = ["CholeskySolve", "LUSolve", "Solve", "SolveTriangular", "cho_solve", "lu_solve", "solve",
            "solve_triangular"]
 
 #: the structures ``Solve`` takes, and the names SciPy also accepts for them
@@ -319,11 +319,110 @@ def cho_solve(c_and_lower: tuple[Any, bool], b: Any, *, check_finite: bool = Tru
 
 # --- with an LU factorisation ----------------------------------------------------------
 
+def _lu_triangles(factors: Any) -> tuple[TensorVariable, TensorVariable]:
+    """``L`` (unit diagonal) and ``U`` of LAPACK's compact LU form."""
+    return tril(factors, -1) + identity_of(factors), triu(factors)
+
+
+@dataclass(frozen=True)
+class LUSolve(_LinalgOp):
+    """``scipy.linalg.lu_solve((lu, piv), b, trans=...)`` (LAPACK's getrs): ``A x = b`` for
+    ``A`` given as ``lu_factor(A)``; ``trans`` 1 solves ``A.T x = b``, 2 ``A.conj().T x = b``.
+    Only the strict lower triangle (``L``, unit diagonal) and the upper triangle (``U``) of
+    ``lu`` are read.  A zero on ``U``'s diagonal (a singular ``A``) gives NaNs, as ``solve``."""
+
+    trans: int = 0
+    b_ndim: int = 2
+
+    def __post_init__(self) -> None:
+        if self.trans not in (0, 1, 2):
+            raise ValueError(f"LUSolve: trans must be 0, 1 or 2, got {self.trans!r}")
+        if self.b_ndim not in (1, 2):
+            raise ValueError(f"LUSolve: b_ndim must be 1 or 2, got {self.b_ndim!r}")
+
+    @property
+    def gufunc_signature(self) -> str:  # type: ignore[override]
+        return "(m,m),(m),(m)->(m)" if self.b_ndim == 1 else "(m,m),(m),(m,n)->(m,n)"
+
+    def make_node(self, factors: Any, pivots: Any, b: Any) -> Apply:
+        factors = numeric_input(factors, self, "lu", 2)
+        pivots = numeric_input(pivots, self, "piv", 1)
+        if pivots.type.numpy_dtype.kind not in "iu":
+            raise TypeError(f"{self}: piv must be integers, got {pivots.type}")
+        b = numeric_input(b, self, "b", self.b_ndim)
+        n = square_length(factors, self, "lu")
+        lengths = {d for d in (n, pivots.type.shape[0], b.type.shape[0]) if d is not None}
+        if len(lengths) > 1:
+            raise ValueError(f"{self}: lu, piv and b must have as many rows, got static shapes "
+                             f"{factors.type.shape}, {pivots.type.shape} and {b.type.shape}")
+        rows = next(iter(lengths)) if lengths else None
+        shape = (rows,) + b.type.shape[1:]
+        dtype = linalg_output_dtype(factors.dtype, b.dtype)
+        return Apply.build(self, [factors, pivots, b], [TensorType(dtype, shape)])
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [tuple(input_shapes[2])]
+
+    def perform(self, factors: np.ndarray, pivots: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if factors.ndim != 2 or factors.shape[0] != factors.shape[1]:
+            raise ValueError(f"lu must be a square matrix, got shape {factors.shape}")
+        if pivots.shape != factors.shape[:1] or b.shape[0] != factors.shape[0]:
+            raise ValueError(f"lu of shape {factors.shape}, piv of shape {pivots.shape} and b of "
+                             f"shape {b.shape} do not fit: piv and b must have {factors.shape[0]} rows")
+        dtype = linalg_output_dtype(factors.dtype, b.dtype)
+        if b.size == 0 or factors.size == 0:
+            return np.empty(b.shape, dtype=dtype)
+        if not np.all(np.diagonal(factors)):  # singular: NaNs, as Solve gives (getrs would divide by 0)
+            return np.full(b.shape, np.nan, dtype=dtype)
+        x = scipy.linalg.lu_solve((as_lapack(factors, dtype), np.asarray(pivots, dtype="int32")),
+                                  as_lapack(b, dtype), trans=self.trans, check_finite=False)
+        return np.asarray(x, dtype=dtype)
+
+    def _matrix_change(self, factors: Any, pivots: Any, d_factors: Any) -> TensorVariable:
+        """``dA`` for a change ``d_factors`` of ``lu``: ``A = P L U``, so ``dA = P (dL U + L dU)``."""
+        lower, upper = _lu_triangles(factors)
+        d_b = matmul(tril(d_factors, -1), upper) + matmul(lower, triu(d_factors))
+        # a[perm] == L @ U for perm = pivot_to_permutation(piv, inverse=True): rows put back
+        return take_rows(d_b, pivot_to_permutation(pivots, inverse=False), 2)
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """``b̄ = A^-T x̄`` (getrs with the other ``trans``) and ``Ā = -b̄ x.T`` (transposed for
+        ``trans``), then through ``A[perm] = L U``: ``L̄ = B̄ U.T`` (strict lower triangle) and
+        ``Ū = L.T B̄`` (upper), with ``B̄ = Ā[perm]``."""
+        require_real(self, inputs)
+        factors, pivots, _ = inputs
+        x, g = outputs[0], cotangents[0]
+        b_bar = LUSolve(trans=0 if self.trans else 1, b_ndim=self.b_ndim)(factors, pivots, g)
+        a_bar = -outer_rhs(b_bar, x, self.b_ndim)
+        if self.trans:
+            a_bar = mT(a_bar)
+        lower, upper = _lu_triangles(factors)
+        rows = take_rows(a_bar, pivot_to_permutation(pivots, inverse=True), 2)
+        factors_bar = tril(matmul(rows, mT(upper)), -1) + triu(matmul(mT(lower), rows))
+        return [factors_bar, None, b_bar]
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        """``dx = A^-1 (db - dA x)`` (``A.T`` and ``dA.T`` for ``trans``)."""
+        d_factors, _, db = tangents
+        if d_factors is None and db is None:
+            return [None]
+        require_real(self, inputs)
+        factors, pivots, _ = inputs
+        rhs = db
+        if d_factors is not None:
+            da = self._matrix_change(factors, pivots, d_factors)
+            change = times_rhs(mT(da) if self.trans else da, outputs[0], self.b_ndim)
+            rhs = -change if rhs is None else rhs - change
+        return [self(factors, pivots, rhs)]
+
+
 def lu_solve(LU_and_pivots: tuple[Any, Any], b: Any, trans: bool | int = False, b_ndim: int | None = None,
              check_finite: bool = True, overwrite_b: bool = False) -> TensorVariable:
     """``scipy.linalg.lu_solve``: ``x`` with ``a @ x == b`` given ``lu_factor(a)`` (``trans`` 1:
-    ``a.T @ x == b``, 2: ``a.conj().T @ x == b``).  Built from the row permutation and two
-    triangular solves, so its derivatives (with respect to the factors and ``b``) are theirs."""
+    ``a.T @ x == b``, 2: ``a.conj().T @ x == b``), one :class:`LUSolve` (getrs) node;
+    differentiable with respect to the factors and ``b``."""
     factors, pivots = LU_and_pivots
     factors = at_least(factors, 2, "lu_solve", "LU")
     pivots = at_least(pivots, 1, "lu_solve", "pivots")
@@ -331,11 +430,7 @@ def lu_solve(LU_and_pivots: tuple[Any, Any], b: Any, trans: bool | int = False, 
     b = at_least(as_tensor_variable(b), b_ndim, "lu_solve", "b")
     if trans not in (0, 1, 2, True, False):
         raise ValueError(f"lu_solve: trans must be 0, 1 or 2, got {trans!r}")
-    code, trans = int(trans), bool(trans)  # 2: a.conj().T, the same as 1 for real matrices
-    # a[perm] == L @ U: a x = b is L U x = b[perm]; a.T x = b is (L U).T x[perm] = b
-    perm = pivot_to_permutation(pivots, inverse=True)
-    x = b if trans else take_rows(b, perm, b_ndim)
-    # L (unit diagonal) then U for a; U.T then L.T for a.T
-    x = solve_triangular(factors, x, lower=not trans, unit_diagonal=not trans, trans=code, b_ndim=b_ndim)
-    x = solve_triangular(factors, x, lower=trans, unit_diagonal=trans, trans=code, b_ndim=b_ndim)
-    return take_rows(x, argsort(perm, axis=-1), b_ndim) if trans else x
+    code = int(trans)
+    if code == 2 and factors.type.numpy_dtype.kind != "c" and b.type.numpy_dtype.kind != "c":
+        code = 1  # the conjugate transpose of a real matrix is its transpose: one op for both
+    return apply_core(LUSolve(trans=code, b_ndim=b_ndim), factors, pivots, b)

@@ -1,50 +1,113 @@
 """Matrices assembled from others, and tensors read as matrices: ``block_diag``, ``tensorinv``
-and ``tensorsolve``.  All are graphs of existing ops (joins, reshapes, ``inv``, ``solve``), so
-their derivatives, batching and backends come from those."""
+and ``tensorsolve``.
+
+``block_diag`` is one op, :class:`BlockDiagonal`, so that rewrites find it from the node
+(determinants, inverses, factors and solves of a block-diagonal matrix go block by block)
+and the blocks' structure carries over (:mod:`arignote.tensor.linalg.assumptions`).
+``tensorinv`` and ``tensorsolve`` are graphs of reshapes, ``inv`` and ``solve``, so their
+derivatives, batching and backends come from those."""
 
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from arignote.tensor.alloc import broadcast_to, zeros, zeros_like
+import numpy as np
+
+from arignote.graph.basic import Apply
+from arignote.scalar.basic import upcast
+from arignote.tensor.alloc import zeros_like
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import transpose
-from arignote.tensor.join import concatenate
-from arignote.tensor.linalg.common import at_least
+from arignote.tensor.linalg.common import _LinalgOp, apply_core, at_least
 from arignote.tensor.linalg.inverses import inv
 from arignote.tensor.linalg.solves import solve
 from arignote.tensor.shape import reshape, shape_i
+from arignote.tensor.shape_inference import add_dims
+from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["block_diag", "tensorinv", "tensorsolve"]
+__all__ = ["BlockDiagonal", "block_diag", "tensorinv", "tensorsolve"]
+
+
+@dataclass(frozen=True)
+class BlockDiagonal(_LinalgOp):
+    """``scipy.linalg.block_diag`` of ``n_inputs`` matrices: each on the diagonal of one matrix,
+    zeros elsewhere, in NumPy's promotion of their dtypes."""
+
+    n_inputs: int
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.n_inputs, int) or self.n_inputs < 2:
+            raise ValueError(f"BlockDiagonal: n_inputs must be an int >= 2, got {self.n_inputs!r}")
+
+    @property
+    def gufunc_signature(self) -> str:  # type: ignore[override]
+        return ",".join(f"(r{i},c{i})" for i in range(self.n_inputs)) + "->(r,c)"
+
+    def make_node(self, *matrices: Any) -> Apply:
+        mats = [as_tensor_variable(m) for m in matrices]
+        if len(mats) != self.n_inputs or any(m.ndim != 2 for m in mats):
+            raise TypeError(f"{self}: expected {self.n_inputs} matrices, got "
+                            f"{', '.join(str(m.type) for m in mats)}")
+        dtype = upcast(*[m.dtype for m in mats]).name
+        shape = tuple(_static_sum([m.type.shape[axis] for m in mats]) for axis in (0, 1))
+        return Apply.build(self, mats, [TensorType(dtype, shape)])
+
+    def perform(self, *matrices: np.ndarray) -> np.ndarray:
+        dtype = upcast(*[m.dtype for m in matrices])
+        rows, cols = (sum(m.shape[axis] for m in matrices) for axis in (0, 1))
+        out = np.zeros((rows, cols), dtype=dtype)
+        r = c = 0
+        for m in matrices:
+            out[r:r + m.shape[0], c:c + m.shape[1]] = m
+            r, c = r + m.shape[0], c + m.shape[1]
+        return out
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        return [tuple(add_dims(*[s[axis] for s in input_shapes]) for axis in (0, 1))]
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Each block's cotangent is the block of the output's cotangent where it sits."""
+        g = cotangents[0]
+        out: list[Any] = []
+        r: Any = 0
+        c: Any = 0
+        for m in inputs:
+            r_end, c_end = r + shape_i(m, 0), c + shape_i(m, 1)
+            out.append(g[r:r_end, c:c_end] if m.type.numpy_dtype.kind in "fc" else None)
+            r, c = r_end, c_end
+        return out
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        if all(t is None for t in tangents):
+            return [None]
+        dtype = outputs[0].dtype
+        return [self(*[zeros_like(m, dtype=dtype) if t is None else t for m, t in zip(inputs, tangents)])]
+
+    def __str__(self) -> str:
+        return f"BlockDiagonal{{{self.n_inputs}}}"
+
+
+def _static_sum(lengths: list[int | None]) -> int | None:
+    return None if any(n is None for n in lengths) else sum(lengths)  # type: ignore[arg-type]
 
 
 def block_diag(*matrices: Any) -> TensorVariable:
     """``scipy.linalg.block_diag``: the matrices on the diagonal of one matrix, zeros elsewhere.
     Stacks of matrices (leading batch axes, broadcast together) give a stack of results; the
-    dtype is the inputs' promoted one."""
+    dtype is the inputs' promoted one.  Two or more matrices give a :class:`BlockDiagonal`
+    node (applied over the batch by ``blockwise``)."""
     if not matrices:
         raise ValueError("block_diag: needs at least one matrix")
     mats = [at_least(m, 2, "block_diag", f"matrix {i}") for i, m in enumerate(matrices)]
     if len(mats) == 1:
         return mats[0]
-    # the promoted dtype and the common batch shape: of the sum of zeros (*batch_i, 1, 1)
-    base = zeros_like(mats[0][..., :1, :1])
-    for m in mats[1:]:
-        base = base + zeros_like(m[..., :1, :1])
-    batch = [shape_i(base, k) for k in range(base.ndim - 2)]
-    rows = [shape_i(m, m.ndim - 2) for m in mats]
-    cols = [shape_i(m, m.ndim - 1) for m in mats]
-    band = []
-    for i, m in enumerate(mats):
-        # every piece allocated or broadcast at its full shape: ``base``'s (1, 1) core is not
-        # static, and a length not known statically does not broadcast (PyTensor's rule)
-        pieces = [broadcast_to(m.astype(base.dtype), [*batch, rows[i], cols[i]]) if j == i
-                  else zeros([*batch, rows[i], cols[j]], dtype=base.dtype)
-                  for j in range(len(mats))]
-        band.append(concatenate(pieces, axis=-1))
-    return concatenate(band, axis=-2)
+    return apply_core(BlockDiagonal(len(mats)), *mats)
 
 
 def _product(lengths: list[Any]) -> Any:

@@ -7,16 +7,26 @@ stacks of matrices: rules read the core op with :func:`core_of`.
 
 - canonicalize: ``inv(inv(a)) -> a``;
 - stabilize: ``inv(a) @ b -> solve(a, b)`` (one LU factorisation, no explicit inverse: more
-  accurate); ``log(det(a))`` of a positive definite ``a`` -> ``2 * sum(log(diag(cholesky(a))))``
-  and of a matrix with a positive diagonal (a Cholesky factor) -> ``sum(log(diag(a)))``; no
-  overflow of the determinant; ``log(abs(det(a)))`` of a triangular ``a`` from its diagonal;
+  accurate), and ``solve(a, eye(n)) @ b -> solve(a, b)`` and ``inv(a).T @ b -> solve(a.T, b)``
+  alike (the identity solve is read as ``inv(a)``:
+  :func:`~arignote.tensor.rewrites.linalg_inverses.inverse_of`); ``log(det(a))`` of
+  a positive definite ``a`` -> ``2 * sum(log(diag(cholesky(a))))`` and of a matrix with a
+  positive diagonal (a Cholesky factor) -> ``sum(log(diag(a)))``; no overflow of the
+  determinant; ``log(abs(det(a)))`` of a triangular ``a`` from its diagonal;
 - specialize: ``solve`` with a diagonal, triangular or positive definite ``a`` -> a division,
   ``solve_triangular``, ``cho_solve(cholesky(a))``; ``det`` and ``slogdet`` of a triangular
   matrix from its diagonal; ``cholesky`` / ``inv`` of a diagonal matrix -> ``sqrt`` / ``1 /``
   of its diagonal; ``trace(a @ b)`` -> ``sum(a * b.T)`` (n² products instead of n³).
 
-``solve(a, eye(n))`` is left as it is: it costs what ``inv`` costs (one LU factorisation and
-``n`` substitutions), and is as accurate, so neither form pays.
+``solve(a, eye(n))`` on its own stays a solve: it costs what ``inv`` costs (one LU
+factorisation and ``n`` substitutions) and is as accurate, and it gives NaNs for a singular
+``a`` where ``inv`` raises; it is read as an inverse where that pays, in a product.
+
+The rules for Kronecker products, block-diagonal matrices and ``l @ l.T`` are in
+:mod:`~arignote.tensor.rewrites.linalg_structure` (the rules here leave those matrices to
+them: their parts give cheaper forms than their structure does); those for products and
+transposes of inverses, transposes of symmetric matrices and ``diag(a @ b)`` in
+:mod:`~arignote.tensor.rewrites.linalg_inverses`.
 """
 
 from __future__ import annotations
@@ -29,6 +39,7 @@ from arignote.graph.op import Op
 from arignote.rewrite import canonicalize, specialize, stabilize
 from arignote.rewrite.toolkit import fit_to, match
 from arignote.scalar.math import Abs, Add, Log
+from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.blockwise import Blockwise
 from arignote.tensor.dimshuffle import expand_dims
 from arignote.tensor.linalg.assumptions import core_op, properties
@@ -38,6 +49,10 @@ from arignote.tensor.linalg.inverses import Det, MatrixInverse, SLogDet
 from arignote.tensor.linalg.solves import Solve, cho_solve, solve, solve_triangular
 from arignote.tensor.products import Diagonal, Dot, MatMul
 from arignote.tensor.reduction import CAReduce
+from arignote.tensor.rewrites.linalg_inverses import inverse_of
+from arignote.tensor.rewrites.linalg_structure import assembled
+from arignote.tensor.shape import shape_i
+from arignote.tensor.shape_inference import same_dim, shape_of
 from arignote.tensor.variable import TensorVariable
 
 
@@ -70,19 +85,25 @@ def inv_of_inv(node: Apply) -> Any:
 
 @stabilize.rule(Dot, MatMul)
 def solve_from_inv_product(node: Apply) -> Any:
-    """inv(a) @ b -> solve(a, b): no explicit inverse (its rounding errors are amplified by
-    the condition number of ``a`` once more)."""
+    """inv(a) @ b -> solve(a, b), solve(a, eye(n)) @ b -> solve(a, b), and inv(a).T @ b ->
+    solve(a.T, b): no explicit inverse (its rounding errors are amplified by the condition
+    number of ``a`` once more)."""
     left, b = node.inputs
-    inverse = core_of(left, MatrixInverse)
-    if inverse is None or b.type.ndim < 1:
+    a = inverse_of(left, through_transpose=True)
+    if a is None or b.type.ndim < 1:
         return None
-    a = inverse.inputs[0]
     if isinstance(node.op, MatMul) and b.type.ndim < 2:
         return None  # a stack of matrices times one vector: matmul's broadcasting, not solve's
     b_ndim = 1 if b.type.ndim == 1 else 2
     if isinstance(node.op, Dot) and b.type.ndim > 2:
         return None  # np.dot contracts with the second-to-last axis of a stack: not a solve
-    return fit_to(solve(a, b, b_ndim=b_ndim), node.outputs[0])
+    out = node.outputs[0]
+    x = solve(a, b, b_ndim=b_ndim)
+    if x.type.dtype != out.type.dtype and out.type.numpy_dtype.kind in "fc":
+        # the product's dtype is the wider one (an identity of float64 beside a float32 ``a``):
+        # solve in it, as the inverse was computed
+        x = solve(a, b.astype(out.type.dtype), b_ndim=b_ndim)
+    return fit_to(x, out)
 
 
 def _log_diagonal_sum(a: Variable) -> TensorVariable:
@@ -100,6 +121,8 @@ def log_det_from_structure(node: Apply) -> Any:
     if det is None or not isinstance(core_op(det), Det):
         return None
     a = det.inputs[0]
+    if assembled(a):
+        return None  # log_det_of_assembled works on its parts
     props = properties(a)
     triangular = bool(props & {"lower_triangular", "upper_triangular"})
     if absolute is not None:
@@ -123,6 +146,8 @@ def solve_with_structure(node: Apply) -> Any:
     if not isinstance(op, Solve):
         return None
     a, b = node.inputs
+    if assembled(a):
+        return None  # solve_with_assembled works on its parts: smaller systems
     props = properties(a)
     out = node.outputs[0]
     if "diagonal" in props:  # every assume_a reads the diagonal as it is
@@ -143,7 +168,7 @@ def det_of_triangular(node: Apply) -> Any:
     if not isinstance(_core(node), Det):
         return None
     a = node.inputs[0]
-    if not properties(a) & {"lower_triangular", "upper_triangular"}:
+    if assembled(a) or not properties(a) & {"lower_triangular", "upper_triangular"}:
         return None
     return fit_to(at.prod(diag_part(a), axis=-1), node.outputs[0])
 
@@ -154,7 +179,7 @@ def slogdet_of_triangular(node: Apply) -> Any:
     if not isinstance(_core(node), SLogDet):
         return None
     a = node.inputs[0]
-    if not properties(a) & {"lower_triangular", "upper_triangular"}:
+    if assembled(a) or not properties(a) & {"lower_triangular", "upper_triangular"}:
         return None
     d = diag_part(a)
     sign = fit_to(at.prod(at.sign(d), axis=-1), node.outputs[0])
@@ -196,7 +221,12 @@ def trace_of_product(node: Apply) -> Any:
     a, b = product.inputs
     if a.type.ndim != 2 or b.type.ndim != 2:
         return None
-    return fit_to(at.sum(a * b.T, dtype=op.dtype), node.outputs[0])
+    bt = b.T
+    if not same_dim(shape_of(a)[0], shape_of(b)[1]):
+        # an (n, k) @ (k, p) product has min(n, p) diagonal entries: rows of a, of b.T
+        d = at.minimum(shape_i(a, 0), shape_i(b, 1))
+        a, bt = as_tensor_variable(a)[:d], bt[:d]
+    return fit_to(at.sum(a * bt, dtype=op.dtype), node.outputs[0])
 
 
 __all__ = ["core_of"]

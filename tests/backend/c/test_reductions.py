@@ -56,6 +56,21 @@ def test_fused_reductions_run_as_one_kernel(rng):
         assert_close(f(a, b), g(a, b))
 
 
+def test_nested_fused_reductions_compute_their_input_once(rng):
+    # a fused reduction below another one's elementwise input, whose result is also read
+    # elsewhere: the outer fused node reads the inner one's new form, so the graph between
+    # them (here an expensive Cholesky factor) is not kept twice
+    x = at.dmatrix("x")
+    inner = at.exp(x - 1.0).sum(axis=1)                     # fused: Sum<-Composite
+    k = at.linalg.cholesky(at.outer(inner, inner) + at.eye(x.shape[0]))
+    out = at.log(at.diagonal(k)).sum() + k.sum()            # the factor read twice
+    f = arignote.function([x], out, mode=C)
+    kinds = kernels_of(f)
+    assert sum(line.startswith("Cholesky") for line in kinds) == 1, kinds
+    a = rng.normal(size=(4, 3))
+    assert_close(f(a), arignote.function([x], out, mode=PY)(a))
+
+
 def test_broadcast_inputs_of_a_fused_reduction(rng):
     # the sum of an outer product: the (n, m) product is never stored
     check(lambda u, v: (u[:, None] * at.exp(v)[None, :]).sum(axis=1), rng.normal(size=50),

@@ -9,7 +9,7 @@ import scipy.linalg
 
 import arignote
 import arignote.tensor as at
-from arignote.tensor.linalg import Eigh, Eigvalsh, eigh, eigvalsh
+from arignote.tensor.linalg import Eigh, Eigvalsh, GeneralizedEigvalsh, eigh, eigvalsh
 from tests.tensor.linalg.helpers import FLOATS, check_grad, close, numeric_rop, run, spd
 
 N = 5
@@ -69,8 +69,6 @@ def test_dtypes_and_errors():
         eigh(at.matrix(), driver="ev")
     with pytest.raises(NotImplementedError, match="generalized"):
         eigh(at.matrix(), at.matrix())
-    with pytest.raises(NotImplementedError, match="generalized"):
-        eigvalsh(at.matrix(), at.matrix())
     with pytest.raises(ValueError, match="square"):
         eigvalsh(at.matrix(shape=(2, 3)))
     with pytest.raises(TypeError, match="at least 2"):
@@ -135,3 +133,50 @@ def test_batched(rng):
     close(run(eigvalsh, a), np.linalg.eigvalsh(a), "float64", [np.eye(4) * 5])
     check_grad(lambda x: eigh(x)[1] ** 2, [a[:2]], rng)
     check_grad(eigvalsh, [spd(rng, 3, batch=(2,))], rng)
+
+
+# --- the generalized problem a v = w b v ------------------------------------------------------
+# Tolerance: with b = L L^T, the eigenvalues are those of L^-1 a L^-T, computed stably to
+# ~ n eps ||a|| cond(b) (Golub and Van Loan 8.7): helpers.tolerance with b, scaled by ||a||.
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("lower", [True, False])
+def test_generalized_eigvalsh(rng, dtype, lower):
+    a, b = _symmetric(rng, N, dtype), spd(rng, N, dtype)
+    noise = rng.normal(size=(N, N))
+    # only one triangle of each is read: noise in the other
+    other = np.triu(noise, 1) if lower else np.tril(noise, -1)
+    keep = np.tril if lower else np.triu
+    got = run(lambda x, y: eigvalsh(x, y, lower=lower), (keep(a) + other).astype(dtype),
+              (keep(b) + other).astype(dtype))
+    assert got.dtype == dtype
+    expected = scipy.linalg.eigvalsh(a.astype("float64"), b.astype("float64"))
+    close(got, expected, dtype, [b], scale=float(np.linalg.norm(a, 2)))
+
+
+def test_generalized_eigvalsh_gradient(rng):
+    a, b = _symmetric(rng, 4) + 0.1 * rng.normal(size=(4, 4)), spd(rng, 4)
+    for lower in (True, False):
+        check_grad(lambda x, y: eigvalsh(x, y, lower=lower), [a, b], rng)
+    check_grad(lambda x, y: eigvalsh(x, y) ** 2, [a, b], rng)
+
+
+def test_generalized_eigvalsh_batched_and_errors(rng):
+    a = np.stack([_symmetric(rng, 3) for _ in range(2)])
+    b = spd(rng, 3)                                # broadcasts against a's batch
+    got = run(eigvalsh, a, b)
+    close(got, np.stack([scipy.linalg.eigvalsh(m, b) for m in a]), "float64", [b], scale=5)
+    check_grad(eigvalsh, [a, spd(rng, 3, batch=(2,))], rng)
+    # b not positive definite: NaNs
+    assert np.all(np.isnan(run(eigvalsh, np.eye(2), -np.eye(2))))
+    with pytest.raises(ValueError, match="same size"):
+        eigvalsh(at.matrix(shape=(2, 2)), at.matrix(shape=(3, 3)))
+    with pytest.raises(TypeError, match="at least 2"):
+        eigvalsh(at.matrix(), at.vector())
+    x, y = at.matrix("x"), at.matrix("y")
+    f = arignote.function([x, y], eigvalsh(x, y), mode="PY")
+    with pytest.raises(ValueError, match="same shape"):
+        f(np.eye(2), np.eye(3))
+    assert eigvalsh(at.matrix(dtype="float32"), at.matrix(dtype="float32")).dtype == "float32"
+    assert pickle.loads(pickle.dumps(GeneralizedEigvalsh(lower=False))) == GeneralizedEigvalsh(lower=False)
+    assert GeneralizedEigvalsh().gufunc_signature == "(m,m),(m,m)->(m)"

@@ -109,3 +109,32 @@ def test_ops_are_values_and_pickle():
         assert pickle.loads(pickle.dumps(op)) == op
     assert QR() != QR("r")
     assert QR().gufunc_signature == "(m,n)->(m,k),(k,n)"
+
+
+# --- mode "raw": LAPACK's Householder form, as NumPy gives it ---------------------------------
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shape", SHAPES)
+def test_qr_raw(rng, dtype, shape):
+    a = (rng.normal(size=shape) + 2 * np.eye(*shape)).astype(dtype)
+    h, tau = run(lambda x: qr(x, mode="raw"), a)
+    eh, etau = np.linalg.qr(a, mode="raw")
+    assert h.shape == eh.shape == shape[::-1] and tau.shape == etau.shape == (min(shape),)
+    assert h.dtype == dtype and tau.dtype == dtype
+    # the same routine (LAPACK's geqrf) as NumPy: to its backward error.  Another
+    # implementation (JAX's) may flip a reflector's sign (beta -> -beta), which flips the sign
+    # of R's row and turns tau = 1 - alpha / beta into 1 + alpha / beta: compare |R| and |tau - 1|
+    close(np.abs(np.triu(h.T)), np.abs(np.triu(eh.T)), dtype, [a], scale=10)
+    close(np.abs(tau - 1), np.abs(etau - 1), dtype, [a], scale=10)
+
+
+def test_qr_raw_batched_and_no_derivative(rng):
+    a = rng.normal(size=(2, 5, 3)) + 2 * np.eye(5, 3)
+    h, tau = run(lambda x: qr(x, mode="raw"), a)
+    assert h.shape == (2, 3, 5) and tau.shape == (2, 3)
+    close(np.abs(np.triu(h[1].T)[:3]), np.abs(np.linalg.qr(a[1], mode="r")), "float64", [a[1]], scale=10)
+    assert qr(at.matrix(shape=(5, 3)), mode="raw")[0].type.shape == (3, 5)
+    assert QR("raw").gufunc_signature == "(m,n)->(n,m),(k)"
+    x = at.matrix("x")
+    with pytest.raises(NotDifferentiable, match="raw"):
+        arignote.grad(qr(x, mode="raw")[0].sum(), x)

@@ -11,6 +11,7 @@ import arignote
 import arignote.tensor as at
 from arignote.tensor.linalg import (
     CholeskySolve,
+    LUSolve,
     Solve,
     SolveTriangular,
     cho_solve,
@@ -283,6 +284,57 @@ def test_lu_solve_given_factors(rng):
 @pytest.mark.parametrize("trans", [0, 1])
 def test_lu_solve_gradient(rng, trans):
     check_grad(lambda x, y: lu_solve(lu_factor(x), y, trans=trans), [general(rng, 4), _rhs(rng, 2, n=4)], rng)
+
+
+def test_lu_solve_is_one_getrs_node():
+    factors, pivots, b = at.matrix("lu"), at.ivector("piv"), at.vector("b")
+    out = lu_solve((factors, pivots), b, trans=2)  # real: the same as trans=1
+    assert out.owner.op == LUSolve(trans=1, b_ndim=1)
+    assert lu_solve((factors, pivots), b) is lu_solve((factors, pivots), b)
+    assert LUSolve(b_ndim=1).gufunc_signature == "(m,m),(m),(m)->(m)"
+    op = LUSolve(trans=1)
+    assert pickle.loads(pickle.dumps(op)) == op and op != LUSolve()
+
+
+@pytest.mark.parametrize("trans", [0, 1])
+@pytest.mark.parametrize("b_ndim", [1, 2])
+def test_lu_solve_gradient_with_respect_to_the_factors(rng, trans, b_ndim):
+    # the factors as an input of their own (not through lu_factor): every entry of lu is read,
+    # the strict lower triangle as L and the upper one as U
+    a = general(rng, 4)
+    factors, pivots = scipy.linalg.lu_factor(a)
+    piv = at.constant(pivots.astype("int32"))
+    check_grad(lambda f, y: lu_solve((f, piv), y, trans=trans, b_ndim=b_ndim),
+               [factors, _rhs(rng, b_ndim, n=4)], rng)
+
+
+@pytest.mark.parametrize("trans", [0, 1])
+def test_lu_solve_forward_mode(rng, trans):
+    a = general(rng, 4)
+    factors, pivots = scipy.linalg.lu_factor(a)
+    piv = at.constant(pivots.astype("int32"))
+    numeric_rop(lambda f, y: lu_solve((f, piv), y, trans=trans), [factors, _rhs(rng, 2, n=4)], rng)
+    numeric_rop(lambda x, y: lu_solve(lu_factor(x), y, trans=trans, b_ndim=1), [a, _rhs(rng, 1, n=4)], rng)
+
+
+def test_lu_solve_of_a_singular_factor_gives_nan():
+    singular = np.array([[1.0, 2.0], [2.0, 4.0]])
+    got = run(lambda x, y: lu_solve(lu_factor(x), y), singular, np.ones((2, 1)))
+    assert np.isnan(got).all()
+
+
+def test_lu_solve_errors(rng):
+    factors, pivots = at.matrix("lu"), at.ivector("piv")
+    with pytest.raises(TypeError, match="piv must be integers"):
+        lu_solve((factors, at.vector("p")), at.vector("b"))
+    with pytest.raises(ValueError, match="trans must be 0, 1 or 2"):
+        lu_solve((factors, pivots), at.vector("b"), trans=3)
+    with pytest.raises(ValueError, match="as many rows"):
+        lu_solve((at.matrix("m", shape=(3, 3)), pivots), at.vector("b", shape=(4,)))
+    b = at.matrix("b")
+    f = arignote.function([factors, pivots, b], lu_solve((factors, pivots), b))
+    with pytest.raises(ValueError, match="rows"):
+        f(general(rng, 3), np.zeros(3, dtype="int32"), np.ones((4, 2)))
 
 
 # --- every solver -----------------------------------------------------------------------------
