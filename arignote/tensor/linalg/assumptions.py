@@ -16,6 +16,8 @@
   ``inv`` of a structured matrix;
 - Gaussian kernel matrices ``exp(-c * D)`` of squared distances ``D`` (symmetric, positive
   semidefinite), so ``variance * exp(-d / (2 l**2)) + noise * eye(n)`` is positive definite;
+- any elementwise function of symmetric matrices and scalars (symmetric); ``l @ l.T`` of a
+  triangular ``l`` with a positive diagonal (positive definite: ``l`` is nonsingular);
 - ``kron(a, b)`` of square factors (the structures both have) and ``block_diag`` of square
   blocks (the structures all have);
 - :func:`assume` annotations.
@@ -246,6 +248,11 @@ def _product(node: Apply, x: Variable, depth: int) -> set[str]:
     if a.type.ndim != 2 or b.type.ndim != 2:
         return set()
     if transpose_of(b) is a or transpose_of(a) is b:
+        # x @ x.T; positive definite when x is nonsingular: triangular with a positive diagonal
+        factor = a if transpose_of(b) is a else b
+        found = properties(factor, depth - 1)
+        if "positive_diagonal" in found and found & {"lower_triangular", "upper_triangular"}:
+            return {"positive_definite"}
         return {"positive_semidefinite"}
     pa, pb = properties(a, depth - 1), properties(b, depth - 1)
     both = pa & pb
@@ -296,11 +303,27 @@ def _elemwise(node: Apply, x: Variable, depth: int) -> set[str] | frozenset[str]
         return {"symmetric", "positive_semidefinite"}
     if isinstance(scalar, Switch):
         return _triangle(node, x, depth)
+    found = _NONE
     if isinstance(scalar, Mul):
-        return _scaled(node, x, depth)
-    if isinstance(scalar, Add):
-        return _sum(node, x, depth)
-    return _NONE
+        found = frozenset(_scaled(node, x, depth))
+    elif isinstance(scalar, Add):
+        found = frozenset(_sum(node, x, depth))
+    if "symmetric" not in found and _symmetric_operands(node, x, depth):
+        return found | {"symmetric"}
+    return found
+
+
+def _symmetric_operands(node: Apply, x: Variable, depth: int) -> bool:
+    """Every operand a symmetric matrix (of the output's rank) or a value broadcast over the
+    matrix: then ``f(a, b, ...)[i, j] == f(a, b, ...)[j, i]`` for any elementwise ``f``."""
+    if len(node.inputs) > MAX_TERMS:
+        return False
+    for operand in node.inputs:
+        if all(length == 1 for length in operand.type.shape[-2:]):
+            continue
+        if operand.type.ndim != x.type.ndim or "symmetric" not in properties(operand, depth - 1):
+            return False
+    return True
 
 
 def _scaled(node: Apply, x: Variable, depth: int) -> set[str]:

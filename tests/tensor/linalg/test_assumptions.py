@@ -52,10 +52,35 @@ def test_gram_matrices_and_sums():
     assert PD <= properties(eye * 3.0 + x.T @ x)
     assert has(x @ x.T + x.T @ x, "positive_semidefinite")
     assert not has(x @ x.T + x.T @ x, "positive_definite")
-    assert not properties(x @ x.T - eye)        # a difference: no structure derived
-    assert not properties(x @ x.T + -2.0 * eye)  # a negative multiple of eye
-    assert not properties(x @ x.T + 1.0)         # a constant added to every entry
+    # a difference, a negative multiple of eye, a constant added to every entry: symmetric only
+    assert properties(x @ x.T - eye) == {"symmetric"}
+    assert properties(x @ x.T + -2.0 * eye) == {"symmetric"}
+    assert properties(x @ x.T + 1.0) == {"symmetric"}
     assert not properties(x @ x)
+
+
+def test_elementwise_functions_of_symmetric_matrices_are_symmetric():
+    x = at.matrix("x")
+    v = at.vector("v")
+    s = at.scalar("s")
+    gram = x @ x.T
+    assert properties(at.exp(gram)) == {"symmetric"}
+    assert properties(s * gram) == {"symmetric"}
+    assert properties(at.maximum(gram, gram.T + 1.0)) == {"symmetric"}
+    assert not properties(gram * x)   # one operand not symmetric
+    assert not properties(gram * v)   # a vector broadcast along the rows
+    f = arignote.function([x, s], at.exp(s * gram) - 1.0)
+    value = f(np.random.default_rng(0).normal(size=(4, 3)), 0.3)
+    np.testing.assert_array_equal(value, value.T)
+
+
+def test_gram_matrix_of_a_nonsingular_triangular_factor_is_positive_definite():
+    a = at.matrix("a")
+    factor = la.cholesky(a)
+    assert PD <= properties(factor @ factor.T)
+    assert PD <= properties(factor.T @ factor)
+    assert not has(at.tril(a) @ at.tril(a).T, "positive_definite")  # its diagonal may hold zeros
+    assert has(at.tril(a) @ at.tril(a).T, "positive_semidefinite")
 
 
 def test_inverses_and_annotations():
