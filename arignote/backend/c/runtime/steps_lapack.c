@@ -142,6 +142,53 @@ static int factor_lu(Problem *p) {
     return info;
 }
 
+/* Matrices up to this order are solved by the loop below rather than by getrf + getrs: for a
+   4 x 4 system the two LAPACK calls cost more than the arithmetic (a stack of 10,000 small
+   systems is the common case: one per observation or per time step). */
+#define SMALL_ORDER 8
+
+/* Gaussian elimination with partial pivoting, as LAPACK's getf2 orders it (the pivot is the
+   first entry of largest magnitude in its column, rows scaled by its reciprocal), of the
+   row-major n x n matrix m, solving the row-major n x k right-hand sides x in place; 1 on a
+   zero pivot (a singular matrix: the op's NaNs) */
+#define DEFINE_SMALL_SOLVE(T, NAME, ABS)                                                      \
+    static int NAME(T *m, int n, T *x, int k) {                                                \
+        for (int c = 0; c < n; c++) {                                                          \
+            int piv = c;                                                                       \
+            T best = ABS(m[c * n + c]);                                                        \
+            for (int r = c + 1; r < n; r++)                                                    \
+                if (ABS(m[r * n + c]) > best) {                                                \
+                    best = ABS(m[r * n + c]);                                                  \
+                    piv = r;                                                                   \
+                }                                                                              \
+            if (best == 0) return 1;                                                           \
+            if (piv != c) {                                                                    \
+                for (int j = 0; j < n; j++) {                                                  \
+                    T t = m[c * n + j]; m[c * n + j] = m[piv * n + j]; m[piv * n + j] = t;      \
+                }                                                                              \
+                for (int j = 0; j < k; j++) {                                                  \
+                    T t = x[c * k + j]; x[c * k + j] = x[piv * k + j]; x[piv * k + j] = t;      \
+                }                                                                              \
+            }                                                                                  \
+            const T inv = (T)1 / m[c * n + c];                                                 \
+            for (int r = c + 1; r < n; r++) {                                                  \
+                const T l = m[r * n + c] * inv;                                                \
+                m[r * n + c] = l;                                                              \
+                for (int j = c + 1; j < n; j++) m[r * n + j] -= l * m[c * n + j];              \
+                for (int j = 0; j < k; j++) x[r * k + j] -= l * x[c * k + j];                  \
+            }                                                                                  \
+        }                                                                                      \
+        for (int r = n - 1; r >= 0; r--)                                                       \
+            for (int j = 0; j < k; j++) {                                                      \
+                T acc = x[r * k + j];                                                          \
+                for (int q = r + 1; q < n; q++) acc -= m[r * n + q] * x[q * k + j];            \
+                x[r * k + j] = acc / m[r * n + r];                                             \
+            }                                                                                  \
+        return 0;                                                                              \
+    }
+DEFINE_SMALL_SOLVE(double, small_solve_d, fabs)
+DEFINE_SMALL_SOLVE(float, small_solve_f, fabsf)
+
 /* the row-major triangle of a Cholesky factor written as zeros: the other one */
 static void clear_triangle(char *m, int n, int isz, int keep_lower) {
     for (int i = 0; i < n; i++) {
@@ -189,6 +236,12 @@ static int solve_one(Problem *p) {
         return 0;
     }
     case LA_SOLVE_GENERAL: {
+        if (n <= SMALL_ORDER) {   /* a (row-major) and x (in the output) solved in place */
+            copy_matrix(p->work, (npy_intp)n * isz, isz, p->a, p->as0, p->as1, n, n, isz);
+            copy_matrix(p->out[0], (npy_intp)k * isz, isz, p->b, p->bs0, p->bs1, n, k, isz);
+            return p->which ? small_solve_d((double *)p->work, n, (double *)p->out[0], k)
+                            : small_solve_f((float *)p->work, n, (float *)p->out[0], k);
+        }
         /* getrf of a^T, then getrs with 'T' solves (a^T)^T x = b */
         if (factor_lu(p) != 0) return 1;
         char *cols = rhs_columns(p), trans = 'T';
