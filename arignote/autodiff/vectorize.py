@@ -6,9 +6,12 @@ that do not depend on them are shared, unbatched.  Each op says how to apply
 it to operands of which some carry the batch axis in its :meth:`Op.batch`
 method (mostly: shift the op's axes by one).  The ops that derivative rules
 build have one (elementwise, dimshuffle, reductions, sums to a shape,
-broadcasts, reshapes, products, indexing, joins, loops); a graph with another
-op raises :class:`NoBatchingRule`, and ``jacobian`` then falls back to
-building rows one by one.
+broadcasts, reshapes, products, indexing, joins, loops); another op is
+batched by the general mechanism of ``at.vectorize_graph``
+(:func:`arignote.tensor.vectorize_node.vectorize_node`: a ``Blockwise`` of
+the op, which loops over the batch).  Only an op that neither can batch (one
+with operands that are not tensors) raises :class:`NoBatchingRule`, and
+``jacobian`` then falls back to building rows one by one.
 
 The batched graph of a pullback is linear in the cotangent, so no node
 multiplies two batched operands together; the product rules therefore
@@ -49,7 +52,7 @@ def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Vari
                 rebuilt.update(zip(map(id, node.outputs), node.op.make_node(*args).outputs))
             continue
         operands = [batched[id(i)] if f else rebuilt.get(id(i), i) for i, f in zip(node.inputs, flags)]
-        new_outputs = node.op.batch(node, operands, flags, size)
+        new_outputs = _batch_node(node, operands, flags, size)
         for old, new in zip(node.outputs, new_outputs):
             if new.ndim == old.type.ndim:
                 rebuilt[id(old)] = new
@@ -59,6 +62,22 @@ def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Vari
                 raise AssertionError(f"batching rule of {node.op} returned {new.type} for {old.type}")
     return [batched[id(o)] if id(o) in batched else broadcast_batch(rebuilt.get(id(o), o), size)
             for o in outputs]
+
+
+def _batch_node(node: Any, operands: list[Variable], flags: list[bool], size: Variable) -> Any:
+    """The op's batching rule, else the general mechanism of ``at.vectorize_graph``
+    (:func:`~arignote.tensor.vectorize_node.vectorize_node`: a ``Blockwise`` of the op,
+    looping over the batch); the op's :class:`NoBatchingRule` when neither applies (an op
+    with operands that are not tensors)."""
+    try:
+        return node.op.batch(node, operands, flags, size)
+    except NoBatchingRule as missing:
+        from arignote.tensor.vectorize_node import vectorize_node
+
+        try:
+            return vectorize_node(node, *operands)
+        except NoBatchingRule:
+            raise missing from None
 
 
 def batched_pullback(flat: Variable, wrt: list[Variable], consider_constant: Any = None,

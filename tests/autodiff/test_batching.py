@@ -1,4 +1,5 @@
-"""Batching declared by the op (``Op.batch``) and the Jacobian's fallback when an op has none."""
+"""Batching declared by the op (``Op.batch``), the general mechanism (a ``Blockwise`` of the op)
+when it has none, and the Jacobian's row-by-row fallback when neither applies."""
 
 from dataclasses import dataclass
 
@@ -7,10 +8,12 @@ import pytest
 
 import arignote
 import arignote.tensor as at
+import arignote.tensor.vectorize_node as vectorize_node_module
 from arignote.autodiff.vectorize import vectorize_graph
 from arignote.graph.basic import Apply
 from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.blockwise import Blockwise
 
 
 @dataclass(frozen=True)
@@ -42,19 +45,45 @@ def test_vectorize_graph_uses_the_ops_batch_method():
     np.testing.assert_allclose(f(np.ones((2, 3))), np.full((2, 3), 3.0))
 
 
-def test_the_default_names_the_op():
+def test_an_op_without_a_batching_rule_is_looped_by_blockwise():
+    x, rows = at.vector("x"), at.matrix("rows")
+    (batched,) = vectorize_graph([Twice(False)(x) + 1], {x: rows}, rows.shape[0])
+    assert isinstance(batched.owner.inputs[0].owner.op, Blockwise)
+    f = arignote.function([rows], batched)
+    np.testing.assert_allclose(f(np.arange(6.0).reshape(2, 3)), 2 * np.arange(6.0).reshape(2, 3) + 1)
+
+
+def test_a_jacobian_through_an_op_without_a_batching_rule_is_batched_by_blockwise():
+    x = at.tensor("x", dtype="float64", shape=(3,))
+    jac = arignote.gradient.jacobian(Twice(False)(x), x)
+    j = arignote.function([x], jac, on_unused_input="ignore")
+    np.testing.assert_allclose(j(np.ones(3)), 2 * np.eye(3))
+
+
+def _nothing_batches(monkeypatch):
+    """Make the general mechanism fail as it does for an op whose operands are not tensors."""
+    def refuse(node, inputs):
+        raise NoBatchingRule(f"cannot vectorize {node.op}: not a tensor")
+    monkeypatch.setattr(vectorize_node_module, "as_blockwise", refuse)
+
+
+def test_where_nothing_batches_the_default_names_the_op(monkeypatch):
+    _nothing_batches(monkeypatch)
     x, rows = at.vector("x"), at.matrix("rows")
     with pytest.raises(NoBatchingRule, match="Twice.* has no batching rule"):
         vectorize_graph([Twice(False)(x)], {x: rows}, rows.shape[0])
 
 
-def test_a_jacobian_through_an_unbatchable_op_is_built_row_by_row():
+def test_where_nothing_batches_a_jacobian_is_built_row_by_row(monkeypatch):
+    _nothing_batches(monkeypatch)
     x = at.tensor("x", dtype="float64", shape=(3,))
-    j = arignote.function([x], arignote.gradient.jacobian(Twice(False)(x), x))
+    jac = arignote.gradient.jacobian(Twice(False)(x), x)
+    j = arignote.function([x], jac, on_unused_input="ignore")
     np.testing.assert_allclose(j(np.ones(3)), 2 * np.eye(3))
 
 
-def test_without_a_static_size_the_error_says_why_it_could_not_batch():
+def test_without_a_static_size_the_error_says_why_it_could_not_batch(monkeypatch):
+    _nothing_batches(monkeypatch)
     x = at.vector("x")
     with pytest.raises(ValueError, match=r"cannot be batched \(Twice.* has no batching rule\)"):
         arignote.gradient.jacobian(Twice(False)(x), x)
