@@ -1,7 +1,8 @@
 """Linear-algebra ops in the C backend.
 
 The hot ones (``cholesky``, ``solve`` of a general or positive-definite matrix,
-``solve_triangular``, ``cho_solve``, ``det``, ``slogdet``) call LAPACK from the runtime
+``solve_triangular``, ``cho_solve``, ``det``, ``slogdet``, the inverse from a Cholesky
+factor) call LAPACK from the runtime
 (``runtime/steps_lapack.c``, SciPy's Cython LAPACK found at run time as BLAS is), for one
 matrix or for a stack of them (a ``Blockwise`` node: one C loop over the batch, no Python call
 per matrix).  Real float and integer inputs only; the step falls back to the op's NumPy
@@ -23,6 +24,7 @@ from arignote.graph.op import Op
 from arignote.tensor.blockwise import Blockwise
 from arignote.tensor.linalg.decompositions import LU, Cholesky, LUFactor
 from arignote.tensor.linalg.eigen import Eigh, Eigvalsh
+from arignote.tensor.linalg.factor_inverses import CholeskyInverse
 from arignote.tensor.linalg.factorizations import QR
 from arignote.tensor.linalg.functions import Expm
 from arignote.tensor.linalg.inverses import Det, MatrixInverse, MatrixPinv, SLogDet
@@ -36,7 +38,7 @@ NUMPY_CALLS = (Eig, Eigh, Eigvals, Eigvalsh, Expm, LU, LUFactor, MatrixInverse, 
                PivotToPermutations, QR, SVD)
 
 #: the runtime's routine numbers (``enum ag_lapack`` in runtime/steps_lapack.c)
-CHOLESKY, SOLVE_TRIANGULAR, SOLVE_GENERAL, SOLVE_POSITIVE, CHO_SOLVE, DET, SLOGDET = range(7)
+CHOLESKY, SOLVE_TRIANGULAR, SOLVE_GENERAL, SOLVE_POSITIVE, CHO_SOLVE, DET, SLOGDET, CHO_INVERSE = range(8)
 
 
 @c_lowering(*NUMPY_CALLS)
@@ -62,6 +64,8 @@ def _routine(op: Op) -> tuple[int, int, int, int]:
         return DET, 0, 0, 0
     if isinstance(op, SLogDet):
         return SLOGDET, 0, 0, 0
+    if isinstance(op, CholeskyInverse):
+        return CHO_INVERSE, int(op.lower), 0, 0
     raise Unsupported(f"{op} has no LAPACK step")
 
 
@@ -81,13 +85,16 @@ def lapack_step(node: Apply, core: Op, batch_ndim: int) -> StepPlan:
     return StepPlan("LAPACK", params, fallback=node.op.py_impl(node), label=str(node.op))
 
 
-@c_lowering(Cholesky, Solve, SolveTriangular, CholeskySolve, Det, SLogDet)
+LAPACK_STEPS = (Cholesky, Solve, SolveTriangular, CholeskySolve, Det, SLogDet, CholeskyInverse)
+
+
+@c_lowering(*LAPACK_STEPS)
 def runs_lapack(node: Apply, context: LoweringContext) -> StepPlan:
     """One matrix: the runtime's LAPACK step."""
     return lapack_step(node, node.op, 0)
 
 
-@c_batched_lowering(Cholesky, Solve, SolveTriangular, CholeskySolve, Det, SLogDet)
+@c_batched_lowering(*LAPACK_STEPS)
 def runs_lapack_batched(node: Apply, context: LoweringContext) -> StepPlan:
     """A stack of matrices: the runtime's LAPACK step, looping over the batch in C."""
     op = node.op

@@ -74,7 +74,7 @@ def _install_blas(module: ModuleType) -> None:
     routines = {**cython_lapack.__pyx_capi__,
                 **{f"{t}{name}": capsules.get(f"{t}{name}") for t in "sd" for name in ("trsm", "trsv")}}
     module.set_lapack({f"{t}{name}": routines[f"{t}{name}"] for t in "sd"
-                       for name in ("potrf", "potrs", "getrf", "getrs", "trsm", "trsv")
+                       for name in ("potrf", "potrs", "getrf", "getrs", "trsm", "trsv", "potri")
                        if routines.get(f"{t}{name}") is not None})
 
 

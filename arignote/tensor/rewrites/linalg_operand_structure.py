@@ -19,7 +19,9 @@ A solve of the identity is an inverse, and a product with it one more solve:
 - ``solve(a, eye) @ b -> solve(a, b)`` and ``v @ solve(a, eye) -> solve(a.T, v)`` for every
   solve of one matrix (``cho_solve(c, eye)``, which the positive-definite forms make, above
   all; a general ``solve(a, eye)`` is read as ``inv(a)`` by the rules of
-  :mod:`arignote.tensor.rewrites.linalg` earlier).
+  :mod:`arignote.tensor.rewrites.linalg` earlier);
+- an inverse that stays, ``cho_solve((c, lower), eye)``, becomes ``cho_inverse((c, lower))``
+  (LAPACK's potri: a third of the work).
 
 The rules run in specialize, before the BLAS pass turns products into ``gemm``.
 """
@@ -35,7 +37,8 @@ from arignote.rewrite.toolkit import fit_to
 from arignote.scalar.math import Mul
 from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise
-from arignote.tensor.linalg.solves import _SolveBase
+from arignote.tensor.linalg.factor_inverses import CholeskyInverse
+from arignote.tensor.linalg.solves import CholeskySolve, _SolveBase
 from arignote.tensor.products import Dot, MatMul, dot
 from arignote.tensor.rewrites.linalg_inverses import is_identity
 from arignote.tensor.shape_inference import shape_of
@@ -168,13 +171,32 @@ def solve_of_outer(node: Apply) -> Any:
     return fit_to(_outer(one_column(a, u), v, scalars), node.outputs[0])
 
 
-def _solved_identity(m: Variable) -> Apply | None:
-    """The node of ``m`` when it is a solve (of one matrix) whose right-hand side is the identity."""
+def _solved_identity(m: Variable) -> tuple[_SolveBase, Variable] | None:
+    """(the solve, its matrix) when ``m`` is a solve (of one matrix) whose right-hand side is
+    the identity, or the inverse from a Cholesky factor (``cho_solve(c, eye)`` made cheaper)."""
     node = m.owner
-    if node is None or not isinstance(node.op, _SolveBase) or node.op.b_ndim != 2:
+    if node is None:
+        return None
+    if isinstance(node.op, CholeskyInverse):
+        return CholeskySolve(lower=node.op.lower, b_ndim=2), node.inputs[0]
+    if not isinstance(node.op, _SolveBase) or node.op.b_ndim != 2:
         return None
     a, rhs = node.inputs
-    return node if is_identity(rhs, columns=shape_of(a)[-1]) else None
+    return (node.op, a) if is_identity(rhs, columns=shape_of(a)[-1]) else None
+
+
+@specialize.rule(CholeskySolve)
+def cholesky_inverse_from_solve(node: Apply) -> Any:
+    """cho_solve((c, lower), eye) -> cho_inverse((c, lower)): LAPACK's potri, a third of the
+    work of two triangular solves with n columns."""
+    op = node.op
+    assert isinstance(op, CholeskySolve)
+    if op.b_ndim != 2:
+        return None
+    c, rhs = node.inputs
+    if not is_identity(rhs, columns=shape_of(c)[-1]):
+        return None
+    return fit_to(CholeskyInverse(lower=op.lower)(c), node.outputs[0])
 
 
 @specialize.rule(Dot, MatMul)
@@ -184,16 +206,14 @@ def product_with_solved_identity(node: Apply) -> Any:
     if left.type.ndim > 2 or right.type.ndim > 2:
         return None
     out = node.outputs[0]
-    inverse = _solved_identity(left)
-    if inverse is not None and right.type.ndim in (1, 2):
-        assert isinstance(inverse.op, _SolveBase)
-        op = dataclasses.replace(inverse.op, b_ndim=right.type.ndim)
-        return fit_to(op(inverse.inputs[0], right), out)
-    inverse = _solved_identity(right)
-    if inverse is not None and left.type.ndim == 1:
-        assert isinstance(inverse.op, _SolveBase)
-        op = dataclasses.replace(inverse.op, b_ndim=1)
-        a, v = inverse.inputs[0], left
+    found = _solved_identity(left)
+    if found is not None and right.type.ndim in (1, 2):
+        solve, a = found
+        return fit_to(dataclasses.replace(solve, b_ndim=right.type.ndim)(a, right), out)
+    found = _solved_identity(right)
+    if found is not None and left.type.ndim == 1:
+        solve, a = found
+        v = left
         assert isinstance(a, TensorVariable) and isinstance(v, TensorVariable)
-        return fit_to(op.transposed_system(a, v), out)
+        return fit_to(dataclasses.replace(solve, b_ndim=1).transposed_system(a, v), out)
     return None

@@ -217,3 +217,19 @@ def _compiled_random(nb):
             [pd, gen, rhs], [linalg.cholesky(pd), linalg.solve(gen, rhs),
                              linalg.solve(pd, rhs, assume_a="pos"), linalg.slogdet(gen)[1]], mode=C)
     return _random_functions[nb]
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_inverse_from_a_cholesky_factor(rng, dtype):
+    from arignote.tensor.linalg.factor_inverses import cho_inverse
+
+    c = at.tensor("c", dtype=dtype, shape=(None, None, None))
+    f_c, f_py = _compile([c], [cho_inverse((c, True)), cho_inverse((c, False))])
+    _in_c(f_c, 2)
+    factors = np.linalg.cholesky(spd(rng, 5, "float64", batch=(3,))).astype(dtype)
+    garbage = factors + np.triu(np.ones((5, 5)), 1).astype(dtype)  # the other triangle is not read
+    lower, _ = f_c(garbage)
+    want = np.linalg.inv(factors.astype("float64") @ np.swapaxes(factors, -1, -2).astype("float64"))
+    close(lower, want, dtype, list(want))
+    _agree(f_c, f_py, [np.swapaxes(factors, -1, -2).copy()], dtype, list(want))
+    assert np.isnan(f_c(np.zeros((1, 2, 2), dtype))[0]).all()  # a singular factor: the op's NaNs

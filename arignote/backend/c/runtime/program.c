@@ -605,15 +605,15 @@ static PyObject *mod_set_lapack(PyObject *self, PyObject *capsules) {
     }
     const char *names[2] = {"s", "d"};
     for (int i = 0; i < 2; i++) {
-        const char *routines[6] = {"potrf", "potrs", "getrf", "getrs", "trsm", "trsv"};
-        void *found[6];
-        for (int r = 0; r < 6; r++) {
+        const char *routines[7] = {"potrf", "potrs", "getrf", "getrs", "trsm", "trsv", "potri"};
+        void *found[7];
+        for (int r = 0; r < 7; r++) {
             char name[16];
             snprintf(name, sizeof(name), "%s%s", names[i], routines[r]);
             found[r] = capsule_pointer(capsules, name);
         }
         if (PyErr_Occurred()) return NULL;
-        lapack_install(i, found[0], found[1], found[2], found[3], found[4], found[5]);
+        lapack_install(i, found[0], found[1], found[2], found[3], found[4], found[5], found[6]);
     }
     Py_RETURN_NONE;
 }

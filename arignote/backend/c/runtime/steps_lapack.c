@@ -21,6 +21,7 @@ typedef void (*getrs_fn)(char *, int *, int *, void *, int *, int *, void *, int
 typedef void (*trsm_fn)(char *, char *, char *, char *, int *, int *, void *, void *, int *, void *,
                         int *);
 typedef void (*trsv_fn)(char *, char *, char *, int *, void *, int *, void *, int *);
+typedef void (*potri_fn)(char *, int *, void *, int *, int *);
 
 static potrf_fn lapack_potrf[2];   /* [0]: float32, [1]: float64 */
 static potrs_fn lapack_potrs[2];
@@ -28,16 +29,18 @@ static getrf_fn lapack_getrf[2];
 static getrs_fn lapack_getrs[2];
 static trsm_fn blas_trsm[2];
 static trsv_fn blas_trsv[2];
+static potri_fn lapack_potri[2];
 
 /* what a LAPACK step computes (the first integer parameter) */
 enum ag_lapack {
     LA_CHOLESKY = 0, LA_SOLVE_TRIANGULAR, LA_SOLVE_GENERAL, LA_SOLVE_POSITIVE, LA_CHO_SOLVE,
-    LA_DET, LA_SLOGDET, LA_COUNT
+    LA_DET, LA_SLOGDET, LA_CHO_INVERSE, LA_COUNT
 };
 
 static int lapack_install(int which, void *potrf, void *potrs, void *getrf, void *getrs, void *trsm,
-                          void *trsv) {
-    if (!potrf || !potrs || !getrf || !getrs || !trsm || !trsv) return 0;
+                          void *trsv, void *potri) {
+    if (!potrf || !potrs || !getrf || !getrs || !trsm || !trsv || !potri) return 0;
+    lapack_potri[which] = (potri_fn)potri;
     blas_trsv[which] = (trsv_fn)trsv;
     lapack_potrf[which] = (potrf_fn)potrf;
     lapack_potrs[which] = (potrs_fn)potrs;
@@ -271,6 +274,22 @@ static int solve_one(Problem *p) {
         columns_out(p, cols);
         return 0;
     }
+    case LA_CHO_INVERSE: {
+        /* potri on the factor as LAPACK sees the C-ordered copy (c^T: a lower c is upper
+           there), then the triangle it fills mirrored onto the other */
+        char uplo = p->lower ? 'U' : 'L';
+        copy_matrix(p->out[0], (npy_intp)n * isz, isz, p->a, p->as0, p->as1, n, n, isz);
+        lapack_potri[p->which](&uplo, &n, p->out[0], &n, &info);
+        if (info != 0) return 1;
+        char *m = p->out[0];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < i; j++) {   /* row-major: the lower c's inverse is in the lower triangle */
+                char *lower_entry = m + ((size_t)i * n + j) * isz, *upper_entry = m + ((size_t)j * n + i) * isz;
+                if (p->lower) memcpy(upper_entry, lower_entry, isz);
+                else memcpy(lower_entry, upper_entry, isz);
+            }
+        return 0;
+    }
     case LA_DET:
     case LA_SLOGDET: {
         /* NumPy's way: the sign and the log of |det| from the LU factors' diagonal, and
@@ -370,7 +389,7 @@ static int step_lapack(Step *st, PyObject **slots, Pool *pool) {
     npy_intp shape[NPY_MAXDIMS];
     memcpy(shape, batch, sizeof(npy_intp) * batch_nd);
     int out_nd = batch_nd;
-    if (routine == LA_CHOLESKY) {
+    if (routine == LA_CHOLESKY || routine == LA_CHO_INVERSE) {
         shape[out_nd++] = n;
         shape[out_nd++] = n;
     } else if (routine != LA_DET && routine != LA_SLOGDET) {
@@ -393,6 +412,7 @@ static int step_lapack(Step *st, PyObject **slots, Pool *pool) {
     int ld_unused;
     const int a_in_place = in_place_layout(PyArray_STRIDE(a, batch_nd), PyArray_STRIDE(a, batch_nd + 1),
                                            (int)n, isz, &ld_unused) != 0;
+    /* Cholesky and potri work in their output */
     const int needs_copy = routine == LA_SOLVE_GENERAL || routine == LA_SOLVE_POSITIVE || routine == LA_DET
         || routine == LA_SLOGDET || ((routine == LA_SOLVE_TRIANGULAR || routine == LA_CHO_SOLVE) && !a_in_place);
     const int needs_columns = routine == LA_SOLVE_GENERAL || routine == LA_SOLVE_POSITIVE || routine == LA_CHO_SOLVE;
