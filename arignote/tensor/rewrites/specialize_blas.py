@@ -106,34 +106,47 @@ def _blas_form(node: Apply, mapped: Callable[[Variable], Variable],
 def _blas_of_terms(terms: Sequence[tuple[Variable, bool]], out: Variable,
                    mapped: Callable[[Variable], Variable],
                    used_once: Callable[[Variable], bool]) -> Variable | None:
-    """The sum of signed ``terms`` (computing ``out``) as nested Gemm/Gemv nodes, or None."""
+    """The sum of signed ``terms`` (computing ``out``) as nested Gemm/Gemv nodes, or None.
+
+    The products the sum alone uses are folded onto the other terms one by one, the first
+    product outermost: ``z + a*dot(x1, y1) + b*dot(x2, y2)`` is ``gemm(gemm(z, b, x2, y2, 1),
+    a, x1, y1, 1)``; with no other term the last product is ``z``.  A loop, not a recursion
+    per term: a sum of a thousand products is one pass of this loop.
+    """
     dtype = out.type.dtype
     if len(terms) < 2:
         return None
-    for position, (term, subtracted) in enumerate(terms):
+    dots: list[tuple[_ScaledDot, bool]] = []
+    others: list[tuple[Variable, bool]] = []
+    for term, subtracted in terms:
         found = _scaled_dot(term, dtype, used_once)
-        if found is None or found.dot.outputs[0].ndim != out.ndim:
-            continue
-        rest = list(terms[:position]) + list(terms[position + 1:])
-        z = _rest_sum(rest, dtype, mapped, used_once)
-        if z is not None:
-            return _build(found, subtracted, *z, dtype, mapped)
-    return None
+        if found is not None and found.dot.outputs[0].ndim == out.ndim:
+            dots.append((found, subtracted))
+        else:
+            others.append((term, subtracted))
+    if not dots:
+        return None
+    if len(terms) > 2 and any(t.type.dtype != dtype for t, _ in terms):
+        return None  # several terms of other dtypes: they add up in the sum's dtype only as it did
+    if others:
+        z, beta = _rest_sum(others, dtype, mapped)
+    else:  # every term is a product: the last one is the sum's start
+        dots.pop()
+        z, beta = _rest_sum(terms[-1:], dtype, mapped)
+    for found, subtracted in reversed(dots):
+        z = _build(found, subtracted, z, beta, dtype, mapped)
+        beta = 1.0
+    return z
 
 
-def _rest_sum(rest: Sequence[tuple[Variable, bool]], dtype: str, mapped: Callable[[Variable], Variable],
-              used_once: Callable[[Variable], bool]) -> tuple[Variable, float] | None:
-    """``(z, beta)``: the other terms of the sum as one variable, and its sign."""
+def _rest_sum(rest: Sequence[tuple[Variable, bool]], dtype: str,
+              mapped: Callable[[Variable], Variable]) -> tuple[Variable, float]:
+    """``(z, beta)``: the terms that are not folded products, as one variable, and its sign."""
     if len(rest) == 1:
         term, subtracted = rest[0]
         return at.cast(mapped(term), dtype), -1.0 if subtracted else 1.0
-    # several others come only from an n-ary Add, which subtracts none; in the sum's
-    # dtype they add up as the original did
-    if any(t.type.dtype != dtype for t, _ in rest):
-        return None
-    total = at.add(*[mapped(t) for t, _ in rest])
-    nested = _blas_of_terms(rest, total, mapped, used_once)
-    return (total if nested is None else nested), 1.0
+    # several come only from an n-ary Add, which subtracts none
+    return at.add(*[mapped(t) for t, _ in rest]), 1.0
 
 
 def _build(found: _ScaledDot, subtracted: bool, z: Variable, beta: float, dtype: str,

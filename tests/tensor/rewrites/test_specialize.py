@@ -78,6 +78,29 @@ def test_dot_used_twice_is_not_folded():
     assert "Gemm" not in names and "Dot" in names
 
 
+@pytest.mark.parametrize("form", ["chain", "n-ary"])
+def test_a_sum_of_many_products_folds_into_gemms_without_recursion(rng, form):
+    # a sum of 1,500 products once raised RecursionError (one recursion level per term)
+    n = 1500
+    ws = [at.matrix(f"w{i}") for i in range(n)]
+    xs = [at.matrix(f"x{i}") for i in range(3)]
+    products = [at.dot(w, xs[i % 3]) for i, w in enumerate(ws)]
+    if form == "chain":
+        out = products[0]
+        for p in products[1:]:
+            out = out + p
+    else:
+        out = at.add(*products)
+    names = op_names(out)
+    assert names.count("Gemm") == n - 1 and names.count("Dot") == 1
+    values = [rng.normal(size=(2, 2)) for _ in range(n + 3)]
+    want = sum(values[i] @ values[n + i % 3] for i in range(n))
+    import arignote
+
+    got = arignote.function(ws + xs, out)(*values)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10 * n)
+
+
 def test_no_blas_for_integers():
     a, b, z = (at.matrix(n, dtype="int64") for n in "abz")
     assert "Gemm" not in op_names(z + at.dot(a, b))
