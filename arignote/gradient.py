@@ -87,7 +87,10 @@ def verify_grad(fun: Callable[..., Any], pt: Sequence[Any], n_tests: int = 2, rn
         if p.dtype.kind not in "f":
             raise TypeError(f"verify_grad: input {position} has dtype {p.dtype}; finite differences "
                             f"need a floating point dtype")
-    rng = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    if not (hasattr(rng, "uniform") and hasattr(rng, "choice")):
+        # a seed (or None); a Generator, a RandomState, or the np.random module itself (which
+        # PyTensor's tests pass) is used as it is
+        rng = np.random.default_rng(rng)
     dtype = np.result_type(*[p.dtype for p in point]).name
     default_eps, default_abs, default_rel = _DEFAULTS.get(dtype, _DEFAULTS["float64"])
     eps = default_eps if eps is None else eps

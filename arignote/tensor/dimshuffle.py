@@ -142,7 +142,10 @@ def swapaxes(x: Any, axis1: int, axis2: int) -> TensorVariable:
 
 
 def matrix_transpose(x: Any) -> TensorVariable:
-    """Swap the last two axes."""
+    """Swap the last two axes (``x.mT``; a stack of matrices gives the stack of transposes)."""
+    x = as_tensor_variable(x)
+    if x.ndim < 2:
+        raise ValueError(f"matrix_transpose: Input array must be at least 2-dimensional, got {x.type}")
     return swapaxes(x, -1, -2)
 
 

@@ -1,5 +1,6 @@
 """Assorted array ops from NumPy: cumulative sums and products, differences,
-binary search, counting and unique values.
+binary search, counting and unique values (and, where PyTensor has them,
+``fill_diagonal`` and ``fill_diagonal_offset`` from :mod:`arignote.tensor.diag`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from arignote.graph.op import NoBatchingRule, Op
 from arignote.tensor import math as tm
 from arignote.tensor.alloc import zeros
 from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.diag import fill_diagonal, fill_diagonal_offset  # PyTensor's home for them
 from arignote.tensor.dimshuffle import normalize_axis
 from arignote.tensor.join import concatenate, flip
 from arignote.tensor.reduction import max as tensor_max
@@ -27,7 +29,7 @@ from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
 __all__ = ["BinCount", "CumOp", "Diff", "SearchSorted", "Unique", "bincount", "cumprod", "cumsum",
-           "diff", "searchsorted", "unique"]
+           "diff", "fill_diagonal", "fill_diagonal_offset", "searchsorted", "unique"]
 
 _CUMULATIVE = {"add": np.cumsum, "mul": np.cumprod}
 

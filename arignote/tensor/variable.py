@@ -129,6 +129,11 @@ class _TensorOperators:
     def T(self) -> Any:
         return _api().transpose(self)
 
+    @property
+    def mT(self) -> Any:
+        """The transpose of the last two axes (NumPy's ``ndarray.mT``)."""
+        return _api().matrix_transpose(self)
+
     def transpose(self, *axes: Any) -> Any:
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
             axes = tuple(axes[0])

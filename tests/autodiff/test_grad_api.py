@@ -216,6 +216,12 @@ def test_verify_grad_catches_a_wrong_rule():
         verify_grad(lambda v: v * 2, [np.array([1, 2])])
 
 
+def test_verify_grad_takes_the_random_sources_pytensor_tests_pass():
+    point = [np.array([1.0, -2.0, 0.5])]
+    for rng in (None, 3, np.random.default_rng(1), np.random.RandomState(2), np.random):
+        verify_grad(lambda v: (v * v).sum(), point, rng=rng)
+
+
 def test_a_rule_returning_the_wrong_rank_is_reported():
     from dataclasses import dataclass
 

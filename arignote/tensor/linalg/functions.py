@@ -1,7 +1,7 @@
 """Functions of matrices: ``expm`` (an op, SciPy's Padé approximation), and, built from other
 ops so that their derivatives come from those, ``matrix_power`` (products) and ``norm``
-(NumPy's vector and matrix norms, through reductions and, for the spectral and nuclear
-norms, the singular values)."""
+(NumPy's vector and matrix norms, batched over leading axes as in PyTensor, through
+reductions and, for the spectral and nuclear norms, the singular values)."""
 
 from __future__ import annotations
 
@@ -106,22 +106,36 @@ def matrix_power(M: Any, n: int) -> TensorVariable:
 
 
 def _normalize_axis(axis: Any, ndim: int) -> tuple[int, ...]:
-    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
-    out = []
-    for a in axes:
-        a = operator.index(a)
+    if isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_)):
+        axes: tuple[Any, ...] = (axis,)
+    elif isinstance(axis, (tuple, list)):
+        axes = tuple(axis)
+    else:  # a symbolic axis cannot choose between vector and matrix norms when the graph is built
+        axes = ()
+    try:
+        out = [operator.index(a) for a in axes]
+    except TypeError:
+        out = []
+    if not out or len(out) != len(axes):
+        raise TypeError(f"norm: 'axis' must be None, an integer, or a tuple of integers, got {axis!r}")
+    for a in out:
         if not -ndim <= a < ndim:
             raise ValueError(f"norm: axis {a} is out of bounds for a tensor of {ndim} dimensions")
-        out.append(a % ndim)
+    out = [a % ndim for a in out]
     if len(set(out)) != len(out):
         raise ValueError(f"norm: duplicate axes given: {axis!r}")
     return tuple(out)
 
 
 def _vector_norm(x: TensorVariable, ord: Any, axis: int, keepdims: bool) -> TensorVariable:
+    if ord is None or (ord in ("fro", "f") and x.ndim >= 2):
+        # PyTensor reads the Frobenius orders over one axis of a matrix as the 2-norm of its
+        # rows or columns (NumPy refuses them); over a vector they stay invalid, as in both
+        ord = 2
+    ord = {"inf": np.inf, "-inf": -np.inf}.get(ord, ord) if isinstance(ord, str) else ord
     if isinstance(ord, str):
-        raise ValueError(f"norm: invalid norm order {ord!r} for vectors")
-    if ord is None or ord == 2:
+        raise ValueError(f"norm: Invalid norm order '{ord}' for vectors")
+    if ord == 2:
         return tm.sqrt(red.sum(_abs_squared(x), axis=axis, keepdims=keepdims))
     if ord == np.inf:
         return red.max(tm.abs(x), axis=axis, keepdims=keepdims)
@@ -137,7 +151,8 @@ def _vector_norm(x: TensorVariable, ord: Any, axis: int, keepdims: bool) -> Tens
 
 def _matrix_norm(x: TensorVariable, ord: Any, axes: tuple[int, int], keepdims: bool) -> TensorVariable:
     row, col = axes
-    if ord is None or ord == "fro":
+    ord = {"inf": np.inf, "-inf": -np.inf}.get(ord, ord) if isinstance(ord, str) else ord
+    if ord is None or ord in ("fro", "f"):
         result = tm.sqrt(red.sum(_abs_squared(x), axis=axes))
     elif ord in ("nuc", 2, -2):
         # singular values of the matrices with ``axes`` moved last
@@ -154,7 +169,7 @@ def _matrix_norm(x: TensorVariable, ord: Any, axes: tuple[int, int], keepdims: b
         other -= int(summed < other)
         result = red.max(sums, axis=other) if ord in (1, np.inf) else red.min(sums, axis=other)
     else:
-        raise ValueError(f"norm: invalid norm order {ord!r} for matrices")
+        raise ValueError(f"norm: Invalid norm order for matrices: {ord}")
     if keepdims:
         result = expand_dims(result, sorted(axes))
     return result
@@ -169,23 +184,26 @@ def _real(x: TensorVariable) -> TensorVariable:
 
 
 def norm(x: Any, ord: Any = None, axis: Any = None, keepdims: bool = False) -> TensorVariable:
-    """``np.linalg.norm``: vector norms over one axis (``ord`` ``None``/2, 1, ``inf``, ``-inf``,
-    0, or any other number ``p``), matrix norms over two (``None``/``"fro"``, ``"nuc"``, 1, -1,
-    2, -2, ``inf``, ``-inf``).  ``axis=None``: the whole of a vector or matrix, or with
-    ``ord=None`` the 2-norm of all entries of any tensor."""
+    """``np.linalg.norm``, batched as in PyTensor: vector norms over one axis (``ord``
+    ``None``/2, 1, ``inf``, ``-inf``, 0, or any other number ``p``), matrix norms over two
+    (``None``/``"fro"``/``"f"``, ``"nuc"``, 1, -1, 2, -2, ``inf``, ``-inf``; also the strings
+    ``"inf"``, ``"-inf"``).  ``axis=None``: the whole of a vector or matrix, and for more
+    dimensions the matrix norm of each matrix over the last two axes, the leading ones being
+    a batch (PyTensor's rule; NumPy takes the 2-norm of all entries there instead)."""
     x = as_tensor_variable(x)
     if x.type.numpy_dtype.kind in "biu":  # NumPy computes the norms of integers in float64
         x = x.astype("float64")
     elif x.type.numpy_dtype.kind not in "fc":
         raise TypeError(f"norm: x must hold numbers, got dtype {x.dtype}")
     if axis is None:
-        if ord is None:
-            result = tm.sqrt(red.sum(_abs_squared(x)))
-            return expand_dims(result, list(range(x.ndim))) if keepdims else result
-        if x.ndim not in (1, 2):
-            raise ValueError("norm: improper number of dimensions to norm (ord given, axis None: "
-                             f"x must be a vector or a matrix, got {x.ndim}-d)")
-        axis = tuple(range(x.ndim))
+        if x.ndim == 0:
+            if ord is not None:
+                # PyTensor's wording, which its users match on
+                raise ValueError("norm: improper number of dimensions to norm, x is 0-d. Cannot "
+                                 "compute norm when core_dims < 1 or core_dims > 3, found: "
+                                 "core_dims = 0")
+            return tm.abs(x)
+        axis = tuple(range(max(x.ndim - 2, 0), x.ndim))
     axes = _normalize_axis(axis, x.ndim)
     if len(axes) == 1:
         return _vector_norm(x, ord, axes[0], keepdims)

@@ -1,5 +1,5 @@
 """Products of matrices that belong with linear algebra: ``kron`` (and, from the tensor API,
-``matrix_dot`` and ``trace``).
+``matrix_dot``, and ``trace``, deprecated here as in PyTensor).
 
 The Kronecker product of two matrices is one op, :class:`KroneckerProduct`, so that rewrites
 find it from the node (``det``, ``inv``, ``cholesky`` and ``solve`` of a Kronecker product
@@ -10,6 +10,7 @@ reshape, as ``np.kron`` defines them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,8 @@ from arignote.scalar.basic import upcast
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import expand_dims
 from arignote.tensor.linalg.common import _LinalgOp, apply_core, require_real
-from arignote.tensor.products import matrix_dot, trace
+from arignote.tensor.products import matrix_dot
+from arignote.tensor.products import trace as _trace
 from arignote.tensor.reduction import sum as sum_
 from arignote.tensor.shape import reshape, shape_i
 from arignote.tensor.shape_inference import mul_dims
@@ -81,6 +83,16 @@ class KroneckerProduct(_LinalgOp):
         return [parts[0] if len(parts) == 1 else parts[0] + parts[1]]
 
 
+def trace(X: Any) -> TensorVariable:
+    """``np.trace`` of the matrix ``X``; deprecated, as ``pytensor.tensor.linalg.trace`` is:
+    use ``arignote.tensor.trace``."""
+    # PyTensor deprecates this name (FutureWarning) in favour of the tensor API's; programs
+    # moved from it, and their tests, expect the same warning
+    warnings.warn("arignote.tensor.linalg.trace is deprecated. Use arignote.tensor.trace instead.",
+                  FutureWarning, stacklevel=2)
+    return _trace(X)
+
+
 def kron(a: Any, b: Any) -> TensorVariable:
     """``np.kron``: the Kronecker product, block ``(i, j)`` being ``a[i, j] * b`` (for any ranks:
     the smaller one gains leading axes).  Two matrices give a :class:`KroneckerProduct` node."""
@@ -95,5 +107,8 @@ def kron(a: Any, b: Any) -> TensorVariable:
     # a's axes at even positions, b's at odd ones: (a0, b0, a1, b1, ...), then pairs merged
     spread_a = expand_dims(a, [2 * i + 1 for i in range(ndim)])
     spread_b = expand_dims(b, [2 * i for i in range(ndim)])
-    shape = [shape_i(a, i) * shape_i(b, i) for i in range(ndim)]
+    # constant lengths where both factors' are known, so that the result's static shape
+    # carries them (a product of two shape_i's would leave it unknown)
+    statics = [_times(m, p) for m, p in zip(a.type.shape, b.type.shape)]
+    shape = [shape_i(a, i) * shape_i(b, i) if n is None else n for i, n in enumerate(statics)]
     return reshape(spread_a * spread_b, shape)

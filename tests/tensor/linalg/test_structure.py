@@ -166,3 +166,29 @@ def test_structure_of_kron_and_block_diag():
     assert has(at.linalg.kron(at.tril(square), at.tril(square)), "lower_triangular")
     assert has(block_diag(at.eye(3), at.eye(2)), "diagonal", "orthogonal", "unit_diagonal")
     assert has(at.linalg.kron(at.eye(3), at.eye(2)), "diagonal", "orthogonal", "unit_diagonal")
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("shapes", [((2,), (6, 7)), ((2, 3), (6, 7, 8)), ((2, 3, 4), (6, 7)),
+                                    ((2, 3, 4, 5), (6, 7, 8, 9)), ((2, 3, 4), (6,)), ((3,), (4,))])
+def test_kron_other_ranks_static_shapes(rng, dtype, shapes):
+    """Ranks other than two matrices are a product and a reshape; the reshape gets the
+    lengths that are known, so the static shape is np.kron's (or partly known)."""
+    a, b = (rng.normal(size=s).astype(dtype) for s in shapes)
+    expected = np.kron(a, b)
+    got = run(at.linalg.kron, a, b, static=True)
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    x, y = at.tensor(dtype=dtype, shape=a.shape), at.tensor(dtype=dtype, shape=b.shape)
+    assert at.linalg.kron(x, y).type.shape == expected.shape
+    # one unknown length leaves only that axis of the result unknown
+    y_partial = at.tensor(dtype=dtype, shape=(None, *b.shape[1:]))
+    partial = at.linalg.kron(x, y_partial).type.shape
+    axis = expected.ndim - b.ndim
+    assert partial == tuple(None if i == axis else n for i, n in enumerate(expected.shape))
+    np.testing.assert_allclose(run(at.linalg.kron, a, b), expected, rtol=1e-6)
+
+
+def test_kron_other_ranks_derivatives(rng):
+    check_grad(at.linalg.kron, [rng.normal(size=(2, 1, 3)), rng.normal(size=(2, 2))], rng)
+    check_grad(at.linalg.kron, [rng.normal(size=(3,)), rng.normal(size=(2, 2))], rng)
