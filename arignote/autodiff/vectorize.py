@@ -6,12 +6,13 @@ that do not depend on them are shared, unbatched.  Each op says how to apply
 it to operands of which some carry the batch axis in its :meth:`Op.batch`
 method (mostly: shift the op's axes by one).  The ops that derivative rules
 build have one (elementwise, dimshuffle, reductions, sums to a shape,
-broadcasts, reshapes, products, indexing, joins, loops); another op is
+broadcasts, reshapes, products, indexing, joins, loops); an op without one is
 batched by the general mechanism of ``at.vectorize_graph``
 (:func:`arignote.tensor.vectorize_node.vectorize_node`: a ``Blockwise`` of
-the op, which loops over the batch).  Only an op that neither can batch (one
-with operands that are not tensors) raises :class:`NoBatchingRule`, and
-``jacobian`` then falls back to building rows one by one.
+the op, which loops over the batch).  Where an op's rule refuses (a loop
+whose stop depends on the batch) or nothing applies (operands that are not
+tensors), :class:`NoBatchingRule` is raised, and ``jacobian`` then falls back
+to building rows one by one.
 
 The batched graph of a pullback is linear in the cotangent, so no node
 multiplies two batched operands together; the product rules therefore
@@ -25,7 +26,7 @@ from typing import Any
 
 from arignote.autodiff.grad import grad
 from arignote.graph.basic import Variable
-from arignote.graph.op import NoBatchingRule
+from arignote.graph.op import NoBatchingRule, Op
 from arignote.graph.traversal import toposort
 from arignote.tensor.alloc import eye
 from arignote.tensor.batching import broadcast_batch
@@ -65,19 +66,21 @@ def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Vari
 
 
 def _batch_node(node: Any, operands: list[Variable], flags: list[bool], size: Variable) -> Any:
-    """The op's batching rule, else the general mechanism of ``at.vectorize_graph``
+    """The op's batching rule when it has one (its :class:`NoBatchingRule` stands), else the
+    general mechanism of ``at.vectorize_graph``
     (:func:`~arignote.tensor.vectorize_node.vectorize_node`: a ``Blockwise`` of the op,
-    looping over the batch); the op's :class:`NoBatchingRule` when neither applies (an op
-    with operands that are not tensors)."""
-    try:
+    looping over the batch); :class:`NoBatchingRule` when that fails too (an op with operands
+    that are not tensors)."""
+    if type(node.op).batch is not Op.batch:
+        # the op has a rule: its refusal stands (a loop whose stop depends on the batch would
+        # give rows of different lengths, which no Blockwise can hold)
         return node.op.batch(node, operands, flags, size)
-    except NoBatchingRule as missing:
-        from arignote.tensor.vectorize_node import vectorize_node
+    from arignote.tensor.vectorize_node import vectorize_node
 
-        try:
-            return vectorize_node(node, *operands)
-        except NoBatchingRule:
-            raise missing from None
+    try:
+        return vectorize_node(node, *operands)
+    except NoBatchingRule:
+        return node.op.batch(node, operands, flags, size)  # raises, naming the op
 
 
 def batched_pullback(flat: Variable, wrt: list[Variable], consider_constant: Any = None,

@@ -45,45 +45,59 @@ def test_vectorize_graph_uses_the_ops_batch_method():
     np.testing.assert_allclose(f(np.ones((2, 3))), np.full((2, 3), 3.0))
 
 
+@dataclass(frozen=True)
+class Thrice(Op):
+    """3 * x, with no batching rule of its own."""
+
+    def make_node(self, x):
+        x = as_tensor_variable(x)
+        return Apply.build(self, [x], [x.type])
+
+    def perform(self, x):
+        return 3 * x
+
+    def pullback(self, inputs, outputs, cotangents):
+        return [Thrice()(cotangents[0])]
+
+
 def test_an_op_without_a_batching_rule_is_looped_by_blockwise():
     x, rows = at.vector("x"), at.matrix("rows")
-    (batched,) = vectorize_graph([Twice(False)(x) + 1], {x: rows}, rows.shape[0])
+    (batched,) = vectorize_graph([Thrice()(x) + 1], {x: rows}, rows.shape[0])
     assert isinstance(batched.owner.inputs[0].owner.op, Blockwise)
     f = arignote.function([rows], batched)
-    np.testing.assert_allclose(f(np.arange(6.0).reshape(2, 3)), 2 * np.arange(6.0).reshape(2, 3) + 1)
+    np.testing.assert_allclose(f(np.arange(6.0).reshape(2, 3)), 3 * np.arange(6.0).reshape(2, 3) + 1)
 
 
 def test_a_jacobian_through_an_op_without_a_batching_rule_is_batched_by_blockwise():
     x = at.tensor("x", dtype="float64", shape=(3,))
-    jac = arignote.gradient.jacobian(Twice(False)(x), x)
+    jac = arignote.gradient.jacobian(Thrice()(x), x)
     j = arignote.function([x], jac, on_unused_input="ignore")
-    np.testing.assert_allclose(j(np.ones(3)), 2 * np.eye(3))
+    np.testing.assert_allclose(j(np.ones(3)), 3 * np.eye(3))
 
 
-def _nothing_batches(monkeypatch):
-    """Make the general mechanism fail as it does for an op whose operands are not tensors."""
-    def refuse(node, inputs):
-        raise NoBatchingRule(f"cannot vectorize {node.op}: not a tensor")
-    monkeypatch.setattr(vectorize_node_module, "as_blockwise", refuse)
-
-
-def test_where_nothing_batches_the_default_names_the_op(monkeypatch):
-    _nothing_batches(monkeypatch)
+def test_where_the_ops_rule_refuses_the_default_names_the_op():
     x, rows = at.vector("x"), at.matrix("rows")
     with pytest.raises(NoBatchingRule, match="Twice.* has no batching rule"):
         vectorize_graph([Twice(False)(x)], {x: rows}, rows.shape[0])
 
 
-def test_where_nothing_batches_a_jacobian_is_built_row_by_row(monkeypatch):
-    _nothing_batches(monkeypatch)
+def test_where_nothing_batches_a_jacobian_is_built_row_by_row():
     x = at.tensor("x", dtype="float64", shape=(3,))
     jac = arignote.gradient.jacobian(Twice(False)(x), x)
     j = arignote.function([x], jac, on_unused_input="ignore")
     np.testing.assert_allclose(j(np.ones(3)), 2 * np.eye(3))
 
 
-def test_without_a_static_size_the_error_says_why_it_could_not_batch(monkeypatch):
-    _nothing_batches(monkeypatch)
+def test_where_blockwise_cannot_hold_the_op_the_error_names_it(monkeypatch):
+    def refuse(node, inputs):
+        raise NoBatchingRule(f"cannot vectorize {node.op}: not a tensor")
+    monkeypatch.setattr(vectorize_node_module, "as_blockwise", refuse)
+    x, rows = at.vector("x"), at.matrix("rows")
+    with pytest.raises(NoBatchingRule, match="Thrice.* has no batching rule"):
+        vectorize_graph([Thrice()(x)], {x: rows}, rows.shape[0])
+
+
+def test_without_a_static_size_the_error_says_why_it_could_not_batch():
     x = at.vector("x")
     with pytest.raises(ValueError, match=r"cannot be batched \(Twice.* has no batching rule\)"):
         arignote.gradient.jacobian(Twice(False)(x), x)
