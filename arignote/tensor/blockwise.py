@@ -12,7 +12,11 @@ number of extra leading (batch) dimensions:
   statically-1 length stretches;
 - every output has the broadcast batch dims, then its core dims;
 - core dims of the same name have the same length (checked when the graph is
-  built where the lengths are static, and when it runs).
+  built where the lengths are static, and when it runs);
+- a core dim may be a number instead of a name, as in NumPy's gufunc signatures
+  (``"(3),(3)->(3)"``, ``"()->(2,a)"``): an input's dim of that length is checked
+  when the graph is built (static lengths) and when it runs; an output's has
+  that static length.
 
 The node's NumPy implementation loops over the batch calling the core op's
 (:mod:`arignote.tensor.blockwise_perform`); the JAX backend lowers it to
@@ -35,18 +39,19 @@ from arignote.graph.op import Op, ShapeUnknown
 from arignote.tensor.alloc import broadcast_to
 from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.batching import pad_after_batch
-from arignote.tensor.blockwise_perform import BlockwiseRunner, perform_on_values
+from arignote.tensor.blockwise_perform import BlockwiseRunner, fixed_length, perform_on_values
 from arignote.tensor.broadcasting import broadcast_static_shapes, format_shape
-from arignote.tensor.shape import shape_i, shape_tuple
-from arignote.tensor.shape_inference import broadcast_shapes, known_dim
+from arignote.tensor.shape import shape_i, shape_tuple, specify_shape
+from arignote.tensor.shape_inference import broadcast_shapes, dim, known_dim
 from arignote.tensor.sum_to import sum_to_like
 from arignote.tensor.type import TensorType
 
-__all__ = ["Blockwise", "blockwise", "parse_signature"]
+__all__ = ["Blockwise", "blockwise", "fixed_length", "parse_signature"]
 
 Dims = tuple[str, ...]
 
-_NAME = r"[A-Za-z_]\w*"
+#: a dim is a name, or a fixed length (NumPy's "frozen" dims)
+_NAME = r"(?:[A-Za-z_]\w*|\d+)"
 _GROUP = rf"\((?:{_NAME}(?:,{_NAME})*)?\)"
 _GROUPS = rf"{_GROUP}(?:,{_GROUP})*"
 _SIGNATURE = re.compile(rf"^{_GROUPS}->{_GROUPS}$")
@@ -56,18 +61,21 @@ _DIMS = re.compile(r"\(([^()]*)\)")
 def parse_signature(signature: str) -> tuple[list[Dims], list[Dims]]:
     """``"(m,n),(n)->(m)"`` as ``([("m", "n"), ("n",)], [("m",)])``; ValueError when malformed.
 
-    Dim names are identifiers; a group may be empty (``()``: a 0-d core).
+    Dims are identifiers or fixed lengths (``"(3),(3)->(3)"``: see :func:`fixed_length`); a
+    group may be empty (``()``: a 0-d core).
     """
     if not isinstance(signature, str):
         raise TypeError(f"a signature is a string such as '(m,n),(n)->(m)', got {signature!r}")
     text = re.sub(r"\s+", "", signature)
     if not _SIGNATURE.match(text):
         raise ValueError(f"not a valid gufunc signature: {signature!r} (expected groups of dim "
-                         f"names such as '(m,n),(n)->(m)')")
+                         f"names or lengths such as '(m,n),(n)->(m)' or '(3),(3)->(3)')")
     left, right = text.split("->")
 
     def groups(part: str) -> list[Dims]:
-        return [tuple(d for d in g.split(",") if d) for g in _DIMS.findall(part)]
+        # "03" and "3" are one length: spelled one way, so that equal lengths are equal names
+        return [tuple(str(int(d)) if d.isdigit() else d for d in g.split(",") if d)
+                for g in _DIMS.findall(part)]
     return groups(left), groups(right)
 
 
@@ -130,12 +138,20 @@ class Blockwise(Op):
 
     def static_core_lengths(self, inputs: Sequence[Variable]) -> dict[str, int | None]:
         """The static length of every input core dim name (None: unknown); ValueError when
-        two inputs give the same name different static lengths."""
+        two inputs give the same name different static lengths, or an input's static length
+        is not the one the signature fixes."""
         known: dict[str, int | None] = {}
         first: dict[str, int] = {}
         for position, (x, dims) in enumerate(zip(inputs, self.dims[0])):
             core = x.type.shape[x.type.ndim - len(dims):]
-            for name, n in zip(dims, core):
+            for axis, (name, n) in enumerate(zip(dims, core)):
+                fixed = fixed_length(name)
+                if fixed is not None:
+                    if n is not None and n != fixed:
+                        raise ValueError(f"{self}: input {position} ({x.type}) must have length {fixed} "
+                                         f"in its core dimension {axis} {_group(dims)}, got {n}")
+                    known[name] = fixed
+                    continue
                 have = known.get(name)
                 if have is None:
                     known[name] = n
@@ -165,7 +181,7 @@ class Blockwise(Op):
         return _core_node(self.core_op, tuple(key))
 
     def make_node(self, *inputs: Any) -> Apply:
-        variables = [as_tensor_variable(x) for x in inputs]
+        variables: list[Variable] = [as_tensor_variable(x) for x in inputs]
         in_dims, out_dims = self.dims
         if len(variables) != len(in_dims):
             raise TypeError(f"{self}: expected {len(in_dims)} input(s), got {len(variables)}")
@@ -173,6 +189,8 @@ class Blockwise(Op):
             if x.type.ndim < len(dims):
                 raise TypeError(f"{self}: input {position} ({x.type}) has {x.type.ndim} dimension(s), "
                                 f"fewer than its {len(dims)} core dimension(s) {_group(dims)}")
+        self.static_core_lengths(variables)  # a fixed length that the static one contradicts
+        variables = [_with_fixed_lengths(x, dims) for x, dims in zip(variables, in_dims)]
         batch_shapes = [x.type.shape[:n] for x, n in zip(variables, self.batch_ndims(variables))]
         try:
             batch = broadcast_static_shapes(batch_shapes, self)
@@ -190,7 +208,13 @@ class Blockwise(Op):
             if not isinstance(out.type, TensorType) or out.type.ndim != len(dims):
                 raise TypeError(f"{self}: the signature gives output {position} the core dimensions "
                                 f"{_group(dims)}, but {self.core_op} gives it type {out.type}")
-            shape = tuple(n if n is not None else lengths.get(name)
+            for axis, (n, name) in enumerate(zip(out.type.shape, dims)):
+                fixed = fixed_length(name)
+                if fixed is not None and n is not None and n != fixed:
+                    raise TypeError(f"{self}: the signature fixes the length of output {position}'s "
+                                    f"core dimension {axis} to {fixed}, but {self.core_op} gives it "
+                                    f"type {out.type}")
+            shape = tuple(n if n is not None else lengths.get(name, fixed_length(name))
                           for n, name in zip(out.type.shape, dims))
             types.append(TensorType(out.type.dtype, batch + shape))
         return Apply.build(self, variables, types)
@@ -208,10 +232,10 @@ class Blockwise(Op):
     # --- shapes ---------------------------------------------------------------------------
 
     def infer_shape(self, node: Apply, input_shapes: list[Any]) -> list[tuple[Variable, ...]]:
-        """The broadcast batch dims, then each output's core dims: an input's length where
-        the output's dim name is an input's, else the core op's own shape rule applied to
-        the core node (when it does not read the core node's stand-ins), else the length of
-        the output itself."""
+        """The broadcast batch dims, then each output's core dims: the length the signature
+        fixes, an input's length where the output's dim name is an input's, else the core
+        op's own shape rule applied to the core node (when it does not read the core node's
+        stand-ins), else the length of the output itself."""
         in_dims, out_dims = self.dims
         batch_parts, core_parts = [], []
         for shape, dims in zip(input_shapes, in_dims):
@@ -229,7 +253,8 @@ class Blockwise(Op):
         for position, dims in enumerate(out_dims):
             entries: list[Variable] = []
             for axis, name in enumerate(dims):
-                entry = by_name.get(name)
+                fixed = fixed_length(name)
+                entry = dim(fixed) if fixed is not None else by_name.get(name)
                 if entry is None:
                     if core_shapes is None:
                         core_shapes = self._core_shapes(node, core_parts)
@@ -319,6 +344,18 @@ class Blockwise(Op):
         return list(self.make_node(*args).outputs)
 
 
+def _with_fixed_lengths(x: Variable, dims: Dims) -> Variable:
+    """``x``, asserted (``specify_shape``) to have the core lengths the signature fixes where
+    its static shape does not say: the check then runs on every backend, and survives the
+    rewrites that replace the loop by the core op or its batched form."""
+    split = x.type.ndim - len(dims)
+    wanted = [fixed_length(name) if n is None else None
+              for n, name in zip(x.type.shape[split:], dims)]
+    if all(n is None for n in wanted):
+        return x
+    return specify_shape(x, [None] * split + wanted)
+
+
 @functools.lru_cache(maxsize=1024)
 def _core_node(core_op: Op, key: tuple[Any, ...]) -> Apply:
     stand_ins = [k if isinstance(k, Variable) else k.make_variable(f"core{position}")
@@ -381,7 +418,10 @@ def blockwise(core_op: Op, *inputs: Any, signature: str | None = None) -> Any:
     when the op has several outputs."""
     op = Blockwise(core_op, signature)
     variables = [as_tensor_variable(x) for x in inputs]
-    in_dims = op.dims[0]
-    if len(variables) == len(in_dims) and all(v.type.ndim == len(d) for v, d in zip(variables, in_dims)):
+    in_dims, out_dims = op.dims
+    # lengths the signature fixes: the Blockwise node checks them and gives them statically
+    fixes = any(fixed_length(name) is not None for dims in (*in_dims, *out_dims) for name in dims)
+    if (not fixes and len(variables) == len(in_dims)
+            and all(v.type.ndim == len(d) for v, d in zip(variables, in_dims))):
         return core_op(*variables)
     return op(*variables)

@@ -30,11 +30,18 @@ from arignote.tensor.broadcasting import ShapeOnly, run_time_check
 from arignote.tensor.shape_inference import dim, known_dim
 from arignote.tensor.type import TensorType
 
-__all__ = ["BlockwiseRunner", "ShapeChecker", "perform_on_values"]
+__all__ = ["BlockwiseRunner", "ShapeChecker", "fixed_length", "perform_on_values"]
 
 #: where an output core length comes from: ("input", input position, core axis),
 #: ("static", length), or None (computed when needed)
 Source = tuple[str, int, int] | tuple[str, int] | None
+
+
+def fixed_length(name: str) -> int | None:
+    """The length a signature's dim fixes (``"3"``: 3, NumPy's frozen dims), or None for a
+    dim name.  (Here rather than in :mod:`arignote.tensor.blockwise`, which imports this
+    module.)"""
+    return int(name) if name.isdigit() else None
 
 
 class BlockwiseRunner:
@@ -55,7 +62,10 @@ class BlockwiseRunner:
         for out, dims in zip(self.core.outputs, out_dims):
             row: list[Source] = []
             for axis, name in enumerate(dims):
-                if name in members:
+                fixed = fixed_length(name)
+                if fixed is not None:
+                    row.append(("static", fixed))
+                elif name in members:
                     position, core_axis = members[name][0]
                     row.append(("input", position, core_axis))
                 elif out.type.shape[axis] is not None:
@@ -83,6 +93,7 @@ class BlockwiseRunner:
             result = self.core_fn(*[a[key] for a in arrays])
             parts = list(result) if self.several else [result]
             if outputs is None:
+                self._check_fixed(parts)
                 outputs = [np.empty(batch + np.shape(p), dtype=d) for p, d in zip(parts, self.out_dtypes)]
             for position, (out, part) in enumerate(zip(outputs, parts)):
                 if np.shape(part) != out.shape[len(batch):]:
@@ -94,6 +105,17 @@ class BlockwiseRunner:
             shapes = self.core_output_shapes(core_parts)
             outputs = [np.empty(batch + s, dtype=d) for s, d in zip(shapes, self.out_dtypes)]
         return outputs
+
+    def _check_fixed(self, parts: Sequence[Any]) -> None:
+        """The core op's results have the lengths the signature fixes (checked once: the
+        later indices must give the first one's shapes)."""
+        for position, (dims, part) in enumerate(zip(self.op.dims[1], parts)):
+            for axis, name in enumerate(dims):
+                fixed = fixed_length(name)
+                if fixed is not None and np.shape(part)[axis] != fixed:
+                    raise ValueError(f"{self.op}: the signature fixes the length of output {position}'s "
+                                     f"core dimension {axis} to {fixed}, but the core op gave it the "
+                                     f"shape {np.shape(part)}")
 
     def core_output_shapes(self, core_parts: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
         """The core shape of each output for inputs of these core shapes, without running the
@@ -163,7 +185,14 @@ class ShapeChecker:
         for position, dims in enumerate(in_dims):
             for axis, name in enumerate(dims):
                 self.members.setdefault(name, []).append((position, axis))
-        self.same_dims = [(name, places) for name, places in self.members.items() if len(places) > 1]
+        self.same_dims = [(name, places) for name, places in self.members.items()
+                          if len(places) > 1 and fixed_length(name) is None]
+        #: (input, core axis, length) of the dims the signature fixes whose static length is
+        #: unknown (the others were checked when the node was built)
+        self.fixed = [(position, axis, fixed) for position, (x, dims) in enumerate(zip(node.inputs, in_dims))
+                      for axis, name in enumerate(dims)
+                      if (fixed := fixed_length(name)) is not None
+                      and x.type.shape[x.type.ndim - len(dims) + axis] is None]
 
     def __call__(self, shapes: Sequence[tuple[int, ...]]) -> None:
         for position, (shape, rank) in enumerate(zip(shapes, self.core_ranks)):
@@ -176,6 +205,10 @@ class ShapeChecker:
                 self.batch_check([ShapeOnly(tuple(s[:len(s) - r])) for s, r in zip(shapes, self.core_ranks)])
             except ValueError as exc:
                 raise ValueError(f"{self.op}: the batch dimensions of the inputs: {exc}") from None
+        for position, axis, fixed in self.fixed:
+            if cores[position][axis] != fixed:
+                raise ValueError(f"{self.op}: input {position} has shape {tuple(shapes[position])}, but the "
+                                 f"signature fixes its core dimension {axis} to length {fixed}")
         for name, places in self.same_dims:
             position, axis = places[0]
             length = cores[position][axis]

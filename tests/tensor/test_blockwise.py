@@ -14,7 +14,7 @@ from arignote.gradient import verify_grad
 from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.graph.traversal import toposort
-from arignote.tensor.blockwise import Blockwise, blockwise, parse_signature
+from arignote.tensor.blockwise import Blockwise, blockwise, fixed_length, parse_signature
 from arignote.tensor.products import Diagonal, Dot, MatMul
 from arignote.tensor.shape_inference import shape_of
 from arignote.tensor.type import TensorType
@@ -156,7 +156,8 @@ def test_parse_signature():
     assert parse_signature("(m,n),(n)->(m)") == ([("m", "n"), ("n",)], [("m",)])
     assert parse_signature(" (m, n) , () -> (m), () ") == ([("m", "n"), ()], [("m",), ()])
     assert parse_signature("(x_1)->(x_1,y)") == ([("x_1",)], [("x_1", "y")])
-    for bad in ["(m,n)", "(m)(n)->()", "((m))->()", "(m,)->()", "(m)->", "->(m)", "(1)->()"]:
+    for bad in ["(m,n)", "(m)(n)->()", "((m))->()", "(m,)->()", "(m)->", "->(m)", "(1.5)->()", "(-1)->()",
+                "(m?)->()"]:
         with pytest.raises(ValueError, match="signature"):
             parse_signature(bad)
     with pytest.raises(TypeError):
@@ -366,6 +367,104 @@ def test_unknown_batch_length_does_not_stretch(rng):
 
 
 # --- shapes ---------------------------------------------------------------------------------
+
+# --- lengths fixed by the signature ("(3),(3)->(3)", NumPy's frozen dims) --------------------
+
+def test_parse_fixed_lengths():
+    assert parse_signature("(3),(3)->(3)") == ([("3",), ("3",)], [("3",)])
+    assert parse_signature("()->(2,a)") == ([()], [("2", "a")])
+    assert parse_signature("(03,m)->(m)") == ([("3", "m")], [("m",)])  # one spelling per length
+    assert fixed_length("3") == 3 and fixed_length("m") is None
+
+
+def test_fixed_lengths_give_static_output_lengths():
+    outer, total = Blockwise(OuterSum(), "(2),(n)->(2,n),()")(at.matrix("x"), at.vector("y"))
+    assert outer.type.shape == (None, 2, None) and total.type.shape == (None,)
+    # an output length named by no input, fixed by the signature
+    (diffs,) = [Blockwise(Differences(), "(n)->(4)")(at.matrix("x"))]
+    assert diffs.type.shape == (None, 4)
+    # the core op's static length must not contradict it
+    with pytest.raises(TypeError, match="fixes the length of output 0"):
+        Blockwise(Differences(), "(n)->(3)")(at.matrix("x", shape=(None, 5)))
+
+
+def test_fixed_input_length_checked_when_built():
+    op = Blockwise(OuterSum(), "(2),(3)->(2,3),()")
+    with pytest.raises(ValueError, match="must have length 3 in its core dimension 0"):
+        op(at.matrix("x"), at.matrix("y", shape=(None, 4)))
+    with pytest.raises(ValueError, match="must have length 2"):
+        blockwise(OuterSum(), at.vector("x", shape=(5,)), at.vector("y"), signature="(2),(3)->(2,3),()")
+
+
+@pytest.mark.parametrize("loop", [True, False])
+def test_fixed_lengths_at_run_time(rng, loop):
+    mode = loop_mode() if loop else None
+    x, y = at.matrix("x"), at.vector("y")
+    outer, total = Blockwise(OuterSum(), "(2),(3)->(2,3),()")(x, y)
+    assert outer.type.shape == (None, 2, 3)
+    f = arignote.function([x, y], [outer, total, outer.shape], mode=mode)
+    a, b = _values(rng, [(4, 2), (3,)])
+    got = f(a, b)
+    _check(got[:2], [a[:, :, None] + b[None, None, :], a.sum(-1) * b.sum()])
+    np.testing.assert_array_equal(got[2], [4, 2, 3])
+    with pytest.raises(ValueError, match=r"\(None, 2\)"):
+        f(np.ones((4, 3)), b)
+    with pytest.raises(ValueError, match="3"):
+        f(a, np.ones(4))
+    # without batch dims the node is its core op, and the check stays
+    u, v = at.vector("u"), at.vector("v")
+    g = arignote.function([u, v], blockwise(OuterSum(), u, v, signature="(2),(n)->(2,n),()")[0], mode=mode)
+    np.testing.assert_allclose(g(np.ones(2), np.ones(3)), np.full((2, 3), 2.0))
+    with pytest.raises(ValueError, match="2"):
+        g(np.ones(3), np.ones(3))
+
+
+def test_fixed_output_length_at_run_time(rng):
+    x = at.matrix("x")
+    out = Blockwise(Differences(), "(n)->(4)")(x)
+    f = arignote.function([x], [out, out.shape], mode=loop_mode())
+    value = rng.normal(size=(3, 5))
+    got, shape = f(value)
+    np.testing.assert_allclose(got, np.diff(value, axis=-1))
+    np.testing.assert_array_equal(shape, [3, 4])
+    # the shape without running the loop: the length is the signature's
+    assert not _reads(shape_of(out)[1:], out.owner)
+    # a core result of another length: the loop says so
+    runner = Blockwise(Differences(), "(n)->(4)").py_impl(out.owner)
+    with pytest.raises(ValueError, match="fixes the length of output 0"):
+        runner(np.ones((3, 6)))
+
+
+@dataclass(frozen=True)
+class NotRun(Op):
+    """A scalar to a matrix, never run: its shape rule reads its own value for the first
+    length (which a signature fixing that length makes unnecessary)."""
+
+    def make_node(self, x):
+        return Apply.build(self, [at.as_tensor_variable(x)], [TensorType("float64", (None, None))])
+
+    def perform(self, x):
+        raise AssertionError("the core op must not run")
+
+    def infer_shape(self, node, input_shapes):
+        return [(node.outputs[0][0, 0].astype("int64"), at.as_tensor_variable(np.int64(3)))]
+
+
+@pytest.mark.parametrize("rank", [0, 1])
+def test_fixed_output_length_without_running_the_core_op(rank):
+    # with batch dims or without (the node then becomes its core op, the length is kept)
+    x = at.tensor("x", dtype="float64", shape=(None,) * rank)
+    y = Blockwise(NotRun(), "()->(2,a)")(x)
+    assert y.type.shape == (None,) * rank + (2, None)
+    f = arignote.function([x], y.shape)
+    np.testing.assert_array_equal(f(np.zeros((4,) * rank)), [4] * rank + [2, 3])
+
+
+def test_fixed_lengths_gradient(rng):
+    op = Blockwise(OuterSum(1.5), "(2),(n)->(2,n),()")
+    verify_grad(lambda x, y: op(x, y)[0], _values(rng, [(3, 2), (3, 4)]), rng=rng, mode=loop_mode())
+    verify_grad(lambda x, y: op(x, y)[1], _values(rng, [(3, 2), (4,)]), rng=rng)
+
 
 def _reads(dims, node):
     return any(n is node for n in toposort([d for d in dims]))

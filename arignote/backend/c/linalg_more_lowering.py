@@ -1,5 +1,5 @@
 """More linear-algebra ops in the C backend: the matrix equations of control theory, the
-Schur and QZ decompositions, least squares and the generalized symmetric eigenvalues.
+Schur and QZ decompositions, least squares and the generalized symmetric eigenproblem.
 
 Each runs its NumPy/SciPy implementation as one step of the program, as the ops of
 ``linalg_lowering`` do: the work is a few LAPACK calls that SciPy already runs in compiled
@@ -17,13 +17,13 @@ from arignote.tensor.linalg.control import (
     SolveDiscreteLyapunov,
     SolveSylvester,
 )
-from arignote.tensor.linalg.eigen import GeneralizedEigvalsh
+from arignote.tensor.linalg.eigen import GeneralizedEigh, GeneralizedEigvalsh
 from arignote.tensor.linalg.lstsq import Lstsq
 from arignote.tensor.linalg.schur import QZ, Schur
 
 #: ops whose step is their NumPy implementation
-SCIPY_CALLS = (GeneralizedEigvalsh, Lstsq, QZ, Schur, SolveContinuousLyapunov, SolveDiscreteARE,
-               SolveDiscreteLyapunov, SolveSylvester)
+SCIPY_CALLS = (GeneralizedEigh, GeneralizedEigvalsh, Lstsq, QZ, Schur, SolveContinuousLyapunov,
+               SolveDiscreteARE, SolveDiscreteLyapunov, SolveSylvester)
 
 
 @c_lowering(*SCIPY_CALLS)

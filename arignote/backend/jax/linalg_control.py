@@ -1,5 +1,5 @@
 """Lowerings of the control-theory equations, the Schur decompositions, least squares and
-the generalized symmetric eigenvalues to ``jax.scipy.linalg``, ``jax.numpy.linalg`` and
+the generalized symmetric eigenproblem to ``jax.scipy.linalg``, ``jax.numpy.linalg`` and
 ``jax.lax``.
 
 Each computes what the op's NumPy implementation does, on one set of matrices (a
@@ -45,7 +45,7 @@ from arignote.tensor.linalg.control import (
     SolveSylvester,
     check_equation_shapes,
 )
-from arignote.tensor.linalg.eigen import GeneralizedEigvalsh
+from arignote.tensor.linalg.eigen import GeneralizedEigh, GeneralizedEigvalsh
 from arignote.tensor.linalg.lstsq import Lstsq
 from arignote.tensor.linalg.schur import QZ, Schur
 
@@ -193,7 +193,9 @@ def _solve_discrete_are(op: SolveDiscreteARE, node: Apply, ctx: LoweringContext)
                       [("A", 0, "Q", 0), ("A", 0, "B", 0), ("B", 1, "R", 0)])
         if _empty(a, b, q, r):
             return jnp.zeros(np.shape(a), dtype)
-        return _dare_doubling(*(jnp.asarray(v, dtype) for v in (a, b, q, r)))
+        a, b, q, r = (jnp.asarray(v, dtype) for v in (a, b, q, r))
+        # the op reads Q and R through their Hermitian parts
+        return _dare_doubling(a, b, (q + _mH(q)) * 0.5, (r + _mH(r)) * 0.5)
     return run
 
 
@@ -242,6 +244,9 @@ def _lstsq(op: Lstsq, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     real = _out(node, 1)
 
     def run(a: Any, b: Any, rcond: Any) -> Any:
+        if np.ndim(a) != 2:  # the op's own error (a node PyTensor's lstsq builds for any rank)
+            raise np.linalg.LinAlgError(f"{np.ndim(a)}-dimensional array given. Array must be "
+                                        f"two-dimensional")
         rows, cols = np.shape(a)
         if np.shape(b)[0] != rows:
             raise ValueError(f"a of shape {np.shape(a)} and b of shape {np.shape(b)} do not fit: b must "
@@ -263,28 +268,55 @@ def _lstsq(op: Lstsq, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     return run
 
 
+def _mirror(x: Any, lower: bool) -> Any:
+    """The Hermitian matrix whose ``lower`` (or upper) triangle is that of ``x``."""
+    part = jnp.tril(x, -1) if lower else jnp.triu(x, 1)
+    return (jnp.tril(x) if lower else jnp.triu(x)) + _mH(part)
+
+
+def _generalized_eigh(a: Any, b: Any, lower: bool) -> tuple[Any, Any, Any]:
+    """``w``, ``v`` (``v^H b v = I``) of ``a v = w b v`` and whether ``b`` failed to factor.
+    With ``b = L L^H``: the eigenpairs ``w, u`` of ``L^-1 a L^-H``, and ``v = L^-H u``
+    (rather than ``jax.scipy.linalg.eigh(a, b)``: its Cholesky is ours to check)."""
+    a, b = _mirror(a, lower), _mirror(b, lower)
+    factor = jnp.linalg.cholesky(b)
+    left = jsl.solve_triangular(factor, a, lower=True)
+    inner = _mH(jsl.solve_triangular(factor, _mH(left), lower=True))
+    w, u = jnp.linalg.eigh(inner, symmetrize_input=True)
+    v = jsl.solve_triangular(factor, u, lower=True, trans="C")
+    # not positive definite: JAX's Cholesky gives NaNs (the caller turns all into NaNs)
+    return w, v, ~jnp.all(jnp.isfinite(factor))
+
+
+def _check_pair(a: Any, b: Any) -> None:
+    _square(a, "a")
+    _square(b, "b")
+    if np.shape(a) != np.shape(b):
+        raise ValueError(f"a and b must have the same shape, got {np.shape(a)} and {np.shape(b)}")
+
+
 @jax_impl.register(GeneralizedEigvalsh)
 def _generalized_eigvalsh(op: GeneralizedEigvalsh, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     dtype = linalg_output_dtype(node.inputs[0].type.dtype, node.inputs[1].type.dtype)
     real = _out(node)
 
-    def mirror(x: Any) -> Any:
-        part = jnp.tril(x, -1) if op.lower else jnp.triu(x, 1)
-        return (jnp.tril(x) if op.lower else jnp.triu(x)) + _mH(part)
-
     def run(a: Any, b: Any) -> Any:
-        _square(a, "a")
-        _square(b, "b")
-        if np.shape(a) != np.shape(b):
-            raise ValueError(f"a and b must have the same shape, got {np.shape(a)} and {np.shape(b)}")
+        _check_pair(a, b)
         if _empty(a):
             return jnp.zeros((0,), real)
-        a, b = mirror(jnp.asarray(a, dtype)), mirror(jnp.asarray(b, dtype))
-        # b = L L^H: the eigenvalues of L^-1 a L^-H
-        factor = jnp.linalg.cholesky(b)
-        left = jsl.solve_triangular(factor, a, lower=True)
-        inner = _mH(jsl.solve_triangular(factor, _mH(left), lower=True))
-        w = jnp.linalg.eigvalsh(inner, symmetrize_input=True).astype(real)
-        # not positive definite: JAX's Cholesky gives NaNs, which the eigenvalues carry
-        return _nan_where(~jnp.all(jnp.isfinite(factor)), w)
+        w, _, failed = _generalized_eigh(jnp.asarray(a, dtype), jnp.asarray(b, dtype), op.lower)
+        return _nan_where(failed, w.astype(real))
+    return run
+
+
+@jax_impl.register(GeneralizedEigh)
+def _generalized_eigh_op(op: GeneralizedEigh, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
+    dtype, real = _out(node, 1), _out(node)
+
+    def run(a: Any, b: Any) -> Any:
+        _check_pair(a, b)
+        if _empty(a):
+            return jnp.zeros((0,), real), jnp.zeros((0, 0), dtype)
+        w, v, failed = _generalized_eigh(jnp.asarray(a, dtype), jnp.asarray(b, dtype), op.lower)
+        return _nan_where(failed, w.astype(real)), _nan_where(failed, v)
     return run

@@ -34,7 +34,7 @@ from arignote.tensor.linalg.control import (
     solve_sylvester,
 )
 from arignote.tensor.linalg.decompositions import LU, Cholesky, LUFactor, cholesky, lu, lu_factor
-from arignote.tensor.linalg.eigen import Eigh, Eigvalsh, GeneralizedEigvalsh, eigh, eigvalsh
+from arignote.tensor.linalg.eigen import Eigh, Eigvalsh, GeneralizedEigh, GeneralizedEigvalsh, eigh, eigvalsh
 from arignote.tensor.linalg.factorizations import QR, qr
 from arignote.tensor.linalg.functions import Expm, expm, matrix_power, norm
 from arignote.tensor.linalg.inverses import (

@@ -13,9 +13,9 @@ through ``blockwise``.  As in PyTensor, an equation the routine cannot solve (a 
 Sylvester operator, a DARE without a stabilizing solution) gives NaNs rather than an error.
 
 The three linear equations are differentiable (real matrices): the cotangent solves the
-adjoint equation.  The DARE's derivative holds at its stabilizing solution for symmetric
-``Q`` and ``R`` (the equation has no symmetric solution otherwise): it is taken with respect
-to symmetric perturbations, the only ones that keep a solution.
+adjoint equation.  The DARE reads ``Q`` and ``R`` through their symmetric (Hermitian) parts
+(SciPy would reject others; PyTensor builds its solution from them and symmetrizes it, which
+agrees to first order), so its solution is symmetric, and so are ``Q̄`` and ``R̄``.
 """
 
 from __future__ import annotations
@@ -70,6 +70,11 @@ def check_equation_shapes(shapes: dict[str, tuple[int, ...]], square: Sequence[s
         if shapes[left][i] != shapes[right][j]:
             raise ValueError(f"{left} of shape {shapes[left]} and {right} of shape {shapes[right]} "
                              f"do not fit: their dimensions {i} and {j} must agree")
+
+
+def hermitian_part(x: np.ndarray) -> np.ndarray:
+    """``(x + x^H) / 2``: the symmetric (Hermitian) matrix a routine that needs one reads."""
+    return (x + np.conj(x).T) * 0.5
 
 
 def _solved(routine: Any, values: Sequence[np.ndarray], dtype: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -274,8 +279,9 @@ def solve_discrete_lyapunov(A: Any, Q: Any, method: str | None = "bilinear") -> 
 class SolveDiscreteARE(_LinalgOp):
     """``scipy.linalg.solve_discrete_are(A, B, Q, R)``: the stabilizing ``X`` of
     ``A^T X A - X - A^T X B (R + B^T X B)^-1 B^T X A + Q = 0`` (``A``, ``Q``: ``m x m``;
-    ``B``: ``m x n``; ``R``: ``n x n``).  NaNs where SciPy finds no such solution; SciPy's
-    ValueError for a ``Q`` or ``R`` that is not symmetric (the JAX backend does not check)."""
+    ``B``: ``m x n``; ``R``: ``n x n``).  NaNs where SciPy finds no such solution.  ``Q`` and
+    ``R`` count by their symmetric (Hermitian) parts: a gradient check's steps, which move one
+    entry, leave them non-symmetric."""
 
     gufunc_signature = "(m,m),(m,n),(m,m),(n,n)->(m,m)"
 
@@ -294,7 +300,8 @@ class SolveDiscreteARE(_LinalgOp):
         check_equation_shapes({"A": a.shape, "B": b.shape, "Q": q.shape, "R": r.shape}, ["A", "Q", "R"],
                       [("A", 0, "Q", 0), ("A", 0, "B", 0), ("B", 1, "R", 0)])
         dtype = linalg_output_dtype(a.dtype, b.dtype, q.dtype, r.dtype)
-        return _solved(scipy.linalg.solve_discrete_are, [a, b, q, r], dtype, a.shape)
+        return _solved(scipy.linalg.solve_discrete_are, [a, b, hermitian_part(q), hermitian_part(r)],
+                       dtype, a.shape)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         return [tuple(input_shapes[0])]
@@ -306,10 +313,14 @@ class SolveDiscreteARE(_LinalgOp):
         ``dX - Ã^T dX Ã = dQ + K^T dR K + Ã^T X (dA - dB K) + (dA - dB K)^T X Ã``.  With ``Y``
         solving the adjoint ``Y - Ã Y Ã^T = X̄`` (a discrete Lyapunov equation):
         ``Q̄ = Y``, ``R̄ = K Y K^T``, ``Ā = X Ã (Y + Y^T)``, ``B̄ = -Ā K^T``
-        (Kao and Hennequin, arXiv:2011.11430)."""
+        (Kao and Hennequin, arXiv:2011.11430).  ``X`` is symmetric: only ``X̄``'s symmetric
+        part counts, and taking it makes ``Y`` symmetric, as ``Q`` and ``R`` (read through
+        their symmetric parts) need their cotangents."""
         require_real(self, inputs)
         a, b, _, r = inputs
         x, g = outputs[0], cotangents[0]
+        g = (g + mT(g)) * 0.5
+        r = (r + mT(r)) * 0.5
         bt_x = matmul(mT(b), x)
         gain = solve(r + matmul(bt_x, b), matmul(bt_x, a))
         closed = a - matmul(b, gain)
@@ -320,12 +331,11 @@ class SolveDiscreteARE(_LinalgOp):
 
 def solve_discrete_are(A: Any, B: Any, Q: Any, R: Any, enforce_Q_symmetric: bool = False) -> TensorVariable:
     """``scipy.linalg.solve_discrete_are``: the stabilizing solution ``X`` of the discrete
-    algebraic Riccati equation (module docstring), or NaNs where there is none.
-    ``enforce_Q_symmetric``: use ``(Q + Q^T) / 2`` for ``Q``."""
+    algebraic Riccati equation (module docstring), or NaNs where there is none.  ``Q`` and
+    ``R`` are read through their symmetric parts (``enforce_Q_symmetric``, the keyword of
+    some PyTensor versions, is therefore always in effect)."""
     A = at_least(A, 2, "solve_discrete_are", "A")
     B = at_least(B, 2, "solve_discrete_are", "B")
     Q = at_least(Q, 2, "solve_discrete_are", "Q")
     R = at_least(R, 2, "solve_discrete_are", "R")
-    if enforce_Q_symmetric:
-        Q = (Q + mT(Q)) * 0.5
     return apply_core(SolveDiscreteARE(), A, B, Q, R)

@@ -1,5 +1,6 @@
-"""Eigendecompositions of symmetric (Hermitian) matrices: ``eigh`` and ``eigvalsh`` (also of
-the generalized problem ``a v = w b v`` with a positive-definite ``b``: ``eigvalsh(a, b)``).
+"""Eigendecompositions of symmetric (Hermitian) matrices: ``eigh`` and ``eigvalsh``, also of
+the generalized problem ``a v = w b v`` with a positive-definite ``b`` (``eigh(a, b)``,
+``eigvalsh(a, b)``).
 
 Only the ``lower`` (or upper) triangle is read, as in SciPy; eigenvalues come in ascending
 order.  Eigenvectors are unique up to sign only (LAPACK's choice, which may differ between
@@ -38,16 +39,13 @@ from arignote.tensor.linalg.common import (
     onto_triangle,
     require_real,
     square_length,
-    symmetric_from,
 )
-from arignote.tensor.linalg.decompositions import cholesky
-from arignote.tensor.linalg.solves import solve_triangular
 from arignote.tensor.math import switch
 from arignote.tensor.products import matmul
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["Eigh", "Eigvalsh", "GeneralizedEigvalsh", "eigh", "eigvalsh"]
+__all__ = ["Eigh", "Eigvalsh", "GeneralizedEigh", "GeneralizedEigvalsh", "eigh", "eigvalsh"]
 
 DRIVERS = ("evr", "evd")
 
@@ -114,13 +112,97 @@ def eigh(a: Any, b: Any = None, lower: bool = True, UPLO: str | None = None,
          driver: str = "evr") -> list[TensorVariable]:
     """``scipy.linalg.eigh`` of the symmetric ``a``: ``[w, v]``, eigenvalues ascending and
     eigenvectors as columns.  ``UPLO`` (``"L"``/``"U"``, NumPy's spelling) overrides ``lower``.
-    The generalized problem (``b``) is not supported yet."""
-    if b is not None:
-        raise NotImplementedError("eigh: the generalized eigenproblem (b) is not supported yet")
+    With ``b`` (symmetric positive definite), the generalized problem ``a v = w b v``, the
+    eigenvectors ``b``-orthonormal (``v.T b v = I``); NaNs where ``b`` is not positive
+    definite.  ``driver`` chooses the routine of the standard problem only (the generalized
+    one runs SciPy's default)."""
     if UPLO is not None:
         lower = UPLO.upper() == "L"
     a = at_least(a, 2, "eigh", "a")
+    if b is not None:
+        b = at_least(b, 2, "eigh", "b")
+        return list(apply_core(GeneralizedEigh(lower=bool(lower)), a, b))
     return list(apply_core(Eigh(lower=bool(lower), driver=driver), a))
+
+
+@dataclass(frozen=True)
+class GeneralizedEigh(_LinalgOp):
+    """``scipy.linalg.eigh(a, b)``: the ascending ``w`` and the eigenvectors ``v`` (columns,
+    ``v.T b v = I``) of ``a v = w b v`` for a symmetric ``a`` and a symmetric positive-definite
+    ``b`` (the ``lower`` triangle of each read)."""
+
+    lower: bool = True
+    gufunc_signature = "(m,m),(m,m)->(m),(m,m)"
+
+    def make_node(self, a: Any, b: Any) -> Apply:
+        a, b, n = _pair_input(self, a, b)
+        dtype = linalg_output_dtype(a.dtype, b.dtype)
+        return Apply.build(self, [a, b], [TensorType(linalg_real_output_dtype(a.dtype, b.dtype), (n,)),
+                                          TensorType(dtype, (n, n))])
+
+    def perform(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        _check_pair(a, b)
+        real, dtype = linalg_real_output_dtype(a.dtype, b.dtype), linalg_output_dtype(a.dtype, b.dtype)
+        n = a.shape[0]
+        if a.size == 0:
+            return np.empty(0, dtype=real), np.empty((0, 0), dtype=dtype)
+        try:
+            w, v = scipy.linalg.eigh(as_lapack(a, dtype), as_lapack(b, dtype), lower=self.lower,
+                                     check_finite=False)
+        except np.linalg.LinAlgError:
+            # b not positive definite: NaNs, as GeneralizedEigvalsh gives
+            return np.full(n, np.nan, dtype=real), np.full((n, n), np.nan, dtype=dtype)
+        return np.asarray(w, dtype=real), np.asarray(v, dtype=dtype)
+
+    def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        n = input_shapes[0][0]
+        return [(n,), (n, n)]
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        """Differentiating ``a v = b v diag(w)`` with ``dv = v Ω`` and ``v.T b v = I`` gives,
+        with ``P = v.T da v - v.T db v diag(w)``: ``dw = diag(P)``, ``Ω = F * P`` off the
+        diagonal (``F`` as in :class:`Eigh`) and ``Ω[i, i] = -(v.T db v)[i, i] / 2`` (the
+        normalization).  Transposed, with ``M = diag(w̄) + F * (v.T v̄)``:
+        ``ā = v M v.T`` and ``b̄ = -v (M diag(w) + diag(v.T v̄) / 2) v.T``, onto the
+        triangles read."""
+        require_real(self, inputs)
+        w, v = outputs
+        gw, gv = cotangents
+        middle = None
+        if gw is not None:
+            middle = diag_embed(gw)
+        if gv is not None:
+            coupling = _inverse_gaps(w) * matmul(mT(v), gv)
+            middle = coupling if middle is None else middle + coupling
+        assert middle is not None  # the autodiff asks only when some output is connected
+        a_bar = matmul(matmul(v, middle), mT(v))
+        # M diag(w): the columns of v M scaled by w
+        b_middle = matmul(v, middle) * expand_dims(w, -2)
+        b_bar = -matmul(b_middle, mT(v))
+        if gv is not None:
+            # the normalization's share: diag(v.T v̄) / 2, from the columns' dot products
+            half = (v * gv).sum(axis=-2) * 0.5
+            b_bar = b_bar - matmul(v * expand_dims(half, -2), mT(v))
+        return [onto_triangle(a_bar, self.lower), onto_triangle(b_bar, self.lower)]
+
+
+def _pair_input(op: Any, a: Any, b: Any) -> tuple[TensorVariable, TensorVariable, int | None]:
+    """``a`` and ``b`` as square matrices of the same (static, where known) size ``n``."""
+    a = numeric_input(a, op, "a", 2)
+    b = numeric_input(b, op, "b", 2)
+    n, m = square_length(a, op, "a"), square_length(b, op, "b")
+    if n is not None and m is not None and n != m:
+        raise ValueError(f"{op}: a and b must have the same size, got {n} and {m}")
+    return a, b, n if n is not None else m
+
+
+def _check_pair(a: np.ndarray, b: np.ndarray) -> None:
+    """At run time: ``a`` and ``b`` square and of one shape."""
+    check_square_value(a, "a")
+    check_square_value(b, "b")
+    if b.shape != a.shape:
+        raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
 
 
 @dataclass(frozen=True)
@@ -167,19 +249,11 @@ class GeneralizedEigvalsh(_LinalgOp):
     gufunc_signature = "(m,m),(m,m)->(m)"
 
     def make_node(self, a: Any, b: Any) -> Apply:
-        a = numeric_input(a, self, "a", 2)
-        b = numeric_input(b, self, "b", 2)
-        n, m = square_length(a, self, "a"), square_length(b, self, "b")
-        if n is not None and m is not None and n != m:
-            raise ValueError(f"{self}: a and b must have the same size, got {n} and {m}")
-        real = linalg_real_output_dtype(a.dtype, b.dtype)
-        return Apply.build(self, [a, b], [TensorType(real, (n if n is not None else m,))])
+        a, b, n = _pair_input(self, a, b)
+        return Apply.build(self, [a, b], [TensorType(linalg_real_output_dtype(a.dtype, b.dtype), (n,))])
 
     def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        check_square_value(a, "a")
-        check_square_value(b, "b")
-        if b.shape != a.shape:
-            raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
+        _check_pair(a, b)
         real, dtype = linalg_real_output_dtype(a.dtype, b.dtype), linalg_output_dtype(a.dtype, b.dtype)
         if a.size == 0:
             return np.empty(0, dtype=real)
@@ -202,20 +276,10 @@ class GeneralizedEigvalsh(_LinalgOp):
         require_real(self, inputs)
         g = cotangents[0]
         a, b = inputs
-        w, v = _generalized_eigh(a, b, self.lower)
+        w, v = apply_core(GeneralizedEigh(lower=self.lower), a, b)
         a_bar = matmul(v * expand_dims(g, -2), mT(v))
         b_bar = -matmul(v * expand_dims(g * w, -2), mT(v))
         return [onto_triangle(a_bar, self.lower), onto_triangle(b_bar, self.lower)]
-
-
-def _generalized_eigh(a: Any, b: Any, lower: bool) -> list[TensorVariable]:
-    """``w, v`` of ``a v = w b v`` with ``v.T b v = I``, from ops with derivatives: with
-    ``b = L L.T``, the eigenvectors ``u`` of ``L^-1 a L^-T`` give ``v = L^-T u``."""
-    factor = cholesky(symmetric_from(b, lower), lower=True)
-    left = solve_triangular(factor, symmetric_from(a, lower), lower=True)        # L^-1 a
-    inner = mT(solve_triangular(factor, mT(left), lower=True))                   # L^-1 a L^-T
-    w, u = eigh(inner)
-    return [w, solve_triangular(mT(factor), u, lower=False)]
 
 
 def eigvalsh(a: Any, b: Any = None, lower: bool = True) -> TensorVariable:

@@ -7,7 +7,8 @@ has fewer rows than columns or is rank deficient, as NumPy gives; one entry for 
 values at most ``rcond`` times the largest count as zero; ``rcond=None`` is NumPy's default
 (machine precision times ``max(m, n)``).  Since the length of ``residuals`` depends on the
 rank, the matrices of a stack must all be full rank (or all not), or the batch fails with a
-ValueError naming the index.
+ValueError naming the index.  An ``a`` of rank 0 or 1 builds, as PyTensor's ``lstsq`` (which
+checks nothing) does, and running it raises NumPy's ``LinAlgError``.
 
 Derivatives (real matrices) hold where ``a`` has full rank (``min(m, n)``), where the rank is
 locally constant: those of ``x`` through the derivative of the pseudo-inverse (Golub and
@@ -73,6 +74,8 @@ class Lstsq(_LinalgOp):
         return "(m,n),(m,k),()->(n,k),(r),(),(p)"
 
     def make_node(self, a: Any, b: Any, rcond: Any) -> Apply:
+        if as_tensor_variable(a).ndim < 2:
+            return self._not_a_matrix(a, b, rcond)
         a = numeric_input(a, self, "a", 2)
         b = numeric_input(b, self, "b", self.b_ndim)
         rcond = as_tensor_variable(rcond)
@@ -94,9 +97,20 @@ class Lstsq(_LinalgOp):
             TensorType(real, (k,)),
         ])
 
+    def _not_a_matrix(self, a: Any, b: Any, rcond: Any) -> Apply:
+        """A node for an ``a`` of rank 0 or 1, which fails when run, with NumPy's
+        ``LinAlgError``: PyTensor's ``lstsq`` takes any ranks and lets NumPy reject them, and
+        programs written for it (and its tests) build such graphs and catch that error."""
+        a, b, rcond = as_tensor_variable(a), as_tensor_variable(b), as_tensor_variable(rcond)
+        dtype = linalg_output_dtype(a.dtype, b.dtype)
+        real = linalg_real_output_dtype(dtype)
+        return Apply.build(self, [a, b, rcond], [
+            TensorType(dtype, (None,) * self.b_ndim), TensorType(real, (None,)),
+            TensorType("int32", ()), TensorType(real, (None,))])
+
     def perform(self, a: np.ndarray, b: np.ndarray, rcond: np.ndarray) -> tuple[np.ndarray, ...]:
         if a.ndim != 2:
-            raise ValueError(f"a must be a matrix, got shape {a.shape}")
+            raise np.linalg.LinAlgError(f"{a.ndim}-dimensional array given. Array must be two-dimensional")
         if b.ndim != self.b_ndim or b.shape[0] != a.shape[0]:
             raise ValueError(f"a of shape {a.shape} and b of shape {b.shape} do not fit: b must have "
                              f"{a.shape[0]} rows")
@@ -107,6 +121,8 @@ class Lstsq(_LinalgOp):
                 np.asarray(rank, dtype="int32"), np.asarray(s, dtype=real))
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
+        if len(input_shapes[0]) != 2:  # a node that fails when run: its outputs' own shapes
+            return [tuple(shape_i(o, k) for k in range(o.ndim)) for o in node.outputs]
         (rows, cols), b_shape = input_shapes[0], input_shapes[1]
         return [(cols,) + tuple(b_shape[1:]), (shape_i(node.outputs[1], 0),), (), (minimum(rows, cols),)]
 
@@ -118,6 +134,8 @@ class Lstsq(_LinalgOp):
         ``-2 r_j res̄_j x_jᵀ`` to ``ā``."""
         require_real(self, inputs)
         a, b, _ = inputs
+        if a.ndim != 2:
+            raise TypeError(f"{self}: no derivative for a non-matrix a ({a.type}): lstsq fails on it")
         x = outputs[0]
         gx, gres, _, gs = cotangents
         a_bar = b_bar = None
@@ -147,8 +165,13 @@ def lstsq(a: Any, b: Any, rcond: Any = None, b_ndim: int | None = None) -> list[
     """``np.linalg.lstsq``: ``[x, residuals, rank, s]`` for the matrix ``a`` and the right-hand
     side ``b`` (a vector or a matrix of columns; ``b_ndim`` says which for a stack).  ``rcond``
     (a number or a scalar variable): the relative cutoff of the singular values; None,
-    NumPy's default.  See the module docstring for residuals, batches and derivatives."""
-    a = at_least(a, 2, "lstsq", "a")
+    NumPy's default.  See the module docstring for residuals, batches and derivatives.  An
+    ``a`` of rank 0 or 1 builds, as in PyTensor, and fails when run with NumPy's LinAlgError."""
+    a = as_tensor_variable(a)
+    if a.ndim < 2:
+        # PyTensor's form: no checks, the error comes from NumPy at run time
+        rcond = -1.0 if rcond is None else rcond
+        return list(Lstsq(b_ndim=max(1, min(as_tensor_variable(b).ndim, 2)))(a, b, rcond))
     b_ndim = default_b_ndim(b, b_ndim)
     b = at_least(b, b_ndim, "lstsq", "b")
     if rcond is None:

@@ -14,8 +14,19 @@ from __future__ import annotations
 from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
-from arignote.tensor.blockwise import Blockwise
+from arignote.rewrite.toolkit import keep_static_shape
+from arignote.tensor.blockwise import Blockwise, fixed_length
 from arignote.tensor.vectorize_node import vectorizers
+
+
+def _with_fixed_lengths(node: Apply, outputs: list[Variable]) -> list[Variable]:
+    """``outputs`` (replacing ``node``'s), keeping the output lengths that the signature fixes:
+    only the Blockwise knows them (the core op's type may not), and a shape read from them
+    must not run the core op.  (A length named after an input's dim is one the core op
+    derives from that same input: nothing to keep.)"""
+    if not any(fixed_length(name) is not None for dims in node.op.dims[1] for name in dims):
+        return outputs
+    return [keep_static_shape(new, old) for new, old in zip(outputs, node.outputs)]
 
 
 @canonicalize.rule(Blockwise, tags=[FAST_COMPILE])
@@ -24,7 +35,7 @@ def remove_unbatched_blockwise(node: Apply) -> list[Variable] | None:
     op = node.op
     if any(op.batch_ndims(node.inputs)):
         return None
-    return list(op.core_op.make_node(*node.inputs).outputs)
+    return _with_fixed_lengths(node, list(op.core_op.make_node(*node.inputs).outputs))
 
 
 @canonicalize.rule(Blockwise, tags=[FAST_COMPILE])
@@ -36,4 +47,5 @@ def blockwise_to_batched_form(node: Apply) -> list[Variable] | None:
     batch_ndims = op.batch_ndims(node.inputs)
     if rule is None or not any(batch_ndims):
         return None
-    return rule(op.core_node(node.inputs), list(node.inputs), batch_ndims)
+    outputs = rule(op.core_node(node.inputs), list(node.inputs), batch_ndims)
+    return None if outputs is None else _with_fixed_lengths(node, list(outputs))

@@ -114,10 +114,6 @@ def test_dtypes_and_errors():
         solve_discrete_lyapunov(at.matrix(), at.matrix(), method="schur")
     with pytest.raises(ValueError, match="columns of B and the size of R"):
         solve_discrete_are(at.matrix(), at.matrix(shape=(3, 2)), at.matrix(), at.matrix(shape=(3, 3)))
-    m = at.matrix("m")
-    dare = arignote.function([m], solve_discrete_are(0.5 * m, m, m, m), mode="PY")
-    with pytest.raises(ValueError, match="q should be symmetric"):  # SciPy's check, kept
-        dare(np.array([[1.0, 2.0], [0.0, 1.0]]))
     a, q = at.matrix("a"), at.matrix("q")
     f = arignote.function([a, q], solve_discrete_lyapunov(a, q))
     with pytest.raises(ValueError, match="square"):
@@ -240,18 +236,28 @@ def test_dare_values(rng, dtype):
     np.testing.assert_allclose(got, got.T, rtol=0, atol=0)
 
 
-def test_dare_enforce_q_symmetric(rng):
+@pytest.mark.parametrize("enforce", [False, True])
+def test_dare_reads_symmetric_parts(rng, enforce):
+    # Q and R count by their symmetric parts (SciPy would refuse others; PyTensor accepts
+    # them), whatever PyTensor's old enforce_Q_symmetric keyword says
     a, b, q, r = _dare_problem(rng)
-    skew = rng.normal(size=q.shape)
-    got = run(lambda *v: solve_discrete_are(*v, enforce_Q_symmetric=True), a, b, q + skew - skew.T, r)
+    skew_q, skew_r = rng.normal(size=q.shape), rng.normal(size=r.shape)
+    got = run(lambda *v: solve_discrete_are(*v, enforce_Q_symmetric=enforce), a, b,
+              q + skew_q - skew_q.T, r + skew_r - skew_r.T)
     expected = scipy.linalg.solve_discrete_are(a, b, q, r)
     close(got, expected, "float64", [_dare_condition(a, b, r, expected)])
 
 
 def test_dare_gradient(rng):
     a, b, q, r = _dare_problem(rng)
-    # Q and R symmetric by construction: the equation has no solution for other ones
     check_grad(lambda x, y, s, t: solve_discrete_are(x, y, s + s.T, t + t.T), [a, b, q / 2, r / 2], rng)
+    # at non-symmetric Q and R directly: the steps move one entry, the derivative is that of
+    # their symmetric parts
+    skew_q, skew_r = rng.normal(size=q.shape), rng.normal(size=r.shape)
+    check_grad(solve_discrete_are, [a, b, q + skew_q - skew_q.T, r + skew_r - skew_r.T], rng)
+    # a cost that weighs X's entries unevenly (a non-symmetric cotangent)
+    weights = rng.normal(size=q.shape)
+    check_grad(lambda *v: solve_discrete_are(*v) * weights, [a, b, q, r], rng)
 
 
 def test_dare_batched(rng):

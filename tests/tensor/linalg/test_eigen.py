@@ -9,7 +9,7 @@ import scipy.linalg
 
 import arignote
 import arignote.tensor as at
-from arignote.tensor.linalg import Eigh, Eigvalsh, GeneralizedEigvalsh, eigh, eigvalsh
+from arignote.tensor.linalg import Eigh, Eigvalsh, GeneralizedEigh, GeneralizedEigvalsh, eigh, eigvalsh
 from tests.tensor.linalg.helpers import FLOATS, check_grad, close, numeric_rop, run, spd
 
 N = 5
@@ -67,8 +67,8 @@ def test_dtypes_and_errors():
     assert eigh(at.matrix(dtype="int8"))[1].dtype == "float32"
     with pytest.raises(ValueError, match="driver"):
         eigh(at.matrix(), driver="ev")
-    with pytest.raises(NotImplementedError, match="generalized"):
-        eigh(at.matrix(), at.matrix())
+    with pytest.raises(TypeError, match="at least 2"):
+        eigh(at.matrix(), at.vector())
     with pytest.raises(ValueError, match="square"):
         eigvalsh(at.matrix(shape=(2, 3)))
     with pytest.raises(TypeError, match="at least 2"):
@@ -180,3 +180,79 @@ def test_generalized_eigvalsh_batched_and_errors(rng):
     assert eigvalsh(at.matrix(dtype="float32"), at.matrix(dtype="float32")).dtype == "float32"
     assert pickle.loads(pickle.dumps(GeneralizedEigvalsh(lower=False))) == GeneralizedEigvalsh(lower=False)
     assert GeneralizedEigvalsh().gufunc_signature == "(m,m),(m,m)->(m)"
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+@pytest.mark.parametrize("lower", [True, False])
+def test_generalized_eigh(rng, dtype, lower):
+    a, b = _symmetric(rng, N, dtype), spd(rng, N, dtype)
+    noise = rng.normal(size=(N, N))
+    other = np.triu(noise, 1) if lower else np.tril(noise, -1)
+    keep = np.tril if lower else np.triu
+    w, v = run(lambda x, y: eigh(x, y, lower=lower), (keep(a) + other).astype(dtype),
+               (keep(b) + other).astype(dtype))
+    assert w.dtype == dtype and v.dtype == dtype
+    a64, b64 = a.astype("float64"), b.astype("float64")
+    expected_w, expected_v = scipy.linalg.eigh(a64, b64)
+    scale = float(np.linalg.norm(a, 2))
+    close(w, expected_w, dtype, [b], scale=scale)
+    # eigenvectors up to sign, b-orthonormal, and solving the problem
+    close(_signs_fixed(v), _signs_fixed(expected_v), dtype, [b], scale=10 * scale)
+    close(v.T @ b64 @ v, np.eye(N), dtype, [b], scale=10)
+    close(a64 @ v, (b64 @ v) * w, dtype, [b], scale=10 * scale)
+
+
+def test_generalized_eigh_gradients(rng):
+    a, b = _symmetric(rng, 4) + 0.1 * rng.normal(size=(4, 4)), spd(rng, 4) + 0.1 * rng.normal(size=(4, 4))
+    for lower in (True, False):
+        check_grad(lambda x, y: eigh(x, y, lower=lower)[0], [a, b], rng)
+        # LAPACK's sign is stable under the small steps: v itself, and a sign-free function
+        check_grad(lambda x, y: eigh(x, y, lower=lower)[1], [a, b], rng)
+        check_grad(lambda x, y: eigh(x, y, lower=lower)[1] ** 2, [a, b], rng)
+    # both outputs at once, and through eigvalsh's derivative (which uses GeneralizedEigh)
+    check_grad(lambda x, y: (lambda w, v: (v * w) @ v.T)(*eigh(x, y)), [a, b], rng)
+    check_grad(lambda x, y: eigvalsh(x, y) ** 2, [a, b], rng)
+
+
+def test_generalized_eigh_gradient_float32(rng):
+    check_grad(lambda x, y: eigh(x, y)[1] ** 2, [_symmetric(rng, 3, "float32"), spd(rng, 3, "float32")], rng)
+
+
+def test_generalized_eigh_forward_mode(rng):
+    numeric_rop(lambda x, y: eigh(x, y)[1] ** 2, [_symmetric(rng, 4), spd(rng, 4)], rng)
+
+
+def test_generalized_eigh_batched_and_errors(rng):
+    a = np.stack([_symmetric(rng, 3) for _ in range(2)])
+    b = spd(rng, 3)                                # broadcasts against a's batch
+    w, v = run(eigh, a, b)
+    expected = [scipy.linalg.eigh(m, b) for m in a]
+    close(w, np.stack([e[0] for e in expected]), "float64", [b], scale=5)
+    close(_signs_fixed(v), _signs_fixed(np.stack([e[1] for e in expected])), "float64", [b], scale=50)
+    check_grad(lambda x, y: eigh(x, y)[1] ** 2, [a, spd(rng, 3, batch=(2,))], rng)
+    w, v = run(eigh, np.eye(2), -np.eye(2))        # b not positive definite: NaNs
+    assert np.all(np.isnan(w)) and np.all(np.isnan(v))
+    w, v = run(eigh, np.empty((0, 0)), np.empty((0, 0)))
+    assert w.shape == (0,) and v.shape == (0, 0)
+    with pytest.raises(ValueError, match="same size"):
+        eigh(at.matrix(shape=(2, 2)), at.matrix(shape=(3, 3)))
+    x, y = at.matrix("x"), at.matrix("y")
+    f = arignote.function([x, y], eigh(x, y), mode="PY")
+    with pytest.raises(ValueError, match="same shape"):
+        f(np.eye(2), np.eye(3))
+    w, v = eigh(at.matrix(shape=(None, 4)), at.matrix())
+    assert w.type.shape == (4,) and v.type.shape == (4, 4)
+    assert eigh(at.matrix(dtype="float32"), at.matrix(dtype="float32"))[1].dtype == "float32"
+    op = GeneralizedEigh(lower=False)
+    assert pickle.loads(pickle.dumps(op)) == op
+    assert op.gufunc_signature == "(m,m),(m,m)->(m),(m,m)"
+
+
+def test_generalized_eigh_complex(rng):
+    a = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    b = rng.normal(size=(3, 3)) + 1j * rng.normal(size=(3, 3))
+    a, b = a + a.conj().T, b @ b.conj().T + 3 * np.eye(3)
+    w, v = run(eigh, a, b)
+    assert w.dtype == "float64" and v.dtype == "complex128"
+    close(w, scipy.linalg.eigvalsh(a, b), "float64", [b], scale=5)
+    close(a @ v, (b @ v) * w, "float64", [b], scale=50)

@@ -92,8 +92,8 @@ def test_gradient_float32(rng):
 
 
 def test_errors_and_shapes():
-    with pytest.raises(TypeError, match="at least 2"):
-        lstsq(at.vector(), at.vector())
+    with pytest.raises(ValueError, match="b_ndim"):
+        lstsq(at.matrix(), at.scalar())
     with pytest.raises(ValueError, match="rows"):
         lstsq(at.matrix(shape=(3, 2)), at.matrix(shape=(4, 1)))
     with pytest.raises(TypeError, match="rcond"):
@@ -111,6 +111,19 @@ def test_errors_and_shapes():
     x, residuals, _, s = lstsq(a, b)
     got = arignote.function([a, b], [x.shape, s.shape, residuals.shape])(np.eye(4, 3) + 1, np.ones((4, 2)))
     assert [list(g) for g in got] == [[3, 2], [3], [2]]
+
+
+@pytest.mark.parametrize("rcond", [None, 1.0, np.ones(2)])
+def test_non_matrix_fails_when_run(rcond):
+    # as PyTensor (and NumPy): an a of rank < 2 builds, and running it raises LinAlgError
+    a, b = at.vector("a"), at.vector("b")
+    outs = lstsq(a, b, rcond)
+    assert [o.ndim for o in outs] == [1, 1, 0, 1]
+    f = arignote.function([a, b], outs)
+    with pytest.raises(np.linalg.LinAlgError, match="two-dimensional"):
+        f(np.array([2.0, 1.0]), np.array([2.0, 1.0]))
+    with pytest.raises(TypeError, match="derivative"):
+        arignote.grad(outs[0].sum(), a)
 
 
 def test_ops_are_values_and_pickle():
