@@ -55,7 +55,7 @@ def vectorize_graph(outputs: Sequence[Variable], replace: Mapping[Variable, Vari
         operands = [batched[id(i)] if f else rebuilt.get(id(i), i) for i, f in zip(node.inputs, flags)]
         new_outputs = _batch_node(node, operands, flags, size)
         for old, new in zip(node.outputs, new_outputs):
-            if new.ndim == old.type.ndim:
+            if getattr(new.type, "ndim", None) == getattr(old.type, "ndim", None):  # also not tensors
                 rebuilt[id(old)] = new
             elif new.ndim == old.type.ndim + 1:
                 batched[id(old)] = new

@@ -15,7 +15,7 @@ from arignote.compile import program_cache
 from arignote.compile.mode import Mode, get_mode
 from arignote.compile.pipeline import link, rewrite_for_mode
 from arignote.compile.program_cache import program_key
-from arignote.compile.shared import SharedVariable
+from arignote.compile.shared import SHARED_KINDS, SharedVariable
 from arignote.config import config
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.replace import graph_replace
@@ -23,6 +23,7 @@ from arignote.graph.sourceinfo import describe_node
 from arignote.graph.traversal import graph_inputs
 from arignote.rewrite.trace import Trace
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.type import TensorType
 
 
 class MissingInputError(ValueError):
@@ -37,7 +38,8 @@ def function(inputs: Sequence[Variable], outputs: Any = None, mode: Any = None,
              updates: Mapping[SharedVariable, Any] | Sequence[tuple[SharedVariable, Any]] | None = None,
              givens: Mapping[Variable, Any] | Sequence[tuple[Variable, Any]] | None = None,
              on_unused_input: str = "raise", name: str | None = None,
-             trust_input: bool = False, trace: bool = False) -> Function:
+             trust_input: bool = False, trace: bool = False,
+             no_default_updates: bool | Sequence[Variable] = False) -> Function:
     """Compile ``outputs`` as a function of ``inputs``.
 
     ``outputs`` is one variable (the function returns one array) or a list
@@ -45,6 +47,10 @@ def function(inputs: Sequence[Variable], outputs: Any = None, mode: Any = None,
     value, stored after each call; ``givens`` substitutes variables before
     compiling; ``on_unused_input`` is ``"raise"``, ``"warn"`` or ``"ignore"``;
     ``trace=True`` records which rewrite rules fired (``f.rewrite_trace``).
+
+    A shared variable with a ``default_update`` (the generator of a random draw made without
+    an explicit one, or by a ``RandomStream``) is updated to it after each call, unless
+    ``updates`` updates it or ``no_default_updates`` is True (or lists it), as in PyTensor.
 
     Building, compiling and calling are safe from several threads.  A call of
     a function with ``updates`` holds the function's own lock from reading
@@ -54,7 +60,7 @@ def function(inputs: Sequence[Variable], outputs: Any = None, mode: Any = None,
     serialized with each other: hold a lock of your own around such calls.
     """
     return Function(inputs, outputs, get_mode(mode), updates, givens, on_unused_input,
-                    name, trust_input, trace)
+                    name, trust_input, trace, no_default_updates)
 
 
 def _pairs(mapping: Any, what: str) -> list[tuple[Any, Any]]:
@@ -69,6 +75,30 @@ def _pairs(mapping: Any, what: str) -> list[tuple[Any, Any]]:
     if any(len(p) != 2 for p in pairs):
         raise TypeError(f"{what} must be a dict or a list of pairs")
     return pairs
+
+
+def _as_value_of(var: Variable, expr: Any) -> Variable:
+    """``expr`` as a variable that may be stored in ``var`` (a tensor, or a generator)."""
+    if isinstance(var.type, TensorType):
+        return as_tensor_variable(expr)
+    if not isinstance(expr, Variable) or expr.type != var.type:
+        raise TypeError(f"update for {var} must be a variable of type {var.type}, got {expr!r}")
+    return expr
+
+
+def _default_updates(needed: Sequence[Variable], explicit: Sequence[tuple[Variable, Variable]],
+                     off: bool | Sequence[Variable]) -> list[tuple[Variable, Variable]]:
+    """The default updates of the shared variables the graph reads, except those updated
+    explicitly and those ``no_default_updates`` names (all, when it is True)."""
+    if off is True:
+        return []
+    skipped = {id(v) for v, _ in explicit} | ({id(v) for v in off} if off else set())
+    found: list[tuple[Variable, Variable]] = []
+    for var in needed:
+        update = getattr(var, "default_update", None)
+        if update is not None and isinstance(var, SHARED_KINDS) and id(var) not in skipped:
+            found.append((var, update))
+    return found
 
 
 def _check_compatible(old: Variable, new: Variable, what: str) -> None:
@@ -89,7 +119,7 @@ class Function:
 
     def __init__(self, inputs: Sequence[Variable], outputs: Any, mode: Mode, updates: Any,
                  givens: Any, on_unused_input: str, name: str | None, trust_input: bool,
-                 trace: bool = False) -> None:
+                 trace: bool = False, no_default_updates: bool | Sequence[Variable] = False) -> None:
         if on_unused_input not in ("raise", "warn", "ignore"):
             raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
         self.mode = mode
@@ -100,11 +130,11 @@ class Function:
         user_outputs = [] if outputs is None else [outputs] if self.single_output else list(outputs)
         user_outputs = [as_tensor_variable(o) for o in user_outputs]
 
-        update_pairs = []
+        update_pairs: list[tuple[Variable, Variable]] = []
         for var, expr in _pairs(updates, "updates"):
-            if not isinstance(var, SharedVariable):
+            if not isinstance(var, SHARED_KINDS):
                 raise TypeError(f"updates: {var} is not a shared variable")
-            expr = as_tensor_variable(expr)
+            expr = _as_value_of(var, expr)
             _check_compatible(var, expr, "update")
             update_pairs.append((var, expr))
         if len({id(v) for v, _ in update_pairs}) != len(update_pairs):
@@ -121,7 +151,12 @@ class Function:
 
         needed = graph_inputs(targets)  # one walk of the graph for both uses
         self._check_used(needed, on_unused_input)
-        self.shared = [v for v in needed if isinstance(v, SharedVariable)
+        defaults = _default_updates(needed, update_pairs, no_default_updates)
+        if defaults:
+            update_pairs += defaults
+            targets = targets + [expr for _, expr in defaults]
+            needed = graph_inputs(targets)
+        self.shared = [v for v in needed if isinstance(v, SHARED_KINDS)
                        and not any(v is i for i in self.inputs)]
 
         self.unoptimized_outputs = targets
@@ -129,7 +164,7 @@ class Function:
         #: whether the program came from the whole-function cache (arignote/compile/program_cache.py)
         self.from_cache = False
         self.user_outputs = user_outputs
-        self.updates = [var for var, _ in update_pairs]
+        self.updates: list[Any] = [var for var, _ in update_pairs]  # shared variables
         self.n_outputs = len(user_outputs)
         program_inputs = self.inputs + self.shared
         self.graph_outputs, self.program = self._compile(program_inputs, targets, mode)

@@ -5,6 +5,10 @@ too (``scan`` turns updated ones into carries), so they live in the tensor
 layer; compiled functions read and update them.
 """
 
+from arignote.tensor.random.type import RandomGeneratorSharedVariable
 from arignote.tensor.sharedvar import SharedVariable, shared
 
-__all__ = ["SharedVariable", "shared"]
+#: the classes of shared variables a function reads and updates (tensors and generators)
+SHARED_KINDS = (SharedVariable, RandomGeneratorSharedVariable)
+
+__all__ = ["SHARED_KINDS", "SharedVariable", "shared"]

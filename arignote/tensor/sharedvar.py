@@ -60,6 +60,10 @@ def shared(value: Any, name: str | None = None, borrow: bool = False,
     Its static shape is unknown in every dimension (so ``set_value`` may
     change the shape), unless ``shape`` is given.
     """
+    if isinstance(value, np.random.Generator):
+        from arignote.tensor.random.type import shared_generator  # the random package builds on this one
+
+        return shared_generator(value, name, borrow)  # type: ignore[return-value]
     array = np.asarray(value)
     if array.dtype.kind not in "biufc":
         raise TypeError(f"shared: cannot store a value of dtype {array.dtype}")

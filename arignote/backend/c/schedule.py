@@ -39,6 +39,14 @@ class Schedule:
     recyclable: list[int]
 
 
+def _buffer_kind(var: Variable) -> tuple[np.dtype, int] | None:
+    """(dtype, rank) of an array value, whose dead buffer may be reused; None for other values
+    (a random generator)."""
+    kind = var.type
+    dtype = getattr(kind, "numpy_dtype", None)
+    return None if dtype is None else (dtype, kind.ndim)
+
+
 def _static_compatible(a: Variable, b: Variable) -> bool:
     ta, tb = a.type, b.type
     if ta.numpy_dtype != tb.numpy_dtype or ta.ndim != tb.ndim:
@@ -84,7 +92,9 @@ def make_schedule(inputs: Sequence[Variable], outputs: Sequence[Variable], nodes
     for step in range(len(nodes) - 1, -1, -1):
         produced_after[step] = set(produced_after[step + 1])
         for var in nodes[step].outputs:
-            produced_after[step].add((var.type.numpy_dtype, var.type.ndim))
+            found = _buffer_kind(var)
+            if found is not None:
+                produced_after[step].add(found)
 
     extra_slots: dict[int, int] = {}   # id of a kernel constant -> its slot
 
@@ -119,7 +129,7 @@ def make_schedule(inputs: Sequence[Variable], outputs: Sequence[Variable], nodes
             if any(_static_compatible(var, out) for out in node.outputs):
                 donors.append(slot[var])
         for var in dying:
-            if var in computed and (var.type.numpy_dtype, var.type.ndim) in produced_after[step + 1]:
+            if var in computed and _buffer_kind(var) in produced_after[step + 1]:
                 recyclable[slot[var]] = 1
         steps.append((plan.kind, ins, outs, frees, list(dict.fromkeys(donors)), plan.fallback,
                       params[step]))

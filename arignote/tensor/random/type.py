@@ -1,0 +1,116 @@
+"""Random generators as graph values: the type of a ``numpy.random.Generator`` variable, and
+shared generators.
+
+A draw is a node that takes a generator and gives the next generator and the draw
+(:class:`arignote.tensor.random.op.RandomVariable`), so graphs stay pure.  Nodes are interned:
+two draws with the same generator *value* and the same parameters are the same draw (the
+same numbers, as NumPy would give for the same generator state); two generators are two
+values, so their draws are never merged.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from arignote.graph.basic import Constant, Variable
+from arignote.graph.type import Type
+
+__all__ = ["RandomGeneratorConstant", "RandomGeneratorSharedVariable", "RandomGeneratorType",
+           "RandomGeneratorVariable", "random_generator_type", "shared_generator"]
+
+
+class RandomGeneratorType(Type):
+    """The type of a ``numpy.random.Generator`` value."""
+
+    __slots__ = ()
+
+    def filter(self, value: Any, name: str = "value") -> np.random.Generator:
+        if isinstance(value, np.random.Generator):
+            return value
+        raise TypeError(f"{name}: expected a numpy.random.Generator, got {type(value).__name__}")
+
+    def constant_key(self, data: Any) -> Any:
+        # two constant generators are one value only when they are one object: a state read
+        # now could change when the generator is used outside the graph
+        return id(data)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is RandomGeneratorType
+
+    def __hash__(self) -> int:
+        return hash(RandomGeneratorType)
+
+    def __str__(self) -> str:
+        return "RandomGenerator"
+
+    __repr__ = __str__
+
+    def __reduce__(self) -> Any:
+        return (RandomGeneratorType, ())
+
+
+class RandomGeneratorVariable(Variable):
+    """A symbolic ``numpy.random.Generator``."""
+
+    __slots__ = ()
+
+
+class RandomGeneratorConstant(Constant, RandomGeneratorVariable):
+    """A generator fixed in the graph (each draw from it gives the same numbers)."""
+
+    __slots__ = ()
+
+
+RandomGeneratorType.variable_class = RandomGeneratorVariable
+RandomGeneratorType.constant_class = RandomGeneratorConstant
+
+#: the one generator type
+random_generator_type = RandomGeneratorType()
+
+
+class RandomGeneratorSharedVariable(RandomGeneratorVariable):
+    """A generator stored between calls (``arignote.shared(np.random.default_rng(seed))``).
+
+    ``default_update``: the generator's next value, which a compiled function stores after
+    each call unless the call's ``updates`` say otherwise or ``no_default_updates`` is set (the
+    draws made without an explicit generator, and ``RandomStream``'s, set it).
+    """
+
+    __slots__ = ("_value", "default_update")
+
+    def __init__(self, value: np.random.Generator, name: str | None = None) -> None:
+        super().__init__(random_generator_type, None, None, name)
+        self._value = value
+        self.default_update: Variable | None = None
+
+    def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> np.random.Generator:
+        """The current generator (a copy unless ``borrow``: drawing from it then leaves this
+        variable's state alone)."""
+        return self._value if borrow else copy.deepcopy(self._value)
+
+    def set_value(self, value: Any, borrow: bool = False) -> None:
+        """Store a generator (copied unless ``borrow``)."""
+        generator = self.type.filter(value, name=f"shared generator {self.name or '<unnamed>'}")
+        self._value = generator if borrow else copy.deepcopy(generator)
+
+    @property
+    def container(self) -> RandomGeneratorSharedVariable:
+        return self
+
+    @property
+    def value(self) -> np.random.Generator:
+        return self._value
+
+    def __str__(self) -> str:
+        return self.name if self.name is not None else "<shared RandomGenerator>"
+
+
+def shared_generator(value: np.random.Generator, name: str | None = None,
+                     borrow: bool = False) -> RandomGeneratorSharedVariable:
+    """A shared variable holding the generator ``value`` (copied unless ``borrow``)."""
+    if not isinstance(value, np.random.Generator):
+        raise TypeError(f"shared_generator: expected a numpy.random.Generator, got {type(value).__name__}")
+    return RandomGeneratorSharedVariable(value if borrow else copy.deepcopy(value), name)
