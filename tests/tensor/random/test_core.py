@@ -1,0 +1,241 @@
+"""The core of ``at.random``: generators as values, draws as pure nodes, default updates,
+``RandomStream``, and the first distributions (arignote/tensor/random/basic.py) against NumPy
+(bit for bit, same seed and calls) and scipy.stats (a goodness-of-fit test at a fixed seed)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.stats as st
+
+import arignote
+import arignote.tensor as at
+from arignote.graph.op import NotDifferentiable
+from arignote.tensor import random as rnd
+
+MODES = ["PY", "C"]
+#: a goodness-of-fit test at a fixed seed fails by chance with this probability
+P_VALUE = 1e-3
+
+
+def _generator(seed=0):
+    return arignote.shared(np.random.default_rng(seed))
+
+
+# (user function, its parameters, the NumPy Generator call with the same meaning)
+SAME_AS_NUMPY = [
+    (rnd.normal, (1.5, 2.0), lambda g, size: g.normal(1.5, 2.0, size=size)),
+    (rnd.standard_normal, (), lambda g, size: g.standard_normal(size=size)),
+    (rnd.uniform, (-1.0, 3.0), lambda g, size: g.uniform(-1.0, 3.0, size=size)),
+    (rnd.lognormal, (0.5, 0.3), lambda g, size: g.lognormal(0.5, 0.3, size=size)),
+    (rnd.exponential, (2.0,), lambda g, size: g.exponential(2.0, size=size)),
+    (lambda *p, **k: rnd.gamma(2.0, scale=3.0, **k), (), lambda g, size: g.gamma(2.0, 3.0, size=size)),
+    (rnd.beta, (2.0, 5.0), lambda g, size: g.beta(2.0, 5.0, size=size)),
+    (rnd.poisson, (4.0,), lambda g, size: g.poisson(4.0, size=size)),
+    (rnd.binomial, (10, 0.3), lambda g, size: g.binomial(10, 0.3, size=size)),
+    (rnd.bernoulli, (0.3,), lambda g, size: g.binomial(1, 0.3, size=size)),
+    (rnd.integers, (2, 9), lambda g, size: g.integers(2, 9, size=size)),
+]
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("case", range(len(SAME_AS_NUMPY)))
+def test_draws_are_numpys_bit_for_bit(mode, case):
+    function, params, numpy_call = SAME_AS_NUMPY[case]
+    rng = _generator(11)
+    draw = function(*params, size=(3, 4), rng=rng)
+    f = arignote.function([], draw, updates={rng: draw.owner.outputs[0]}, mode=mode)
+    reference = np.random.default_rng(11)
+    for _ in range(3):  # each call continues from the generator the last one left
+        got, want = f(), numpy_call(reference, (3, 4))
+        np.testing.assert_array_equal(got, want)
+        expected = np.dtype("int64") if want.dtype.kind == "i" else np.dtype(arignote.config.floatX)
+        assert got.dtype == expected
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_parameters_broadcast_as_in_numpy(mode):
+    loc = at.dmatrix("loc")
+    scale = at.dvector("scale")
+    rng = _generator(3)
+    draw = rnd.normal(loc, scale, rng=rng)
+    assert draw.type.ndim == 2
+    locs, scales = np.arange(6.0).reshape(2, 3), np.array([1.0, 2.0, 3.0])
+    got = arignote.function([loc, scale], draw, mode=mode)(locs, scales)
+    np.testing.assert_array_equal(got, np.random.default_rng(3).normal(locs, scales))
+    sized = rnd.normal(loc, scale, size=(4, 2, 3), rng=rng)
+    got = arignote.function([loc, scale], sized, mode=mode)(locs, scales)
+    np.testing.assert_array_equal(got, np.random.default_rng(3).normal(locs, scales, size=(4, 2, 3)))
+
+
+def test_static_shapes_when_the_graph_is_built():
+    assert rnd.normal(0, 1, size=(5, 2)).type.shape == (5, 2)
+    assert rnd.normal(np.zeros(3), 1).type.shape == (3,)
+    assert rnd.normal(at.dvector("m"), np.ones((2, 1))).type.shape == (2, None)
+    n = at.iscalar("n")
+    assert rnd.uniform(size=(n, 4)).type.shape == (None, 4)
+    with pytest.raises(ValueError, match="normal"):
+        rnd.normal(np.zeros(3), 1, size=(4,))  # (3,) does not broadcast to (4,)
+    assert rnd.categorical(np.full((2, 4), 0.25)).type.shape == (2,)
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: rnd.normal(0.0, -1.0), "normal: scale must be non-negative"),
+    (lambda: rnd.binomial(5, 1.5), "binomial: p must be in \\[0, 1\\]"),
+    (lambda: rnd.beta(0.0, 1.0), "beta: alpha must be positive"),
+    (lambda: rnd.poisson(-2.0), "poisson: lam must be non-negative"),
+    (lambda: rnd.categorical([0.5, 0.6]), "categorical: p must be non-negative and summing to 1"),
+])
+@pytest.mark.parametrize("mode", MODES)
+def test_bad_parameters_name_the_distribution_and_the_parameter(build, message, mode):
+    f = arignote.function([], build(), mode=mode)
+    with pytest.raises(ValueError, match=message):
+        f()
+
+
+GOODNESS_OF_FIT = [
+    (lambda size: rnd.normal(1.0, 2.0, size=size), st.norm(1.0, 2.0)),
+    (lambda size: rnd.uniform(-1.0, 3.0, size=size), st.uniform(-1.0, 4.0)),
+    (lambda size: rnd.lognormal(0.5, 0.3, size=size), st.lognorm(0.3, scale=np.exp(0.5))),
+    (lambda size: rnd.exponential(2.0, size=size), st.expon(scale=2.0)),
+    (lambda size: rnd.gamma(2.0, rate=0.5, size=size), st.gamma(2.0, scale=2.0)),
+    (lambda size: rnd.beta(2.0, 5.0, size=size), st.beta(2.0, 5.0)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(GOODNESS_OF_FIT)))
+def test_continuous_distributions_fit_scipy(case):
+    build, dist = GOODNESS_OF_FIT[case]
+    with arignote.config.change_flags(floatX="float64"):
+        values = arignote.function([], build((5000,)))()
+    assert st.kstest(values, dist.cdf).pvalue > P_VALUE
+
+
+@pytest.mark.parametrize("build, pmf, support", [
+    (lambda size: rnd.poisson(4.0, size=size), st.poisson(4.0).pmf, range(0, 12)),
+    (lambda size: rnd.binomial(10, 0.3, size=size), st.binom(10, 0.3).pmf, range(0, 8)),
+    (lambda size: rnd.bernoulli(0.3, size=size), st.bernoulli(0.3).pmf, range(0, 2)),
+    (lambda size: rnd.categorical([0.1, 0.2, 0.7], size=size), lambda k: np.array([0.1, 0.2, 0.7])[k],
+     range(0, 3)),
+    (lambda size: rnd.integers(2, 6, size=size), lambda k: np.full(np.shape(k), 0.25), range(2, 6)),
+])
+def test_discrete_distributions_fit_scipy(build, pmf, support):
+    values = arignote.function([], build((5000,)))()
+    ks = np.array(list(support))
+    observed = np.array([np.sum(values == k) for k in ks])
+    expected = pmf(ks) * len(values)
+    # the tail beyond the listed support is one more bin
+    observed = np.append(observed, len(values) - observed.sum())
+    expected = np.append(expected, len(values) - expected.sum())
+    keep = expected > 5  # the chi-squared approximation needs expected counts above 5
+    stat = np.sum((observed[keep] - expected[keep]) ** 2 / expected[keep])
+    assert st.chi2(keep.sum() - 1).sf(stat) > P_VALUE
+
+
+def test_default_updates_give_new_numbers_and_can_be_turned_off():
+    draw = rnd.normal(0, 1, size=(3,))  # a generator of its own, with a default update
+    rng = draw.owner.inputs[0]
+    assert rng.default_update is draw.owner.outputs[0]
+    f = arignote.function([], draw)
+    assert not np.array_equal(f(), f())
+    frozen = arignote.function([], draw, no_default_updates=True)
+    np.testing.assert_array_equal(frozen(), frozen())
+    listed = arignote.function([], draw, no_default_updates=[rng])
+    np.testing.assert_array_equal(listed(), listed())
+
+
+def test_an_explicit_generator_is_updated_only_when_asked():
+    rng = _generator(5)
+    draw = rnd.uniform(size=(2,), rng=rng)
+    f = arignote.function([], draw)
+    np.testing.assert_array_equal(f(), f())  # PyTensor: no default update for a given generator
+    g = arignote.function([], draw, updates={rng: draw.owner.outputs[0]})
+    assert not np.array_equal(g(), g())
+    with pytest.raises(TypeError, match="RandomGenerator"):
+        arignote.function([], draw, updates={rng: draw})
+
+
+def test_same_generator_value_same_draw_different_generators_different_draws():
+    rng = _generator(1)
+    a, b = rnd.normal(0, 1, size=(4,), rng=rng), rnd.normal(0, 1, size=(4,), rng=rng)
+    assert a is b  # interned: the same generator value draws the same numbers
+    other = _generator(1)
+    c = rnd.normal(0, 1, size=(4,), rng=other)
+    assert c is not a
+    f = arignote.function([], [a, c, rnd.normal(0, 1, size=(4,), rng=_generator(2))])
+    x, y, z = f()
+    np.testing.assert_array_equal(x, y)  # equal seeds: equal numbers, two nodes
+    assert not np.array_equal(x, z)
+    # chained: the second draw reads the generator the first one left
+    first = rnd.normal(0, 1, size=(2,), rng=rng)
+    second = rnd.normal(0, 1, size=(2,), rng=first.owner.outputs[0])
+    u, v = arignote.function([], [first, second])()
+    reference = np.random.default_rng(1)
+    np.testing.assert_array_equal(u, reference.normal(0, 1, size=2))
+    np.testing.assert_array_equal(v, reference.normal(0, 1, size=2))
+
+
+def test_draws_are_never_folded():
+    rng = _generator(4)
+    draw = rnd.normal(0.0, 1.0, size=(2,), rng=rng)
+    f = arignote.function([], draw * 2.0, updates={rng: draw.owner.outputs[0]})
+    assert not np.array_equal(f(), f())
+
+
+def test_shared_generators_copy_their_value():
+    generator = np.random.default_rng(9)
+    rng = arignote.shared(generator)
+    assert rng.get_value() is not generator and rng.get_value(borrow=True) is not generator
+    state = rng.get_value().bit_generator.state
+    rng.get_value().standard_normal(5)  # a copy: the shared state is left alone
+    assert rng.get_value().bit_generator.state == state
+    rng.set_value(np.random.default_rng(1))
+    with pytest.raises(TypeError, match="Generator"):
+        rng.set_value(np.zeros(3))
+
+
+def test_random_stream_seeds_reproducibly():
+    stream = rnd.RandomStream(123)
+    draw = stream.normal(0, 1, size=(3,))
+    other = stream.uniform(size=(2,))
+    assert len(stream.state_updates) == 2
+    f = arignote.function([], [draw, other])
+    first, second = f(), f()
+    assert not np.array_equal(first[0], second[0])
+    stream.seed(123)
+    again = f()
+    for x, y in zip(first, again):
+        np.testing.assert_array_equal(x, y)
+    fresh = rnd.RandomStream(123)
+    np.testing.assert_array_equal(arignote.function([], fresh.normal(0, 1, size=(3,)))(), first[0])
+    with pytest.raises(AttributeError, match="no distribution"):
+        stream.not_a_distribution()
+    gen_draw = stream.gen(rnd.RV_OPS["normal"], 0.0, 1.0, size=(2,))
+    assert gen_draw.type.shape == (2,)
+
+
+def test_draws_are_not_differentiable_by_default():
+    mu = at.dscalar("mu")
+    draw = rnd.beta(at.exp(mu), 1.0, size=(2,), rng=_generator())  # no reparameterisation
+    with pytest.raises(NotDifferentiable, match="beta"):
+        arignote.grad(draw.sum(), mu)
+
+
+def test_draws_batch_for_vectorized_graphs():
+    from arignote.autodiff.vectorize import vectorize_graph
+
+    rng = _generator(2)
+    mu = at.dvector("mu")
+    mus = at.dmatrix("mus")
+    for draw, shape in ((rnd.normal(mu, 1.0, rng=rng), (2, 3)),
+                        (rnd.normal(mu, 1.0, size=(4, 3), rng=rng), (2, 4, 3))):
+        (batched,) = vectorize_graph([draw], {mu: mus}, mus.shape[0])
+        values = arignote.function([mus], batched)(np.zeros((2, 3)))
+        assert values.shape == shape
+
+
+def test_the_jax_backend_says_draws_do_not_run_there_yet():
+    pytest.importorskip("jax")
+    draw = rnd.normal(0, 1, size=(2,), rng=_generator())
+    with pytest.raises(NotImplementedError, match="do not run on the JAX backend yet"):
+        arignote.function([], draw, mode="JAX")
