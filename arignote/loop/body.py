@@ -99,6 +99,7 @@ def build_loop(depth: int, n_steps: Variable, sequences: Sequence[Variable], seq
     with; ``updates`` are the carries' new values, ``ys`` the per-step
     outputs, ``stop`` the stop flag; all may read any outer variable.
     """
+    _refuse_draws([*updates, *ys, *([stop] if stop is not None else [])])
     updates = [as_tensor_variable(u) for u in updates]
     ys = [as_tensor_variable(y) for y in ys]
     labels = carry_labels or [f"carry {i}" for i in range(len(inits))]
@@ -119,6 +120,20 @@ def build_loop(depth: int, n_steps: Variable, sequences: Sequence[Variable], seq
               keep=[None] * len(ys) if keep is None else keep, until=stop is not None,
               truncate_gradient=truncate_gradient, name=name)
     return op.make_node(n_steps, *sequences, *inits, *outer_consts)
+
+
+def _refuse_draws(step_outputs: Sequence[Any]) -> None:
+    """A random draw in the step would draw the same numbers at every step (the generator is
+    not carried by the loop yet): refuse it rather than give those numbers."""
+    from arignote.tensor.random.op import RandomVariable  # the random package builds on loops' layer
+
+    for node in toposort([v for v in step_outputs if isinstance(v, Variable)]):
+        if isinstance(node.op, RandomVariable):
+            raise NotImplementedError(
+                f"the step function of a loop draws random numbers ({node.op}); draws inside "
+                "loops are not supported yet (the generator would not be carried from step to "
+                "step, so every step would draw the same numbers). Draw outside the loop (e.g. "
+                "size=(n_steps, ...)) and pass the draws as a sequence.")
 
 
 def as_outputs(node: Apply) -> tuple[list[Variable], list[Variable], Variable | None]:

@@ -239,3 +239,16 @@ def test_the_jax_backend_says_draws_do_not_run_there_yet():
     draw = rnd.normal(0, 1, size=(2,), rng=_generator())
     with pytest.raises(NotImplementedError, match="do not run on the JAX backend yet"):
         arignote.function([], draw, mode="JAX")
+
+
+def test_draws_inside_a_loop_are_refused_rather_than_repeated():
+    stream = rnd.RandomStream(1)
+    h0 = at.dvector("h0")
+    with pytest.raises(NotImplementedError, match="draws inside loops are not supported yet"):
+        arignote.scan(lambda h: h + stream.normal(0, 1, size=(2,)), outputs_info=h0, n_steps=5)
+    # the way that works: the draws made outside, as a sequence
+    noise = stream.normal(0, 1, size=(5, 2))
+    out, _ = arignote.scan(lambda e, h: h + e, sequences=noise, outputs_info=h0)
+    f = arignote.function([h0], [out, noise], no_default_updates=True)
+    path, draws = f(np.zeros(2))
+    np.testing.assert_allclose(path, np.cumsum(draws, axis=0))
