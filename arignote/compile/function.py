@@ -128,7 +128,9 @@ class Function:
         self.inputs = self._check_inputs(inputs)
         self.single_output = outputs is not None and not isinstance(outputs, (list, tuple))
         user_outputs = [] if outputs is None else [outputs] if self.single_output else list(outputs)
-        user_outputs = [as_tensor_variable(o) for o in user_outputs]
+        # tensors, and generators (a draw's next generator, PyTensor 3's API)
+        user_outputs = [o if isinstance(o, Variable) and not isinstance(o.type, TensorType)
+                        else as_tensor_variable(o) for o in user_outputs]
 
         update_pairs: list[tuple[Variable, Variable]] = []
         for var, expr in _pairs(updates, "updates"):

@@ -26,11 +26,13 @@ from arignote.tensor.random.type import (
     RandomGeneratorSharedVariable,
     RandomGeneratorType,
     RandomGeneratorVariable,
+    rng,
     shared_generator,
+    shared_rng,
 )
 from arignote.tensor.random.utils import RandomStream
 
-__all__ = ["RV_OPS", "RandomGeneratorSharedVariable", "RandomGeneratorType", "RandomGeneratorVariable",
-           "RandomStream", "RandomVariable", "bernoulli", "beta", "binomial", "categorical",
-           "exponential", "gamma", "integers", "lognormal", "normal", "poisson", "shared_generator",
-           "standard_normal", "uniform"]
+__all__ = ["RV_OPS", "RandomGeneratorSharedVariable", "RandomGeneratorType",
+           "RandomGeneratorVariable", "RandomStream", "RandomVariable", "bernoulli", "beta", "binomial",
+           "categorical", "exponential", "gamma", "integers", "lognormal", "normal", "poisson", "rng",
+           "shared_generator", "shared_rng", "standard_normal", "uniform"]

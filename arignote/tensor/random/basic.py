@@ -53,8 +53,10 @@ def define(name: str, method: str, params: Sequence[str], ndims_params: Sequence
 
 
 def draw_from(op: RandomVariable, params: Sequence[Any], size: Any = None, rng: Any = None,
-              dtype: str | None = None, name: str | None = None) -> TensorVariable:
-    """The draw of ``op`` with ``params`` (the user functions' common part)."""
+              dtype: str | None = None, name: str | None = None,
+              return_next_rng: bool = False) -> Any:
+    """The draw of ``op`` with ``params`` (the user functions' common part); with
+    ``return_next_rng``, ``(next_rng, draw)`` as PyTensor 3 returns them."""
     if dtype is not None:
         import dataclasses
 
@@ -72,7 +74,7 @@ def draw_from(op: RandomVariable, params: Sequence[Any], size: Any = None, rng: 
     if name is not None:
         draw.name = name
     assert isinstance(draw, TensorVariable)
-    return draw
+    return (next_rng, draw) if return_next_rng else draw
 
 
 # --- continuous --------------------------------------------------------------------------

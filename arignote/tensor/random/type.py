@@ -19,7 +19,7 @@ from arignote.graph.basic import Constant, Variable
 from arignote.graph.type import Type
 
 __all__ = ["RandomGeneratorConstant", "RandomGeneratorSharedVariable", "RandomGeneratorType",
-           "RandomGeneratorVariable", "random_generator_type", "shared_generator"]
+           "RandomGeneratorVariable", "random_generator_type", "rng", "shared_generator", "shared_rng"]
 
 
 class RandomGeneratorType(Type):
@@ -53,9 +53,30 @@ class RandomGeneratorType(Type):
 
 
 class RandomGeneratorVariable(Variable):
-    """A symbolic ``numpy.random.Generator``."""
+    """A symbolic ``numpy.random.Generator``.
+
+    Every distribution of ``at.random`` is a method (PyTensor 3's API): ``next_rng, x =
+    rng.normal(0, 1, size=3)`` draws from this generator and gives the generator after the
+    draw, to draw from next.
+    """
 
     __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        from arignote.tensor import random  # the distributions build on this module
+
+        function = getattr(random, name, None)
+        # a distribution: one with an op (RV_OPS is filled as the distributions are defined),
+        # or an alias of one (nbinom)
+        known = name in random.RV_OPS or name in ("nbinom",)
+        if function is None or not callable(function) or not known:
+            raise AttributeError(f"{type(self).__name__} has no attribute or distribution {name!r}")
+
+        def draw(*args: Any, **kwargs: Any) -> Any:
+            return function(*args, rng=self, return_next_rng=True, **kwargs)
+        return draw
 
 
 class RandomGeneratorConstant(Constant, RandomGeneratorVariable):
@@ -91,8 +112,10 @@ class RandomGeneratorSharedVariable(RandomGeneratorVariable):
         variable's state alone)."""
         return self._value if borrow else copy.deepcopy(self._value)
 
-    def set_value(self, value: Any, borrow: bool = False) -> None:
-        """Store a generator (copied unless ``borrow``)."""
+    def set_value(self, value: Any = None, borrow: bool = False, seed: Any = None) -> None:
+        """Store a generator (copied unless ``borrow``), or a new one made from ``seed``."""
+        if value is None:
+            value, borrow = np.random.default_rng(seed), True
         generator = self.type.filter(value, name=f"shared generator {self.name or '<unnamed>'}")
         self._value = generator if borrow else copy.deepcopy(generator)
 
@@ -106,6 +129,20 @@ class RandomGeneratorSharedVariable(RandomGeneratorVariable):
 
     def __str__(self) -> str:
         return self.name if self.name is not None else "<shared RandomGenerator>"
+
+
+def rng(name: str | None = None) -> RandomGeneratorVariable:
+    """A symbolic generator, an input of a function (PyTensor 3's ``pt.random.rng``)."""
+    return random_generator_type.make_variable(name)
+
+
+def shared_rng(value: np.random.Generator | None = None, name: str | None = None,
+               borrow: bool = False, seed: Any = None) -> RandomGeneratorSharedVariable:
+    """A shared generator holding ``value``, or a new one made from ``seed`` (PyTensor 3's
+    ``pt.random.shared_rng``)."""
+    if value is None:
+        value, borrow = np.random.default_rng(seed), True
+    return shared_generator(value, name, borrow)
 
 
 def shared_generator(value: np.random.Generator, name: str | None = None,

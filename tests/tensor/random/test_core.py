@@ -252,3 +252,39 @@ def test_draws_inside_a_loop_are_refused_rather_than_repeated():
     f = arignote.function([h0], [out, noise], no_default_updates=True)
     path, draws = f(np.zeros(2))
     np.testing.assert_allclose(path, np.cumsum(draws, axis=0))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pytensor_3_api_generators_as_inputs_and_outputs(mode):
+    # the numbers of PyTensor's PRNG tutorial: NumPy's, from the same generator
+    rng = at.random.rng("rng")
+    next_rng, x = at.random.uniform(rng=rng, size=2, return_next_rng=True)
+    f = arignote.function([rng], x, mode=mode)
+    value = np.random.default_rng(123)
+    np.testing.assert_allclose(f(value), [0.68235186, 0.05382102], rtol=1e-7)
+    np.testing.assert_allclose(f(value), [0.68235186, 0.05382102], rtol=1e-7)  # the input is not changed
+    g = arignote.function([rng], [next_rng, x], mode=mode)
+    state, first = g(np.random.default_rng(123))
+    _, second = g(state)
+    np.testing.assert_allclose(np.concatenate([first, second]),
+                               np.random.default_rng(123).uniform(size=4), rtol=0)
+
+
+def test_pytensor_3_api_shared_rngs_methods_and_reseeding():
+    rng = at.random.shared_rng(np.random.default_rng(123))
+    next_rng, x = at.random.uniform(rng=rng, return_next_rng=True)
+    f = arignote.function([], x, updates={rng: next_rng})
+    np.testing.assert_allclose([f(), f(), f()], np.random.default_rng(123).uniform(size=3), rtol=0)
+    seeded = at.random.shared_rng(seed=123)
+    next_rng, y = seeded.normal()
+    g = arignote.function([], y, updates={seeded: next_rng})
+    first = g()
+    seeded.set_value(seed=123)
+    assert g() == first
+    _, z = next_rng.normal()  # a generator variable's methods chain the draws
+    seeded.set_value(seed=123)
+    both = arignote.function([], [y, z])()
+    reference = np.random.default_rng(123)
+    np.testing.assert_array_equal(both, [reference.normal(), reference.normal()])
+    with pytest.raises(AttributeError, match="no attribute or distribution"):
+        seeded.not_a_distribution()
