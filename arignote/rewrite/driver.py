@@ -39,7 +39,8 @@ def sole_user(node: Apply) -> Apply | None:
     """The one node that uses ``node``'s outputs in the graph being rewritten, as it was
     given to the rewriter (its inputs not yet in final form); None when several nodes use
     them, when one is an output of the graph, when ``node`` was made by a rule, or outside
-    a rewrite.
+    a rewrite.  An output nothing uses is not counted (a draw's next generator in a function
+    that does not store it: arignote/tensor/rewrites/random.py).
 
     Only the user's op and types are meaningful (rewriting keeps types): a rule
     asks it to tell whether the user will read through ``node`` anyway.
@@ -115,12 +116,12 @@ class Rewriter:
         users = self._users
         if users is None:
             users = self._users = _sole_users(self._roots)
-        if original is not node and node.outputs[0] in users:
+        if original is not node and any(out in users for out in node.outputs):
             return None  # rebuilt into a node the graph also has: both nodes' users use it
         found: Apply | None = None
         for out in original.outputs:
             if out not in users:
-                return None  # made by a rule
+                continue  # used by nothing (when no output is known, made by a rule: None)
             user = users[out]
             if user is None or (found is not None and user is not found):
                 return None

@@ -69,8 +69,8 @@ class RandomGeneratorVariable(Variable):
 
         function = getattr(random, name, None)
         # a distribution: one with an op (RV_OPS is filled as the distributions are defined),
-        # or an alias of one (nbinom)
-        known = name in random.RV_OPS or name in ("nbinom",)
+        # or one whose function name differs from its op's (nbinom, betabinom, choice, permutation)
+        known = name in random.RV_OPS or name in ("nbinom", "betabinom", "choice", "permutation")
         if function is None or not callable(function) or not known:
             raise AttributeError(f"{type(self).__name__} has no attribute or distribution {name!r}")
 

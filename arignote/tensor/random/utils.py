@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Variable
-from arignote.tensor.random import basic
 from arignote.tensor.random.op import RandomVariable
 from arignote.tensor.random.type import RandomGeneratorSharedVariable, shared_generator
 
@@ -24,7 +23,12 @@ class RandomStream:
 
     def __init__(self, seed: int | None = None, namespace: Any = None,
                  rng_ctor: Any = np.random.default_rng) -> None:
-        self.namespace = basic if namespace is None else namespace
+        if namespace is None:
+            # every distribution (basic.py's and those of continuous/discrete/multivariate.py),
+            # as PyTensor's default namespace holds them all; imported here, not at the top: the
+            # package imports this module
+            from arignote.tensor import random as namespace
+        self.namespace = namespace
         self.rng_ctor = rng_ctor
         self.default_instance_seed = seed
         self.gen_seedgen = np.random.SeedSequence(seed)

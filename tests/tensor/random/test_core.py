@@ -94,12 +94,12 @@ def test_bad_parameters_name_the_distribution_and_the_parameter(build, message, 
 
 
 GOODNESS_OF_FIT = [
-    (lambda size: rnd.normal(1.0, 2.0, size=size), st.norm(1.0, 2.0)),
-    (lambda size: rnd.uniform(-1.0, 3.0, size=size), st.uniform(-1.0, 4.0)),
-    (lambda size: rnd.lognormal(0.5, 0.3, size=size), st.lognorm(0.3, scale=np.exp(0.5))),
-    (lambda size: rnd.exponential(2.0, size=size), st.expon(scale=2.0)),
-    (lambda size: rnd.gamma(2.0, rate=0.5, size=size), st.gamma(2.0, scale=2.0)),
-    (lambda size: rnd.beta(2.0, 5.0, size=size), st.beta(2.0, 5.0)),
+    (lambda size, rng: rnd.normal(1.0, 2.0, size=size, rng=rng), st.norm(1.0, 2.0)),
+    (lambda size, rng: rnd.uniform(-1.0, 3.0, size=size, rng=rng), st.uniform(-1.0, 4.0)),
+    (lambda size, rng: rnd.lognormal(0.5, 0.3, size=size, rng=rng), st.lognorm(0.3, scale=np.exp(0.5))),
+    (lambda size, rng: rnd.exponential(2.0, size=size, rng=rng), st.expon(scale=2.0)),
+    (lambda size, rng: rnd.gamma(2.0, rate=0.5, size=size, rng=rng), st.gamma(2.0, scale=2.0)),
+    (lambda size, rng: rnd.beta(2.0, 5.0, size=size, rng=rng), st.beta(2.0, 5.0)),
 ]
 
 
@@ -107,20 +107,21 @@ GOODNESS_OF_FIT = [
 def test_continuous_distributions_fit_scipy(case):
     build, dist = GOODNESS_OF_FIT[case]
     with arignote.config.change_flags(floatX="float64"):
-        values = arignote.function([], build((5000,)))()
+        values = arignote.function([], build((5000,), _generator(2024)))()
     assert st.kstest(values, dist.cdf).pvalue > P_VALUE
 
 
 @pytest.mark.parametrize("build, pmf, support", [
-    (lambda size: rnd.poisson(4.0, size=size), st.poisson(4.0).pmf, range(0, 12)),
-    (lambda size: rnd.binomial(10, 0.3, size=size), st.binom(10, 0.3).pmf, range(0, 8)),
-    (lambda size: rnd.bernoulli(0.3, size=size), st.bernoulli(0.3).pmf, range(0, 2)),
-    (lambda size: rnd.categorical([0.1, 0.2, 0.7], size=size), lambda k: np.array([0.1, 0.2, 0.7])[k],
-     range(0, 3)),
-    (lambda size: rnd.integers(2, 6, size=size), lambda k: np.full(np.shape(k), 0.25), range(2, 6)),
+    (lambda size, rng: rnd.poisson(4.0, size=size, rng=rng), st.poisson(4.0).pmf, range(0, 12)),
+    (lambda size, rng: rnd.binomial(10, 0.3, size=size, rng=rng), st.binom(10, 0.3).pmf, range(0, 8)),
+    (lambda size, rng: rnd.bernoulli(0.3, size=size, rng=rng), st.bernoulli(0.3).pmf, range(0, 2)),
+    (lambda size, rng: rnd.categorical([0.1, 0.2, 0.7], size=size, rng=rng),
+     lambda k: np.array([0.1, 0.2, 0.7])[k], range(0, 3)),
+    (lambda size, rng: rnd.integers(2, 6, size=size, rng=rng), lambda k: np.full(np.shape(k), 0.25),
+     range(2, 6)),
 ])
 def test_discrete_distributions_fit_scipy(build, pmf, support):
-    values = arignote.function([], build((5000,)))()
+    values = arignote.function([], build((5000,), _generator(2024)))()
     ks = np.array(list(support))
     observed = np.array([np.sum(values == k) for k in ks])
     expected = pmf(ks) * len(values)
