@@ -99,6 +99,11 @@ def backpropagate(seeds: Sequence[tuple[Variable, Variable | None]], wrt: Iterab
             if zero_outputs:
                 result.zero_connected.update(id(node.inputs[k]) for k in relevant)
             continue
+        if not any(is_inexact(node.inputs[k]) for k in relevant):
+            # only integer (or other non-float) inputs depend on wrt, e.g. a draw's size read
+            # from a shape: their cotangents would be dropped; the op is not asked for any
+            result.zero_connected.update(id(node.inputs[k]) for k in relevant)
+            continue
         input_cots = _call_pullback(node, outputs_cot)
         for k in relevant:
             inp = node.inputs[k]
