@@ -5,8 +5,8 @@
   Generator (the same numbers) and fuses the expression into one C loop; JAX draws with
   ``jax.random`` (other numbers: its own generator) inside ``jax.jit``.
 
-The Monte Carlo loop of the issue (draws inside a ``scan`` of 100 steps) is not measured:
-draws inside loops are not supported yet (the loop refuses them).
+The Monte Carlo loop of the issue (draws inside a ``scan`` of 100 steps, the generator
+carried from step to step) is not measured here yet.
 """
 
 from __future__ import annotations

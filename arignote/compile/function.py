@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 import warnings
@@ -281,7 +282,10 @@ class Function:
                     raise  # unchanged: keep its own cause (`raise exc from exc` would lose it)
                 raise explained from exc
             for position in self._copy_positions:
-                results[position] = np.array(results[position], copy=True)
+                value = results[position]
+                # an array is copied; any other value (a random generator) is copied whole
+                results[position] = (np.array(value, copy=True) if isinstance(value, np.ndarray)
+                                      else copy.deepcopy(value))
             if self.updates:
                 for var, value in zip(self.updates, results[self.n_outputs:]):
                     var._value = value

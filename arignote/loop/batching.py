@@ -22,7 +22,7 @@ from arignote.autodiff.vectorize import vectorize_graph
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule
 from arignote.graph.traversal import ancestors
-from arignote.loop.op import Loop
+from arignote.loop.op import Loop, is_generator
 from arignote.loop.parts import Carry, LoopParts, Stacked
 from arignote.tensor.batching import broadcast_batch
 from arignote.tensor.dimshuffle import dimshuffle
@@ -49,6 +49,10 @@ def batch_loop(node: Apply, xs: Sequence[Variable], flags: Sequence[bool], size:
             break
         carry_batched = grown
         batched |= {id(f) for f, b in zip(op.carry_inputs, carry_batched) if b}
+    if any(b and is_generator(f) for f, b in zip(op.carry_inputs, carry_batched)):
+        # a generator has no batch axis, and one drawing for the whole batch would not give
+        # each element the numbers its own loop draws
+        raise NoBatchingRule(f"{op}: a carried random generator draws from batched values")
     if op.until and _reads([op.stop_output], batched)[0]:  # type: ignore[list-item]
         raise NoBatchingRule(f"{op}: the stop condition differs across the batch")
     ys_batched = _reads(list(op.y_outputs), batched)

@@ -8,6 +8,12 @@ variable, an outer loop's slice, ``W ** 2`` computed outside) becomes a
 constant input of the loop, so the body refers only to its own formals.
 Subgraphs that do not depend on the step's inputs are cut at their top, so
 they are computed once, outside the loop.
+
+Random draws: a carry may be a generator (its new value is the step's next
+generator), so each step draws new numbers.  A draw from a generator that is
+not carried reads the same generator at every step and repeats its numbers;
+that is PyTensor's documented behaviour (its PRNG tutorial, "Random
+variables in inner graphs"), so it is allowed, not refused.
 """
 
 from __future__ import annotations
@@ -17,10 +23,11 @@ from typing import Any
 
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.sourceinfo import carry_source
-from arignote.graph.traversal import toposort
+from arignote.graph.traversal import graph_inputs, toposort
 from arignote.loop.formals import formal
-from arignote.loop.op import Loop, LoopTypeError, compatible
+from arignote.loop.op import Loop, LoopTypeError, compatible, is_generator
 from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.random.type import RandomGeneratorSharedVariable
 
 
 def substitute(outputs: Sequence[Variable], mapping: Mapping[Variable, Variable]) -> list[Variable]:
@@ -70,11 +77,22 @@ def free_variables(outputs: Sequence[Variable], own: Sequence[Variable]) -> list
 
 
 def check_carry(label: str, init: Variable, update: Variable) -> None:
-    """LoopTypeError unless the step's new value of a carry fits its initial value's type."""
+    """LoopTypeError unless the step's new value of a carry fits its initial value's type.
+
+    A generator carry's new value must be a generator (the step's next generator), and a
+    tensor carry's a tensor.
+    """
     a, b = init.type, update.type
     where = ""
     if update.owner is not None and update.owner.where():
         where = f" (computed at {update.owner.where()})"
+    if is_generator(init) or is_generator(update):
+        if not (is_generator(init) and is_generator(update)):
+            raise LoopTypeError(
+                f"{label}: the initial value is {a} but the step returns {b}{where}; a carried "
+                "generator's new value is the generator after the step's draws (next_rng, x = "
+                "rng.normal(); return next_rng), and a tensor carry's new value is a tensor")
+        return
     if a.dtype != b.dtype:
         raise LoopTypeError(
             f"{label}: the initial value has dtype {a.dtype} but the step returns {b.dtype}{where}; "
@@ -99,10 +117,17 @@ def build_loop(depth: int, n_steps: Variable, sequences: Sequence[Variable], seq
     with; ``updates`` are the carries' new values, ``ys`` the per-step
     outputs, ``stop`` the stop flag; all may read any outer variable.
     """
-    _refuse_draws([*updates, *ys, *([stop] if stop is not None else [])])
-    updates = [as_tensor_variable(u) for u in updates]
-    ys = [as_tensor_variable(y) for y in ys]
     labels = carry_labels or [f"carry {i}" for i in range(len(inits))]
+    # a generator stays a generator (check_carry says if it stands where a tensor should)
+    updates = [u if isinstance(u, Variable) and (is_generator(f) or is_generator(u))
+               else as_tensor_variable(u) for f, u in zip(carry_formals, updates)]
+    for position, y in enumerate(ys):
+        if isinstance(y, Variable) and is_generator(y):
+            raise LoopTypeError(
+                f"per-step output {position} is a random generator ({y}); a generator cannot be "
+                "stacked over the steps: carry it instead (give it as the initial value of a "
+                "carry, in scan's outputs_info, and return the next generator from the step)")
+    ys = [as_tensor_variable(y) for y in ys]
     for label, init, update in zip(labels, carry_formals, updates):
         check_carry(label, init, update)
     outputs = [*updates, *ys]
@@ -122,18 +147,23 @@ def build_loop(depth: int, n_steps: Variable, sequences: Sequence[Variable], seq
     return op.make_node(n_steps, *sequences, *inits, *outer_consts)
 
 
-def _refuse_draws(step_outputs: Sequence[Any]) -> None:
-    """A random draw in the step would draw the same numbers at every step (the generator is
-    not carried by the loop yet): refuse it rather than give those numbers."""
-    from arignote.tensor.random.op import RandomVariable  # the random package builds on loops' layer
+def step_generators(values: Sequence[Any], skip: Mapping[Any, Any], first: int) -> dict[Any, Variable]:
+    """The shared generators made while a step was traced (``serial >= first``) that ``values``
+    read, with a default update, and not in ``skip``: each mapped to its default update.
 
-    for node in toposort([v for v in step_outputs if isinstance(v, Variable)]):
-        if isinstance(node.op, RandomVariable):
-            raise NotImplementedError(
-                f"the step function of a loop draws random numbers ({node.op}); draws inside "
-                "loops are not supported yet (the generator would not be carried from step to "
-                "step, so every step would draw the same numbers). Draw outside the loop (e.g. "
-                "size=(n_steps, ...)) and pass the draws as a sequence.")
+    These are the generators of the step's own draws (a draw without ``rng``,
+    ``RandomStream``'s): the loop carries them, as PyTensor's scan does.  Their default update
+    is cleared: it is an expression of the step, which the function around the loop must not
+    compute; the caller gives the loop's final generator instead.  Generators made before the
+    step keep theirs, and the step reads them as constants.
+    """
+    found: dict[Any, Variable] = {}
+    for var in graph_inputs([v for v in values if isinstance(v, Variable)]):
+        if (isinstance(var, RandomGeneratorSharedVariable) and var.serial >= first and var not in skip
+                and var.default_update is not None):
+            found[var] = var.default_update
+            var.default_update = None
+    return found
 
 
 def as_outputs(node: Apply) -> tuple[list[Variable], list[Variable], Variable | None]:

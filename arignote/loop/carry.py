@@ -7,6 +7,11 @@ is ``None`` without ``xs``, ``y`` may be ``None``).  The result is
 over the steps run, as in JAX's ``lax.scan``.  With a stop flag the loop
 ends after the first step where it is true (and needs neither ``xs`` nor
 ``n_steps``: it runs until then).
+
+Random draws: a generator leaf of ``init`` is carried (the step returns the
+next generator in its place).  The generators of draws made in the step
+without one (``at.random.normal(...)``, ``RandomStream``'s) are carried
+too, and after the loop each one's default update is its final value.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from arignote.loop.body import build_loop
+from arignote.graph.basic import Variable
+from arignote.loop.body import build_loop, step_generators, substitute
 from arignote.loop.formals import formal, tracing_body
-from arignote.loop.op import UNBOUNDED, LoopTypeError
+from arignote.loop.op import UNBOUNDED, LoopTypeError, is_generator
 from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.random.type import next_serial
 from arignote.tensor.shape import shape_i
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
@@ -82,9 +89,13 @@ def describe(structure: Any) -> str:
     return f"[{inner}]" if kind is list else f"({inner}{',' if len(parts) == 1 else ''})"
 
 
-def _tensor_leaves(leaves: list[Any], what: str) -> list[TensorVariable]:
-    result = []
+def _tensor_leaves(leaves: list[Any], what: str) -> list[Any]:
+    """The leaves as tensor variables; random generators stay generators (a carry may be one)."""
+    result: list[Any] = []
     for position, leaf in enumerate(leaves):
+        if isinstance(leaf, Variable) and is_generator(leaf):
+            result.append(leaf)
+            continue
         try:
             result.append(as_tensor_variable(leaf))
         except TypeError as exc:
@@ -124,6 +135,7 @@ def loop(step: Callable[[Any, Any], Any], init: Any, xs: Any = None, n_steps: An
         if len(lengths) > 1:
             raise ValueError(f"loop: the leaves of xs have different lengths {sorted(lengths)}")
 
+    first_new_generator = next_serial()  # shared generators made from here on are the step's
     with tracing_body() as depth:
         x_formals = [formal(depth, i, leaf.type.clone(shape=leaf.type.shape[1:]),
                             leaf.name and f"{leaf.name}[t]")
@@ -148,10 +160,29 @@ def loop(step: Callable[[Any, Any], Any], init: Any, xs: Any = None, n_steps: An
             raise ValueError("loop: give xs or n_steps (or return a stop flag from step)")
         steps = as_tensor_variable(np.int64(UNBOUNDED))
     labels = [f"loop carry leaf {i}" + (f" ({v.name})" if v.name else "") for i, v in enumerate(init_leaves)]
-    node = build_loop(depth, steps, x_leaves, x_formals, init_leaves, carry_formals, new_leaves, y_leaves,
-                      stop=stop, truncate_gradient=truncate_gradient, name=name, carry_labels=labels)
+    # the generators of the step's own draws (a draw without rng, RandomStream's) are carried too,
+    # as scan carries them; there is no updates dict to return them in, so each one's default
+    # update becomes its final value after the loop: a function then moves it on by the loop's draws
+    own = step_generators([*new_leaves, *y_leaves, stop], {}, first_new_generator)
+    own_formals = [formal(depth, len(x_formals) + len(carry_formals) + k, var.type,
+                          f"{var.name or 'rng'}[t-1]") for k, var in enumerate(own)]
+    own_updates = list(own.values())
+    if own:
+        stops = [stop] if isinstance(stop, Variable) else []
+        read = substitute([*new_leaves, *y_leaves, *own_updates, *stops], dict(zip(own, own_formals)))
+        new_leaves = read[:len(new_leaves)]
+        y_leaves = read[len(new_leaves):len(new_leaves) + len(y_leaves)]
+        own_updates = read[len(new_leaves) + len(y_leaves):len(new_leaves) + len(y_leaves) + len(own)]
+        stop = read[-1] if stops else stop
+        labels += [f"the generator {var.name or var} of the step's draws" for var in own]
+    node = build_loop(depth, steps, x_leaves, x_formals, [*init_leaves, *own], [*carry_formals, *own_formals],
+                      [*new_leaves, *own_updates], y_leaves, stop=stop, truncate_gradient=truncate_gradient,
+                      name=name, carry_labels=labels)
     op = node.op
     finals = list(node.outputs[:op.n_carries])
+    for var, final in zip(own, finals[len(init_leaves):]):
+        var.default_update = final
+    finals = finals[:len(init_leaves)]
     ys: list[Any] = list(node.outputs[op.n_carries:op.n_carries + op.n_ys])  # tensors
     if reverse:
         ys = [v[::-1] for v in ys]

@@ -47,6 +47,7 @@ from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import ancestors, toposort
 from arignote.loop.body import substitute
 from arignote.loop.formals import depth_of
+from arignote.loop.op import is_generator
 from arignote.loop.parts import Carry, LoopParts, Stacked, value_name
 from arignote.tensor.alloc import zeros, zeros_like
 from arignote.tensor.dimshuffle import expand_dims
@@ -64,7 +65,9 @@ _VIEW_OPS = ("DimShuffle", "Subtensor", "Reshape", "SpecifyShape", "ShapeI", "Sh
 
 
 def _inexact(var: Variable) -> bool:
-    return var.type.numpy_dtype.kind in "fc"
+    """Whether ``var`` has a cotangent: a float or complex tensor (a generator has none)."""
+    dtype = getattr(var.type, "numpy_dtype", None)
+    return dtype is not None and dtype.kind in "fc"
 
 
 def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variable],
@@ -106,6 +109,13 @@ def loop_pullback(op: Loop, inputs: Sequence[Variable], outputs: Sequence[Variab
     body_values = states.store_residuals(body_values)
     reached = {id(v) for v in ancestors(body_values)}
     carries_read = [j for j, formal in enumerate(op.carry_inputs) if id(formal) in reached]
+    for j in carries_read:
+        if is_generator(op.carry_inputs[j]):
+            # its values at each step would have to be stored, and a generator is not stacked
+            # (draws' derivatives read the draws, stored as residuals, never the generator)
+            raise NotImplementedError(
+                f"{op}: the derivative reads the generator carried as carry {j} at each step; "
+                "a loop's derivative cannot store generators")
     for j in carries_read:
         states.plan_carry(j)
     states.stack_extras()

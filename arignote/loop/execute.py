@@ -20,6 +20,7 @@ with each other.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -32,6 +33,7 @@ from arignote.loop.body import substitute
 from arignote.loop.shapes import row_dims
 from arignote.tensor.join import stack
 from arignote.tensor.shape import shape_tuple
+from arignote.tensor.type import TensorType
 
 if TYPE_CHECKING:
     from arignote.loop.op import Loop
@@ -260,10 +262,11 @@ class _LoopWriter:
         op = self.op
         self.checked_carries = [
             j for j, (formal, out) in enumerate(zip(op.carry_inputs, op.carry_outputs))
-            if None in formal.type.shape or None in out.type.shape]
+            if isinstance(formal.type, TensorType)  # a generator has no shape to keep
+            and (None in formal.type.shape or None in out.type.shape)]
 
         try:
-            rows = row_dims(op, self.node, [shape_tuple(v) for v in self.node.inputs])
+            rows = row_dims(op, self.node, input_shapes(self.node))
         except Exception:  # shape inference is an optimisation here; check every step instead
             rows = [[None] * y.type.ndim for y in op.y_outputs]
         self.checked_ys = [j for j, dims in enumerate(rows) if any(d is None for d in dims)]
@@ -310,11 +313,27 @@ def _ring_rows(ring: list[Any], steps: int, k: int) -> list[Any]:
     return ring[start:] + ring[:start]
 
 
+def input_shapes(node: Apply) -> list[Any]:
+    """The shapes of ``node``'s inputs as tuples of variables (None for a generator)."""
+    return [shape_tuple(v) if isinstance(v.type, TensorType) else None for v in node.inputs]
+
+
 def fresh(values: list[Any], inputs: Sequence[Any]) -> list[Any]:
-    """``values`` with each one that may share memory with an input or an earlier value copied."""
+    """``values`` with each one that may share memory with an input or an earlier value copied.
+
+    A generator (a carried one, after zero steps) is copied when it is an input or an earlier
+    value itself: drawing from the returned one must leave the input's state alone.
+    """
     seen: list[np.ndarray] = [v for v in inputs if isinstance(v, np.ndarray)]
+    objects = {id(v) for v in inputs if not isinstance(v, np.ndarray)}
     result = []
     for value in values:
+        if not isinstance(value, np.ndarray):
+            if id(value) in objects:
+                value = copy.deepcopy(value)
+            objects.add(id(value))
+            result.append(value)
+            continue
         if any(np.may_share_memory(value, other) for other in seen):
             value = value.copy()
         seen.append(value)
@@ -397,7 +416,7 @@ class ZeroSteps:
 def _row_shape_program(node: Apply) -> Callable[..., list[Any]]:
     """A function of the node's input values giving each per-step output's row shape (or None)."""
     op = cast("Loop", node.op)
-    rows = row_dims(op, node, [shape_tuple(v) for v in node.inputs])
+    rows = row_dims(op, node, input_shapes(node))
     usable = [j for j, dims in enumerate(rows) if all(d is not None for d in dims)]
     outputs = [stack(rows[j]) if rows[j] else None for j in usable]
     program = program_of(node.inputs, [o for o in outputs if o is not None])

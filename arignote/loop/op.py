@@ -33,6 +33,13 @@ Rules of the form
   read, so a long loop whose last state alone is used runs in constant memory.
 - The stop flag is computed by the step from the step's inputs; the step's
   outputs are kept and the loop ends after it (PyTensor's ``until``).
+- Carries and constants are tensors or random generators
+  (``RandomGeneratorType``): a step that draws threads its generator as a
+  carry (the draw's next generator is the carry's new value), so each step
+  draws new numbers, NumPy's for the same sequence of draws.  Sequence
+  rows, per-step outputs and the stop flag are tensors: a generator is
+  carried, never stacked.  A generator given as a constant is the same
+  value at every step, so its draws repeat (as in PyTensor's scan).
 
 Compiling the body
 ------------------
@@ -64,6 +71,7 @@ from arignote.graph.traversal import graph_inputs, toposort
 from arignote.graph.type import Type
 from arignote.loop.shapes import loop_output_shapes
 from arignote.tensor.basic import as_tensor_variable, cast
+from arignote.tensor.random.type import RandomGeneratorType
 from arignote.tensor.shape_inference import known_dim
 from arignote.tensor.type import TensorType
 
@@ -76,9 +84,17 @@ class LoopTypeError(TypeError):
 
 
 def compatible(a: Type, b: Type) -> bool:
-    """Same dtype and rank, and no dim known in both with different lengths."""
+    """Same dtype and rank, and no dim known in both with different lengths (tensors); the same
+    type (anything else: generators)."""
+    if not isinstance(a, TensorType) or not isinstance(b, TensorType):
+        return a == b
     return (a.dtype == b.dtype and a.ndim == b.ndim
             and all(x is None or y is None or x == y for x, y in zip(a.shape, b.shape)))
+
+
+def is_generator(var: Variable) -> bool:
+    """Whether ``var`` is a random generator (a loop may carry it, never stack it)."""
+    return isinstance(var.type, RandomGeneratorType)
 
 
 def _describe(var: Variable) -> str:
@@ -212,12 +228,19 @@ class Loop(Op):
         if len({id(v) for v in ins}) != len(ins):
             raise ValueError("Loop: the inner inputs must be distinct variables")
         for position, var in enumerate(ins):
-            if var.owner is not None or isinstance(var, Constant) or not isinstance(var.type, TensorType):
-                raise TypeError(f"Loop: inner input {position} must be a tensor input variable, got "
+            # carries and constants may be generators; a sequence's row is a tensor
+            allowed = (TensorType,) if position < self.n_seqs else (TensorType, RandomGeneratorType)
+            if var.owner is not None or isinstance(var, Constant) or not isinstance(var.type, allowed):
+                what = "a tensor" if position < self.n_seqs else "a tensor or generator"
+                raise TypeError(f"Loop: inner input {position} must be {what} input variable, got "
                                 f"{var} of type {var.type}")
         for position, var in enumerate(outs):
-            if not isinstance(var.type, TensorType):
-                raise TypeError(f"Loop: inner output {position} must be a tensor, got {var.type}")
+            allowed = (TensorType, RandomGeneratorType) if position < self.n_carries else (TensorType,)
+            if not isinstance(var.type, allowed):
+                what = "carry" if position < self.n_carries else "per-step output or stop flag"
+                hint = ("; a generator cannot be stacked: carry it instead" if is_generator(var) else "")
+                raise TypeError(f"Loop: inner output {position} ({what}) must be a tensor, got "
+                                f"{var.type}{hint}")
         for k in self.keep:
             if k is not None and k < 1:
                 raise ValueError(f"Loop: keep entries are None or positive, got {k}")
@@ -274,7 +297,9 @@ class Loop(Op):
             raise TypeError(f"{self} takes {len(self.inner_inputs)} inputs after n_steps "
                             f"({self.n_seqs} sequences, {self.n_carries} initial carries, "
                             f"{self.n_consts} constants), got {len(outer)}")
-        outer = tuple(as_tensor_variable(v) for v in outer)
+        # a generator stays what it is; anything else becomes a tensor
+        outer = tuple(v if isinstance(inner.type, RandomGeneratorType) else as_tensor_variable(v)
+                      for v, inner in zip(outer, self.inner_inputs))
         for position, (var, inner) in enumerate(zip(outer, self.inner_inputs)):
             self._check_outer(position, var, inner)
         return Apply.build(self, [n_steps, *outer], self._output_types(n_steps))
@@ -292,6 +317,8 @@ class Loop(Op):
             return
         what = (f"initial carry {position - self.n_seqs}" if position < self.n_seqs + self.n_carries
                 else f"constant {position - self.n_seqs - self.n_carries}")
+        if not isinstance(getattr(var, "type", None), type(kind)):
+            raise LoopTypeError(f"{self}: {what} must be of type {kind}, got {var!r}")
         if not compatible(kind, var.type):
             raise LoopTypeError(f"{self}: {what} must be of type {kind}, got {_describe(var)}")
 

@@ -15,7 +15,17 @@ The translation:
   initialised with the variable, and the step reads its current value; its
   final value is returned in the updates;
 - ``until(cond)`` is the loop's stop flag;
-- every other variable the step reads becomes a constant input.
+- a random generator in ``outputs_info`` is a carry (the step gets the
+  generator and returns the next one, ``next_rng, x = rng.normal()``); its
+  result is the final generator, not a stack (PyTensor 3 returns only the
+  last generator too);
+- a shared generator made while the step is traced with a default update
+  (a draw without ``rng``, ``RandomStream``'s draws) is carried as a shared
+  variable the step updates: its default update is cleared and its final
+  value returned in the updates, as PyTensor's scan does with the default
+  updates of shared variables created inside the step function;
+- every other variable the step reads becomes a constant input (a generator
+  too: its draws then repeat at every step, as in PyTensor).
 
 Reading ``result[-1]`` of a long scan costs no memory for the other steps: a
 rewrite keeps only the rows that are read (see ``arignote.loop.rewrites``).
@@ -31,11 +41,12 @@ import numpy as np
 
 from arignote.graph.basic import Variable
 from arignote.graph.traversal import graph_inputs
-from arignote.loop.body import build_loop, free_variables, substitute
+from arignote.loop.body import build_loop, free_variables, step_generators, substitute
 from arignote.loop.formals import formal, tracing_body
-from arignote.loop.op import LoopTypeError
+from arignote.loop.op import LoopTypeError, is_generator
 from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.math import minimum
+from arignote.tensor.random.type import RandomGeneratorSharedVariable, next_serial
 from arignote.tensor.shape import shape_i
 from arignote.tensor.shape_inference import known_dim
 from arignote.tensor.sharedvar import SharedVariable
@@ -185,6 +196,7 @@ class _Output:
         self.position = position
         self.initial: Variable | None = None
         self.taps: list[int] = []
+        self.generator = False  # a carried random generator: its result is its final value
         if spec is None:
             return
         if isinstance(spec, dict):
@@ -204,6 +216,14 @@ class _Output:
             if isinstance(tap, bool) or not isinstance(tap, (int, np.integer)):
                 raise TypeError(f"scan: the taps of outputs_info[{position}] must be ints, got {tap!r}")
         taps = [int(t) for t in taps]
+        if isinstance(initial, Variable) and is_generator(initial):
+            # a carried generator: the step reads the current one and returns the next
+            if taps != [-1]:
+                raise ValueError(f"scan: outputs_info[{position}] is a random generator with taps "
+                                 f"{taps}; a generator is carried with the default tap -1 only")
+            self.initial, self.taps, self.generator = initial, taps, True
+            self.name = _label(initial, f"rng{position}")
+            return
         if len(set(taps)) != len(taps):
             raise ValueError(f"scan: outputs_info[{position}] repeats a tap: {taps}")
         if any(t >= 0 for t in taps):
@@ -273,6 +293,7 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
                              "least one sequence")
         steps = _shortest(loop_seqs)
 
+    first_new_generator = next_serial()  # shared generators made from here on are the step's
     with tracing_body() as depth:
         position = 0
         seq_formals = []
@@ -299,7 +320,8 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
         args = [*seq_formals, *fn_output_args, *non_seqs]
         returned = fn(*args)
     outputs, updates, stop = _parse_returned(returned)
-    outputs = [_tensor(o, "an output of the step function") for o in outputs]
+    outputs = [o if isinstance(o, Variable) and is_generator(o) else
+               _tensor(o, "an output of the step function") for o in outputs]
     if outs_given and len(outputs) != len(outs):
         raise ValueError(f"scan: outputs_info has {len(outs)} entries but the step function returned "
                          f"{len(outputs)} outputs; give None in outputs_info for each output that "
@@ -307,9 +329,18 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
     if not outs_given:
         outs = [_Output(None, i) for i in range(len(outputs))]
 
-    # shared variables the step updates become carries the step reads
-    shared_updates: list[tuple[SharedVariable, Variable]] = []
+    # shared variables the step updates become carries the step reads; so do the generators
+    # made inside the step with a default update (see the module docstring)
+    updates = {**updates, **step_generators([*outputs, *updates.values(), stop], updates,
+                                            first_new_generator)}
+    shared_updates: list[tuple[Any, Variable]] = []
     for var, new in updates.items():
+        if isinstance(var, RandomGeneratorSharedVariable):
+            if not (isinstance(new, Variable) and is_generator(new)):
+                raise TypeError(f"scan: the update of shared generator {var} must be a generator "
+                                f"(the next generator of a draw), got {new!r}")
+            shared_updates.append((var, new))
+            continue
         if not isinstance(var, SharedVariable):
             raise TypeError(f"scan: updates may only target shared variables, got {var}")
         shared_updates.append((var, _tensor(new, f"the update of {var}")))
@@ -338,14 +369,17 @@ def scan(fn: Callable[..., Any], sequences: Any = None, outputs_info: Any = None
             carry_updates.extend(slots_of[out.position][:-1])
     carry_updates += [new for _, new in shared_updates]
     labels = carry_labels + [f"shared variable {var.name or var}" for var, _ in shared_updates]
+    # a carried generator is not stacked: its result is its final value
+    stacked_outputs = [value for out, value in zip(outs, outputs) if not out.generator]
     node = build_loop(depth, steps, loop_seqs, seq_formals,
                       carry_inits + [var for var, _ in shared_updates], carry_formals + shared_formals,
-                      carry_updates, outputs, stop=stop, truncate_gradient=int(truncate_gradient),
+                      carry_updates, stacked_outputs, stop=stop, truncate_gradient=int(truncate_gradient),
                       name=name, carry_labels=labels)
     op = node.op
-    stacked = node.outputs[op.n_carries:op.n_carries + op.n_ys]
+    stacked = iter(node.outputs[op.n_carries:op.n_carries + op.n_ys])
     finals = node.outputs[:op.n_carries]
-    results: Any = list(stacked)
+    results: Any = [finals[carry_formals.index(slots_of[out.position][0])] if out.generator
+                    else next(stacked) for out in outs]
     if not return_list and len(results) == 1:
         results = results[0]
     scan_updates = ScanUpdates()

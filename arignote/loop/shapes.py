@@ -17,6 +17,7 @@ from arignote.graph.replace import rebuild
 from arignote.graph.traversal import graph_inputs
 from arignote.tensor.shape import shape_i
 from arignote.tensor.shape_inference import as_dim, dim, known_dim, min_dims, shape_of
+from arignote.tensor.type import TensorType
 
 if TYPE_CHECKING:
     from arignote.loop.op import Loop
@@ -28,8 +29,8 @@ def row_dims(op: Loop, node: Apply, input_shapes: list[Any]) -> list[list[Variab
     mapping: dict[Variable, Variable] = {}
     for position, formal in enumerate(op.inner_inputs):
         outer_shape = input_shapes[1 + position]
-        if outer_shape is None:
-            continue
+        if outer_shape is None or not isinstance(formal.type, TensorType):
+            continue  # unknown, or a generator (which has no shape)
         offset = 1 if position < n_seq else 0
         for axis in range(formal.type.ndim):
             if formal.type.shape[axis] is None:
@@ -56,7 +57,9 @@ def loop_output_shapes(op: Loop, node: Apply, input_shapes: list[Any]) -> list[t
     shapes: list[tuple[Variable, ...]] = []
     first_init = 1 + op.n_seqs
     for position in range(op.n_carries):
-        shapes.append(tuple(input_shapes[first_init + position]))
+        init_shape = input_shapes[first_init + position]
+        # a generator carry has no shape (None, as a draw's next generator)
+        shapes.append(None if init_shape is None else tuple(init_shape))  # type: ignore[arg-type]
     n_steps = as_dim(node.inputs[0])
     rows = row_dims(op, node, input_shapes)
     for j, (k, dims) in enumerate(zip(op.keep, rows)):

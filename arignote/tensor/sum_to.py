@@ -78,7 +78,8 @@ class SumTo(Op):
                 raise ValueError(f"{self}: cannot sum an array of shape {x.shape} to shape {target}")
         if not axes:
             return x
-        return np.sum(x, axis=tuple(axes), dtype=x.dtype).reshape(target)
+        # np.asarray: a sum to shape () is a NumPy scalar, and ops take arrays
+        return np.asarray(np.sum(x, axis=tuple(axes), dtype=x.dtype).reshape(target))
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Variable, ...]]:
 

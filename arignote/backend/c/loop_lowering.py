@@ -8,6 +8,10 @@
 - Any other loop (while loops too): its body is compiled once as a program
   of its own, and the runtime's ``run_loop`` drives it in C, setting the
   body's slots at each step (``runtime/steps_loop.c``).
+- A loop carrying a random generator (or reading one as a constant): the
+  runtime's loop drives array carries only (it checks each carry's shape and
+  dtype at each step), so such a loop runs through the op's Python driver
+  (``Loop.py_impl``), around a body still compiled by this linker.
 
 The tests compare both with the ``py`` backend.
 """
@@ -22,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from arignote.backend.c.kernel_loop import scalar_loop_kernel
-from arignote.backend.c.node_lowering import LoweringContext, StepPlan, c_lowering
+from arignote.backend.c.node_lowering import LoweringContext, StepPlan, c_lowering, python_step
 from arignote.backend.c.runtime import loaded_runtime
 from arignote.backend.c.scalar_registry import Unsupported
 from arignote.backend.c.toolchain import get_toolchain
@@ -30,7 +34,7 @@ from arignote.backend.python.linker import describe_node
 from arignote.config import config
 from arignote.graph.basic import Apply
 from arignote.loop.execute import ZeroSteps, fresh
-from arignote.loop.op import Loop
+from arignote.loop.op import Loop, is_generator
 
 _POINTER = ctypes.c_void_p
 _KERNEL_TYPE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.POINTER(_POINTER),
@@ -47,6 +51,9 @@ _ERRORS = {1: "Integers to negative integer powers are not allowed."}
 
 @c_lowering(Loop)
 def _loop(node: Apply, context: LoweringContext) -> StepPlan:
+    if any(is_generator(v) for v in node.op.inner_inputs):
+        return python_step(node, "carries a random generator: run by the loop's Python driver around "
+                                 "a body compiled in C (the C runtime's loop drives array carries only)")
     if config.c_scalar_loops:
         try:
             source = scalar_loop_kernel(node, str(node.op).replace("*/", "* /"))

@@ -7,7 +7,8 @@ with shardings over several devices.
 
 Layout: ``registry`` (op type -> lowering), one module of lowerings per
 concern (``scalar``/``elemwise``, ``shape``, ``alloc``, ``join``,
-``reduction``, ``indexing``, ``products``, ``extra_ops``), ``plan`` (what is
+``reduction``, ``indexing``, ``products``, ``extra_ops``, ``random``: draws
+from keys, and generators at the function boundary), ``plan`` (what is
 static while tracing, what cannot work), ``translate`` (the traced
 function), ``linker`` (the compiled program), ``pure`` (``jax_fn``),
 ``rewrites`` (the rewrite phases this backend runs).  Importing this package

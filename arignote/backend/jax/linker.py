@@ -11,6 +11,8 @@ error the other backends raise (IndexError, ValueError), naming the op and
 the user line that built it.  XLA's report that memory ran out (a
 ``JaxRuntimeError`` with status RESOURCE_EXHAUSTED) becomes a MemoryError,
 as NumPy's on the other backends, with JAX's error as its ``__cause__``.
+Random generators cross the wrapper as NumPy generators and are ``jax.random``
+keys inside the jitted function (``random.GeneratorBoundary`` says how).
 """
 
 from __future__ import annotations
@@ -69,13 +71,21 @@ class JaxProgram:
                                 check=checkify.check)
         self.has_checks = translation.has_checks
         self._constant_args = [jax.device_put(c) for c in translation.constant_args]
+        # random generators: NumPy generators outside jit, keys inside (imported here, as the
+        # lowerings: that module imports JAX, and this one is imported without it)
+        from arignote.backend.jax.random import GeneratorBoundary
+
+        boundary = GeneratorBoundary.find(self.inputs, self.outputs)
+        fn = translation.fn if boundary is None else boundary.traced(translation.fn)
         if self.has_checks:
-            self.jitted = jax.jit(checkify.checkify(translation.fn, errors=checkify.user_checks))
+            self.jitted = jax.jit(checkify.checkify(fn, errors=checkify.user_checks))
             self._contexts = translation.contexts
             self.run = self._run_checked
         else:
-            self.jitted = jax.jit(translation.fn)
+            self.jitted = jax.jit(fn)
             self.run = self._run
+        if boundary is not None:
+            self.run = boundary.wrap(self.run)
         self.nodes = self.plan.nodes
 
     def __call__(self, *values: Any) -> list[Any]:

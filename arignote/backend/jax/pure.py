@@ -9,7 +9,10 @@ shardings:
 * it returns what ``f`` returns: one array for a single output, a tuple for
   a list of outputs; when ``f`` has updates it returns ``(outputs,
   new_values)`` with one new value per updated shared variable
-  (``f.updates``), since a pure function cannot store them.
+  (``f.updates``), since a pure function cannot store them;
+* a random generator, as an argument or a result, is a ``jax.random`` key
+  (not a ``numpy.random.Generator``): a draw splits the key it is given
+  (see :mod:`arignote.backend.jax.random`).
 
 It holds no run-time checks (an index out of range is clamped, JAX's rule,
 where ``f`` raises IndexError), and it is not jitted: jit it, or call it

@@ -8,6 +8,8 @@
   they form one value.  Not done in while loops (their steps past the stop
   would be computed for nothing), nor for values with more dimensions than
   the sequences they read (they would take more memory than the sequences).
+  Random draws are never pushed out (drawn for all steps at once they would
+  give other numbers).
 - ``loop_push_out_sums``: a carry that only accumulates, ``c = c + f_t``
   with ``f_t`` not reading ``c``, becomes ``c_0 + sum_t f_t`` after the
   loop.  When ``f_t`` is an outer product ``a_t b_t^T`` (the gradient of a
@@ -30,7 +32,7 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.traversal import ancestors, toposort
 from arignote.loop.body import substitute
 from arignote.loop.checks import checked_steps
-from arignote.loop.op import Loop
+from arignote.loop.op import Loop, is_generator
 from arignote.loop.parts import LoopParts, Stacked, value_name
 from arignote.loop.rewrites.simplify import drop_unused
 from arignote.rewrite.phases import canonicalize
@@ -60,6 +62,10 @@ def _kinds(op_nodes: list[Apply], parts: LoopParts) -> dict[int, str]:
         kind = VARYING if VARYING in found else SEQ if SEQ in found else INVARIANT
         if type(node.op).__name__ in ("Shape", "ShapeI") and id(node.inputs[0]) in formals:
             kind = INVARIANT  # rows and carries keep their shape: hoisting takes these out
+        if any(is_generator(v) for v in (*node.inputs, *node.outputs)):
+            # a draw stays in the loop: drawn for all steps at once, it would give other numbers
+            # (a generator that is not carried gives every step the same ones)
+            kind = VARYING
         for out in node.outputs:
             kinds[id(out)] = kind
     return kinds

@@ -11,6 +11,7 @@ values, so their draws are never merged.
 from __future__ import annotations
 
 import copy
+import itertools
 from typing import Any
 
 import numpy as np
@@ -92,6 +93,17 @@ RandomGeneratorType.constant_class = RandomGeneratorConstant
 random_generator_type = RandomGeneratorType()
 
 
+#: the creation order of shared generators (see ``RandomGeneratorSharedVariable.serial``)
+_serials = itertools.count()
+
+
+def next_serial() -> int:
+    """The ``serial`` the next shared generator will get (generators made from now on have one
+    at least this large)."""
+    # itertools.count cannot be peeked: take one and leave a gap (serials only compare)
+    return next(_serials)
+
+
 class RandomGeneratorSharedVariable(RandomGeneratorVariable):
     """A generator stored between calls (``arignote.shared(np.random.default_rng(seed))``).
 
@@ -100,12 +112,16 @@ class RandomGeneratorSharedVariable(RandomGeneratorVariable):
     draws made without an explicit generator, and ``RandomStream``'s, set it).
     """
 
-    __slots__ = ("_value", "default_update")
+    __slots__ = ("_value", "default_update", "serial")
 
     def __init__(self, value: np.random.Generator, name: str | None = None) -> None:
         super().__init__(random_generator_type, None, None, name)
         self._value = value
         self.default_update: Variable | None = None
+        #: creation order: a loop's step function carries the generators made while it was
+        #: traced (a draw without ``rng``, ``RandomStream``'s), as PyTensor's scan does, and
+        #: needs to tell them from generators made before (which it must leave alone)
+        self.serial = next(_serials)
 
     def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> np.random.Generator:
         """The current generator (a copy unless ``borrow``: drawing from it then leaves this

@@ -22,6 +22,12 @@ def _generator(seed=0):
     return arignote.shared(np.random.default_rng(seed))
 
 
+def _numpy_mode():
+    """The run's mode, or PY under ``--mode JAX``: JAX draws from keys, not NumPy's streams, so
+    a comparison with NumPy's numbers needs a NumPy backend."""
+    return "PY" if arignote.config.mode == "JAX" else None
+
+
 # (user function, its parameters, the NumPy Generator call with the same meaning)
 SAME_AS_NUMPY = [
     (rnd.normal, (1.5, 2.0), lambda g, size: g.normal(1.5, 2.0, size=size)),
@@ -170,7 +176,7 @@ def test_same_generator_value_same_draw_different_generators_different_draws():
     # chained: the second draw reads the generator the first one left
     first = rnd.normal(0, 1, size=(2,), rng=rng)
     second = rnd.normal(0, 1, size=(2,), rng=first.owner.outputs[0])
-    u, v = arignote.function([], [first, second])()
+    u, v = arignote.function([], [first, second], mode=_numpy_mode())()
     reference = np.random.default_rng(1)
     np.testing.assert_array_equal(u, reference.normal(0, 1, size=2))
     np.testing.assert_array_equal(v, reference.normal(0, 1, size=2))
@@ -235,19 +241,26 @@ def test_draws_batch_for_vectorized_graphs():
         assert values.shape == shape
 
 
-def test_the_jax_backend_says_draws_do_not_run_there_yet():
+def test_the_jax_backend_draws_from_keys_and_refuses_what_jax_random_cannot_draw():
+    # the JAX backend's own tests: tests/backend/jax/test_random.py
     pytest.importorskip("jax")
     draw = rnd.normal(0, 1, size=(2,), rng=_generator())
-    with pytest.raises(NotImplementedError, match="do not run on the JAX backend yet"):
-        arignote.function([], draw, mode="JAX")
+    f = arignote.function([], draw, mode="JAX")
+    np.testing.assert_array_equal(f(), f())  # no update: the same key, the same numbers
+    assert f().shape == (2,) and np.all(np.isfinite(f()))
+    with pytest.raises(NotImplementedError, match="'vonmises' do not run on the JAX backend"):
+        arignote.function([], rnd.vonmises(0.0, 1.0, rng=_generator()), mode="JAX")
 
 
-def test_draws_inside_a_loop_are_refused_rather_than_repeated():
+def test_draws_inside_a_loop_are_carried_not_repeated():
+    # the stream's generator is carried by the loop (tests/loop/test_random_carries.py has more)
     stream = rnd.RandomStream(1)
     h0 = at.dvector("h0")
-    with pytest.raises(NotImplementedError, match="draws inside loops are not supported yet"):
-        arignote.scan(lambda h: h + stream.normal(0, 1, size=(2,)), outputs_info=h0, n_steps=5)
-    # the way that works: the draws made outside, as a sequence
+    out, updates = arignote.scan(lambda h: h + stream.normal(0, 1, size=(2,)), outputs_info=h0, n_steps=5)
+    assert len(updates) == 1  # the stream's generator, carried by the loop
+    steps = np.diff(arignote.function([h0], out, updates=updates)(np.zeros(2)), axis=0)
+    assert len({tuple(row) for row in steps}) == 4  # new numbers at each step
+    # drawing outside, as a sequence, works as before
     noise = stream.normal(0, 1, size=(5, 2))
     out, _ = arignote.scan(lambda e, h: h + e, sequences=noise, outputs_info=h0)
     f = arignote.function([h0], [out, noise], no_default_updates=True)
@@ -274,7 +287,7 @@ def test_pytensor_3_api_generators_as_inputs_and_outputs(mode):
 def test_pytensor_3_api_shared_rngs_methods_and_reseeding():
     rng = at.random.shared_rng(np.random.default_rng(123))
     next_rng, x = at.random.uniform(rng=rng, return_next_rng=True)
-    f = arignote.function([], x, updates={rng: next_rng})
+    f = arignote.function([], x, updates={rng: next_rng}, mode=_numpy_mode())
     np.testing.assert_allclose([f(), f(), f()], np.random.default_rng(123).uniform(size=3), rtol=0)
     seeded = at.random.shared_rng(seed=123)
     next_rng, y = seeded.normal()
@@ -284,8 +297,18 @@ def test_pytensor_3_api_shared_rngs_methods_and_reseeding():
     assert g() == first
     _, z = next_rng.normal()  # a generator variable's methods chain the draws
     seeded.set_value(seed=123)
-    both = arignote.function([], [y, z])()
+    both = arignote.function([], [y, z], mode=_numpy_mode())()
     reference = np.random.default_rng(123)
     np.testing.assert_array_equal(both, [reference.normal(), reference.normal()])
     with pytest.raises(AttributeError, match="no attribute or distribution"):
         seeded.not_a_distribution()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_generator_both_output_and_update_stays_a_generator(mode):
+    rng = at.random.shared_rng(seed=1)
+    next_rng, x = rng.normal()
+    f = arignote.function([], [next_rng, x], updates={rng: next_rng}, mode=mode)
+    given, _ = f()
+    assert isinstance(given, np.random.Generator) and isinstance(rng.get_value(), np.random.Generator)
+    assert given is not rng.get_value(borrow=True)  # the output is the caller's own copy
