@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from bench_common import Row, Table
 from c_backend import _goal, _measure
 from optional_systems import Unavailable, load_jax
