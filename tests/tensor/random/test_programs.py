@@ -65,3 +65,20 @@ def test_dropout_in_a_small_network():
     assert after < 0.5 * before
     assert not srng.state_updates[0][0].get_value().bit_generator.state == \
         np.random.default_rng(np.random.SeedSequence(7).spawn(1)[0]).bit_generator.state  # advanced
+
+
+def test_the_tutorial_flow_shared_rng_chained_draws_updates_and_reseeding():
+    # PyTensor's "Using Random Numbers" tutorial, its calls with the imports changed
+    rng = at.random.shared_rng(seed=123)
+    next_rng, uniform_draws = rng.uniform(0, 1, size=(2, 2))
+    final_rng, normal_draws = next_rng.normal(0, 1, size=(2, 2))
+    f = arignote.function([], [uniform_draws, normal_draws], updates={rng: final_rng})
+    first, second = f(), f()
+    assert not np.array_equal(first[0], second[0])
+    reference = np.random.default_rng(123)
+    np.testing.assert_array_equal(first[0], reference.uniform(0, 1, size=(2, 2)))
+    np.testing.assert_array_equal(first[1], reference.normal(0, 1, size=(2, 2)))
+    rng.set_value(np.random.default_rng(42))
+    again = f()
+    rng.set_value(seed=42)
+    np.testing.assert_array_equal(f()[0], again[0])
