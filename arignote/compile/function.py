@@ -16,6 +16,7 @@ from arignote.compile import program_cache
 from arignote.compile.mode import Mode, get_mode
 from arignote.compile.pipeline import link, rewrite_for_mode
 from arignote.compile.program_cache import program_key
+from arignote.compile.generators import consume_updated_generators
 from arignote.compile.shared import SHARED_KINDS, SharedVariable
 from arignote.config import config
 from arignote.graph.basic import Constant, Variable
@@ -196,6 +197,7 @@ class Function:
                 self.from_cache = True
                 return found.graph_outputs, found.program
         graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
+        graph_outputs = consume_updated_generators(graph_outputs, self.n_outputs, self.updates)
         # after rewriting: a variable the written graph mentions but the computation does not
         # need (the cost inside a gradient's `second(cost, g)`) need not be given
         self._check_missing(graph_outputs)

@@ -53,6 +53,9 @@ class RandomVariable(Op):
     ndim_supp: int = 0
     dtype: str = "floatX"
     sized: bool = False
+    #: draw from the input generator itself, not a copy: only where nothing else reads it (a
+    #: shared generator the same call replaces by this draw's next one: compile/function.py)
+    inplace: bool = False
 
     #: draws are never evaluated at compile time
     foldable: ClassVar[bool] = False
@@ -60,7 +63,7 @@ class RandomVariable(Op):
     checks: ClassVar[dict[str, Check]] = {}
 
     def __str__(self) -> str:
-        return f"{self.name}_rv{{{self.dtype}}}"
+        return f"{self.name}_rv{{{self.dtype}{', inplace' if self.inplace else ''}}}"
 
     # --- building -------------------------------------------------------------------------
 
@@ -129,7 +132,7 @@ class RandomVariable(Op):
         else:
             params, size = list(rest), None
         self.check_parameters(params)
-        generator = copy.deepcopy(rng)
+        generator = rng if self.inplace else copy.deepcopy(rng)
         try:
             draw = self.draw(generator, params, size)
         except ValueError as exc:

@@ -312,3 +312,44 @@ def test_a_generator_both_output_and_update_stays_a_generator(mode):
     given, _ = f()
     assert isinstance(given, np.random.Generator) and isinstance(rng.get_value(), np.random.Generator)
     assert given is not rng.get_value(borrow=True)  # the output is the caller's own copy
+
+
+def _in_place_draws(f):
+    from arignote.graph.traversal import toposort
+    from arignote.tensor.random.op import RandomVariable
+
+    return sum(isinstance(n.op, RandomVariable) and n.op.inplace for n in toposort(f.graph_outputs))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_generator_the_call_replaces_is_drawn_from_in_place(mode):
+    rng = at.random.shared_rng(seed=1)
+    next_rng, x = rng.uniform(size=(2,))
+    f = arignote.function([], x, updates={rng: next_rng}, mode=mode)
+    assert _in_place_draws(f) == 1  # no copy of the generator
+    reference = np.random.default_rng(1)
+    for _ in range(3):
+        np.testing.assert_array_equal(f(), reference.uniform(size=2))
+    assert rng.get_value().bit_generator.state == reference.bit_generator.state
+    # another draw reads the old generator too: it must stay as it was, so both copy
+    _, y = rng.normal()
+    g = arignote.function([], [x, y], updates={rng: next_rng}, mode=mode)
+    assert _in_place_draws(g) == 0
+    before = rng.get_value()
+    first, _ = g()
+    np.testing.assert_array_equal(first, before.uniform(size=2))
+    # the next generator also an output: the caller's copy must not be the shared value
+    h = arignote.function([], [next_rng, x], updates={rng: next_rng}, mode=mode)
+    given, _ = h()
+    assert given is not rng.get_value(borrow=True)
+
+
+def test_default_updates_draw_in_place_too():
+    stream = rnd.RandomStream(5)
+    draw = stream.normal(0, 1, size=(3,))
+    f = arignote.function([], draw, mode=_numpy_mode())
+    assert _in_place_draws(f) == 1
+    child = np.random.SeedSequence(5).spawn(1)[0]
+    reference = np.random.default_rng(child)
+    for _ in range(2):
+        np.testing.assert_array_equal(f(), reference.normal(0, 1, size=3))
