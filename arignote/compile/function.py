@@ -13,10 +13,10 @@ import numpy as np
 
 from arignote.backend.jax.pure import pure_function
 from arignote.compile import program_cache
+from arignote.compile.generators import consume_updated_generators
 from arignote.compile.mode import Mode, get_mode
 from arignote.compile.pipeline import link, rewrite_for_mode
 from arignote.compile.program_cache import program_key
-from arignote.compile.generators import consume_updated_generators
 from arignote.compile.shared import SHARED_KINDS, SharedVariable
 from arignote.config import config
 from arignote.graph.basic import Constant, Variable

@@ -1,4 +1,5 @@
-"""The QR factorisation: ``qr`` (``np.linalg.qr``'s semantics and modes).
+"""The QR factorisation: ``qr`` (``scipy.linalg.qr``'s semantics, as PyTensor 3's ``qr``, with
+NumPy's mode names accepted too) and ``numpy_qr`` (``np.linalg.qr``'s).
 
 ``Q`` has orthonormal columns and ``R`` is upper triangular; both are unique up to the signs
 of ``R``'s rows (LAPACK's choice, the same in NumPy and JAX in practice).
@@ -21,7 +22,8 @@ import numpy as np
 
 from arignote.graph.basic import Apply
 from arignote.graph.op import NotDifferentiable
-from arignote.tensor.alloc import tril, zeros_like
+from arignote.tensor.alloc import tril, triu, zeros_like
+from arignote.tensor.join import concatenate
 from arignote.tensor.linalg.common import (
     _LinalgOp,
     apply_core,
@@ -37,7 +39,7 @@ from arignote.tensor.math import minimum
 from arignote.tensor.products import matmul
 from arignote.tensor.type import TensorType
 
-__all__ = ["QR", "qr"]
+__all__ = ["QR", "numpy_qr", "qr"]
 
 MODES = ("reduced", "complete", "r", "raw")
 
@@ -132,10 +134,43 @@ class QR(_LinalgOp):
         return [mT(solve_triangular(r, mT(left), lower=False))]
 
 
-def qr(a: Any, mode: str = "reduced") -> Any:
-    """``np.linalg.qr``: ``[Q, R]`` (modes ``"reduced"``, ``"complete"``), ``R`` (mode ``"r"``)
-    or ``[h, tau]`` (mode ``"raw"``) of the matrix ``a`` or of each in a stack.  See the
-    module docstring for derivatives."""
+#: the modes ``qr`` takes: SciPy's names (PyTensor 3's) and NumPy's, and the op's mode for each
+USER_MODES = {"full": "complete", "complete": "complete", "economic": "reduced", "reduced": "reduced",
+              "r": "r", "raw": "raw"}
+
+
+def qr(a: Any, mode: str = "full", overwrite_a: bool = False, pivoting: bool = False,
+       lwork: int | None = None) -> Any:
+    """``scipy.linalg.qr`` as PyTensor 3 has it: ``[Q, R]`` with ``Q`` ``m x m`` (mode
+    ``"full"``, NumPy's ``"complete"``) or ``m x k`` (``"economic"``, NumPy's ``"reduced"``);
+    ``R`` alone with ``m`` rows (``"r"``: SciPy's, zeros below the ``k``-th); ``[H, tau, R]``
+    (``"raw"``: LAPACK's Householder form, ``H`` ``m x n``, and ``R`` ``k x n``).  Of the
+    matrix ``a`` or of each in a stack; ``overwrite_a`` and ``lwork`` are accepted and ignored.
+    See the module docstring for derivatives."""
+    if pivoting:
+        raise NotImplementedError("qr: pivoting=True (LAPACK's geqp3) is not supported yet")
+    if mode not in USER_MODES:
+        raise ValueError(f"qr: mode must be one of {list(USER_MODES)}, got {mode!r}")
     a = at_least(a, 2, "qr", "a")
-    out = apply_core(QR(mode=mode), a)
+    kind = USER_MODES[mode]
+    if kind == "r":
+        r = apply_core(QR(mode="r"), a)
+        k = minimum(a.shape[-2], a.shape[-1])
+        # the rows below the k-th are zeros (a tall matrix): a[..., k:, :] has their shape
+        below = zeros_like(a[..., k:, :], dtype=r.dtype)
+        return concatenate([r, below], axis=-2) if a.type.shape[-2] != k else r
+    if kind == "raw":
+        h, tau = apply_core(QR(mode="raw"), a)
+        householder = mT(h)  # NumPy gives LAPACK's array transposed
+        k = minimum(a.shape[-2], a.shape[-1])
+        return [householder, tau, triu(householder[..., :k, :])]
+    return list(apply_core(QR(mode=kind), a))
+
+
+def numpy_qr(a: Any, mode: str = "reduced") -> Any:
+    """``np.linalg.qr``: ``[Q, R]`` (modes ``"reduced"``, ``"complete"``), ``R`` (``"r"``, ``k``
+    rows) or ``[h, tau]`` (``"raw"``, ``h`` ``n x m``) of ``a`` or of each in a stack."""
+    if mode not in ("reduced", "complete", "r", "raw"):
+        raise ValueError(f"qr: mode must be 'reduced', 'complete', 'r' or 'raw', got {mode!r}")
+    out = apply_core(QR(mode=mode), at_least(a, 2, "qr", "a"))
     return out if mode == "r" else list(out)

@@ -1,14 +1,18 @@
-"""qr against NumPy: the modes, batches, derivatives for square and tall matrices, errors."""
+"""qr against NumPy (``numpy_qr``: NumPy's modes) and SciPy (``qr``: SciPy's modes, PyTensor 3's
+``qr``): the modes, batches, derivatives for square and tall matrices, errors."""
 
 import pickle
 
 import numpy as np
 import pytest
+import scipy.linalg
 
 import arignote
 import arignote.tensor as at
 from arignote.graph.op import NotDifferentiable
-from arignote.tensor.linalg import QR, qr
+from arignote.tensor.linalg import QR
+from arignote.tensor.linalg import qr as scipy_qr
+from arignote.tensor.linalg.factorizations import numpy_qr as qr
 from tests.tensor.linalg.helpers import FLOATS, check_grad, close, general, numeric_rop, run
 
 SHAPES = [(4, 4), (5, 3), (3, 5)]
@@ -138,3 +142,31 @@ def test_qr_raw_batched_and_no_derivative(rng):
     x = at.matrix("x")
     with pytest.raises(NotDifferentiable, match="raw"):
         arignote.grad(qr(x, mode="raw")[0].sum(), x)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("mode", ["full", "economic", "r", "raw", "complete", "reduced"])
+def test_scipy_modes_as_pytensor_3_has_them(rng, shape, mode):
+    a = rng.normal(size=shape) + 2 * np.eye(*shape)
+    got = run(lambda x: scipy_qr(x, mode=mode), a)
+    scipy_mode = {"complete": "full", "reduced": "economic"}.get(mode, mode)
+    want = scipy.linalg.qr(a, mode=scipy_mode)
+    if mode == "raw":
+        (h, tau), _ = want
+        want = [h, tau, np.triu(h[:min(shape), :])]  # R with k rows, as PyTensor gives it
+    got = [got] if mode == "r" else got
+    for g, w in zip(got, want):
+        assert g.shape == w.shape
+        close(np.abs(g), np.abs(w), "float64", [a], scale=10)  # signs are LAPACK's choice
+    if mode in ("full", "economic"):
+        close(got[0] @ got[1], a, "float64", [a])
+
+
+def test_scipy_r_mode_has_a_derivative_for_tall_matrices(rng):
+    a = rng.normal(size=(5, 3)) + 2 * np.eye(5, 3)
+    check_grad(lambda x: scipy_qr(x, mode="r"), [a], rng)
+    assert scipy_qr(at.matrix(shape=(5, 3)), mode="r").type.shape[-1] == 3
+    with pytest.raises(NotImplementedError, match="pivoting"):
+        scipy_qr(at.matrix(), pivoting=True)
+    with pytest.raises(ValueError, match="mode must be one of"):
+        scipy_qr(at.matrix(), mode="thin")
