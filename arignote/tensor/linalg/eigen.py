@@ -90,14 +90,19 @@ class Eigh(_LinalgOp):
         triangle read."""
         require_real(self, inputs)
         w, v = outputs
-        gw, gv = cotangents
-        terms = []
-        if gw is not None:
-            terms.append(diag_embed(gw))
-        if gv is not None:
-            terms.append(_inverse_gaps(w) * matmul(mT(v), gv))
-        middle = terms[0] if len(terms) == 1 else terms[0] + terms[1]
+        middle = _spectral_middle(w, v, *cotangents)
         return [onto_triangle(matmul(matmul(v, middle), mT(v)), self.lower)]
+
+
+def _spectral_middle(w: TensorVariable, v: TensorVariable, gw: Any, gv: Any) -> TensorVariable:
+    """``diag(w̄) + F * (v.T v̄)``, the eigenbasis form of the cotangent (the terms whose
+    cotangent is given; the autodiff asks only when one is)."""
+    middle = None if gw is None else diag_embed(gw)
+    if gv is not None:
+        coupling = _inverse_gaps(w) * matmul(mT(v), gv)
+        middle = coupling if middle is None else middle + coupling
+    assert middle is not None
+    return middle
 
 
 def _inverse_gaps(w: TensorVariable) -> TensorVariable:
@@ -168,14 +173,8 @@ class GeneralizedEigh(_LinalgOp):
         triangles read."""
         require_real(self, inputs)
         w, v = outputs
-        gw, gv = cotangents
-        middle = None
-        if gw is not None:
-            middle = diag_embed(gw)
-        if gv is not None:
-            coupling = _inverse_gaps(w) * matmul(mT(v), gv)
-            middle = coupling if middle is None else middle + coupling
-        assert middle is not None  # the autodiff asks only when some output is connected
+        gv = cotangents[1]
+        middle = _spectral_middle(w, v, *cotangents)
         a_bar = matmul(matmul(v, middle), mT(v))
         # M diag(w): the columns of v M scaled by w
         b_middle = matmul(v, middle) * expand_dims(w, -2)

@@ -28,7 +28,8 @@ from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.reduction import CAReduce
 from arignote.tensor.subtensor_basic import Subtensor
 
-__all__ = ["SIGN_DEPTH", "is_gaussian_kernel", "is_nonnegative", "is_positive", "is_squared_distance"]
+__all__ = ["SIGN_DEPTH", "is_gaussian_kernel", "is_nonnegative", "is_positive", "is_squared_distance",
+           "one_new_axis"]
 
 #: how many producers deep a sign is looked for
 SIGN_DEPTH = 6
@@ -141,12 +142,13 @@ def _is_nonpositive_constant(v: Variable) -> bool:
 
 def _points_as_column_and_row(a: Variable, b: Variable) -> bool:
     """Whether ``a`` is ``x[:, None, ...]`` and ``b`` is ``x[None, ...]`` of one ``x``."""
-    col, row = _lifted(a), _lifted(b)
+    col, row = one_new_axis(a), one_new_axis(b)
     return col is not None and row is not None and col[0] is row[0] and col[1] == 1 and row[1] == 0
 
 
-def _lifted(v: Variable) -> tuple[Variable, int] | None:
-    """(x, axis) when ``v`` is ``x`` with a new axis of length 1 inserted at ``axis`` (0 or 1)."""
+def one_new_axis(v: Variable) -> tuple[Variable, int] | None:
+    """(x, axis) when ``v`` is ``x`` with one new axis of length 1 inserted at ``axis`` (0 or 1),
+    by ``dimshuffle`` or by indexing with ``None`` (``x[None]``, ``x[:, None]``)."""
     node = v.owner
     if node is None:
         return None

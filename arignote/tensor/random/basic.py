@@ -10,6 +10,7 @@ generator, so a compiled function gives new numbers at each call, as in PyTensor
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -58,8 +59,6 @@ def draw_from(op: RandomVariable, params: Sequence[Any], size: Any = None, rng: 
     """The draw of ``op`` with ``params`` (the user functions' common part); with
     ``return_next_rng``, ``(next_rng, draw)`` as PyTensor 3 returns them."""
     if dtype is not None:
-        import dataclasses
-
         op = dataclasses.replace(op, dtype=str(np.dtype(dtype)) if dtype != "floatX" else dtype)
     fresh = rng is None
     if fresh:

@@ -15,6 +15,7 @@ rank (``ndims_params``: 0 for a scalar, 1 for ``multinomial``'s ``p``...) and th
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -68,9 +69,9 @@ class RandomVariable(Op):
     # --- building -------------------------------------------------------------------------
 
     def with_size(self, sized: bool) -> RandomVariable:
-        return self if self.sized == sized else _replace(self, sized=sized)
+        return self if self.sized == sized else dataclasses.replace(self, sized=sized)
 
-    def output_dtype(self, params: Sequence[Variable]) -> str:
+    def output_dtype(self) -> str:
         if self.dtype == "floatX":
             return str(config.floatX)
         return self.dtype
@@ -95,7 +96,7 @@ class RandomVariable(Op):
                 raise ValueError(f"{self.name}: {name} must have at least {core} dimension(s), "
                                  f"got {p.type}")
         shape = self._static_shape(size, params)
-        draw = TensorType(self.output_dtype(params), shape)
+        draw = TensorType(self.output_dtype(), shape)
         return Apply.build(self, [*inputs, *params], [random_generator_type, draw])
 
     def _static_shape(self, size: Variable | None, params: Sequence[Variable]) -> tuple[int | None, ...]:
@@ -137,7 +138,7 @@ class RandomVariable(Op):
             draw = self.draw(generator, params, size)
         except ValueError as exc:
             raise ValueError(f"{self.name}: {exc}") from None
-        dtype = np.dtype(self.output_dtype([]) if self.dtype == "floatX" else self.dtype)
+        dtype = np.dtype(self.output_dtype())
         return generator, np.asarray(draw, dtype=dtype)
 
     def draw(self, generator: np.random.Generator, params: Sequence[np.ndarray],
@@ -210,9 +211,3 @@ class RandomVariable(Op):
                  cotangents: Sequence[Any]) -> list[Any]:
         raise NotDifferentiable(f"{self.name}: a draw has no derivative with respect to its "
                                 "parameters (only reparameterised draws do)")
-
-
-def _replace(op: RandomVariable, **changes: Any) -> RandomVariable:
-    import dataclasses
-
-    return dataclasses.replace(op, **changes)

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Variable
+from arignote.tensor.random.basic import draw_from
 from arignote.tensor.random.op import RandomVariable
 from arignote.tensor.random.type import RandomGeneratorSharedVariable, shared_generator
 
@@ -63,9 +64,7 @@ class RandomStream:
         child = self.gen_seedgen.spawn(1)[0]
         rng = shared_generator(self.rng_ctor(child), borrow=True)
         if isinstance(op, RandomVariable):
-            size = kwargs.pop("size", None)
-            node = op.with_size(size is not None).make_node(rng, *([] if size is None else [size]), *args)
-            draw = node.outputs[1]
+            draw = draw_from(op, args, kwargs.pop("size", None), rng=rng, **kwargs)
         else:
             draw = op(*args, rng=rng, **kwargs)
         assert draw.owner is not None

@@ -35,40 +35,24 @@ from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import specialize
 from arignote.rewrite.toolkit import fit_to
 from arignote.scalar.math import Mul
-from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.linalg.factor_inverses import CholeskyInverse
+from arignote.tensor.linalg.kernel_matrices import one_new_axis
 from arignote.tensor.linalg.solves import CholeskySolve, _SolveBase
 from arignote.tensor.products import Dot, MatMul, dot
 from arignote.tensor.rewrites.linalg_inverses import is_identity
 from arignote.tensor.shape_inference import shape_of
-from arignote.tensor.subtensor_basic import Subtensor
 from arignote.tensor.variable import TensorVariable
 
 __all__ = ["outer_factors"]
 
 
 def _lifted_vector(v: Variable, axis: int) -> Variable | None:
-    """``u`` when ``v`` is the vector ``u`` with a new axis at ``axis`` (a column: 1, a row: 0),
-    by ``dimshuffle`` or by indexing with ``None``."""
-    node = v.owner
-    if node is None or node.inputs[0].type.ndim != 1:
+    """``u`` when ``v`` is the vector ``u`` with a new axis at ``axis`` (a column: 1, a row: 0)."""
+    found = one_new_axis(v)
+    if found is None or found[1] != axis or found[0].type.ndim != 1:
         return None
-    if isinstance(node.op, DimShuffle):
-        wanted: tuple[Any, ...] = (0, "x") if axis == 1 else ("x", 0)
-        return node.inputs[0] if tuple(node.op.new_order) == wanted else None
-    if isinstance(node.op, Subtensor) and len(node.inputs) == 1:
-        entries = list(node.op.idx_list)
-        if len(entries) == 2 and entries[axis] is None and _full_slice(entries[1 - axis]):
-            return node.inputs[0]
-        if axis == 0 and len(entries) == 1 and entries[0] is None:  # u[None]
-            return node.inputs[0]
-    return None
-
-
-def _full_slice(entry: object) -> bool:
-    parts = getattr(entry, "parts", None)
-    return parts is not None and all(p is None for p in parts)
+    return found[0]
 
 
 def outer_factors(m: Variable) -> tuple[Variable, Variable, list[Variable]] | None:

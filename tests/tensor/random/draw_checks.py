@@ -46,6 +46,24 @@ def assert_same_as_numpy(function: Callable[..., Any], params: Sequence[Any], si
     np.testing.assert_array_equal(got, want.astype(expected_dtype))
 
 
+def draw_shape(size: Any, *params: Any) -> tuple[int, ...]:
+    """The draw's shape: ``size``, else the parameters' shapes broadcast."""
+    return size if size is not None else np.broadcast_shapes(*(np.shape(p) for p in params))
+
+
+def assert_static_shapes(function: Callable[..., Any], params: Sequence[Any]) -> None:
+    """The draw's static shape, known when the graph is built: from constant parameters, from
+    ``size`` (constant or partly symbolic), unknown lengths from symbolic parameters."""
+    import arignote.tensor as at
+
+    assert function(*params, rng=generator()).type.shape == draw_shape(None, *params)
+    assert function(*params, size=(4, 2, 3), rng=generator()).type.shape == (4, 2, 3)
+    symbolic = [at.vector(f"p{i}") for i in range(len(params))]
+    assert function(*symbolic, rng=generator()).type.shape == (None,)
+    n = at.lscalar("n")
+    assert function(*symbolic, size=(n, 5), rng=generator()).type.shape == (None, 5)
+
+
 def ks_pvalue(sample: np.ndarray, dist: Any) -> float:
     """Kolmogorov-Smirnov p-value of ``sample`` against the frozen continuous ``dist``."""
     return float(st.kstest(np.ravel(sample), dist.cdf).pvalue)

@@ -17,15 +17,12 @@ from tests.tensor.random.draw_checks import (
     P_VALUE,
     assert_moments,
     assert_same_as_numpy,
+    assert_static_shapes,
     compiled_draw,
+    draw_shape,
     generator,
     ks_pvalue,
 )
-
-
-def _shape(size, *params):
-    return size if size is not None else np.broadcast_shapes(*(np.shape(p) for p in params))
-
 
 ROW = np.array([0.5, 1.0, 2.0])          # broadcasts with COLUMN to (2, 3)
 COLUMN = np.array([[1.5], [3.0]])
@@ -33,28 +30,28 @@ COLUMN = np.array([[1.5], [3.0]])
 # name: (parameters that broadcast to (2, 3), the NumPy calls with the same meaning)
 SAME_AS_NUMPY = {
     "halfnormal": ((ROW, COLUMN), lambda g, loc, scale, size:
-                   loc + scale * np.abs(g.standard_normal(size=_shape(size, loc, scale)))),
+                   loc + scale * np.abs(g.standard_normal(size=draw_shape(size, loc, scale)))),
     "triangular": ((ROW - 1.0, ROW, COLUMN + 2.0), lambda g, lo, m, hi, size: g.triangular(lo, m, hi, size)),
     "invgamma": ((ROW, COLUMN), lambda g, a, b, size: 1.0 / g.gamma(a, 1.0 / b, size)),
     "chisquare": ((ROW,), lambda g, df, size: g.chisquare(df, size)),
     "weibull": ((COLUMN,), lambda g, a, size: g.weibull(a, size)),
     "pareto": ((ROW, COLUMN), lambda g, b, scale, size:
-               scale * (1.0 + g.pareto(b, size=_shape(size, b, scale)))),
+               scale * (1.0 + g.pareto(b, size=draw_shape(size, b, scale)))),
     "gumbel": ((ROW, COLUMN), lambda g, loc, scale, size: g.gumbel(loc, scale, size)),
     "logistic": ((ROW, COLUMN), lambda g, loc, scale, size: g.logistic(loc, scale, size)),
     "laplace": ((ROW, COLUMN), lambda g, loc, scale, size: g.laplace(loc, scale, size)),
     "cauchy": ((ROW, COLUMN), lambda g, loc, scale, size:
-               loc + scale * g.standard_cauchy(size=_shape(size, loc, scale))),
+               loc + scale * g.standard_cauchy(size=draw_shape(size, loc, scale))),
     "halfcauchy": ((ROW, COLUMN), lambda g, loc, scale, size:
-                   loc + scale * np.abs(g.standard_cauchy(size=_shape(size, loc, scale)))),
+                   loc + scale * np.abs(g.standard_cauchy(size=draw_shape(size, loc, scale)))),
     "t": ((ROW, COLUMN, 2.0), lambda g, df, loc, scale, size:
-          loc + scale * g.standard_t(df, size=_shape(size, df, loc, scale))),
+          loc + scale * g.standard_t(df, size=draw_shape(size, df, loc, scale))),
     "vonmises": ((ROW, COLUMN), lambda g, mu, kappa, size: g.vonmises(mu, kappa, size)),
     "wald": ((ROW, COLUMN), lambda g, mean, scale, size: g.wald(mean, scale, size)),
     "truncexpon": ((ROW, COLUMN, 0.5), lambda g, b, loc, scale, size:
-                   loc - scale * np.log1p(g.random(size=_shape(size, b, loc, scale)) * np.expm1(-b))),
+                   loc - scale * np.log1p(g.random(size=draw_shape(size, b, loc, scale)) * np.expm1(-b))),
     "gengamma": ((ROW, COLUMN, 2.0), lambda g, alpha, p, lambd, size:
-                 lambd * g.standard_gamma(alpha / p, size=_shape(size, alpha, p, lambd)) ** (1.0 / p)),
+                 lambd * g.standard_gamma(alpha / p, size=draw_shape(size, alpha, p, lambd)) ** (1.0 / p)),
     "rayleigh": ((COLUMN,), lambda g, scale, size: g.rayleigh(scale, size)),
 }
 
@@ -114,12 +111,7 @@ def test_every_function_has_a_law_test():
 def test_static_shapes(name):
     params, _ = SAME_AS_NUMPY[name]
     function = getattr(rnd, name)
-    assert function(*params, rng=generator()).type.shape == _shape(None, *params)
-    assert function(*params, size=(4, 2, 3), rng=generator()).type.shape == (4, 2, 3)
-    symbolic = [at.vector(f"p{i}") for i in range(len(params))]
-    assert function(*symbolic, rng=generator()).type.shape == (None,)
-    n = at.lscalar("n")
-    assert function(*symbolic, size=(n, 5), rng=generator()).type.shape == (None, 5)
+    assert_static_shapes(function, params)
     draw = function(*params, size=(4, 2, 3), rng=generator())
     assert draw.dtype == arignote.config.floatX
     assert function(*params, rng=generator(), dtype="float32").dtype == "float32"

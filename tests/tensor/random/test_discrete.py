@@ -17,20 +17,18 @@ from tests.tensor.random.draw_checks import (
     P_VALUE,
     assert_moments,
     assert_same_as_numpy,
+    assert_static_shapes,
     chisquare_pvalue,
     compiled_draw,
+    draw_shape,
     generator,
 )
-
-
-def _shape(size, *params):
-    return size if size is not None else np.broadcast_shapes(*(np.shape(p) for p in params))
-
 
 # name: (parameters that broadcast to (2, 3), the NumPy calls with the same meaning)
 SAME_AS_NUMPY = {
     "betabinom": ((np.array([5, 10, 20]), np.array([[0.5], [2.0]]), 3.0), lambda g, n, a, b, size:
-                  g.binomial(n, g.beta(a, b, size=_shape(size, n, a, b)), size=_shape(size, n, a, b))),
+                  g.binomial(n, g.beta(a, b, size=draw_shape(size, n, a, b)),
+                             size=draw_shape(size, n, a, b))),
     "negative_binomial": ((np.array([1.0, 5.0, 10.5]), np.array([[0.2], [0.9]])),
                           lambda g, n, p, size: g.negative_binomial(n, p, size)),
     "geometric": ((np.array([[0.1, 0.5, 1.0], [0.3, 0.7, 0.05]]),), lambda g, p, size: g.geometric(p, size)),
@@ -79,12 +77,7 @@ def test_every_function_has_a_law_test():
 def test_static_shapes(name):
     params, _ = SAME_AS_NUMPY[name]
     function = getattr(rnd, name)
-    assert function(*params, rng=generator()).type.shape == _shape(None, *params)
-    assert function(*params, size=(4, 2, 3), rng=generator()).type.shape == (4, 2, 3)
-    symbolic = [at.vector(f"p{i}") for i in range(len(params))]
-    assert function(*symbolic, rng=generator()).type.shape == (None,)
-    n = at.lscalar("n")
-    assert function(*symbolic, size=(n, 5), rng=generator()).type.shape == (None, 5)
+    assert_static_shapes(function, params)
     assert function(*params, rng=generator()).dtype == "int64"
 
 
