@@ -54,10 +54,15 @@ class Op:
         """Check and convert ``inputs`` and return the interned node."""
         raise NotImplementedError
 
-    def __call__(self, *inputs: Any) -> Any:
-        """Apply the op: its output variable, or a list when it has several."""
-        outputs = self.make_node(*inputs).outputs
-        return outputs[0] if len(outputs) == 1 else list(outputs)
+    if TYPE_CHECKING:
+        # an op may give calling it a signature of its own (a distribution names its
+        # parameters, as PyTensor's do), which a method here would make an incompatible override
+        __call__: Callable[..., Any]
+    else:
+        def __call__(self, *inputs: Any) -> Any:
+            """Apply the op: its output variable, or a list when it has several."""
+            outputs = self.make_node(*inputs).outputs
+            return outputs[0] if len(outputs) == 1 else list(outputs)
 
     def perform(self, *inputs: Any) -> Any:
         """NumPy implementation: values in, the output value (a tuple if several) out."""

@@ -32,6 +32,8 @@ from arignote.graph.traversal import toposort
 from arignote.loop.body import substitute
 from arignote.loop.shapes import row_dims
 from arignote.tensor.join import stack
+from arignote.tensor.random.ownership import consumable_draws, drawing_in_place
+from arignote.tensor.random.type import RandomGeneratorType
 from arignote.tensor.shape import shape_tuple
 from arignote.tensor.type import TensorType
 
@@ -56,7 +58,9 @@ def driven_loop(node: Apply, compile_body: Callable[[Sequence[Variable], Sequenc
     raised, as linked programs have).
     """
     op = node.op
-    program = compile_body(list(op.inner_inputs), list(op.inner_outputs))
+    draws, _ = _consumed_generators(cast("Loop", op))
+    outputs = drawing_in_place(op.nodes, op.inner_outputs, draws) if draws else list(op.inner_outputs)
+    program = compile_body(list(op.inner_inputs), outputs)
     writer = _LoopWriter(node, getattr(program, "run", program))
     writer.locate = getattr(program, "node_at_failure", None)
     return writer.build()
@@ -75,8 +79,10 @@ class _LoopWriter:
         self.body = body
         self.env: dict[str, Any] = {"_empty": np.empty, "_grow": _grow, "_ring": _ring_rows,
                                     "_fresh": fresh, "_shape_error": _shape_error,
-                                    "_asarray": np.asarray, "_int64": np.int64}
+                                    "_asarray": np.asarray, "_int64": np.int64, "_copy": copy.deepcopy}
         self.names: dict[Variable, str] = {}
+        #: the draws that consume their generator, and the generator carries copied before step 0
+        self.consumed, self.owned_carries = _consumed_generators(self.op)
         self.line_to_node: dict[int, Apply] = {}
         self.lines: list[str] = []
         self.locate: Callable[[BaseException], Apply | None] | None = None  # a compiled body's
@@ -193,8 +199,10 @@ class _LoopWriter:
         if self.body is not None:
             self.env["_body"] = self.body
         else:
+            consumed = {id(n) for n in self.consumed}
             for step, inner in enumerate(op.nodes):
-                self.env[f"_f{step}"] = inner.op.py_impl(inner)
+                inner_op = inner.op.clone(inplace=True) if id(inner) in consumed else inner.op
+                self.env[f"_f{step}"] = inner_op.py_impl(inner)
                 for o, out in enumerate(inner.outputs):
                     self.names[out] = f"v{step}_{o}"
         self.env["_zero_steps"] = ZeroSteps(node)
@@ -213,6 +221,9 @@ class _LoopWriter:
                          f"{{len(s{i})}} rows, fewer than the {{n}} steps to run')")
         self.emit(1, f"if n == 0: return _zero_steps({', '.join(args[1:])})")
         self.emit(1, f"inputs = ({', '.join(args[1:])}{',' if len(args) == 2 else ''})")
+        for j in self.owned_carries:
+            # the loop's own copy of a generator its draws consume (the given one stays as it was)
+            self.emit(1, f"c{j} = _copy(c{j})")
         for j in self.checked_carries:
             self.emit(1, f"cs{j} = c{j}.shape")
         if op.until:
@@ -311,6 +322,18 @@ def _ring_rows(ring: list[Any], steps: int, k: int) -> list[Any]:
         return ring[:steps]
     start = steps % k
     return ring[start:] + ring[:start]
+
+
+def _consumed_generators(op: Loop) -> tuple[list[Apply], list[int]]:
+    """The body's draws that may consume their generator when the loop owns its generator
+    carries (copies them once, before step 0), and the carries to copy: one copy per call
+    instead of one per draw and step."""
+    carries = [v for v in op.carry_inputs if isinstance(v.type, RandomGeneratorType)]
+    if not carries:
+        return [], []
+    draws = consumable_draws(op.nodes, op.inner_outputs, carries)
+    read = {id(n.inputs[0]) for n in draws}
+    return draws, [j for j, v in enumerate(op.carry_inputs) if id(v) in read]
 
 
 def input_shapes(node: Apply) -> list[Any]:

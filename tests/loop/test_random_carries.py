@@ -10,6 +10,8 @@ carried generator are ``default_rng(seed).normal(size=(n, 2))``, row by row.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -87,6 +89,66 @@ def test_several_draws_per_step_and_a_recurrent_output(mode):
     assert _state(generator) == _state(reference)
     # no update given: the shared generator is where it was
     assert _state(rng.get_value()) == _state(np.random.default_rng(SEED))
+
+
+def _loop_node(outputs):
+    from arignote.graph.traversal import toposort
+    from arignote.loop.op import Loop
+
+    (node,) = [n for n in toposort(outputs) if isinstance(n.op, Loop)]
+    return node
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_loop_copies_its_generator_once_and_draws_in_place(mode):
+    from arignote.loop.execute import _consumed_generators
+
+    rng = at.random.rng("rng")
+
+    def step(h, g):
+        g, a = g.normal(size=(2,))
+        g, b = g.uniform(size=(2,))
+        return h + a * b, g
+
+    hs, final = arignote.scan(step, outputs_info=[at.zeros((2,)), rng], n_steps=4, return_updates=False)
+    draws, copied = _consumed_generators(_loop_node([hs, final]).op)
+    assert len(draws) == 2 and copied == [1]  # both draws of the chain, one copy of carry 1
+    f = arignote.function([rng], [hs, final], mode=mode)
+    given = np.random.default_rng(SEED)
+    values, generator = f(given)
+    assert _state(given) == _state(np.random.default_rng(SEED))  # the caller's is untouched
+    reference = np.random.default_rng(SEED)
+    h, rows = np.zeros(2), []
+    for _ in range(4):
+        a = reference.normal(size=2)
+        h = h + a * reference.uniform(size=2)
+        rows.append(h)
+    np.testing.assert_array_equal(values, rows)
+    assert _state(generator) == _state(reference)
+    # a second call from the same generator gives the same numbers (nothing leaked between calls)
+    np.testing.assert_array_equal(f(given)[0], values)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_generator_read_twice_in_a_step_is_not_consumed(mode):
+    from arignote.loop.execute import _consumed_generators
+
+    rng = at.random.rng("rng")
+
+    def step(g):
+        _, a = g.uniform(size=(2,))
+        g2, b = g.normal(size=(2,))  # from the same generator state as a
+        return a + b, g2
+
+    sums, final = arignote.scan(step, outputs_info=[None, rng], n_steps=3, return_updates=False)
+    draws, copied = _consumed_generators(_loop_node([sums, final]).op)
+    assert not draws and not copied  # the carry is read twice: both draws copy it
+    values, _ = arignote.function([rng], [sums, final], mode=mode)(np.random.default_rng(SEED))
+    reference, rows = np.random.default_rng(SEED), []
+    for _ in range(3):
+        a = copy.deepcopy(reference).uniform(size=2)
+        rows.append(a + reference.normal(size=2))
+    np.testing.assert_array_equal(values, rows)
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -2,7 +2,7 @@
 
 **Inside the JAX function** a generator value (a ``RandomGeneratorType`` variable) is a JAX
 key (``jax.random.key``: a typed key; a legacy ``uint32`` key given to ``f.jax_fn`` works
-too).  A draw node ``next_rng, x = op(rng, [size,] *params)`` splits its input key into
+too).  A draw node ``next_rng, x = op(rng, size, *params)`` splits its input key into
 ``(next key, subkey)``, draws with ``jax.random.<distribution>(subkey, shape, dtype)`` of the
 draw's shape (``size``, or the parameters' batch shapes broadcast together, as NumPy's
 ``Generator`` broadcasts them) and dtype, with the op's parameterisation (``loc``/``scale``
@@ -42,8 +42,10 @@ Poisson mean gives -1; a probability above 1 saturates; ``integers`` with ``high
 gives ``low``; ``triangular`` with unordered bounds).  Check parameters in the graph, or
 on the py backend, when they can be wrong.
 
-Distributions ``jax.random`` cannot draw (``vonmises``, ``hypergeometric``, and any
-``RandomVariable`` of another name) raise ``JaxCompileError`` naming them when compiling.
+``vonmises`` and ``hypergeometric``, which ``jax.random`` lacks, are drawn by this backend's
+own samplers (:mod:`~arignote.backend.jax.random_samplers`: Best-Fisher rejection, and an
+urn emptied one item at a time, O(min(nsample, N - nsample)) steps).  A ``RandomVariable``
+of another name (a user's own op) raises ``JaxCompileError`` naming it when compiling.
 ``f.jax_fn`` has no boundary: its generator arguments and results are JAX keys.
 """
 
@@ -59,6 +61,7 @@ import jax.random as jr
 import numpy as np
 
 from arignote.backend.jax.plan import NOT_IMPLEMENTED, JaxCompileError
+from arignote.backend.jax.random_samplers import hypergeometric, vonmises
 from arignote.backend.jax.registry import LoweringContext, jax_impl
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.tensor.random.multivariate import ChoiceRV, MvNormalRV, PermutationRV
@@ -136,17 +139,16 @@ SCALAR: dict[str, ScalarDraw] = {
     "beta_binomial": _beta_binomial,
     "negative_binomial": _negative_binomial,
     "geometric": lambda k, p, s, dt: jr.geometric(k, p[0], s, dtype=jnp.int64),
+    # jax.random has neither: rejection and urn samplers of this backend (random_samplers.py)
+    "vonmises": lambda k, p, s, dt: vonmises(k, p[0], p[1], s, dt),
+    "hypergeometric": lambda k, p, s, dt: hypergeometric(k, p[0], p[1], p[2], s),
 }
 
 #: scalar distributions whose parameters stay integers (not cast to the working float dtype)
-INTEGER_PARAMS = {"integers"}
+INTEGER_PARAMS = {"integers", "hypergeometric"}
 
-#: distributions jax.random cannot draw, and why
-UNSUPPORTED = {
-    "vonmises": "jax.random has no von Mises sampler",
-    "hypergeometric": "jax.random has no hypergeometric sampler (drawing without replacement "
-                      "from a population whose size is a run-time value)",
-}
+#: distributions this backend cannot draw, and why (none of PyTensor's: another op's name)
+UNSUPPORTED: dict[str, str] = {}
 
 
 def key_of(value: Any) -> Any:
@@ -169,12 +171,11 @@ def _static_positions(node: Apply) -> tuple[int, ...]:
     """Inputs JAX must know while tracing: ``size``, ``choice``'s sample shape, and a scalar
     population (``choice(5)``, ``permutation(5)``: its value is the length of the draw)."""
     op = node.op
-    first = 2 if op.sized else 1
-    static = [1] if op.sized else []
+    static = [1]
     if isinstance(op, ChoiceRV):
         static.append(len(node.inputs) - 1)
     if isinstance(op, (ChoiceRV, PermutationRV)) and op.ndims_params[0] == 0:
-        static.append(first)
+        static.append(2)
     return tuple(static)
 
 
@@ -193,14 +194,10 @@ def _draw(op: RandomVariable, node: Apply, ctx: LoweringContext) -> Callable[...
     if draw is None:
         draw = _scalar_draw(op.name)
 
-    def run(rng: Any, *rest: Any) -> tuple[Any, Any]:
-        if op.sized:
-            size: tuple[int, ...] | None = tuple(int(s) for s in np.asarray(rest[0]))
-            params = list(rest[1:])
-        else:
-            size, params = None, list(rest)
+    def run(rng: Any, size_value: Any, *params: Any) -> tuple[Any, Any]:
+        size = tuple(int(s) for s in np.asarray(size_value)) or None
         next_key, subkey = jr.split(key_of(rng))
-        value = draw(op, subkey, params, size, out_dtype)
+        value = draw(op, subkey, list(params), size, out_dtype)
         return next_key, jnp.asarray(value).astype(out_dtype)
     return run
 
@@ -269,9 +266,9 @@ def _mvnormal(op: RandomVariable, key: Any, params: list[Any], size: Any, out_dt
     n = mean.shape[-1]
     # the op's square root of cov (PyTensor's ``method``): a non-positive-definite cov gives
     # NaNs here where the other backends raise ValueError
-    if op.decomposition == "cholesky":
+    if op.method == "cholesky":
         factor = jnp.linalg.cholesky(cov)
-    elif op.decomposition == "svd":
+    elif op.method == "svd":
         u, s, _ = jnp.linalg.svd(cov)
         factor = u * jnp.sqrt(s)[..., None, :]
     else:

@@ -2,16 +2,27 @@
 
 - ``type``: generators as graph values, shared generators;
 - ``op``: ``RandomVariable``, a draw as a pure node (generator in, next generator and draw out);
-- ``basic``: the distributions and their user functions;
+- ``basic``: the core distributions (each a ``RandomVariable`` subclass whose instance is the
+  user's function, as in PyTensor);
 - ``continuous``, ``discrete``, ``multivariate``: the rest of PyTensor's distributions;
-- ``reparameterised``: pathwise derivatives of location-scale draws;
+- ``reparameterised``: pathwise derivatives of location-scale draws (the classes' pullbacks);
 - ``utils``: ``RandomStream``.
 """
 
-# reparameterised: imported for its effect, setting the derivative rules of basic.py's ops
-from arignote.tensor.random import reparameterised
 from arignote.tensor.random.basic import (
     RV_OPS,
+    BernoulliRV,
+    BetaRV,
+    BinomialRV,
+    CategoricalRV,
+    ExponentialRV,
+    GammaRV,
+    IntegersRV,
+    LogNormalRV,
+    NormalRV,
+    PoissonRV,
+    StandardNormalRV,
+    UniformRV,
     bernoulli,
     beta,
     binomial,
@@ -26,6 +37,23 @@ from arignote.tensor.random.basic import (
     uniform,
 )
 from arignote.tensor.random.continuous import (
+    CauchyRV,
+    ChiSquareRV,
+    GenGammaRV,
+    GumbelRV,
+    HalfCauchyRV,
+    HalfNormalRV,
+    InvGammaRV,
+    LaplaceRV,
+    LogisticRV,
+    ParetoRV,
+    RayleighRV,
+    StudentTRV,
+    TriangularRV,
+    TruncExponentialRV,
+    VonMisesRV,
+    WaldRV,
+    WeibullRV,
     cauchy,
     chisquare,
     gengamma,
@@ -44,8 +72,23 @@ from arignote.tensor.random.continuous import (
     wald,
     weibull,
 )
-from arignote.tensor.random.discrete import betabinom, geometric, hypergeometric, nbinom, negative_binomial
+from arignote.tensor.random.discrete import (
+    BetaBinomialRV,
+    GeometricRV,
+    HyperGeometricRV,
+    NegBinomialRV,
+    betabinom,
+    geometric,
+    hypergeometric,
+    nbinom,
+    negative_binomial,
+)
 from arignote.tensor.random.multivariate import (
+    ChoiceRV,
+    DirichletRV,
+    MultinomialRV,
+    MvNormalRV,
+    PermutationRV,
     choice,
     dirichlet,
     multinomial,
@@ -63,12 +106,18 @@ from arignote.tensor.random.type import (
 )
 from arignote.tensor.random.utils import RandomStream
 
-__all__ = ["RV_OPS", "RandomGeneratorSharedVariable", "RandomGeneratorType",
-           "RandomGeneratorVariable", "RandomStream", "RandomVariable", "bernoulli", "beta", "binomial",
-           "categorical", "exponential", "gamma", "integers", "lognormal", "normal", "poisson", "rng",
-           "shared_generator", "shared_rng", "standard_normal", "uniform"]
-# the rest of PyTensor's distributions (continuous.py, discrete.py, multivariate.py)
-__all__ += ["betabinom", "cauchy", "chisquare", "choice", "dirichlet", "gengamma", "geometric", "gumbel",
-            "halfcauchy", "halfnormal", "hypergeometric", "invgamma", "laplace", "logistic", "multinomial",
-            "multivariate_normal", "nbinom", "negative_binomial", "pareto", "permutation", "rayleigh", "t",
-            "triangular", "truncexpon", "vonmises", "wald", "weibull"]
+__all__ = [
+    "BernoulliRV", "BetaBinomialRV", "BetaRV", "BinomialRV", "CategoricalRV", "CauchyRV", "ChiSquareRV",
+    "ChoiceRV", "DirichletRV", "ExponentialRV", "GammaRV", "GenGammaRV", "GeometricRV", "GumbelRV",
+    "HalfCauchyRV", "HalfNormalRV", "HyperGeometricRV", "IntegersRV", "InvGammaRV", "LaplaceRV",
+    "LogNormalRV", "LogisticRV", "MultinomialRV", "MvNormalRV", "NegBinomialRV", "NormalRV", "ParetoRV",
+    "PermutationRV", "PoissonRV", "RV_OPS", "RandomGeneratorSharedVariable", "RandomGeneratorType",
+    "RandomGeneratorVariable", "RandomStream", "RandomVariable", "RayleighRV", "StandardNormalRV",
+    "StudentTRV", "TriangularRV", "TruncExponentialRV", "UniformRV", "VonMisesRV", "WaldRV",
+    "WeibullRV", "bernoulli", "beta", "betabinom", "binomial", "categorical", "cauchy", "chisquare",
+    "choice", "dirichlet", "exponential", "gamma", "gengamma", "geometric", "gumbel", "halfcauchy",
+    "halfnormal", "hypergeometric", "integers", "invgamma", "laplace", "logistic", "lognormal",
+    "multinomial", "multivariate_normal", "nbinom", "negative_binomial", "normal", "pareto",
+    "permutation", "poisson", "rayleigh", "rng", "shared_generator", "shared_rng",
+    "standard_normal", "t", "triangular", "truncexpon", "uniform", "vonmises", "wald", "weibull"
+]

@@ -2,11 +2,13 @@
 with PyTensor's names, signatures, parameter order and defaults.
 
 Where ``numpy.random.Generator`` has a method with the same parametrisation the draw is that
-call (NumPy's numbers, bit for bit): ``triangular``, ``chisquare``, ``weibull``, ``gumbel``,
-``logistic``, ``laplace``, ``vonmises``, ``wald``, ``rayleigh``.  The others are a short
-composition of Generator calls, written in each op's ``draw`` and in the user function's
-docstring; several are exactly what SciPy's ``rvs`` does with the generator as
-``random_state`` (which PyTensor calls), and so give PyTensor's numbers too.
+call (NumPy's numbers, bit for bit): ``triangular``, ``chisquare``, ``weibull``, ``logistic``,
+``laplace``, ``vonmises``, ``wald``, ``rayleigh``.  Where PyTensor draws with SciPy's ``rvs``
+(the generator as ``random_state``), so does arignote, which gives PyTensor's numbers:
+``gumbel``, ``cauchy``, ``halfcauchy`` and ``pareto`` (SciPy draws them by the inverse CDF
+of ``Generator.uniform``).  The others are a short composition of Generator calls, written
+in each op's ``rng_fn`` and in its class's docstring, and equal to what SciPy's ``rvs``
+(PyTensor's draw) does with the same generator.
 
 ``laplace``, ``logistic``, ``gumbel`` and ``cauchy`` are location-scale families
 (``x = loc + scale * z`` with ``z`` free of the parameters): they have reparameterised
@@ -16,17 +18,19 @@ derivatives (:mod:`arignote.tensor.random.reparameterised`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+import scipy.stats
 
-from arignote.tensor.random.basic import NONNEGATIVE, POSITIVE, RV_OPS, define, draw_from
+from arignote.tensor.random.basic import NONNEGATIVE, POSITIVE, register
 from arignote.tensor.random.op import Check, RandomVariable
 from arignote.tensor.random.reparameterised import location_scale_pullback
-from arignote.tensor.variable import TensorVariable
 
-__all__ = ["cauchy", "chisquare", "gengamma", "gumbel", "halfcauchy", "halfnormal", "invgamma",
+__all__ = ["CauchyRV", "ChiSquareRV", "GenGammaRV", "GumbelRV", "HalfCauchyRV", "HalfNormalRV",
+           "InvGammaRV", "LaplaceRV", "LogisticRV", "ParetoRV", "RayleighRV", "StudentTRV",
+           "TriangularRV", "TruncExponentialRV", "VonMisesRV", "WaldRV", "WeibullRV"]
+__all__ += ["cauchy", "chisquare", "gengamma", "gumbel", "halfcauchy", "halfnormal", "invgamma",
            "laplace", "logistic", "pareto", "rayleigh", "t", "triangular", "truncexpon", "vonmises",
            "wald", "weibull"]
 
@@ -41,11 +45,17 @@ def draw_shape(size: Any, *params: Any) -> tuple[int, ...]:
 
 # --- one Generator call ------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class TriangularRV(RandomVariable):
-    """``Generator.triangular(left, mode, right)``; the parameters must be ordered."""
+    """Triangular draws on ``[left, right]`` peaking at ``mode`` (``Generator.triangular``);
+    the parameters must be ordered."""
 
-    checks: ClassVar[dict[str, Check]] = {}
+    name = "triangular"
+    signature = "(),(),()->()"
+    dtype = "floatX"
+    param_names = ("left", "mode", "right")
+
+    def __call__(self, left: Any, mode: Any, right: Any, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(left, mode, right, size=size, **kwargs)
 
     def check_parameters(self, params: Sequence[np.ndarray]) -> None:
         left, mode, right = (np.asarray(p) for p in params)
@@ -57,173 +67,252 @@ class TriangularRV(RandomVariable):
             raise ValueError(f"triangular: right must be > left, got left={left!r}, right={right!r}")
 
 
-triangular_rv = TriangularRV(name="triangular", method="triangular",
-                             param_names=("left", "mode", "right"), ndims_params=(0, 0, 0))
-RV_OPS["triangular"] = triangular_rv
-chisquare_rv = define("chisquare", "chisquare", ("df",), checks={"df": POSITIVE})
-weibull_rv = define("weibull", "weibull", ("shape",), checks={"shape": NONNEGATIVE})
-gumbel_rv = define("gumbel", "gumbel", ("loc", "scale"), checks={"scale": NONNEGATIVE})
-logistic_rv = define("logistic", "logistic", ("loc", "scale"), checks={"scale": NONNEGATIVE})
-laplace_rv = define("laplace", "laplace", ("loc", "scale"), checks={"scale": NONNEGATIVE})
-vonmises_rv = define("vonmises", "vonmises", ("mu", "kappa"), checks={"kappa": NONNEGATIVE})
-wald_rv = define("wald", "wald", ("mean", "scale"), checks={"mean": POSITIVE, "scale": POSITIVE})
-rayleigh_rv = define("rayleigh", "rayleigh", ("scale",), checks={"scale": NONNEGATIVE})
-
-# --- compositions ------------------------------------------------------------------------
-
-
-def _halfnormal(g: np.random.Generator, loc: Any, scale: Any, size: Any) -> Any:
-    # scipy.stats.halfnorm.rvs: |standard_normal|, then loc + scale * that (PyTensor's numbers)
-    return loc + scale * np.abs(g.standard_normal(size=draw_shape(size, loc, scale)))
-
-
-def _invgamma(g: np.random.Generator, shape: Any, scale: Any, size: Any) -> Any:
-    # PyTensor's own rng_fn: 1 / Gamma(shape, 1 / scale)
-    return 1.0 / g.gamma(shape, 1.0 / scale, size=size)
-
-
-def _pareto(g: np.random.Generator, b: Any, scale: Any, size: Any) -> Any:
-    # NumPy's pareto is the Lomax (Pareto II) law on [0, inf): shift it to [1, inf) and scale
-    return scale * (1.0 + g.pareto(b, size=draw_shape(size, b, scale)))
-
-
-def _cauchy(g: np.random.Generator, loc: Any, scale: Any, size: Any) -> Any:
-    # scipy.stats.cauchy.rvs draws standard_cauchy and scales it the same way
-    return loc + scale * g.standard_cauchy(size=draw_shape(size, loc, scale))
-
-
-def _halfcauchy(g: np.random.Generator, loc: Any, scale: Any, size: Any) -> Any:
-    # scipy.stats.halfcauchy.rvs: |standard_cauchy|, then loc + scale * that
-    return loc + scale * np.abs(g.standard_cauchy(size=draw_shape(size, loc, scale)))
-
-
-def _t(g: np.random.Generator, df: Any, loc: Any, scale: Any, size: Any) -> Any:
-    # scipy.stats.t.rvs: standard_t(df), then loc + scale * that
-    return loc + scale * g.standard_t(df, size=draw_shape(size, df, loc, scale))
-
-
-def _truncexpon(g: np.random.Generator, b: Any, loc: Any, scale: Any, size: Any) -> Any:
-    # inverse CDF on one uniform: F(y) = (1 - e^-y) / (1 - e^-b) on [0, b]; expm1/log1p keep
-    # small b and small u exact
-    u = g.random(size=draw_shape(size, b, loc, scale))
-    return loc - scale * np.log1p(u * np.expm1(-b))
-
-
-def _gengamma(g: np.random.Generator, alpha: Any, p: Any, lambd: Any, size: Any) -> Any:
-    # scipy.stats.gengamma.rvs(alpha / p, p, scale=lambd): standard_gamma(alpha / p) ** (1 / p)
-    return lambd * g.standard_gamma(alpha / p, size=draw_shape(size, alpha, p, lambd)) ** (1.0 / p)
-
-
-halfnormal_rv = define("halfnormal", "halfnormal", ("loc", "scale"), checks={"scale": NONNEGATIVE},
-                       draw=_halfnormal)
-invgamma_rv = define("invgamma", "invgamma", ("shape", "scale"),
-                     checks={"shape": POSITIVE, "scale": POSITIVE}, draw=_invgamma)
-pareto_rv = define("pareto", "pareto", ("b", "scale"), checks={"b": POSITIVE, "scale": POSITIVE},
-                   draw=_pareto)
-cauchy_rv = define("cauchy", "cauchy", ("loc", "scale"), checks={"scale": NONNEGATIVE}, draw=_cauchy)
-halfcauchy_rv = define("halfcauchy", "halfcauchy", ("loc", "scale"), checks={"scale": NONNEGATIVE},
-                       draw=_halfcauchy)
-t_rv = define("t", "t", ("df", "loc", "scale"), checks={"df": POSITIVE, "scale": NONNEGATIVE}, draw=_t)
-truncexpon_rv = define("truncexpon", "truncexpon", ("b", "loc", "scale"),
-                       checks={"b": POSITIVE, "scale": POSITIVE}, draw=_truncexpon)
-gengamma_rv = define("gengamma", "gengamma", ("alpha", "p", "lambd"),
-                     checks={"alpha": POSITIVE, "p": POSITIVE, "lambd": POSITIVE}, draw=_gengamma)
-
-# the location-scale families: x = loc + scale * z, so loc̄ = ḡ and scalē = ḡ (x - loc) / scale
-for _op in (laplace_rv, logistic_rv, gumbel_rv, cauchy_rv):
-    type(_op).pullback = location_scale_pullback  # type: ignore[method-assign]
-
-
-# --- the user functions ----------------------------------------------------------------
-
-def halfnormal(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Half-normal draws: ``loc + scale * |standard_normal|`` (SciPy's ``halfnorm.rvs``)."""
-    return draw_from(halfnormal_rv, [loc, scale], size, **kwargs)
-
-
-def triangular(left: Any, mode: Any, right: Any, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Triangular draws on ``[left, right]`` peaking at ``mode`` (``Generator.triangular``)."""
-    return draw_from(triangular_rv, [left, mode, right], size, **kwargs)
-
-
-def invgamma(shape: Any, scale: Any, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Inverse-gamma draws: ``1 / Generator.gamma(shape, 1 / scale)`` (PyTensor's draw)."""
-    return draw_from(invgamma_rv, [shape, scale], size, **kwargs)
-
-
-def chisquare(df: Any, size: Any = None, **kwargs: Any) -> TensorVariable:
+class ChiSquareRV(RandomVariable):
     """Chi-squared draws with ``df`` degrees of freedom (``Generator.chisquare``, which is
     ``2 * standard_gamma(df / 2)``: PyTensor's ``gamma(df / 2, scale=2)``, the same numbers)."""
-    return draw_from(chisquare_rv, [df], size, **kwargs)
+
+    name = "chisquare"
+    signature = "()->()"
+    dtype = "floatX"
+    param_names = ("df",)
+    checks: ClassVar[dict[str, Check]] = {"df": POSITIVE}
+
+    def __call__(self, df: Any, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(df, size=size, **kwargs)
 
 
-def weibull(shape: Any, size: Any = None, **kwargs: Any) -> TensorVariable:
+class WeibullRV(RandomVariable):
     """Weibull draws of shape ``shape``, scale 1 (``Generator.weibull``)."""
-    return draw_from(weibull_rv, [shape], size, **kwargs)
+
+    name = "weibull"
+    signature = "()->()"
+    dtype = "floatX"
+    param_names = ("shape",)
+    checks: ClassVar[dict[str, Check]] = {"shape": NONNEGATIVE}
+
+    def __call__(self, shape: Any, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(shape, size=size, **kwargs)
 
 
-def pareto(b: Any, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Pareto draws on ``[scale, inf)`` of shape ``b`` (SciPy's ``pareto``):
-    ``scale * (1 + Generator.pareto(b))`` (NumPy's ``pareto`` is the Lomax law)."""
-    return draw_from(pareto_rv, [b, scale], size, **kwargs)
+class _LocationScaleRV(RandomVariable):
+    """A location-scale family drawn by the Generator method of its name: ``x = loc + scale
+    * z`` with ``z`` free of the parameters, so it has a reparameterised derivative."""
+
+    signature = "(),()->()"
+    dtype = "floatX"
+    param_names = ("loc", "scale")
+    checks: ClassVar[dict[str, Check]] = {"scale": NONNEGATIVE}
+    pullback = location_scale_pullback
+
+    def __call__(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(loc, scale, size=size, **kwargs)
 
 
-def gumbel(loc: Any, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Gumbel (maximum) draws (``Generator.gumbel``)."""
-    return draw_from(gumbel_rv, [loc, scale], size, **kwargs)
+class GumbelRV(_LocationScaleRV):
+    """Gumbel (maximum) draws: SciPy's ``gumbel_r.rvs`` (PyTensor's numbers)."""
+
+    name = "gumbel"
+
+    def rng_fn(self, rng: np.random.Generator, loc: Any, scale: Any, size: Any) -> Any:
+        return scipy.stats.gumbel_r.rvs(loc=loc, scale=scale, size=size, random_state=rng)
 
 
-def logistic(loc: Any = 0, scale: Any = 1, size: Any = None, **kwargs: Any) -> TensorVariable:
+class LogisticRV(_LocationScaleRV):
     """Logistic draws (``Generator.logistic``)."""
-    return draw_from(logistic_rv, [loc, scale], size, **kwargs)
+
+    name = "logistic"
 
 
-def laplace(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
+class LaplaceRV(_LocationScaleRV):
     """Laplace (double exponential) draws (``Generator.laplace``)."""
-    return draw_from(laplace_rv, [loc, scale], size, **kwargs)
+
+    name = "laplace"
 
 
-def cauchy(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Cauchy draws: ``loc + scale * Generator.standard_cauchy()`` (SciPy's ``cauchy.rvs``)."""
-    return draw_from(cauchy_rv, [loc, scale], size, **kwargs)
-
-
-def halfcauchy(loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Half-Cauchy draws: ``loc + scale * |Generator.standard_cauchy()|`` (SciPy's
-    ``halfcauchy.rvs``)."""
-    return draw_from(halfcauchy_rv, [loc, scale], size, **kwargs)
-
-
-def t(df: Any, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Student's t draws: ``loc + scale * Generator.standard_t(df)`` (SciPy's ``t.rvs``)."""
-    return draw_from(t_rv, [df, loc, scale], size, **kwargs)
-
-
-def vonmises(mu: Any, kappa: Any, size: Any = None, **kwargs: Any) -> TensorVariable:
+class VonMisesRV(RandomVariable):
     """Von Mises draws on ``[-pi, pi]`` (``Generator.vonmises``)."""
-    return draw_from(vonmises_rv, [mu, kappa], size, **kwargs)
+
+    name = "vonmises"
+    signature = "(),()->()"
+    dtype = "floatX"
+    param_names = ("mu", "kappa")
+    checks: ClassVar[dict[str, Check]] = {"kappa": NONNEGATIVE}
+
+    def __call__(self, mu: Any, kappa: Any, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(mu, kappa, size=size, **kwargs)
 
 
-def wald(mean: Any = 1.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
+class WaldRV(RandomVariable):
     """Wald (inverse Gaussian) draws of mean ``mean`` and shape ``scale`` (``Generator.wald``)."""
-    return draw_from(wald_rv, [mean, scale], size, **kwargs)
+
+    name = "wald"
+    signature = "(),()->()"
+    dtype = "floatX"
+    param_names = ("mean", "scale")
+    checks: ClassVar[dict[str, Check]] = {"mean": POSITIVE, "scale": POSITIVE}
+
+    def __call__(self, mean: Any = 1.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(mean, scale, size=size, **kwargs)
 
 
-def truncexpon(b: Any, loc: Any = 0.0, scale: Any = 1.0, size: Any = None,
-               **kwargs: Any) -> TensorVariable:
-    """Exponential draws truncated to ``[loc, loc + b * scale]`` (SciPy's ``truncexpon``), by
-    the inverse CDF of ``u = Generator.random()``: ``loc - scale * log1p(u * expm1(-b))``."""
-    return draw_from(truncexpon_rv, [b, loc, scale], size, **kwargs)
-
-
-def gengamma(alpha: Any = 1.0, p: Any = 1.0, lambd: Any = 1.0, size: Any = None,
-             **kwargs: Any) -> TensorVariable:
-    """Generalised gamma draws: ``lambd * Generator.standard_gamma(alpha / p) ** (1 / p)``
-    (SciPy's ``gengamma.rvs(alpha / p, p, scale=lambd)``, PyTensor's draw)."""
-    return draw_from(gengamma_rv, [alpha, p, lambd], size, **kwargs)
-
-
-def rayleigh(scale: Any = 1.0, size: Any = None, **kwargs: Any) -> TensorVariable:
+class RayleighRV(RandomVariable):
     """Rayleigh draws (``Generator.rayleigh``; PyTensor builds ``scale * sqrt(chisquare(2))``,
     the same law)."""
-    return draw_from(rayleigh_rv, [scale], size, **kwargs)
+
+    name = "rayleigh"
+    signature = "()->()"
+    dtype = "floatX"
+    param_names = ("scale",)
+    checks: ClassVar[dict[str, Check]] = {"scale": NONNEGATIVE}
+
+    def __call__(self, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(scale, size=size, **kwargs)
+
+
+# --- compositions of Generator calls ---------------------------------------------------------
+
+class HalfNormalRV(RandomVariable):
+    """Half-normal draws: ``loc + scale * |standard_normal|`` (SciPy's ``halfnorm.rvs``, so
+    PyTensor's numbers)."""
+
+    name = "halfnormal"
+    signature = "(),()->()"
+    dtype = "floatX"
+    param_names = ("loc", "scale")
+    checks: ClassVar[dict[str, Check]] = {"scale": NONNEGATIVE}
+
+    def __call__(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(loc, scale, size=size, **kwargs)
+
+    def rng_fn(self, rng: np.random.Generator, loc: Any, scale: Any, size: Any) -> Any:
+        return loc + scale * np.abs(rng.standard_normal(size=draw_shape(size, loc, scale)))
+
+
+class InvGammaRV(RandomVariable):
+    """Inverse-gamma draws: ``1 / Generator.gamma(shape, 1 / scale)`` (PyTensor's draw)."""
+
+    name = "invgamma"
+    signature = "(),()->()"
+    dtype = "floatX"
+    param_names = ("shape", "scale")
+    checks: ClassVar[dict[str, Check]] = {"shape": POSITIVE, "scale": POSITIVE}
+
+    def __call__(self, shape: Any, scale: Any, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(shape, scale, size=size, **kwargs)
+
+    def rng_fn(self, rng: np.random.Generator, shape: Any, scale: Any, size: Any) -> Any:
+        return 1.0 / rng.gamma(shape, 1.0 / scale, size=size)
+
+
+class ParetoRV(RandomVariable):
+    """Pareto draws on ``[scale, inf)`` of shape ``b``: SciPy's ``pareto.rvs`` (PyTensor's
+    numbers; NumPy's ``Generator.pareto`` is the Lomax law on ``[0, inf)``)."""
+
+    name = "pareto"
+    signature = "(),()->()"
+    dtype = "floatX"
+    param_names = ("b", "scale")
+    checks: ClassVar[dict[str, Check]] = {"b": POSITIVE, "scale": POSITIVE}
+
+    def __call__(self, b: Any, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(b, scale, size=size, **kwargs)
+
+    def rng_fn(self, rng: np.random.Generator, b: Any, scale: Any, size: Any) -> Any:
+        return scipy.stats.pareto.rvs(b, scale=scale, size=size, random_state=rng)
+
+
+class CauchyRV(_LocationScaleRV):
+    """Cauchy draws: SciPy's ``cauchy.rvs`` (PyTensor's numbers)."""
+
+    name = "cauchy"
+
+    def rng_fn(self, rng: np.random.Generator, loc: Any, scale: Any, size: Any) -> Any:
+        return scipy.stats.cauchy.rvs(loc=loc, scale=scale, size=size, random_state=rng)
+
+
+class HalfCauchyRV(RandomVariable):
+    """Half-Cauchy draws: SciPy's ``halfcauchy.rvs`` (PyTensor's numbers)."""
+
+    name = "halfcauchy"
+    signature = "(),()->()"
+    dtype = "floatX"
+    param_names = ("loc", "scale")
+    checks: ClassVar[dict[str, Check]] = {"scale": NONNEGATIVE}
+
+    def __call__(self, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(loc, scale, size=size, **kwargs)
+
+    def rng_fn(self, rng: np.random.Generator, loc: Any, scale: Any, size: Any) -> Any:
+        return scipy.stats.halfcauchy.rvs(loc=loc, scale=scale, size=size, random_state=rng)
+
+
+class StudentTRV(RandomVariable):
+    """Student's t draws: ``loc + scale * Generator.standard_t(df)`` (SciPy's ``t.rvs``)."""
+
+    name = "t"
+    signature = "(),(),()->()"
+    dtype = "floatX"
+    param_names = ("df", "loc", "scale")
+    checks: ClassVar[dict[str, Check]] = {"df": POSITIVE, "scale": NONNEGATIVE}
+
+    def __call__(self, df: Any, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(df, loc, scale, size=size, **kwargs)
+
+    def rng_fn(self, rng: np.random.Generator, df: Any, loc: Any, scale: Any, size: Any) -> Any:
+        return loc + scale * rng.standard_t(df, size=draw_shape(size, df, loc, scale))
+
+
+class TruncExponentialRV(RandomVariable):
+    """Exponential draws truncated to ``[loc, loc + b * scale]`` (SciPy's ``truncexpon``), by the
+    inverse CDF of ``u = Generator.random()``: ``loc - scale * log1p(u * expm1(-b))``."""
+
+    name = "truncexpon"
+    signature = "(),(),()->()"
+    dtype = "floatX"
+    param_names = ("b", "loc", "scale")
+    checks: ClassVar[dict[str, Check]] = {"b": POSITIVE, "scale": POSITIVE}
+
+    def __call__(self, b: Any, loc: Any = 0.0, scale: Any = 1.0, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(b, loc, scale, size=size, **kwargs)
+
+    def rng_fn(self, rng: np.random.Generator, b: Any, loc: Any, scale: Any, size: Any) -> Any:
+        # F(y) = (1 - e^-y) / (1 - e^-b) on [0, b]; expm1/log1p keep small b and small u exact
+        u = rng.random(size=draw_shape(size, b, loc, scale))
+        return loc - scale * np.log1p(u * np.expm1(-b))
+
+
+class GenGammaRV(RandomVariable):
+    """Generalised gamma draws: ``lambd * Generator.standard_gamma(alpha / p) ** (1 / p)``
+    (SciPy's ``gengamma.rvs(alpha / p, p, scale=lambd)``, PyTensor's draw)."""
+
+    name = "gengamma"
+    signature = "(),(),()->()"
+    dtype = "floatX"
+    param_names = ("alpha", "p", "lambd")
+    checks: ClassVar[dict[str, Check]] = {"alpha": POSITIVE, "p": POSITIVE, "lambd": POSITIVE}
+
+    def __call__(self, alpha: Any = 1.0, p: Any = 1.0, lambd: Any = 1.0, size: Any = None,
+                 **kwargs: Any) -> Any:
+        return super().__call__(alpha, p, lambd, size=size, **kwargs)
+
+    def rng_fn(self, rng: np.random.Generator, alpha: Any, p: Any, lambd: Any, size: Any) -> Any:
+        return lambd * rng.standard_gamma(alpha / p, size=draw_shape(size, alpha, p, lambd)) ** (1.0 / p)
+
+
+triangular = register(TriangularRV())
+chisquare = register(ChiSquareRV())
+weibull = register(WeibullRV())
+gumbel = register(GumbelRV())
+logistic = register(LogisticRV())
+laplace = register(LaplaceRV())
+vonmises = register(VonMisesRV())
+wald = register(WaldRV())
+rayleigh = register(RayleighRV())
+halfnormal = register(HalfNormalRV())
+invgamma = register(InvGammaRV())
+pareto = register(ParetoRV())
+cauchy = register(CauchyRV())
+halfcauchy = register(HalfCauchyRV())
+t = register(StudentTRV())
+truncexpon = register(TruncExponentialRV())
+gengamma = register(GenGammaRV())

@@ -13,7 +13,6 @@ and with ``method="cholesky"`` it has a reparameterised derivative through the C
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,14 +23,15 @@ from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import expand_dims
 from arignote.tensor.linalg.decompositions import cholesky
 from arignote.tensor.linalg.solves import solve_triangular
-from arignote.tensor.random.basic import NONNEGATIVE, POSITIVE, PROBABILITY_VECTORS, RV_OPS, define, draw_from
-from arignote.tensor.random.op import Check, RandomVariable
+from arignote.tensor.random.basic import NONNEGATIVE, POSITIVE, PROBABILITY_VECTORS, register
+from arignote.tensor.random.op import Check, RandomVariable, size_is_none
 from arignote.tensor.random.reparameterised import param_cotangents
 from arignote.tensor.shape import as_shape_vector, shape, shape_entry_facts, static_entries
 from arignote.tensor.sum_to import sum_to
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["choice", "dirichlet", "multinomial", "multivariate_normal", "permutation"]
+__all__ = ["ChoiceRV", "DirichletRV", "MultinomialRV", "MvNormalRV", "PermutationRV", "choice", "dirichlet",
+           "multinomial", "multivariate_normal", "permutation"]
 
 
 def _batch_loop(one: Any, batch: tuple[int, ...], arrays: Sequence[np.ndarray | None],
@@ -62,47 +62,70 @@ def _batch_shape(size: Any, params: Sequence[np.ndarray | None],
 
 # --- multinomial, dirichlet ----------------------------------------------------------------
 
-multinomial_rv = define("multinomial", "multinomial", ("n", "p"), ndims_params=(0, 1), ndim_supp=1,
-                        dtype="int64", checks={"n": NONNEGATIVE, "p": PROBABILITY_VECTORS})
+class MultinomialRV(RandomVariable):
+    """Counts of each outcome in ``n`` trials of probabilities ``p`` (its last axis)
+    (``Generator.multinomial``, batched parameters in one call; int64)."""
+
+    name = "multinomial"
+    signature = "(),(p)->(p)"
+    dtype = "int64"
+    param_names = ("n", "p")
+    checks: ClassVar[dict[str, Check]] = {"n": NONNEGATIVE, "p": PROBABILITY_VECTORS}
+
+    def __call__(self, n: Any, p: Any, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(n, p, size=size, **kwargs)
 
 
-def _dirichlet(g: np.random.Generator, alphas: np.ndarray, size: Any) -> Any:
-    if alphas.ndim == 1:
-        return g.dirichlet(alphas, size=size)
-    # Generator.dirichlet takes one vector of concentrations: one call per batch index
-    return _batch_loop(g.dirichlet, _batch_shape(size, [alphas], [1]), [alphas], [1], alphas.shape[-1:])
+class DirichletRV(RandomVariable):
+    """Dirichlet draws of concentrations ``alphas`` (its last axis) (``Generator.dirichlet``,
+    once per batch index: it takes one vector of concentrations)."""
+
+    name = "dirichlet"
+    signature = "(a)->(a)"
+    dtype = "floatX"
+    param_names = ("alphas",)
+    checks: ClassVar[dict[str, Check]] = {"alphas": POSITIVE}
+
+    def __call__(self, alphas: Any, size: Any = None, **kwargs: Any) -> Any:
+        return super().__call__(alphas, size=size, **kwargs)
+
+    def rng_fn(self, rng: np.random.Generator, alphas: np.ndarray, size: Any) -> Any:
+        if alphas.ndim == 1:
+            return rng.dirichlet(alphas, size=size)
+        return _batch_loop(rng.dirichlet, _batch_shape(size, [alphas], [1]), [alphas], [1], alphas.shape[-1:])
 
 
-dirichlet_rv = define("dirichlet", "dirichlet", ("alphas",), ndims_params=(1,), ndim_supp=1,
-                      checks={"alphas": POSITIVE}, draw=_dirichlet)
+multinomial = register(MultinomialRV())
+dirichlet = register(DirichletRV())
 
 
 # --- multivariate normal -------------------------------------------------------------------
 
-@dataclass(frozen=True)
 class MvNormalRV(RandomVariable):
     """``mean + A @ z`` with ``z`` standard normal (one ``Generator.standard_normal`` call for
-    the whole batch) and ``A`` the ``decomposition`` of ``cov``: its Cholesky factor, or
-    ``U sqrt(s)`` from ``eigh``/``svd`` (PyTensor's ``method``)."""
+    the whole batch) and ``A`` the square root of ``cov`` that ``method`` gives: its Cholesky
+    factor, or ``U sqrt(s)`` from ``eigh``/``svd`` (PyTensor's ``method``)."""
 
-    decomposition: str = "cholesky"
+    __props__ = (*RandomVariable.__props__, "method")
+    name = "multivariate_normal"
+    signature = "(n),(n,n)->(n)"
+    dtype = "floatX"
+    param_names = ("mean", "cov")
 
-    checks: ClassVar[dict[str, Check]] = {}
-
-    def __post_init__(self) -> None:
-        if self.decomposition not in ("cholesky", "eigh", "svd"):
+    def __init__(self, *args: Any, method: str = "cholesky", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if method not in ("cholesky", "eigh", "svd"):
             raise ValueError(f"multivariate_normal: method must be 'cholesky', 'eigh' or 'svd', "
-                             f"got {self.decomposition!r}")
+                             f"got {method!r}")
+        self.method = method
 
-    def support_shape_static(self, params: Sequence[Variable]) -> tuple[int | None, ...]:
-        mean, cov = params
-        for length in (mean.type.shape[-1], cov.type.shape[-1], cov.type.shape[-2]):
-            if length is not None:
-                return (length,)
-        return (None,)
+    def __call__(self, mean: Any, cov: Any, size: Any = None, method: str | None = None,
+                 **kwargs: Any) -> Any:
+        op = self if method is None else self.clone(method=method)
+        return RandomVariable._call(op, mean, cov, size=size, **kwargs)
 
-    def make_node(self, rng: Any, *rest: Any) -> Apply:
-        node = super().make_node(rng, *rest)
+    def make_node(self, rng: Any, size: Any, *params: Any) -> Apply:
+        node = super().make_node(rng, size, *params)
         mean, cov = node.inputs[-2:]
         known = {n for n in (*mean.type.shape[-1:], *cov.type.shape[-2:]) if n is not None}
         if len(known) > 1:
@@ -119,16 +142,14 @@ class MvNormalRV(RandomVariable):
         # no symmetry check, as PyTensor: "cholesky" reads the lower triangle only (as
         # np.linalg.cholesky), and a derivative check perturbs one entry at a time
 
-    def draw(self, generator: np.random.Generator, params: Sequence[np.ndarray],
-             size: tuple[int, ...] | None) -> Any:
-        mean, cov = params
+    def rng_fn(self, rng: np.random.Generator, mean: np.ndarray, cov: np.ndarray, size: Any) -> Any:
         batch = _batch_shape(size, [mean, cov], [1, 2])
-        if self.decomposition == "cholesky":
+        if self.method == "cholesky":
             try:
                 factor = np.linalg.cholesky(cov)
             except np.linalg.LinAlgError:
                 raise ValueError("cov must be positive definite (method='cholesky')") from None
-        elif self.decomposition == "svd":
+        elif self.method == "svd":
             factor, s, _ = np.linalg.svd(cov)
             factor = factor * np.sqrt(s)[..., None, :]
         else:
@@ -136,16 +157,16 @@ class MvNormalRV(RandomVariable):
             if np.any(w < -1e-8 * np.max(np.abs(w), initial=0.0)):
                 raise ValueError("cov must be positive semi-definite")
             factor = factor * np.sqrt(np.maximum(w, 0.0))[..., None, :]
-        z = generator.standard_normal(size=(*batch, mean.shape[-1]))
+        z = rng.standard_normal(size=(*batch, mean.shape[-1]))
         return mean + np.einsum("...ij,...j->...i", factor, z)
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
         """``x = mean + L z``: ``mean̄ = ḡ``, ``L̄ = Σ ḡ zᵀ`` over the batch with
         ``z = L⁻¹ (x - mean)``, and ``cov̄`` the Cholesky factor's pullback of ``L̄``."""
-        if self.decomposition != "cholesky":
+        if self.method != "cholesky":
             raise NotDifferentiable(f"multivariate_normal: only method='cholesky' has a "
-                                    f"reparameterised derivative, not {self.decomposition!r}")
+                                    f"reparameterised derivative, not {self.method!r}")
         g = cotangents[1]
         if g is None:
             return [None] * len(inputs)
@@ -166,23 +187,32 @@ class MvNormalRV(RandomVariable):
         return param_cotangents(self, inputs, [g, cov_bar])
 
 
-multivariate_normal_rv = MvNormalRV(name="multivariate_normal", method="multivariate_normal",
-                                    param_names=("mean", "cov"), ndims_params=(1, 2), ndim_supp=1)
-RV_OPS["multivariate_normal"] = multivariate_normal_rv
+multivariate_normal = register(MvNormalRV())
 
 
 # --- choice, permutation -------------------------------------------------------------------
 
-@dataclass(frozen=True)
+def _dims(prefix: str, count: int) -> str:
+    return "(" + ",".join(f"{prefix}{i}" for i in range(count)) + ")"
+
+
 class ChoiceRV(RandomVariable):
     """``Generator.choice(a, size, replace, p)``: the parameters are ``a`` (all of it core: it
     is the population), ``p`` (optional) and the requested ``shape`` of the sample, which is
     part of the core: draws without replacement are not independent across it.  Batches of
-    ``a``/``p`` (from vectorising) are drawn one at a time."""
+    ``a``/``p`` (from vectorising) are drawn one at a time.  Made per call by :func:`choice`:
+    its signature depends on ``a``'s rank and the sample's."""
 
-    replace: bool = True
-
+    __props__ = (*RandomVariable.__props__, "replace")
+    name = "choice"
     checks: ClassVar[dict[str, Check]] = {"p": PROBABILITY_VECTORS}
+
+    def __init__(self, *args: Any, replace: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.replace = bool(replace)
+        # the base named the parameters param0...: the population, the probabilities, the shape
+        names = ("a", "shape") if len(self.ndims_params) == 2 else ("a", "p", "shape")
+        object.__setattr__(self, "param_names", names)
 
     def support_shape_static(self, params: Sequence[Variable]) -> tuple[int | None, ...]:
         a, sample = params[0], params[-1]
@@ -195,7 +225,7 @@ class ChoiceRV(RandomVariable):
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[Any]:
         from arignote.tensor.shape_inference import broadcast_shapes, vector_entries
 
-        shapes = input_shapes[1:]
+        shapes = input_shapes[2:]
         batch = tuple(broadcast_shapes([s[:len(s) - c] for s, c in zip(shapes, self.ndims_params)]))
         a_shape, sample = shapes[0], node.inputs[-1]
         a_core = self.ndims_params[0]
@@ -204,9 +234,8 @@ class ChoiceRV(RandomVariable):
             return [None, None]
         return [None, (*batch, *vector_entries(sample, sample.type.shape[0]), *rows)]
 
-    def draw(self, generator: np.random.Generator, params: Sequence[np.ndarray],
-             size: tuple[int, ...] | None) -> Any:
-        a, *rest = params
+    def rng_fn(self, rng: np.random.Generator, *args: Any) -> Any:
+        a, *rest = args[:-1]  # the size (last) is unused: the sample shape is a parameter
         p = rest[0] if len(rest) == 2 else None
         sample = np.asarray(rest[-1])
         sample = sample[(0,) * (sample.ndim - 1)]  # a batch of sample shapes: they must agree
@@ -215,7 +244,7 @@ class ChoiceRV(RandomVariable):
 
         def one(a_core: np.ndarray, p_core: np.ndarray | None) -> Any:
             population = a_core.item() if a_core.ndim == 0 else a_core
-            return generator.choice(population, size=sample_shape, replace=self.replace, p=p_core)
+            return rng.choice(population, size=sample_shape, replace=self.replace, p=p_core)
 
         cores = [self.ndims_params[0], 1]
         batch = _batch_shape(None, [a, p], cores)
@@ -230,23 +259,25 @@ def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None, **kwar
     with or without replacement, with probabilities ``p`` (uniform when None)."""
     a = as_tensor_variable(a)
     sample = as_shape_vector(() if size is None else size, "choice: size")
-    if sample.type.shape[0] is None:
+    length = sample.type.shape[0]
+    if length is None:
         raise ValueError("choice: size must have a known length")
     params = [a, sample] if p is None else [a, p, sample]
-    names = ("a", "shape") if p is None else ("a", "p", "shape")
-    op = ChoiceRV(name="choice", method="choice", param_names=names,
-                  ndims_params=(a.ndim, 1) if p is None else (a.ndim, 1, 1),
-                  ndim_supp=int(sample.type.shape[0] or 0) + max(a.ndim - 1, 0),
-                  dtype="int64" if a.ndim == 0 else a.dtype, replace=bool(replace))
-    return draw_from(op, params, None, **kwargs)
+    inputs = [_dims("a", a.ndim), *([] if p is None else ["(p0)"]), "(k0)"]
+    output = _dims("s", length + max(a.ndim - 1, 0))
+    op = ChoiceRV(signature=",".join(inputs) + "->" + output, replace=replace,
+                  dtype="int64" if a.ndim == 0 else a.dtype)
+    draw: TensorVariable = op(*params, **kwargs)
+    return draw
 
 
-@dataclass(frozen=True)
 class PermutationRV(RandomVariable):
     """``Generator.permutation(x)``: ``x`` permuted along its first axis, or a permutation of
-    ``range(x)`` for a scalar; batches (``size``, or ``x``'s batch axes) one at a time."""
+    ``range(x)`` for a scalar; batches (``size``, or ``x``'s batch axes) one at a time.  Made
+    per call by :func:`permutation`: its signature depends on ``x``'s rank."""
 
-    checks: ClassVar[dict[str, Check]] = {}
+    name = "permutation"
+    param_names = ("x",)
 
     def support_shape_static(self, params: Sequence[Variable]) -> tuple[int | None, ...]:
         x = params[0]
@@ -260,24 +291,22 @@ class PermutationRV(RandomVariable):
         from arignote.tensor.shape import shape_i
         from arignote.tensor.shape_inference import vector_entries
 
-        first = 2 if self.sized else 1
-        x, x_shape = node.inputs[first], input_shapes[first]
+        size, x, x_shape = node.inputs[1], node.inputs[2], input_shapes[2]
         core = self.ndims_params[0]
-        batch = (tuple(vector_entries(node.inputs[1], node.inputs[1].type.shape[0]))
-                 if self.sized else tuple(x_shape[:len(x_shape) - core]))
+        batch = (tuple(x_shape[:len(x_shape) - core]) if size_is_none(size)
+                 else tuple(vector_entries(size, size.type.shape[0])))
         if core:
             return [None, (*batch, *x_shape[len(x_shape) - core:])]
         # a permutation of range(x): its length is x's value (the first one of a batch)
         length = cast(x, "int64") if x.ndim == 0 else shape_i(node.outputs[1], len(batch))
         return [None, (*batch, length)]
 
-    def draw(self, generator: np.random.Generator, params: Sequence[np.ndarray],
-             size: tuple[int, ...] | None) -> Any:
-        x = np.asarray(params[0])
+    def rng_fn(self, rng: np.random.Generator, x: Any, size: Any) -> Any:
+        x = np.asarray(x)
         core = self.ndims_params[0]
 
         def one(x_core: np.ndarray) -> Any:
-            return generator.permutation(x_core.item() if core == 0 else x_core)
+            return rng.permutation(x_core.item() if core == 0 else x_core)
 
         if size is None and x.ndim == core:
             return one(x)
@@ -291,34 +320,7 @@ def permutation(x: Any, size: Any = None, **kwargs: Any) -> TensorVariable:
     x = as_tensor_variable(x)
     if x.ndim == 0 and x.type.numpy_dtype.kind not in "iu":
         raise TypeError(f"permutation: a scalar x must be an integer, got {x.type}")
-    op = PermutationRV(name="permutation", method="permutation", param_names=("x",),
-                       ndims_params=(x.ndim,), ndim_supp=max(x.ndim, 1),
+    op = PermutationRV(signature=f"{_dims('x', x.ndim)}->{_dims('x', max(x.ndim, 1))}",
                        dtype="int64" if x.ndim == 0 else x.dtype)
-    return draw_from(op, [x], size, **kwargs)
-
-
-# --- the user functions ----------------------------------------------------------------
-
-def multinomial(n: Any, p: Any, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Counts of each outcome in ``n`` trials of probabilities ``p`` (its last axis)
-    (``Generator.multinomial``, batched parameters in one call; int64)."""
-    return draw_from(multinomial_rv, [n, p], size, **kwargs)
-
-
-def dirichlet(alphas: Any, size: Any = None, **kwargs: Any) -> TensorVariable:
-    """Dirichlet draws of concentrations ``alphas`` (its last axis) (``Generator.dirichlet``,
-    once per batch index)."""
-    return draw_from(dirichlet_rv, [alphas], size, **kwargs)
-
-
-def multivariate_normal(mean: Any, cov: Any, size: Any = None, method: str | None = None,
-                        **kwargs: Any) -> TensorVariable:
-    """Normal vectors of mean ``mean`` and covariance ``cov``: ``mean + A @
-    Generator.standard_normal(n)`` with ``A`` from ``method`` (``"cholesky"``, the default: the
-    Cholesky factor; ``"eigh"``/``"svd"``: ``U sqrt(s)``), PyTensor's draw."""
-    op = multivariate_normal_rv
-    if method is not None and method != op.decomposition:
-        import dataclasses
-
-        op = dataclasses.replace(op, decomposition=method)
-    return draw_from(op, [mean, cov], size, **kwargs)
+    draw: TensorVariable = op(x, size=size, **kwargs)
+    return draw

@@ -7,10 +7,9 @@ gradient that stochastic variational inference needs.  ``z`` is not an output of
 (``z = (x - loc) / scale``) and needs nothing else.  The next generator's cotangent is ignored
 (a generator is not a differentiable value); the generator and ``size`` get None.
 
-This module sets the rules on the ops of :mod:`~arignote.tensor.random.basic` at import
-(``normal``, ``lognormal``, ``uniform``, ``exponential``); the other modules of the package
-set theirs next to their ops, with :func:`location_scale_pullback` for location-scale families.
-Every other draw keeps :meth:`RandomVariable.pullback`, which raises ``NotDifferentiable``.
+The distributions' classes take these rules as their ``pullback`` (``NormalRV.pullback =
+location_scale_pullback``); every other draw keeps :meth:`RandomVariable.pullback`, which
+raises ``NotDifferentiable``.
 """
 
 from __future__ import annotations
@@ -21,12 +20,12 @@ from typing import Any
 from arignote.graph.basic import Variable
 from arignote.tensor import math as tm
 from arignote.tensor.basic import cast
-from arignote.tensor.random.basic import exponential_rv, lognormal_rv, normal_rv, uniform_rv
 from arignote.tensor.random.op import RandomVariable
 from arignote.tensor.shape import shape
 from arignote.tensor.sum_to import sum_to
 
-__all__ = ["location_scale_pullback", "param_cotangents"]
+__all__ = ["exponential_pullback", "location_scale_pullback", "lognormal_pullback", "param_cotangents",
+           "uniform_pullback"]
 
 
 def _is_float(v: Variable) -> bool:
@@ -38,9 +37,8 @@ def param_cotangents(op: RandomVariable, inputs: Sequence[Any],
     """The pullback's result: None for the generator (and ``size``), and for each parameter its
     term (of the draw's shape) summed to the parameter's shape, in its dtype; None for an
     integer parameter (no cotangent) or a None term."""
-    first = 2 if op.sized else 1
-    result: list[Any] = [None] * first
-    for p, term in zip(inputs[first:], terms):
+    result: list[Any] = [None, None]
+    for p, term in zip(inputs[2:], terms):
         if term is None or not _is_float(p):
             result.append(None)
             continue
@@ -52,8 +50,7 @@ def param_cotangents(op: RandomVariable, inputs: Sequence[Any],
 
 def _parts(op: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
            cotangents: Sequence[Any]) -> tuple[list[Any], Any, Any]:
-    first = 2 if op.sized else 1
-    return list(inputs[first:]), outputs[1], cotangents[1]
+    return list(inputs[2:]), outputs[1], cotangents[1]
 
 
 def location_scale_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
@@ -66,7 +63,7 @@ def location_scale_pullback(self: RandomVariable, inputs: Sequence[Any], outputs
     return param_cotangents(self, inputs, [g, g * ((x - loc) / scale)])
 
 
-def _uniform_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
+def uniform_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
                       cotangents: Sequence[Any]) -> list[Any]:
     """``x = low + (high - low) u``: ``low̄ = ḡ (1 - u)``, ``high̄ = ḡ u``, ``u = (x - low) /
     (high - low)``."""
@@ -77,7 +74,7 @@ def _uniform_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequ
     return param_cotangents(self, inputs, [g * (1.0 - u), g * u])
 
 
-def _exponential_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
+def exponential_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
                           cotangents: Sequence[Any]) -> list[Any]:
     """``x = scale * e``: ``scalē = ḡ x / scale``."""
     (scale,), x, g = _parts(self, inputs, outputs, cotangents)
@@ -86,7 +83,7 @@ def _exponential_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: 
     return param_cotangents(self, inputs, [g * (x / scale)])
 
 
-def _lognormal_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
+def lognormal_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
                         cotangents: Sequence[Any]) -> list[Any]:
     """``x = exp(mean + sigma z)``: ``mean̄ = ḡ x``, ``sigmā = ḡ x z`` with ``z = (log x -
     mean) / sigma``."""
@@ -95,9 +92,3 @@ def _lognormal_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Se
         return [None] * len(inputs)
     gx = g * x
     return param_cotangents(self, inputs, [gx, gx * ((tm.log(x) - mean) / sigma)])
-
-
-type(normal_rv).pullback = location_scale_pullback  # type: ignore[method-assign]
-type(uniform_rv).pullback = _uniform_pullback  # type: ignore[method-assign]
-type(exponential_rv).pullback = _exponential_pullback  # type: ignore[method-assign]
-type(lognormal_rv).pullback = _lognormal_pullback  # type: ignore[method-assign]

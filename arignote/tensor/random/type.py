@@ -69,10 +69,10 @@ class RandomGeneratorVariable(Variable):
         from arignote.tensor import random  # the distributions build on this module
 
         function = getattr(random, name, None)
-        # a distribution: one with an op (RV_OPS is filled as the distributions are defined),
-        # or one whose function name differs from its op's (nbinom, betabinom, choice, permutation)
-        known = name in random.RV_OPS or name in ("nbinom", "betabinom", "choice", "permutation")
-        if function is None or not callable(function) or not known:
+        # a distribution: an op (an instance of a RandomVariable class) or a function that
+        # makes one (gamma, choice, permutation)
+        known = isinstance(function, random.RandomVariable) or name in ("gamma", "choice", "permutation")
+        if function is None or not known:
             raise AttributeError(f"{type(self).__name__} has no attribute or distribution {name!r}")
 
         def draw(*args: Any, **kwargs: Any) -> Any:

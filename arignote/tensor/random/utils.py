@@ -12,8 +12,6 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Variable
-from arignote.tensor.random.basic import draw_from
-from arignote.tensor.random.op import RandomVariable
 from arignote.tensor.random.type import RandomGeneratorSharedVariable, shared_generator
 
 __all__ = ["RandomStream"]
@@ -57,16 +55,13 @@ class RandomStream:
         return make
 
     def gen(self, op: Any, *args: Any, **kwargs: Any) -> Any:
-        """Draw with ``op`` (a distribution function or a RandomVariable op) and a new shared
-        generator of this stream; returns the draw."""
+        """Draw with ``op`` (a distribution: a RandomVariable op or a function) and a new
+        shared generator of this stream; returns the draw."""
         if "rng" in kwargs:
             raise ValueError("RandomStream.gen: the stream makes the generator; do not pass rng")
         child = self.gen_seedgen.spawn(1)[0]
         rng = shared_generator(self.rng_ctor(child), borrow=True)
-        if isinstance(op, RandomVariable):
-            draw = draw_from(op, args, kwargs.pop("size", None), rng=rng, **kwargs)
-        else:
-            draw = op(*args, rng=rng, **kwargs)
+        draw = op(*args, rng=rng, **kwargs)
         assert draw.owner is not None
         next_rng = draw.owner.outputs[0]
         rng.default_update = next_rng

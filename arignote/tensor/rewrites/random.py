@@ -1,6 +1,6 @@
 """The statistics domain: rules on random draws, each saying whether it keeps the numbers.
 
-A draw ``next_rng, x = op(rng, [size,] *params)`` (:class:`RandomVariable`) is a pure node,
+A draw ``next_rng, x = op(rng, size, *params)`` (:class:`RandomVariable`) is a pure node,
 but its numbers depend on how NumPy's ``Generator`` is called, not only on the
 distribution: ``normal(mu, 1, size=10000)[:10]`` and ``normal(mu[:10], 1, size=10)`` have
 the same distribution, different numbers, and leave the generator in different states.  So
@@ -49,7 +49,7 @@ from arignote.tensor.alloc import Alloc, BroadcastTo
 from arignote.tensor.basic import constant
 from arignote.tensor.dimshuffle import DimShuffle, dimshuffle
 from arignote.tensor.random.basic import RV_OPS
-from arignote.tensor.random.op import RandomVariable
+from arignote.tensor.random.op import NO_SIZE, RandomVariable, size_is_none
 from arignote.tensor.shape import as_shape_vector
 from arignote.tensor.shape_inference import dim, indexed_dims, vector_entries
 from arignote.tensor.subtensor_basic import Subtensor
@@ -70,7 +70,7 @@ def _draw_of(x: Variable) -> Apply | None:
 
 
 def _params(draw: Apply) -> list[Variable]:
-    return list(draw.inputs[2 if draw.op.sized else 1:])
+    return list(draw.inputs[2:])
 
 
 def _batch_ndim(draw: Apply) -> int:
@@ -94,11 +94,13 @@ def _draw_read_only_by(node: Apply) -> Apply | None:
     return draw
 
 
-def _rebuilt(draw: Apply, size: Variable | None, params: Sequence[Variable]) -> Apply:
-    """``draw``'s distribution from its generator with ``size`` (None: unsized) and ``params``."""
-    op = draw.op.with_size(size is not None)
-    rng = draw.inputs[0]
-    return op.make_node(rng, *([] if size is None else [size]), *params)
+def _rebuilt(draw: Apply, size: Variable, params: Sequence[Variable]) -> Apply:
+    """``draw``'s distribution from its generator with ``size`` and ``params``."""
+    return draw.op.make_node(draw.inputs[0], size, *params)
+
+
+def _sized(draw: Apply) -> bool:
+    return not size_is_none(draw.inputs[1])
 
 
 def _takes_size(op: RandomVariable) -> bool:
@@ -168,8 +170,8 @@ def lift_subtensor_into_draw(node: Apply) -> Variable | None:
     params = [p if all(isinstance(e, SliceSpec) and e.is_full for e in p_entries)
               else Subtensor(tuple(p_entries))(p, *p_inputs)
               for p, (p_entries, p_inputs) in zip(_params(draw), plans)]
-    size = None
-    if draw.op.sized:
+    size = NO_SIZE
+    if _sized(draw):
         flat = [i for key in keys for i in key]
         dims = indexed_dims(entries, vector_entries(draw.inputs[1], batch), flat, [()] * len(flat))
         size = as_shape_vector(list(dims), "size")
@@ -196,7 +198,7 @@ def lift_dimshuffle_into_draw(node: Apply) -> Variable | None:
         return None
     dropped = [d for d in range(batch) if d not in head]
     params = _params(draw)
-    if not draw.op.sized and not params:
+    if not _sized(draw) and not params:
         return None  # no parameter carries the new axes (and none is needed)
     new_params = []
     for p, core in zip(params, draw.op.ndims_params):
@@ -206,14 +208,14 @@ def lift_dimshuffle_into_draw(node: Apply) -> Variable | None:
             return None  # p may be longer than 1 there: it cannot drop the axis
         p_order: list[int | str] = ["x" if d == "x" or int(d) < offset else int(d) - offset
                                     for d in head]
-        if draw.op.sized or p_batch < batch:
+        if _sized(draw) or p_batch < batch:
             # batch axes align on the right: a leading new axis is implied (a full-rank
             # parameter of an unsized draw keeps them: it gives the draw its rank)
             while p_order and p_order[0] == "x":
                 p_order.pop(0)
         new_params.append(dimshuffle(p, [*p_order, *range(p_batch, p.ndim)]))
-    size = None
-    if draw.op.sized:
+    size = NO_SIZE
+    if _sized(draw):
         lengths = vector_entries(draw.inputs[1], batch)
         size = as_shape_vector([dim(1) if d == "x" else lengths[int(d)] for d in head], "size")
     result = _rebuilt(draw, size, new_params).outputs[1]
@@ -269,7 +271,7 @@ def draw_constant_parameters_unbroadcast(node: Apply) -> list[Variable] | None:
     broadcasts its parameters to ``size`` and draws in C order either way.
     """
     draw, op = node, node.op
-    if not isinstance(op, RandomVariable) or (not op.sized and not _takes_size(op)):
+    if not isinstance(op, RandomVariable) or (not _sized(node) and not _takes_size(op)):
         return None
     batch = _batch_ndim(draw)
     params = _params(draw)
@@ -281,8 +283,8 @@ def draw_constant_parameters_unbroadcast(node: Apply) -> list[Variable] | None:
         new_params.append(p if small is None else small)
     if not changed:
         return None
-    size = draw.inputs[1] if draw.op.sized else None
-    if size is None:
+    size = draw.inputs[1]
+    if not _sized(draw):
         static = draw.outputs[1].type.shape
         dims = []
         for axis in range(batch):

@@ -146,6 +146,8 @@ CONTINUOUS = {
     "truncexpon": (rnd.truncexpon, (2.0, 1.0, 0.5), st.truncexpon(2.0, 1.0, 0.5)),
     "gengamma": (rnd.gengamma, (2.0, 1.5, 1.2), st.gengamma(2.0 / 1.5, 1.5, scale=1.2)),
     "rayleigh": (rnd.rayleigh, (2.0,), st.rayleigh(scale=2.0)),
+    # scipy's vonmises on [-pi, pi] (its support for loc 0)
+    "vonmises": (rnd.vonmises, (0.0, 2.0), st.vonmises(2.0)),
 }
 
 DISCRETE = {
@@ -156,6 +158,7 @@ DISCRETE = {
     "beta_binomial": (rnd.betabinom, (12, 2.0, 3.0), st.betabinom(12, 2.0, 3.0)),
     "negative_binomial": (rnd.negative_binomial, (5, 0.3), st.nbinom(5, 0.3)),
     "geometric": (rnd.geometric, (0.3,), st.geom(0.3)),
+    "hypergeometric": (rnd.hypergeometric, (7, 12, 9), st.hypergeom(19, 7, 9)),
 }
 
 
@@ -269,6 +272,9 @@ SHAPE_CASES = [
     ("choice", lambda rng: rnd.choice(6, size=(2, 2), replace=False, rng=rng)),
     ("permutation size", lambda rng: rnd.permutation(4, size=(3,), rng=rng)),
     ("float32", lambda rng: rnd.normal(0.0, 1.0, size=(3,), dtype="float32", rng=rng)),
+    ("vonmises broadcast", lambda rng: rnd.vonmises(ROW, COLUMN, rng=rng)),
+    ("vonmises float32", lambda rng: rnd.vonmises(0.5, 2.0, size=(4,), dtype="float32", rng=rng)),
+    ("hypergeometric size", lambda rng: rnd.hypergeometric(np.array([5, 10]), 7, 4, size=(3, 2), rng=rng)),
 ]
 
 
@@ -291,14 +297,24 @@ def test_broadcast_parameters_reach_every_row():
 
 # --- what JAX cannot draw --------------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "draw"), [
-    ("vonmises", lambda rng: rnd.vonmises(0.0, 1.0, rng=rng)),
-    ("hypergeometric", lambda rng: rnd.hypergeometric(5, 5, 3, rng=rng)),
-])
-def test_a_distribution_jax_random_cannot_draw_is_named(name, draw):
+class _UserRV(at.random.RandomVariable):
+    """A user's own distribution, PyTensor's way: it draws on py and C, not on JAX."""
+
+    name = "my_gumbel"
+    signature = "(),()->()"
+    dtype = "floatX"
+
+    @classmethod
+    def rng_fn(cls, rng, loc, scale, size):
+        return rng.gumbel(loc, scale, size=size)
+
+
+def test_a_distribution_of_a_user_op_is_named():
     rng = arignote.shared(np.random.default_rng(0))
-    with pytest.raises(JaxCompileError, match=rf"random draws from '{name}' do not run on the JAX backend"):
-        arignote.function([], draw(rng) * 2.0, mode="JAX")
+    draw = _UserRV()(0.0, 1.0, size=(3,), rng=rng)
+    assert arignote.function([], draw, mode="PY")().shape == (3,)
+    with pytest.raises(JaxCompileError, match=r"random draws from 'my_gumbel' do not run on the JAX backend"):
+        arignote.function([], draw * 2.0, mode="JAX")
 
 
 def test_a_scalar_population_given_at_run_time_is_a_static_shape_problem():

@@ -27,7 +27,8 @@ from tests.tensor.random.draw_checks import (
 ROW = np.array([0.5, 1.0, 2.0])          # broadcasts with COLUMN to (2, 3)
 COLUMN = np.array([[1.5], [3.0]])
 
-# name: (parameters that broadcast to (2, 3), the NumPy calls with the same meaning)
+# name: (parameters that broadcast to (2, 3), the NumPy calls (or SciPy's rvs, PyTensor's draw) with
+# the same meaning)
 SAME_AS_NUMPY = {
     "halfnormal": ((ROW, COLUMN), lambda g, loc, scale, size:
                    loc + scale * np.abs(g.standard_normal(size=draw_shape(size, loc, scale)))),
@@ -35,15 +36,17 @@ SAME_AS_NUMPY = {
     "invgamma": ((ROW, COLUMN), lambda g, a, b, size: 1.0 / g.gamma(a, 1.0 / b, size)),
     "chisquare": ((ROW,), lambda g, df, size: g.chisquare(df, size)),
     "weibull": ((COLUMN,), lambda g, a, size: g.weibull(a, size)),
+    # SciPy's rvs on the generator: what PyTensor draws
     "pareto": ((ROW, COLUMN), lambda g, b, scale, size:
-               scale * (1.0 + g.pareto(b, size=draw_shape(size, b, scale)))),
-    "gumbel": ((ROW, COLUMN), lambda g, loc, scale, size: g.gumbel(loc, scale, size)),
+               st.pareto.rvs(b, scale=scale, size=size, random_state=g)),
+    "gumbel": ((ROW, COLUMN), lambda g, loc, scale, size:
+               st.gumbel_r.rvs(loc=loc, scale=scale, size=size, random_state=g)),
     "logistic": ((ROW, COLUMN), lambda g, loc, scale, size: g.logistic(loc, scale, size)),
     "laplace": ((ROW, COLUMN), lambda g, loc, scale, size: g.laplace(loc, scale, size)),
     "cauchy": ((ROW, COLUMN), lambda g, loc, scale, size:
-               loc + scale * g.standard_cauchy(size=draw_shape(size, loc, scale))),
+               st.cauchy.rvs(loc=loc, scale=scale, size=size, random_state=g)),
     "halfcauchy": ((ROW, COLUMN), lambda g, loc, scale, size:
-                   loc + scale * np.abs(g.standard_cauchy(size=draw_shape(size, loc, scale)))),
+                   st.halfcauchy.rvs(loc=loc, scale=scale, size=size, random_state=g)),
     "t": ((ROW, COLUMN, 2.0), lambda g, df, loc, scale, size:
           loc + scale * g.standard_t(df, size=draw_shape(size, df, loc, scale))),
     "vonmises": ((ROW, COLUMN), lambda g, mu, kappa, size: g.vonmises(mu, kappa, size)),

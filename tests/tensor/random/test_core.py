@@ -241,15 +241,13 @@ def test_draws_batch_for_vectorized_graphs():
         assert values.shape == shape
 
 
-def test_the_jax_backend_draws_from_keys_and_refuses_what_jax_random_cannot_draw():
+def test_the_jax_backend_draws_from_keys():
     # the JAX backend's own tests: tests/backend/jax/test_random.py
     pytest.importorskip("jax")
     draw = rnd.normal(0, 1, size=(2,), rng=_generator())
     f = arignote.function([], draw, mode="JAX")
     np.testing.assert_array_equal(f(), f())  # no update: the same key, the same numbers
     assert f().shape == (2,) and np.all(np.isfinite(f()))
-    with pytest.raises(NotImplementedError, match="'vonmises' do not run on the JAX backend"):
-        arignote.function([], rnd.vonmises(0.0, 1.0, rng=_generator()), mode="JAX")
 
 
 def test_draws_inside_a_loop_are_carried_not_repeated():
@@ -342,6 +340,33 @@ def test_a_generator_the_call_replaces_is_drawn_from_in_place(mode):
     h = arignote.function([], [next_rng, x], updates={rng: next_rng}, mode=mode)
     given, _ = h()
     assert given is not rng.get_value(borrow=True)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_chain_of_draws_the_call_replaces_draws_in_place(mode):
+    rng = at.random.shared_rng(seed=2)
+    r1, x = rng.normal(size=(2,))
+    r2, y = r1.uniform(size=(3,))
+    f = arignote.function([], [x, y], updates={rng: r2}, mode=mode)
+    assert _in_place_draws(f) == 2
+    reference = np.random.default_rng(2)
+    for _ in range(2):
+        a, b = f()
+        np.testing.assert_array_equal(a, reference.normal(size=2))
+        np.testing.assert_array_equal(b, reference.uniform(size=3))
+    assert rng.get_value().bit_generator.state == reference.bit_generator.state
+    # the middle generator also an output: the second draw must copy it (the caller gets the
+    # state after the first draw)
+    g = arignote.function([], [r1, y], updates={rng: r2}, mode=mode)
+    assert _in_place_draws(g) == 1
+    before = rng.get_value()
+    middle, b = g()
+    before.normal(size=2)
+    assert middle.bit_generator.state == before.bit_generator.state
+    np.testing.assert_array_equal(b, before.uniform(size=3))
+    # no update: nothing may consume the shared generator
+    h = arignote.function([], [x, y], mode=mode)
+    assert _in_place_draws(h) == 0
 
 
 def test_default_updates_draw_in_place_too():

@@ -270,7 +270,7 @@ def test_bad_parameters_name_the_distribution_and_the_parameter(case, mode):
     build, message = BAD[case]
     draw = build()
     if message is None:  # mean and cov of different lengths, known only at run time
-        f = arignote.function(draw.owner.inputs[1:], draw, mode=mode)
+        f = arignote.function(draw.owner.inputs[2:], draw, mode=mode)
         with pytest.raises(ValueError, match=r"multivariate_normal: cov must be a \(2, 2\) matrix"):
             f(np.zeros(2), np.eye(3))
         return

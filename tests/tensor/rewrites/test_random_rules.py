@@ -21,9 +21,9 @@ LIFT = "lift_subtensor_into_draw"
 LIFT_DS = "lift_dimshuffle_into_draw"
 UNBROADCAST = "draw_constant_parameters_unbroadcast"
 
-# NumPy's multinomial draws vectors (a support axis): a distribution the rules must not cut
-multinomial_rv = RandomVariable(name="multinomial", method="multinomial", param_names=("n", "pvals"),
-                                ndims_params=(0, 1), ndim_supp=1, dtype="int64")
+# NumPy's multinomial draws vectors (a support axis): a distribution the rules must not cut.
+# Made as a PyTensor user makes an op, drawing with the Generator method of its name.
+multinomial_rv = RandomVariable(name="multinomial", signature="(),(p)->(p)", dtype="int64")
 
 
 def _generator(seed=0):
@@ -151,7 +151,7 @@ def test_default_updates_keep_the_draw_whole():
 def test_no_lift_of_an_index_of_the_support():
     rng = _generator(6)
     pvals = at.constant(np.array([0.2, 0.3, 0.5]))
-    draws = multinomial_rv.with_size(True).make_node(rng, [50], at.constant(np.int64(10)), pvals).outputs[1]
+    draws = multinomial_rv.make_node(rng, [50], at.constant(np.int64(10)), pvals).outputs[1]
     _assert_no_lift([], [draws[:, 0]], no_default_updates=True)
     _assert_no_lift([], [draws.T], no_default_updates=True)
     # indexing only the batch axis lifts: the support stays whole
@@ -219,7 +219,7 @@ def test_dimshuffle_lift_of_a_multivariate_draw_keeps_the_support_last():
     rng = _generator(17)
     n = np.array([[5, 10, 20], [30, 40, 50]])
     pvals = np.array([0.2, 0.3, 0.5])
-    draws = multinomial_rv.make_node(rng, at.constant(n), at.constant(pvals)).outputs[1]  # (2, 3, 3)
+    draws = multinomial_rv.make_node(rng, None, at.constant(n), at.constant(pvals)).outputs[1]  # (2, 3, 3)
     out = draws.dimshuffle(1, 0, 2)
     f = arignote.function([], out, no_default_updates=True)
     assert LIFT_DS in fired([out])
@@ -259,7 +259,7 @@ def test_broadcast_constant_parameters_become_a_size(form, static):
     f = arignote.function(inputs, draw, updates={rng: _next(draw)})
     assert UNBROADCAST in fired([draw, _next(draw)])
     [node] = _draws(f)
-    assert node.op.sized and all(p.ndim <= 1 for p in node.inputs[2:])
+    assert node.inputs[1].type.shape != (0,) and all(p.ndim <= 1 for p in node.inputs[2:])
     reference = np.random.default_rng(21)
     for _ in range(2):  # the numbers, and the generator after them, are NumPy's
         want = reference.normal(np.broadcast_to(2.0 if form != "row" else [1.0, 2.0, 3.0], (4, 3)), 0.5)
@@ -299,7 +299,7 @@ def test_unbroadcast_keeps_a_vector_parameter_core():
     f, g = _compile([n], draw, no_default_updates=True)
     assert UNBROADCAST in fired([draw])
     [node] = _draws(f)
-    assert node.op.sized and node.inputs[2].type.shape == (2,)
+    assert node.inputs[1].type.shape != (0,) and node.inputs[2].type.shape == (2,)
     np.testing.assert_array_equal(f(50), g(50))
 
 
@@ -330,7 +330,7 @@ def test_unbroadcast_keeps_every_distributions_numbers(name):
     functions = []
     for mode in (None, REFERENCE):  # two generators of one seed: each function advances its own
         rng = _generator(31)
-        draw = op.make_node(rng, *params).outputs[1]
+        draw = op.make_node(rng, None, *params).outputs[1]
         functions.append(arignote.function([], draw, updates={rng: _next(draw)}, mode=mode))
     assert UNBROADCAST in fired([draw, _next(draw)])
     f, g = functions
