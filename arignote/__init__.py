@@ -11,15 +11,22 @@ from arignote._version import __version__  # noqa: I001
 from arignote.config import config
 from arignote import tensor
 from arignote.compile import Function, Mode, function, shared
+from arignote.compile.io import In, Out
 from arignote.graph import Apply, Constant, Op, Type, Variable, clone_replace, graph_replace
-from arignote.printing import debugprint, pprint
+from arignote.printing import debugprint, dprint, pprint
 from arignote import printing
 from arignote import gradient
 from arignote.gradient import Lop, Rop, grad, hessian, jacobian
 from arignote import loop  # callable: arignote.loop(step, init, xs)
 from arignote.loop import foldl, foldr, map, reduce, scan, until
 
-__all__ = ["Apply", "Constant", "Function", "Lop", "Mode", "Op", "Rop", "Type", "Variable",
-           "clone_replace", "config", "debugprint", "foldl", "foldr", "function", "grad", "gradient",
-           "graph_replace", "hessian", "jacobian", "loop", "map", "pprint", "printing", "reduce",
-           "scan", "shared", "tensor", "until"]
+# PyTensor exports the derivative functions from its tensor module too (`pt.grad`): the tensor
+# layer cannot import the layer above it, so the package root, which imports both, puts them there
+for _name in ("grad", "jacobian", "hessian", "Lop", "Rop"):
+    setattr(tensor, _name, getattr(gradient, _name))
+del _name
+
+__all__ = ["Apply", "Constant", "Function", "In", "Lop", "Mode", "Op", "Out", "Rop", "Type", "Variable",
+           "clone_replace", "config", "debugprint", "dprint", "foldl", "foldr", "function", "grad",
+           "gradient", "graph_replace", "hessian", "jacobian", "loop", "map", "pprint", "printing",
+           "reduce", "scan", "shared", "tensor", "until"]

@@ -43,6 +43,10 @@ _DEFAULTS: dict[str, Any] = {
     "c_threads": 0,
     "c_vector_math": True,
     "c_scalar_loops": True,
+    # PyTensor's name for its dtype rules of arithmetic.  arignote has PyTensor's default,
+    # "custom" (int8 / int8 is float32, as PyTensor's, where NumPy gives float64), and not
+    # "numpy+floatX": the flag exists so that programs reading it run, and only "custom" is valid
+    "cast_policy": "custom",
     # whether `function` keeps the rewritten and linked program on disk (beside the C cache)
     # and reuses it for a structurally identical graph (arignote/compile/program_cache.py)
     "program_cache": True,
@@ -55,6 +59,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "c_vector_math": (True, False),
     "c_scalar_loops": (True, False),
     "program_cache": (True, False),
+    "cast_policy": ("custom",),
 }
 
 #: numeric flags that must not be negative

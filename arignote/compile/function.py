@@ -14,6 +14,7 @@ import numpy as np
 from arignote.backend.jax.pure import pure_function
 from arignote.compile import program_cache
 from arignote.compile.generators import consume_updated_generators
+from arignote.compile.io import In, Out
 from arignote.compile.mode import Mode, get_mode
 from arignote.compile.pipeline import link, rewrite_for_mode
 from arignote.compile.program_cache import program_key
@@ -23,26 +24,32 @@ from arignote.graph.basic import Constant, Variable
 from arignote.graph.replace import graph_replace
 from arignote.graph.sourceinfo import describe_node
 from arignote.graph.traversal import graph_inputs
+from arignote.graph.utils import MissingInputError
 from arignote.rewrite.trace import Trace
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.type import TensorType
-
-
-class MissingInputError(ValueError):
-    """A graph needs an input the function was not given."""
 
 
 class UnusedInputError(ValueError):
     """A function was given an input its outputs do not use."""
 
 
-def function(inputs: Sequence[Variable], outputs: Any = None, mode: Any = None,
+def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: Any = None,
              updates: Mapping[SharedVariable, Any] | Sequence[tuple[SharedVariable, Any]] | None = None,
              givens: Mapping[Variable, Any] | Sequence[tuple[Variable, Any]] | None = None,
-             on_unused_input: str = "raise", name: str | None = None,
+             on_unused_input: str | None = "raise", name: str | None = None,
              trust_input: bool = False, trace: bool = False,
-             no_default_updates: bool | Sequence[Variable] = False) -> Function:
+             no_default_updates: bool | Sequence[Variable] = False,
+             allow_input_downcast: bool | None = None, profile: Any = None,
+             accept_inplace: bool = False, rebuild_strict: bool = True) -> Function:
     """Compile ``outputs`` as a function of ``inputs``.
+
+    ``inputs`` may be wrapped in :class:`~arignote.compile.io.In` (names, default values,
+    inputs holding state) and ``outputs`` in ``Out``.  ``allow_input_downcast=True`` converts
+    any number to an input's dtype (precision lost or not); None (the default) lets Python
+    floats become ``float32`` and refuses other lossy conversions; False refuses both.
+    ``accept_inplace`` and ``rebuild_strict`` are PyTensor's and change nothing here;
+    ``profile`` must be falsy (no profiler yet).
 
     ``outputs`` is one variable (the function returns one array) or a list
     (it returns a list).  ``updates`` maps shared variables to their new
@@ -61,8 +68,11 @@ def function(inputs: Sequence[Variable], outputs: Any = None, mode: Any = None,
     Two different functions updating the same shared variable are not
     serialized with each other: hold a lock of your own around such calls.
     """
-    return Function(inputs, outputs, get_mode(mode), updates, givens, on_unused_input,
-                    name, trust_input, trace, no_default_updates)
+    if profile:
+        raise NotImplementedError("function(profile=...): arignote has no per-node profiler yet")
+    return Function(inputs, outputs, get_mode(mode), updates, givens,
+                    "raise" if on_unused_input is None else on_unused_input,
+                    name, trust_input, trace, no_default_updates, allow_input_downcast)
 
 
 def _pairs(mapping: Any, what: str) -> list[tuple[Any, Any]]:
@@ -119,15 +129,23 @@ def _view_root(var: Variable) -> Variable:
 class Function:
     """A compiled graph.  Call it with the input values (positionally or by name)."""
 
-    def __init__(self, inputs: Sequence[Variable], outputs: Any, mode: Mode, updates: Any,
+    def __init__(self, inputs: Sequence[Variable | In], outputs: Any, mode: Mode, updates: Any,
                  givens: Any, on_unused_input: str, name: str | None, trust_input: bool,
-                 trace: bool = False, no_default_updates: bool | Sequence[Variable] = False) -> None:
+                 trace: bool = False, no_default_updates: bool | Sequence[Variable] = False,
+                 allow_input_downcast: bool | None = None) -> None:
         if on_unused_input not in ("raise", "warn", "ignore"):
             raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
         self.mode = mode
         self.name = name
         self.trust_input = trust_input
-        self.inputs = self._check_inputs(inputs)
+        if isinstance(inputs, (Variable, In)) or not isinstance(inputs, (list, tuple)):
+            raise TypeError("function: inputs must be a list of variables")
+        self.input_specs = [i if isinstance(i, In) else In(i) for i in inputs]
+        self.inputs = self._check_inputs([spec.variable for spec in self.input_specs])
+        if isinstance(outputs, Out):
+            outputs = outputs.variable
+        elif isinstance(outputs, (list, tuple)):
+            outputs = [o.variable if isinstance(o, Out) else o for o in outputs]
         self.single_output = outputs is not None and not isinstance(outputs, (list, tuple))
         user_outputs = [] if outputs is None else [outputs] if self.single_output else list(outputs)
         # tensors, and generators (a draw's next generator, PyTensor 3's API)
@@ -144,7 +162,15 @@ class Function:
         if len({id(v) for v, _ in update_pairs}) != len(update_pairs):
             raise ValueError("updates: a shared variable is updated twice")
 
-        targets = user_outputs + [expr for _, expr in update_pairs]
+        # inputs holding state (In(x, value=, update=)): their next value, after the outputs
+        self._stateful = [k for k, spec in enumerate(self.input_specs) if spec.update is not None]
+        state_updates = []
+        for k in self._stateful:
+            var = self.inputs[k]
+            expr = _as_value_of(var, self.input_specs[k].update)
+            _check_compatible(var, expr, "In(update=)")
+            state_updates.append(expr)
+        targets = user_outputs + state_updates + [expr for _, expr in update_pairs]
         givens_pairs = []
         for old, new in _pairs(givens, "givens"):
             new = new if isinstance(new, Variable) else as_tensor_variable(new, dtype=old.type.dtype)
@@ -170,18 +196,31 @@ class Function:
         self.user_outputs = user_outputs
         self.updates: list[Any] = [var for var, _ in update_pairs]  # shared variables
         self.n_outputs = len(user_outputs)
+        #: the outputs before the shared variables' updates: the user's, then the states'
+        self._n_results = self.n_outputs + len(self._stateful)
         program_inputs = self.inputs + self.shared
         self.graph_outputs, self.program = self._compile(program_inputs, targets, mode)
         self._copy_positions = self._outputs_to_copy(program_inputs)
-        self._input_names = [f"input {i} ({inp.name or inp.type})" for i, inp in enumerate(self.inputs)]
-        self._checks = [_input_check(inp.type, name) for inp, name in zip(self.inputs, self._input_names)]
-        self._by_name = {inp.name: i for i, inp in enumerate(self.inputs) if inp.name}
+        self._input_names = [f"input {i} ({spec.name or inp.type})"
+                             for i, (inp, spec) in enumerate(zip(self.inputs, self.input_specs))]
+        self._checks = [
+            _input_check(inp.type, name, spec.strict,
+                         allow_input_downcast if spec.allow_downcast is None else spec.allow_downcast)
+            for inp, name, spec in zip(self.inputs, self._input_names, self.input_specs)]
+        self._by_name = {spec.name: i for i, spec in enumerate(self.input_specs) if spec.name}
+        #: per input, its default value (a one-item list: In(update=) replaces it after a call)
+        self._defaults: list[list[Any] | None] = [
+            None if spec.value is None else [check(spec.value)]
+            for spec, check in zip(self.input_specs, self._checks)]
+        #: the positions the caller's positional arguments fill (implicit inputs take none)
+        self._explicit = [k for k, spec in enumerate(self.input_specs) if not spec.implicit]
+        self._plain_call = all(d is None for d in self._defaults) and not self._stateful
         self._run = self.program.run
         # Calls with updates are atomic: read shared values, run, store updates under one lock,
         # else two threads read the same old value and one update overwrites the other.
         # Re-entrant so that a signal handler (or an op's Python code) calling the function
         # again in the same thread does not deadlock.
-        self._update_lock = threading.RLock() if self.updates else None
+        self._update_lock = threading.RLock() if self.updates or self._stateful else None
 
     def _compile(self, program_inputs: list[Variable], targets: list[Variable],
                  mode: Mode) -> tuple[list[Variable], Any]:
@@ -197,7 +236,7 @@ class Function:
                 self.from_cache = True
                 return found.graph_outputs, found.program
         graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
-        graph_outputs = consume_updated_generators(graph_outputs, self.n_outputs, self.updates)
+        graph_outputs = consume_updated_generators(graph_outputs, self._n_results, self.updates)
         # after rewriting: a variable the written graph mentions but the computation does not
         # need (the cost inside a gradient's `second(cost, g)`) need not be given
         self._check_missing(graph_outputs)
@@ -209,8 +248,6 @@ class Function:
     # --- compile-time checks -------------------------------------------------------
     @staticmethod
     def _check_inputs(inputs: Sequence[Variable]) -> list[Variable]:
-        if isinstance(inputs, Variable) or not isinstance(inputs, (list, tuple)):
-            raise TypeError("function: inputs must be a list of variables")
         checked: list[Variable] = []
         seen: set[int] = set()
         for position, var in enumerate(inputs):
@@ -261,7 +298,7 @@ class Function:
 
     # --- calling ----------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        values: Sequence[Any] = self._merge_kwargs(args, kwargs) if kwargs else args
+        values: Sequence[Any] = args if self._plain_call and not kwargs else self._merge_kwargs(args, kwargs)
         checks = self._checks
         if len(values) != len(checks):
             raise TypeError(f"function{' ' + self.name if self.name else ''} takes "
@@ -288,9 +325,12 @@ class Function:
                 # an array is copied; any other value (a random generator) is copied whole
                 results[position] = (np.array(value, copy=True) if isinstance(value, np.ndarray)
                                       else copy.deepcopy(value))
+            for k, value in zip(self._stateful, results[self.n_outputs:self._n_results]):
+                self._defaults[k] = [value]  # the input's state for the next call
             if self.updates:
-                for var, value in zip(self.updates, results[self.n_outputs:]):
+                for var, value in zip(self.updates, results[self._n_results:]):
                     var._value = value
+            if len(results) != self.n_outputs:
                 results = results[:self.n_outputs]
         finally:
             if lock is not None:
@@ -300,14 +340,24 @@ class Function:
         return results
 
     def _merge_kwargs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
-        merged: list[Any] = list(args) + [_MISSING] * (len(self.inputs) - len(args))
+        """The values of all inputs: the positional arguments fill the explicit inputs in
+        order, keywords by name, defaults (and states) the rest."""
+        if len(args) > len(self._explicit):
+            raise TypeError(f"function{' ' + self.name if self.name else ''} takes "
+                            f"{len(self._explicit)} argument(s), got {len(args)}")
+        merged: list[Any] = [_MISSING] * len(self.inputs)
+        for position, value in zip(self._explicit, args):
+            merged[position] = value
         for key, value in kwargs.items():
             if key not in self._by_name:
                 raise TypeError(f"function has no input named {key!r}")
             position = self._by_name[key]
-            if position < len(args):
+            if merged[position] is not _MISSING:
                 raise TypeError(f"input {key!r} given both by position and by name")
             merged[position] = value
+        for position, default in enumerate(self._defaults):
+            if merged[position] is _MISSING and default is not None:
+                merged[position] = default[0]
         missing = [self._input_names[i] for i, v in enumerate(merged) if v is _MISSING]
         if missing:
             raise TypeError(f"missing value for {', '.join(missing)}")
@@ -325,6 +375,14 @@ class Function:
             return exc
 
     @functools.cached_property
+    def maker(self) -> Any:
+        """PyTensor's ``f.maker``: ``maker.fgraph`` is the graph the program runs
+        (:class:`~arignote.compile.maker.FunctionMaker`)."""
+        from arignote.compile.maker import FunctionMaker  # maker.py builds on this module
+
+        return FunctionMaker(self)
+
+    @functools.cached_property
     def jax_fn(self) -> Any:
         """The pure JAX function of this graph (JAX mode only): ``jax_fn(*inputs, *shared
         values)``, usable inside ``jax.jit``, ``jax.vmap`` and ``jax.grad``; see
@@ -335,22 +393,56 @@ class Function:
         return f"<arignote.Function {self.name or ''} inputs={self.inputs} outputs={self.user_outputs}>"
 
 
-def _input_check(kind: Any, name: str) -> Any:
-    """A checker for one argument, with a fast path for an array that already fits."""
-    full = kind.filter
+def _input_check(kind: Any, name: str, strict: bool = False, allow_downcast: bool | None = None) -> Any:
+    """A checker for one argument, with a fast path for an array that already fits.
+    ``strict``: the value must have the dtype already; ``allow_downcast``: see ``function``."""
     dtype = getattr(kind, "numpy_dtype", None)
     if dtype is None:
-        return lambda value: full(value, name)
+        return lambda value: kind.filter(value, name)
+    full = _converting_filter(kind, name, strict, allow_downcast)
     ndim = kind.ndim
     if any(d is not None for d in kind.shape):
-        return lambda value: full(value, name)
+        return full
     ndarray = np.ndarray
 
     def check(value: Any) -> Any:
         if type(value) is ndarray and value.dtype is dtype and value.ndim == ndim:
             return value
-        return full(value, name)
+        return full(value)
     return check
+
+
+def _converting_filter(kind: Any, name: str, strict: bool, allow_downcast: bool | None) -> Any:
+    """``kind.filter`` under the input's conversion rule."""
+    dtype = kind.numpy_dtype
+
+    def strict_filter(value: Any) -> Any:
+        found = getattr(value, "dtype", None)
+        if found is None or np.dtype(found) != dtype:
+            raise TypeError(f"{name}: strict input needs dtype {dtype}, got "
+                            f"{np.asarray(value).dtype if found is None else found}")
+        return kind.filter(value, name)
+
+    def downcasting_filter(value: Any) -> Any:
+        array = np.asarray(value)
+        if array.dtype != dtype and array.dtype.kind in "biufc":
+            with np.errstate(all="ignore"):
+                array = array.astype(dtype)
+        return kind.filter(array, name)
+
+    def no_float_downcast(value: Any) -> Any:
+        if isinstance(value, float) and dtype.kind == "f" and np.asarray(value).dtype != dtype:
+            raise TypeError(f"{name}: the Python float {value!r} would lose precision as {dtype} "
+                            "(allow_input_downcast=False)")
+        return kind.filter(value, name)
+
+    if strict:
+        return strict_filter
+    if allow_downcast:
+        return downcasting_filter
+    if allow_downcast is False:
+        return no_float_downcast
+    return lambda value: kind.filter(value, name)
 
 
 class _Missing:

@@ -18,6 +18,14 @@ from arignote.config import config
 LINKERS = ("py", "c", "jax")
 OPTIMIZERS = ("fast_run", "fast_compile", None)
 
+#: PyTensor's linker names, by what runs them here (its C and VM linkers are the C backend)
+LINKER_ALIASES = {"c|py": "c", "cvm": "c", "vm": "c", "c|py_nogc": "c", "cvm_nogc": "c",
+                  "vm_nogc": "c", "py": "py", "c": "c", "jax": "jax"}
+#: PyTensor's optimizer names, by the phases that run here
+OPTIMIZER_ALIASES = {"default": "fast_run", "o4": "fast_run", "o3": "fast_run", "o2": "fast_run",
+                     "stabilize": "fast_run", "unsafe": "fast_run", "merge": "fast_compile",
+                     "o1": "fast_compile", "none": None}
+
 
 @dataclass(frozen=True)
 class Mode:
@@ -43,15 +51,39 @@ class Mode:
         return replace(self, exclude=tuple(dict.fromkeys(self.exclude + names)),
                        include=tuple(i for i in self.include if i not in names))
 
+    def requiring(self, *names: str) -> Mode:
+        """PyTensor's ``requiring``: as :meth:`including`."""
+        return self.including(*names)
+
     def __post_init__(self) -> None:
-        if self.linker not in LINKERS:
-            raise ValueError(f"Mode: unknown linker {self.linker!r}; choose one of {LINKERS}")
-        optimizer = self.optimizer.lower() if isinstance(self.optimizer, str) else self.optimizer
-        if optimizer == "none":
-            optimizer = None
+        linker = self.linker
+        if linker is None or linker == "auto":  # PyTensor's default linker: the fastest here
+            linker = fast_run_mode().linker
+        linker = LINKER_ALIASES.get(linker.lower(), linker) if isinstance(linker, str) else linker
+        if linker not in LINKERS:
+            known = sorted(set(LINKERS) | set(LINKER_ALIASES))
+            raise ValueError(f"Mode: unknown linker {self.linker!r} (arignote runs {LINKERS}; "
+                             f"PyTensor's names it accepts: {known})")
+        object.__setattr__(self, "linker", linker)
+        optimizer: Any = self.optimizer
+        include, exclude = self.include, self.exclude
+        if hasattr(optimizer, "include") and hasattr(optimizer, "exclude"):
+            # a RewriteDatabaseQuery: its tags and names switch rules on and off
+            query = optimizer
+            names = (*query.include, *getattr(query, "require", ()))
+            optimizer = "fast_compile" if "fast_compile" in names and "fast_run" not in names else "fast_run"
+            named = tuple(n for n in names if n not in ("fast_run", "fast_compile"))
+            include = tuple(dict.fromkeys(include + named))
+            exclude = tuple(dict.fromkeys(exclude + tuple(query.exclude)))
+        if isinstance(optimizer, str):
+            optimizer = optimizer.lower()
+            optimizer = OPTIMIZER_ALIASES.get(optimizer, optimizer)
         if optimizer not in OPTIMIZERS:
-            raise ValueError(f"Mode: unknown optimizer {self.optimizer!r}; choose one of {OPTIMIZERS}")
+            raise ValueError(f"Mode: unknown optimizer {self.optimizer!r}; choose one of {OPTIMIZERS} "
+                             f"(or PyTensor's {sorted(k for k in OPTIMIZER_ALIASES)})")
         object.__setattr__(self, "optimizer", optimizer)
+        object.__setattr__(self, "include", include)
+        object.__setattr__(self, "exclude", exclude)
 
 
 # FAST_RUN is the C backend where a compiler works, else py (see fast_run_mode).
@@ -108,3 +140,21 @@ def get_mode(mode: Any) -> Mode:
             raise ValueError(f"unknown mode {mode!r}; use a Mode or one of "
                              f"{sorted(PREDEFINED)}") from None
     raise TypeError(f"mode must be a Mode or a name, got {type(mode).__name__}")
+
+
+def get_default_mode() -> Mode:
+    """The mode ``function`` uses when given none (``config.mode``), PyTensor's name."""
+    return get_mode(None)
+
+
+#: PyTensor's names for the predefined modes (``FAST_RUN`` is looked up when read: it is the C
+#: linker where a compiler works, else py)
+predefined_modes = PREDEFINED
+FAST_COMPILE = PREDEFINED["FAST_COMPILE"]
+JAX = PREDEFINED["JAX"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FAST_RUN":
+        return fast_run_mode()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

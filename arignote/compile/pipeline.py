@@ -38,6 +38,20 @@ def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None)
     return optimize(outputs, mode.optimizer, include, mode.exclude, trace, PHASES)
 
 
+def rewrite_phases(outputs: Sequence[Variable], include: Sequence[str],
+                   exclude: Sequence[str] = ()) -> list[Variable]:
+    """``outputs`` rewritten by the phases named in ``include`` (``"fast_run"``: canonicalize
+    to fusion; ``"fast_compile"``: the cheap rules of those), in their order, without the rules,
+    passes or tags in ``exclude``; other names in ``include`` switch optional rules on
+    (``rewrite_graph``'s meaning)."""
+    names = set(include)
+    every = "fast_run" in names or "fast_compile" in names
+    phases = [p for p in PHASES if p.name != "lowering" and (every or p.name in names)]
+    optimizer = "fast_compile" if "fast_compile" in names and "fast_run" not in names else "fast_run"
+    extra = [n for n in include if n not in {p.name for p in PHASES} | {"fast_run", "fast_compile"}]
+    return optimize(outputs, optimizer, extra, exclude, None, phases)
+
+
 def linking_mode() -> Mode | None:
     """The mode of the program being linked right now in this thread (or task), if any."""
     state = current_linking()

@@ -5,10 +5,11 @@ too (``scan`` turns updated ones into carries), so they live in the tensor
 layer; compiled functions read and update them.
 """
 
-from arignote.tensor.random.type import RandomGeneratorSharedVariable
-from arignote.tensor.sharedvar import SharedVariable, shared
+from arignote.graph.shared import SharedVariable
+from arignote.tensor.sharedvar import shared
 
-#: the classes of shared variables a function reads and updates (tensors and generators)
-SHARED_KINDS = (SharedVariable, RandomGeneratorSharedVariable)
+#: the classes of shared variables a function reads and updates (tensors and generators: both
+#: are SharedVariables, as in PyTensor)
+SHARED_KINDS = (SharedVariable,)
 
 __all__ = ["SHARED_KINDS", "SharedVariable", "shared"]

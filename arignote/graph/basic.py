@@ -72,9 +72,15 @@ class Variable:
             return (_output_of, (self.owner, self.index))
         return super().__reduce_ex__(protocol)
 
-    def eval(self, inputs_to_values: dict | None = None) -> Any:
-        """Compile this variable (cached) and evaluate it at ``inputs_to_values``."""
-        return hooks.evaluate(self, inputs_to_values)  # compiling is arignote.compile's job
+    def eval(self, inputs_to_values: dict | None = None, **function_kwargs: Any) -> Any:
+        """Compile this variable (cached) and evaluate it at ``inputs_to_values``;
+        ``function_kwargs`` (``mode=``...) go to ``arignote.function``."""
+        # compiling is arignote.compile's job
+        return hooks.evaluate(self, inputs_to_values, **function_kwargs)
+
+    def dprint(self, **kwargs: Any) -> Any:
+        """Print this variable's graph (``arignote.debugprint``); returns this variable."""
+        return hooks.dprint(self, **kwargs)
 
 
 class Constant(Variable):

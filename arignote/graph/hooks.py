@@ -75,4 +75,11 @@ tensor_api: Hook[Any] = Hook("tensor_api", "arignote.tensor", "a scalar op's der
 #: ``include`` and ``exclude``); for ``arignote.rewrite.explain``
 get_mode: Hook[Any] = Hook("get_mode", "arignote.compile", "rewrite.explain with a mode")
 
-ALL: tuple[Hook[Any], ...] = (evaluate, as_variable, tensor_api, get_mode)
+#: ``dprint(variable, **kwargs)``: the text picture of a graph; for ``Variable.dprint()``
+dprint: Hook[Any] = Hook("dprint", "arignote.printing", "Variable.dprint()")
+
+#: ``rewrite_phases(outputs, include, exclude)``: the outputs rewritten by the named phases;
+#: for ``arignote.graph.rewriting.utils.rewrite_graph``
+rewrite_phases: Hook[Any] = Hook("rewrite_phases", "arignote.compile", "rewrite_graph")
+
+ALL: tuple[Hook[Any], ...] = (evaluate, as_variable, tensor_api, get_mode, dprint, rewrite_phases)

@@ -38,6 +38,11 @@ class Type:
         """A new, distinct input variable of this type."""
         return self.variable_class(self, None, None, name)
 
+    def __call__(self, name: str | None = None) -> Any:
+        """A new input variable of this type (PyTensor's ``TensorType(...)("x")``,
+        ``at.dmatrix("x")``)."""
+        return self.make_variable(name)
+
     def is_super(self, other: Type) -> bool:
         """Whether every value of ``other`` is also a value of this type."""
         return self == other

@@ -11,7 +11,7 @@ from arignote.tensor.basic import (NotScalarConstantError, as_tensor_variable, c
                                    get_scalar_constant_value, tensor)
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.dimshuffle import (DimShuffle, dimshuffle, expand_dims, matrix_transpose,
-                                        squeeze, swapaxes, transpose)
+                                        moveaxis, squeeze, swapaxes, transpose)
 from arignote.tensor.math import *  # noqa: F403
 from arignote.tensor.shape import *  # noqa: F403
 from arignote.tensor.alloc import *  # noqa: F403
@@ -22,6 +22,7 @@ from arignote.tensor.sort import *  # noqa: F403
 from arignote.tensor.products import *  # noqa: F403
 from arignote.tensor.vector_products import matvec, vecdot, vecmat
 from arignote.tensor.subtensor import *  # noqa: F403
+from arignote.tensor.spacing import geomspace, linspace, logspace
 from arignote.tensor.diag import diag, fill_diagonal, fill_diagonal_offset
 from arignote.tensor import linalg, random, special, subtensor
 # the module names stay free for the functions (at.vectorize), as in PyTensor, whose

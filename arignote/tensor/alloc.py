@@ -175,6 +175,23 @@ def broadcast_to(x: Any, shape: Any) -> TensorVariable:
     return BroadcastTo(_static_length("broadcast_to", vector))(x, vector)
 
 
+def broadcast_shape(*arrays: Any, arrays_are_shapes: bool = False) -> tuple[Variable, ...]:
+    """The shape NumPy's broadcasting gives ``arrays`` (or the shapes ``arrays``, a tuple of
+    ints and 0-d int variables each, with ``arrays_are_shapes``), one 0-d int64 per axis."""
+    if arrays_are_shapes:
+        shapes = [tuple(as_dim(d) for d in s) for s in arrays]
+    else:
+        shapes = [shape_tuple(a) for a in arrays]
+    return tuple(si.broadcast_shapes(shapes, numpy_rule=True))
+
+
+def broadcast_arrays(*args: Any) -> tuple[TensorVariable, ...]:
+    """``np.broadcast_arrays``: each argument broadcast to their common shape."""
+    arrays = [as_tensor_variable(a) for a in args]
+    common = broadcast_shape(*arrays)
+    return tuple(broadcast_to(a, common) for a in arrays)
+
+
 def _dtype_or_floatx(dtype: Any) -> str:
     return config.floatX if dtype is None else normalize_dtype(dtype)
 
@@ -451,6 +468,7 @@ def triu(m: Any, k: Any = 0) -> TensorVariable:
 
 __all__ = [
     "Alloc", "BroadcastTo", "ARange", "Eye", "Tri",
-    "alloc", "broadcast_to", "full", "zeros", "ones", "empty", "full_like", "zeros_like",
+    "alloc", "broadcast_arrays", "broadcast_shape", "broadcast_to", "full", "zeros", "ones", "empty",
+    "full_like", "zeros_like",
     "ones_like", "empty_like", "fill", "second", "arange", "eye", "identity_like", "tri", "tril", "triu",
 ]

@@ -10,58 +10,14 @@ import numpy as np
 from arignote.config import config
 from arignote.graph.basic import Variable, intern_constant
 from arignote.scalar.math import Cast
+
+# the constructors (at.matrix, at.dmatrix, at.dmatrices...) are the tensor API's, defined with the
+# type as in PyTensor
+from arignote.tensor.type import *  # noqa: F403
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorConstant, TensorVariable
 
 _PYTHON_SCALARS = (bool, int, float, complex)
-
-
-def tensor(name: str | None = None, dtype: Any = None, shape: Sequence[int | None] | None = None,
-           *, ndim: int | None = None, broadcastable: Sequence[bool] | None = None) -> TensorVariable:
-    """A new input variable of the given dtype (default ``config.floatX``) and static shape.
-
-    ``tensor("x", shape=(None, 3))``: a matrix with 3 columns.  Give ``ndim``
-    instead of ``shape`` when no length is known.
-    """
-    if isinstance(name, TensorType):
-        return name.make_variable()
-    if broadcastable is not None:
-        shape = [1 if b else None for b in broadcastable]
-    if shape is None:
-        shape = (None,) * (ndim or 0)
-    elif ndim is not None and ndim != len(shape):
-        raise ValueError(f"tensor: ndim={ndim} disagrees with shape={shape}")
-    return TensorType(config.floatX if dtype is None else dtype, shape).make_variable(name)
-
-
-def _constructor(ndim_shape: tuple[int | None, ...], default_dtype: str | None = None) -> Any:
-    def make(name: str | None = None, dtype: Any = None,
-             shape: Sequence[int | None] | None = None) -> TensorVariable:
-        if shape is None:
-            shape = ndim_shape
-        elif len(shape) != len(ndim_shape):
-            raise ValueError(f"expected a shape of length {len(ndim_shape)}, got {shape}")
-        return tensor(name, dtype or default_dtype, shape)
-    return make
-
-
-scalar = _constructor(())
-vector = _constructor((None,))
-matrix = _constructor((None, None))
-row = _constructor((1, None))
-col = _constructor((None, 1))
-tensor3 = _constructor((None,) * 3)
-tensor4 = _constructor((None,) * 4)
-tensor5 = _constructor((None,) * 5)
-
-_PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64", "f": "float32",
-             "d": "float64", "c": "complex64", "z": "complex128"}
-_KINDS = {"scalar": (), "vector": (None,), "matrix": (None, None), "row": (1, None),
-          "col": (None, 1), "tensor3": (None,) * 3, "tensor4": (None,) * 4, "tensor5": (None,) * 5}
-for _prefix, _dtype in _PREFIXES.items():
-    for _kind, _shape in _KINDS.items():
-        globals()[_prefix + _kind] = _constructor(_shape, _dtype)
-del _prefix, _dtype, _kind, _shape
 
 
 def _array_for(value: Any, dtype: Any) -> np.ndarray:

@@ -132,6 +132,23 @@ def transpose(x: Any, axes: Sequence[int] | None = None) -> TensorVariable:
     return dimshuffle(x, axes)
 
 
+def moveaxis(x: Any, source: int | Sequence[int], destination: int | Sequence[int]) -> TensorVariable:
+    """``np.moveaxis``: the axes ``source`` moved to ``destination``, the others in order."""
+    x = as_tensor_variable(x)
+    sources = [source] if isinstance(source, (int, np.integer)) else list(source)
+    targets = [destination] if isinstance(destination, (int, np.integer)) else list(destination)
+    if len(sources) != len(targets):
+        raise ValueError(f"moveaxis: source {source} and destination {destination} differ in length")
+    sources = [normalize_axis(a, x.ndim) for a in sources]
+    targets = [normalize_axis(a, x.ndim) for a in targets]
+    if len(set(sources)) != len(sources) or len(set(targets)) != len(targets):
+        raise ValueError(f"moveaxis: repeated axis in source {source} or destination {destination}")
+    order = [a for a in range(x.ndim) if a not in sources]
+    for target, axis in sorted(zip(targets, sources)):
+        order.insert(target, axis)
+    return transpose(x, order)
+
+
 def swapaxes(x: Any, axis1: int, axis2: int) -> TensorVariable:
     """``np.swapaxes``."""
     x = as_tensor_variable(x)

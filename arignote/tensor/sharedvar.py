@@ -13,18 +13,25 @@ from typing import Any
 
 import numpy as np
 
+from arignote.graph.shared import SharedVariable
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
+__all__ = ["SharedVariable", "TensorSharedVariable", "shared"]
 
-class SharedVariable(TensorVariable):
-    """A tensor input with a stored value; functions read it and may update it."""
 
-    __slots__ = ("_value",)
+class TensorSharedVariable(SharedVariable, TensorVariable):
+    """A tensor input with a stored value; functions read it and may update it.
+
+    ``default_update``: the value a compiled function stores after each call unless its
+    ``updates`` say otherwise (PyTensor's attribute)."""
+
+    __slots__ = ("_value", "default_update")
 
     def __init__(self, type: TensorType, value: np.ndarray, name: str | None = None) -> None:
         super().__init__(type, None, None, name)
         self._value = value
+        self.default_update: Any = None
 
     def get_value(self, borrow: bool = False, return_internal_type: bool = False) -> np.ndarray:
         """The current value (a copy unless ``borrow``)."""
@@ -36,10 +43,6 @@ class SharedVariable(TensorVariable):
         if not borrow and array is value:
             array = array.copy()
         self._value = array
-
-    @property
-    def container(self) -> SharedVariable:
-        return self  # PyTensor code reads ``shared.container.value``
 
     @property
     def value(self) -> np.ndarray:
@@ -54,7 +57,7 @@ class SharedVariable(TensorVariable):
 
 
 def shared(value: Any, name: str | None = None, borrow: bool = False,
-           shape: Sequence[int | None] | None = None, **_kwargs: Any) -> SharedVariable:
+           shape: Sequence[int | None] | None = None, **_kwargs: Any) -> TensorSharedVariable:
     """A shared variable holding ``value``.
 
     Its static shape is unknown in every dimension (so ``set_value`` may
@@ -71,4 +74,4 @@ def shared(value: Any, name: str | None = None, borrow: bool = False,
         array = np.array(array, copy=True)
     kind = TensorType(array.dtype, (None,) * array.ndim if shape is None else shape)
     array = kind.filter(array, name=f"shared variable {name or '<unnamed>'}")
-    return SharedVariable(kind, array, name)
+    return TensorSharedVariable(kind, array, name)

@@ -3,10 +3,11 @@
 Each dimension of the static shape is an ``int`` (known length) or ``None``.
 """
 
+# ruff: noqa: F822
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -103,6 +104,16 @@ class TensorType(Type):
 
     __repr__ = __str__
 
+    def __call__(self, name: str | None = None, shape: Iterable[Any] | None = None) -> Any:
+        """A new input variable of this type, or of this type with the static ``shape``
+        (``at.dmatrix("A", shape=(5, None))``, as PyTensor's)."""
+        if shape is None:
+            return self.make_variable(name)
+        shape = normalize_shape(shape)
+        if len(shape) != len(self.shape):
+            raise ValueError(f"{self}: a shape of {len(self.shape)} dimension(s) is needed, got {shape}")
+        return TensorType(self.dtype, shape).make_variable(name)
+
     def clone(self, dtype: Any = None, shape: Iterable[Any] | None = None) -> TensorType:
         return TensorType(self.dtype if dtype is None else dtype,
                           self.shape if shape is None else shape)
@@ -189,3 +200,103 @@ def tensor_type(dtype: Any, shape: tuple[int | None, ...]) -> TensorType:
 def tensor_type_of(value: np.ndarray) -> TensorType:
     """The exact type of an array value (every dim known)."""
     return TensorType(value.dtype, value.shape)
+
+
+# --- variables: PyTensor's constructors ------------------------------------------------------
+
+def tensor(name: str | None = None, dtype: Any = None, shape: Sequence[int | None] | None = None,
+           *, ndim: int | None = None, broadcastable: Sequence[bool] | None = None) -> Any:
+    """A new input variable of the given dtype (default ``config.floatX``) and static shape.
+
+    ``tensor("x", shape=(None, 3))``: a matrix with 3 columns.  Give ``ndim``
+    instead of ``shape`` when no length is known.
+    """
+    if isinstance(name, TensorType):
+        return name.make_variable()
+    if broadcastable is not None:
+        shape = [1 if b else None for b in broadcastable]
+    if shape is None:
+        shape = (None,) * (ndim or 0)
+    elif ndim is not None and ndim != len(shape):
+        raise ValueError(f"tensor: ndim={ndim} disagrees with shape={shape}")
+    return TensorType(config.floatX if dtype is None else dtype, shape).make_variable(name)
+
+
+#: the static shapes of PyTensor's named kinds of tensors
+_KINDS: dict[str, tuple[int | None, ...]] = {
+    "scalar": (), "vector": (None,), "matrix": (None, None), "row": (1, None), "col": (None, 1),
+    **{f"tensor{n}": (None,) * n for n in range(3, 8)}}
+#: the dtype each one-letter prefix names (``dmatrix``: a float64 matrix)
+_PREFIXES = {"b": "int8", "w": "int16", "i": "int32", "l": "int64", "f": "float32",
+             "d": "float64", "c": "complex64", "z": "complex128"}
+#: the plural of each kind (``matrices``, ``tensor3s``)
+_PLURALS = {"scalar": "scalars", "vector": "vectors", "matrix": "matrices", "row": "rows", "col": "cols",
+            **{f"tensor{n}": f"tensor{n}s" for n in range(3, 8)}}
+
+
+def _kind_constructor(kind: str, static: tuple[int | None, ...]) -> Callable[..., Any]:
+    def make(name: str | None = None, dtype: Any = None,
+             shape: Sequence[int | None] | None = None) -> Any:
+        if shape is None:
+            shape = static
+        elif len(shape) != len(static):
+            raise ValueError(f"{kind}: expected a shape of length {len(static)}, got {shape}")
+        return tensor(name, dtype, shape)
+    make.__name__ = make.__qualname__ = kind
+    make.__doc__ = f"A new {kind} input variable (dtype ``config.floatX`` unless given)."
+    return make
+
+
+def _plural(make: Callable[..., Any], plural: str) -> Callable[..., Any]:
+    """PyTensor's plural constructors: ``dscalars("x", "y")`` and ``dscalars(["x", "y"])``
+    give a list; ``dscalars(3)`` three unnamed; one name (``dscalars("x")``) one variable;
+    a string of several characters one variable per character, as PyTensor's."""
+    def many(*names: Any) -> Any:
+        if names and isinstance(names[0], int):
+            return [make() for _ in range(names[0])]
+        spelled: Any = names[0] if len(names) == 1 else names
+        if len(spelled) == 1:
+            return make(spelled if isinstance(spelled, str) else spelled[0])
+        return [make(name) for name in spelled]
+    many.__name__ = many.__qualname__ = plural
+    return many
+
+
+_constructors: dict[str, Any] = {}
+for _kind, _static in _KINDS.items():
+    _constructors[_kind] = _kind_constructor(_kind, _static)
+    _constructors[_PLURALS[_kind]] = _plural(_constructors[_kind], _PLURALS[_kind])
+    for _prefix, _dtype in _PREFIXES.items():
+        # a named type: ``dmatrix("x")`` calls it, and ``x.type is dmatrix`` holds, as in PyTensor
+        _named = TensorType(_dtype, _static)
+        _constructors[_prefix + _kind] = _named
+        _constructors[_prefix + _PLURALS[_kind]] = _plural(_named, _prefix + _PLURALS[_kind])
+globals().update(_constructors)
+del _kind, _static, _prefix, _dtype, _named
+
+# the named types and constructors made above, spelled out for readers (the linter cannot see
+# names made through globals(): F822 is off for this file, at its top)
+__all__ = [
+    "DTYPES", "TensorType", "normalize_dtype", "normalize_shape", "tensor", "tensor_type", "tensor_type_of",
+    "scalar", "scalars", "bscalar", "bscalars", "wscalar", "wscalars", "iscalar", "iscalars", "lscalar",
+    "lscalars", "fscalar", "fscalars", "dscalar", "dscalars", "cscalar", "cscalars", "zscalar", "zscalars",
+    "vector", "vectors", "bvector", "bvectors", "wvector", "wvectors", "ivector", "ivectors", "lvector",
+    "lvectors", "fvector", "fvectors", "dvector", "dvectors", "cvector", "cvectors", "zvector", "zvectors",
+    "matrix", "matrices", "bmatrix", "bmatrices", "wmatrix", "wmatrices", "imatrix", "imatrices", "lmatrix",
+    "lmatrices", "fmatrix", "fmatrices", "dmatrix", "dmatrices", "cmatrix", "cmatrices", "zmatrix",
+    "zmatrices", "row", "rows", "brow", "brows", "wrow", "wrows", "irow", "irows", "lrow", "lrows", "frow",
+    "frows", "drow", "drows", "crow", "crows", "zrow", "zrows", "col", "cols", "bcol", "bcols", "wcol",
+    "wcols", "icol", "icols", "lcol", "lcols", "fcol", "fcols", "dcol", "dcols", "ccol", "ccols", "zcol",
+    "zcols", "tensor3", "tensor3s", "btensor3", "btensor3s", "wtensor3", "wtensor3s", "itensor3",
+    "itensor3s", "ltensor3", "ltensor3s", "ftensor3", "ftensor3s", "dtensor3", "dtensor3s", "ctensor3",
+    "ctensor3s", "ztensor3", "ztensor3s", "tensor4", "tensor4s", "btensor4", "btensor4s", "wtensor4",
+    "wtensor4s", "itensor4", "itensor4s", "ltensor4", "ltensor4s", "ftensor4", "ftensor4s", "dtensor4",
+    "dtensor4s", "ctensor4", "ctensor4s", "ztensor4", "ztensor4s", "tensor5", "tensor5s", "btensor5",
+    "btensor5s", "wtensor5", "wtensor5s", "itensor5", "itensor5s", "ltensor5", "ltensor5s", "ftensor5",
+    "ftensor5s", "dtensor5", "dtensor5s", "ctensor5", "ctensor5s", "ztensor5", "ztensor5s", "tensor6",
+    "tensor6s", "btensor6", "btensor6s", "wtensor6", "wtensor6s", "itensor6", "itensor6s", "ltensor6",
+    "ltensor6s", "ftensor6", "ftensor6s", "dtensor6", "dtensor6s", "ctensor6", "ctensor6s", "ztensor6",
+    "ztensor6s", "tensor7", "tensor7s", "btensor7", "btensor7s", "wtensor7", "wtensor7s", "itensor7",
+    "itensor7s", "ltensor7", "ltensor7s", "ftensor7", "ftensor7s", "dtensor7", "dtensor7s", "ctensor7",
+    "ctensor7s", "ztensor7", "ztensor7s"
+]

@@ -197,7 +197,7 @@ def test_modes():
     with pytest.raises(ValueError, match="unknown linker"):
         arignote.Mode(linker="fortran")
     with pytest.raises(ValueError, match="unknown optimizer"):
-        arignote.Mode(optimizer="o3")
+        arignote.Mode(optimizer="o9")
 
 
 def test_constants_are_folded_at_compile_time():

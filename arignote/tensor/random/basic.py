@@ -260,3 +260,17 @@ binomial = register(BinomialRV())
 bernoulli = register(BernoulliRV())
 integers = register(IntegersRV())
 categorical = register(CategoricalRV())
+
+
+def __getattr__(name: str) -> Any:
+    # PyTensor's pytensor.tensor.random.basic holds every distribution: the ones arignote
+    # defines in continuous/discrete/multivariate (which build on this module) are found there.
+    # Not for dunder names: the import system asks for those (__path__) while importing
+    if name.startswith("__"):
+        raise AttributeError(name)
+    from arignote.tensor.random import continuous, discrete, multivariate
+
+    for module in (continuous, discrete, multivariate):
+        if name in module.__all__:
+            return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Constant, Variable
+from arignote.graph.shared import SharedVariable
 from arignote.graph.type import Type
 
 __all__ = ["RandomGeneratorConstant", "RandomGeneratorSharedVariable", "RandomGeneratorType",
@@ -104,7 +105,7 @@ def next_serial() -> int:
     return next(_serials)
 
 
-class RandomGeneratorSharedVariable(RandomGeneratorVariable):
+class RandomGeneratorSharedVariable(SharedVariable, RandomGeneratorVariable):
     """A generator stored between calls (``arignote.shared(np.random.default_rng(seed))``).
 
     ``default_update``: the generator's next value, which a compiled function stores after
@@ -134,10 +135,6 @@ class RandomGeneratorSharedVariable(RandomGeneratorVariable):
             value, borrow = np.random.default_rng(seed), True
         generator = self.type.filter(value, name=f"shared generator {self.name or '<unnamed>'}")
         self._value = generator if borrow else copy.deepcopy(generator)
-
-    @property
-    def container(self) -> RandomGeneratorSharedVariable:
-        return self
 
     @property
     def value(self) -> np.random.Generator:

@@ -1,0 +1,79 @@
+"""``FunctionGraph``: PyTensor's view of a graph with its inputs and outputs.
+
+arignote's graphs are immutable and interned, and a graph is its outputs (DESIGN.md section
+2): there is no mutable graph object with features and listeners.  This class is the view a
+PyTensor program expects: ``inputs``, ``outputs``, ``toposort()``, ``apply_nodes``,
+``variables``, ``clients``; ``replace``/``replace_all`` rebind the view's outputs to the
+graph with the replacement (nodes downstream of it are rebuilt, the others shared), and never
+change a node.  ``clone`` is accepted and has nothing to copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.replace import graph_replace
+from arignote.graph.traversal import graph_inputs, toposort
+
+__all__ = ["FunctionGraph"]
+
+
+class FunctionGraph:
+    """The graph from ``inputs`` to ``outputs`` (inputs: the graph's own when None)."""
+
+    def __init__(self, inputs: Sequence[Variable] | None = None, outputs: Sequence[Variable] | None = None,
+                 features: Any = None, clone: bool = True, update_mapping: dict[int, int] | None = None,
+                 name: str | None = None, **_pytensor_options: Any) -> None:
+        self.outputs: list[Variable] = list(outputs or [])
+        if inputs is None:
+            inputs = [v for v in graph_inputs(self.outputs) if not isinstance(v, Constant)]
+        self.inputs: list[Variable] = list(inputs)
+        self.update_mapping = dict(update_mapping or {})
+        self.name = name
+
+    # --- reading ----------------------------------------------------------------------------
+    def toposort(self) -> list[Apply]:
+        """The nodes, each after the nodes computing its inputs."""
+        return toposort(self.outputs)
+
+    @property
+    def apply_nodes(self) -> set[Apply]:
+        return set(toposort(self.outputs))
+
+    @property
+    def variables(self) -> set[Variable]:
+        found: set[Variable] = set(self.inputs) | set(self.outputs)
+        for node in toposort(self.outputs):
+            found.update(node.inputs)
+            found.update(node.outputs)
+        return found
+
+    @property
+    def clients(self) -> dict[Variable, list[tuple[Apply | str, int]]]:
+        """Who reads each variable: ``(node, input position)``, or ``("output", position)``."""
+        users: dict[Variable, list[tuple[Apply | str, int]]] = {v: [] for v in self.variables}
+        for node in toposort(self.outputs):
+            for position, var in enumerate(node.inputs):
+                users.setdefault(var, []).append((node, position))
+        for position, var in enumerate(self.outputs):
+            users.setdefault(var, []).append(("output", position))
+        return users
+
+    # --- changing the view --------------------------------------------------------------------
+    def replace(self, var: Variable, new_var: Variable, reason: str | None = None,
+                verbose: bool | None = None, import_missing: bool = False) -> None:
+        """Point the outputs at the graph with ``var`` replaced by ``new_var``."""
+        self.replace_all([(var, new_var)])
+
+    def replace_all(self, pairs: Iterable[tuple[Variable, Variable]], **_options: Any) -> None:
+        self.outputs = list(graph_replace(self.outputs, list(pairs), strict=False))
+
+    def clone(self, check_integrity: bool = True) -> FunctionGraph:
+        return FunctionGraph(self.inputs, self.outputs, update_mapping=self.update_mapping, name=self.name)
+
+    def __str__(self) -> str:
+        return f"FunctionGraph({', '.join(map(str, self.outputs))})"
+
+    __repr__ = __str__

@@ -1,0 +1,42 @@
+"""``rewrite_graph``: PyTensor's documented way to apply rewrites to a graph and look at it.
+
+The rewrites are the engine's (the rule library's phases: ``canonicalize``, ``stabilize``,
+``specialize``, ``fusion``); it is reached through a hook (``arignote.compile`` installs it)
+because this module sits in the graph layer, below the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from arignote.graph import hooks
+from arignote.graph.basic import Variable
+from arignote.graph.fg import FunctionGraph
+
+__all__ = ["rewrite_graph"]
+
+
+def rewrite_graph(graph: Any, include: Sequence[str] = ("canonicalize",), custom_rewrite: Any = None,
+                  clone: bool = False, exclude: Sequence[str] = (), **_pytensor_options: Any) -> Any:
+    """``graph`` (a variable, a list of them, or a ``FunctionGraph``) rewritten by the phases
+    named in ``include`` (``"fast_run"``: all of them), without the rules, passes or tags named
+    in ``exclude``; returns the same kind of thing.  ``custom_rewrite`` (a PyTensor rewriter
+    object) is not supported: a rule is a plain function here (docs/writing-rules.md)."""
+    if custom_rewrite is not None:
+        raise NotImplementedError("rewrite_graph(custom_rewrite=...): PyTensor rewriter objects do not "
+                                  "run here; write an arignote rule (docs/writing-rules.md)")
+    if isinstance(graph, FunctionGraph):
+        outputs = list(graph.outputs)
+    elif isinstance(graph, Variable):
+        outputs = [graph]
+    else:
+        outputs = list(graph)
+    rewritten = hooks.rewrite_phases(outputs, tuple(include), tuple(exclude))
+    if isinstance(graph, FunctionGraph):
+        result = graph if not clone else graph.clone()
+        result.outputs = list(rewritten)
+        return result
+    if isinstance(graph, Variable):
+        return rewritten[0]
+    return list(rewritten)
