@@ -12,6 +12,7 @@ from arignote.config import config
 from arignote import tensor
 from arignote.compile import Function, Mode, function, shared
 from arignote.compile.io import In, Out
+from arignote.compile.ops import as_op, wrap_py
 from arignote.graph import Apply, Constant, Op, Type, Variable, clone_replace, graph_replace
 from arignote.printing import debugprint, dprint, pprint
 from arignote import printing
@@ -29,4 +30,4 @@ del _name
 __all__ = ["Apply", "Constant", "Function", "In", "Lop", "Mode", "Op", "Out", "Rop", "Type", "Variable",
            "clone_replace", "config", "debugprint", "dprint", "foldl", "foldr", "function", "grad",
            "gradient", "graph_replace", "hessian", "jacobian", "loop", "map", "pprint", "printing",
-           "reduce", "scan", "shared", "tensor", "until"]
+           "reduce", "scan", "shared", "tensor", "until", "wrap_py", "as_op"]

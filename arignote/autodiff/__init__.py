@@ -23,8 +23,10 @@ from arignote.autodiff.gradient_ops import (
     zero_grad,
 )
 from arignote.autodiff.jacobian import hessian, hessian_vector_product, jacobian
+from arignote.autodiff.undefined import NullType, disconnected_type, grad_not_implemented, grad_undefined
 
 __all__ = ["DisconnectedInputError", "DisconnectedType", "GradientError", "Lop", "NotDifferentiable",
-           "NullTypeGradError", "Rop", "consider_constant", "disconnected_grad", "grad", "grad_clip",
-           "grad_scale", "hessian", "hessian_vector_product", "jacobian", "pullback", "pushforward",
+           "NullType", "NullTypeGradError", "Rop", "consider_constant", "disconnected_grad",
+           "disconnected_type", "grad", "grad_clip", "grad_not_implemented", "grad_scale",
+           "grad_undefined", "hessian", "hessian_vector_product", "jacobian", "pullback", "pushforward",
            "zero_grad"]

@@ -8,10 +8,10 @@ from typing import Any
 
 from arignote.autodiff.errors import DisconnectedInputError
 from arignote.autodiff.reverse import backpropagate, is_inexact
+from arignote.autodiff.undefined import DisconnectedType
 from arignote.config import config
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.traversal import ancestors, graph_inputs
-from arignote.graph.type import Type
 from arignote.tensor.alloc import second, zeros_like
 from arignote.tensor.basic import as_tensor_variable, constant
 
@@ -21,26 +21,7 @@ _DISCONNECTED_INPUTS = ("raise", "warn", "ignore")
 _RETURN_DISCONNECTED = ("zero", "none", "disconnected")
 
 
-class DisconnectedType(Type):
-    """The type of the placeholder ``grad(..., return_disconnected="disconnected")`` returns
-    for a variable the cost does not depend on."""
 
-    __slots__ = ()
-
-    def filter(self, value: Any, name: str = "value") -> Any:
-        raise TypeError(f"{name}: a disconnected gradient has no value")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is DisconnectedType
-
-    def __hash__(self) -> int:
-        return hash(DisconnectedType)
-
-    def __str__(self) -> str:
-        return "DisconnectedType"
-
-
-DisconnectedType.variable_class = Variable
 
 
 def _as_variable_list(value: Any, what: str) -> tuple[list[Variable], bool]:

@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from arignote.autodiff.errors import NullTypeGradError
+from arignote.autodiff.undefined import DisconnectedType, NullType
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NotDifferentiable
 from arignote.graph.traversal import toposort
@@ -108,6 +110,9 @@ def backpropagate(seeds: Sequence[tuple[Variable, Variable | None]], wrt: Iterab
         for k in relevant:
             inp = node.inputs[k]
             cot = input_cots[k]
+            if cot is not None and isinstance(cot.type, NullType):  # needed, and undefined
+                raise NullTypeGradError(f"cannot differentiate through {node.op}{_built_at(node)}: "
+                                        f"{cot.type.why}")
             if cot is None or not is_inexact(inp):
                 if not is_inexact(inp) or zero_outputs:
                     result.zero_connected.add(id(inp))
@@ -137,7 +142,9 @@ def _call_pullback(node: Apply, cotangents: list[Variable | None]) -> list[Varia
             result = node.op.pullback(node.inputs, node.outputs, cotangents)
     except NotDifferentiable as exc:
         raise NotDifferentiable(f"cannot differentiate through {node.op}{_built_at(node)}: {exc}") from exc
-    result = list(result)
+    # a rule written for PyTensor says "no cotangent" with a disconnected placeholder
+    result = [None if isinstance(c, Variable) and isinstance(c.type, DisconnectedType) else c
+              for c in result]
     if len(result) != len(node.inputs):
         raise TypeError(f"{node.op}.pullback returned {len(result)} cotangent(s) for "
                         f"{len(node.inputs)} input(s)")

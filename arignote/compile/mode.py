@@ -9,6 +9,7 @@ from typing import Any
 # The rules a mode selects from.  The rewrite engine imports no rules; compiling is what needs
 # them, so they are loaded here, in this order (a phase offers a node its rules in the order
 # they were registered): the loop rewrites, constant folding, then the rule library.
+import arignote.backend.branches  # the lazy ifelse pass (lowering phase, py and C)
 import arignote.loop.rewrites
 import arignote.rewrite.fold
 import arignote.tensor.rewrites  # noqa: F401

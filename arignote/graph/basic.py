@@ -137,8 +137,21 @@ class Apply:
     outputs: tuple[Variable, ...]
     source: tuple[str, int] | None
 
+    def __new__(cls, op: Any = None, inputs: Sequence[Variable] | None = None,
+                outputs: Sequence[Variable] | None = None) -> Apply:
+        """PyTensor's ``Apply(op, inputs, outputs)``: the interned node of ``op`` on ``inputs``
+        with outputs of the types of ``outputs`` (new variables, as ``x.type()`` makes); the
+        node's own output variables are made here (``Apply.build`` is the direct way)."""
+        if op is None or inputs is None or outputs is None:
+            raise TypeError("Apply(op, inputs, outputs): give the op, its inputs and its outputs "
+                            "(or build the node with Apply.build(op, inputs, types))")
+        for position, var in enumerate(outputs):
+            if not isinstance(var, Variable) or var.owner is not None:
+                raise TypeError(f"Apply: output {position} must be a new variable (type()), got {var!r}")
+        return Apply.build(op, list(inputs), [var.type for var in outputs])
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("Apply nodes are interned: build them with Apply.build(op, inputs, types)")
+        pass  # built by __new__ (Apply.build): nothing more to set
 
     @staticmethod
     def build(op: Op, inputs: Sequence[Variable], output_types: Sequence[Type]) -> Apply:

@@ -50,6 +50,14 @@ class Op:
         # ``node.op``; such attributes are typed Any.  At run time a missing one still raises.
         def __getattr__(self, name: str) -> Any: ...
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # an op written to PyTensor's protocol (perform(node, inputs, output_storage), grad,
+        # infer_shape(fgraph, ...), __props__) gets arignote's methods around those
+        from arignote.graph.pytensor_protocol import adapt  # builds on this module
+
+        adapt(cls)
+
     def make_node(self, *inputs: Any) -> Apply:
         """Check and convert ``inputs`` and return the interned node."""
         raise NotImplementedError

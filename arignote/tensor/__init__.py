@@ -13,6 +13,7 @@ from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.dimshuffle import (DimShuffle, dimshuffle, expand_dims, matrix_transpose,
                                         moveaxis, squeeze, swapaxes, transpose)
 from arignote.tensor.math import *  # noqa: F403
+from arignote.tensor.special_functions import *  # noqa: F403
 from arignote.tensor.shape import *  # noqa: F403
 from arignote.tensor.alloc import *  # noqa: F403
 from arignote.tensor.join import *  # noqa: F403

@@ -181,3 +181,11 @@ __all__ = ["abs", "abs_", "absolute", "add", "and_", "angle", "arccos", "arccosh
            "not_equal", "or_", "pow", "power", "psi", "real", "reciprocal", "round", "round_half_to_even",
            "sigmoid", "sign", "sin", "sinh", "softplus", "sqr", "sqrt", "square", "sub", "subtract", "switch",
            "tan", "tanh", "tensor_copy", "tri_gamma", "true_div", "trunc", "where", "xor"]
+
+# PyTensor has its special functions in pytensor.tensor.math too; they are defined in
+# special_functions (which builds on this module, hence the import at the end)
+from arignote.tensor.special_functions import *  # noqa: E402, F403
+from arignote.tensor.special_functions import __all__ as _special_functions_all  # noqa: E402
+
+log1pexp = softplus  # PyTensor's other name for it
+__all__.extend([*_special_functions_all, "log1pexp"])

@@ -135,3 +135,9 @@ def log_softmax(x: Any, axis: AxisLike = None) -> TensorVariable:
     softmax underflows."""
     x = as_tensor_variable(x)
     return cast(TensorVariable, LogSoftmax(normalize_reduce_axes(axis, x.ndim)).make_node(x).outputs[0])
+
+# PyTensor's special module has the elementwise special functions too (logaddexp, xlogy, ...)
+from arignote.tensor.special_functions import *  # noqa: E402, F403
+from arignote.tensor.special_functions import __all__ as _special_functions_all  # noqa: E402
+
+__all__.extend(_special_functions_all)

@@ -5,6 +5,7 @@ kind, and the module paths a PyTensor program imports from."""
 from __future__ import annotations
 
 import importlib
+import importlib.util
 
 import numpy as np
 import pytest
@@ -244,3 +245,28 @@ def test_maker_shows_the_graph_the_program_runs():
     assert "Softplus" in {type(getattr(n.op, "scalar_op", n.op)).__name__ for n in graph.toposort()}
     assert graph.inputs == [x, s] and f.maker.mode == f.mode
     assert [spec.variable for spec in f.maker.inputs] == [x]
+
+
+# --- wrap_py ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["PY", "FAST_RUN", pytest.param("JAX", marks=pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="JAX is not installed"))])
+def test_wrap_py_makes_a_python_function_an_op(mode):
+    @arignote.wrap_py(itypes=[at.dmatrix, at.dvector], otypes=[at.dvector],
+                      infer_shape=lambda node, shapes: [(shapes[0][0],)])
+    def solve(a, b):
+        return np.linalg.solve(a, b)
+
+    a, b = at.dmatrix("a"), at.dvector("b")
+    x = solve(a, b)
+    f = arignote.function([a, b], [x, x.shape[0]], mode=mode)
+    matrix = np.array([[2.0, 1.0], [1.0, 3.0]])
+    got, length = f(matrix, np.array([1.0, 2.0]))
+    np.testing.assert_allclose(got, np.linalg.solve(matrix, [1.0, 2.0]), rtol=1e-15)
+    assert length == 2
+    with pytest.raises(TypeError, match="input 0 must be of type"):
+        solve(at.dvector("v"), b)
+    with pytest.raises(arignote.gradient.NotDifferentiable, match="no derivative"):
+        arignote.grad(x.sum(), b)
+    with pytest.warns(FutureWarning, match="as_op is deprecated"):
+        arignote.as_op(itypes=[at.dvector], otypes=[at.dvector])(np.sort)

@@ -55,8 +55,13 @@ def test_equal_ops_are_interchangeable():
     assert x.dimshuffle(1, 0) is x.T
 
 
-def test_apply_cannot_be_constructed_directly():
-    with pytest.raises(TypeError, match="interned"):
+def test_apply_built_directly_is_the_interned_node():
+    # PyTensor's Apply(op, inputs, outputs) gives the interned node, with outputs of its own
+    x = at.matrix("x")
+    node = x.T.owner
+    again = Apply(node.op, [x], [at.matrix()])
+    assert again is node
+    with pytest.raises(TypeError, match="give the op, its inputs and its outputs"):
         Apply()
 
 

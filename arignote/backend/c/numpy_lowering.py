@@ -15,6 +15,7 @@ from arignote.backend.c.node_lowering import LoweringContext, StepPlan, c_loweri
 from arignote.graph.basic import Apply
 from arignote.tensor.alloc import BroadcastTo
 from arignote.tensor.extra_ops import BinCount, SearchSorted, Unique
+from arignote.tensor.from_function import FromFunctionOp
 from arignote.tensor.join import Flip, Split
 from arignote.tensor.nonzero import FlatNonzero, Nonzero
 from arignote.tensor.products import Diagonal, TensorDot
@@ -24,9 +25,11 @@ from arignote.tensor.sort import ArgSort, Sort
 VIEWS = (BroadcastTo, Diagonal, Flip, GradientOp, Split)
 #: one call of a compiled NumPy routine
 LIBRARY_CALLS = (ArgSort, BinCount, FlatNonzero, Nonzero, SearchSorted, Sort, TensorDot, Unique)
+#: a user's Python function (wrap_py): nothing else can run it
+USER_FUNCTIONS = (FromFunctionOp,)
 
 
-@c_lowering(*VIEWS, *LIBRARY_CALLS)
+@c_lowering(*VIEWS, *LIBRARY_CALLS, *USER_FUNCTIONS)
 def runs_numpy(node: Apply, context: LoweringContext) -> StepPlan:
     """The node's NumPy implementation, as a Python step of the program."""
     return python_step(node)

@@ -144,4 +144,14 @@ class LoweringContext:
         self._check(ok, text, *values)
 
 
-jax_impl = Registry("jax")
+def _pytensor_protocol(op_type: type) -> Entry | None:
+    # an op written to PyTensor's protocol runs its perform as a host callback (callback.py,
+    # imported here only when such an op is met: it is not a lowering module of its own kind)
+    if not getattr(op_type, "_pytensor_perform", False):
+        return None
+    from arignote.backend.jax.callback import callback_entry
+
+    return callback_entry
+
+
+jax_impl = Registry("jax", default=_pytensor_protocol)

@@ -41,6 +41,7 @@ from jax import lax
 from arignote.backend.jax.registry import LoweringContext
 from arignote.graph.registry import Registry
 from arignote.scalar import math as sm
+from arignote.scalar import special as ss
 from arignote.scalar.basic import ScalarOp
 from arignote.tensor.composite import Composite
 
@@ -68,6 +69,26 @@ def _erfcinv(y: Any) -> Any:
 
 def _softplus(x: Any) -> Any:
     return jnp.logaddexp(jnp.zeros((), dtype=x.dtype), x)
+
+
+def _hyp2f1(a: Any, b: Any, c: Any, z: Any) -> Any:
+    # JAX's series is accurate for 0 <= z < 1 only (wrong by orders of magnitude below -1); for
+    # z < 0, Pfaff's transformation 2F1(a, b; c; z) = (1 - z)^-a 2F1(a, c - b; c; z / (z - 1))
+    # maps z into [0, 1)
+    neg = z < 0
+    r = jsp.hyp2f1(a, jnp.where(neg, c - b, b), c, jnp.where(neg, z / (z - 1), z))
+    r = jnp.where(neg, (1 - z) ** -a * r, r)
+    # and JAX's answers some NaN arguments with a number
+    return jnp.where(jnp.isnan(a) | jnp.isnan(b) | jnp.isnan(c) | jnp.isnan(z), jnp.nan, r)
+
+
+def _polygamma(n: Any, x: Any) -> Any:
+    # JAX wants an integer order; x computes in float64, as SciPy's polygamma does
+    return jsp.polygamma(n, x.astype(jnp.float64))
+
+
+def _xlogy0(x: Any, y: Any) -> Any:
+    return jnp.where(x == 0, jnp.zeros((), x.dtype), x * jnp.log(y))
 
 
 def _second(model: Any, value: Any) -> Any:
@@ -125,6 +146,14 @@ for _op_type, _impl in {
     sm.Softplus: ScalarImpl(_softplus),
     sm.Log1mexp: ScalarImpl(_log1mexp),
     sm.Abs: ScalarImpl(jnp.abs, "none"),  # the magnitude of a complex value is real
+    # special functions (arignote.scalar.special) named or computed otherwise in JAX
+    ss.Hyp2F1: ScalarImpl(_hyp2f1),  # accurate for z < 0 too (see _hyp2f1)
+    ss.PolyGamma: ScalarImpl(_polygamma, "none"),  # the order stays an integer
+    ss.J0: ScalarImpl(functools.partial(jsp.jn, 0)),
+    ss.J1: ScalarImpl(functools.partial(jsp.jn, 1)),
+    ss.XLogX: ScalarImpl(lambda x: _xlogy0(x, x)),
+    ss.XLogY0: ScalarImpl(_xlogy0),
+    ss.LogAddExp: ScalarImpl(jnp.logaddexp),  # the magnitude of a complex value is real
     # comparisons compare in the common dtype, not in their (bool) result's
     sm.ComparisonOp: ScalarImpl(None, "common"),
     # logic, predicates and complex parts take their inputs as they are
@@ -141,6 +170,16 @@ for _op_type, _impl in {
     sm.Angle: ScalarImpl(None, "none"),
 }.items():
     scalar_impls.add(_op_type, _impl)
+
+
+#: scalar op type -> why JAX cannot run it (the node then makes the graph refuse the JAX backend)
+NO_JAX_FUNCTION: dict[type, str] = {
+    ss.BetaIncInv: "jax.scipy.special has no betaincinv",
+    # JAX's jn, iv and kn take a static integer order, not an array of real orders
+    ss.Jv: "jax.scipy.special has Bessel functions of integer order only (jn)",
+    ss.Ive: "jax.scipy.special has Bessel functions of integer order only (i0e, i1e)",
+    ss.Kve: "jax.scipy.special has Bessel functions of integer order only (kn)",
+}
 
 
 def supports(scalar_op: ScalarOp) -> bool:
@@ -183,7 +222,9 @@ def scalar_function(scalar_op: ScalarOp, in_dtypes: Sequence[np.dtype], out_dtyp
         return _power(out, np.dtype(in_dtypes[1]), ctx)
     found = _lookup(scalar_op)
     if found is None:
-        raise UnsupportedScalarOp(f"the scalar op {scalar_op} has no JAX implementation")
+        why = NO_JAX_FUNCTION.get(type(scalar_op))
+        raise UnsupportedScalarOp(f"the scalar op {scalar_op} has no JAX implementation"
+                                  + (f": {why}" if why else ""))
     fn, casting = found
     rounding = None
     if casting == "out":

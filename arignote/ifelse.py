@@ -1,0 +1,5 @@
+"""PyTensor's ``pytensor.ifelse`` path: ``ifelse`` and ``IfElse`` (:mod:`arignote.tensor.ifelse`)."""
+
+from arignote.tensor.ifelse import IfElse, ifelse
+
+__all__ = ["IfElse", "ifelse"]
