@@ -12,6 +12,7 @@ from arignote.config import config
 from arignote import tensor
 from arignote.compile import Function, Mode, function, shared
 from arignote.compile.io import In, Out
+from arignote.compile.builders import OpFromGraph
 from arignote.compile.ops import as_op, wrap_py
 from arignote.graph import Apply, Constant, Op, Type, Variable, clone_replace, graph_replace
 from arignote.printing import debugprint, dprint, pprint
@@ -27,7 +28,8 @@ for _name in ("grad", "jacobian", "hessian", "Lop", "Rop"):
     setattr(tensor, _name, getattr(gradient, _name))
 del _name
 
-__all__ = ["Apply", "Constant", "Function", "In", "Lop", "Mode", "Op", "Out", "Rop", "Type", "Variable",
+__all__ = ["Apply", "Constant", "Function", "In", "Lop", "Mode", "Op", "OpFromGraph", "Out", "Rop", "Type",
+           "Variable",
            "clone_replace", "config", "debugprint", "dprint", "foldl", "foldr", "function", "grad",
            "gradient", "graph_replace", "hessian", "jacobian", "loop", "map", "pprint", "printing",
            "reduce", "scan", "shared", "tensor", "until", "wrap_py", "as_op"]

@@ -3,7 +3,8 @@
 - ``DisconnectedType``: the type of "this does not depend on that", which
   ``grad(..., return_disconnected="disconnected")`` gives, and which an op's derivative rule
   written for PyTensor returns (``disconnected_type()``) for an input without a cotangent;
-- ``NullType``: the type of a gradient that does not exist (``grad_undefined``) or that the op
+- ``NullType`` (defined in the graph layer, where scalar ops can make one): the type of a
+  gradient that does not exist (``grad_undefined``) or that the op
   does not implement (``grad_not_implemented``).  A derivative rule may return one for an
   input; differentiating then fails with ``NullTypeGradError`` naming why, but only where
   that gradient is needed (arignote/autodiff/reverse.py).
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from arignote.graph.basic import Variable
-from arignote.graph.type import Type
+from arignote.graph.type import NullType, Type, undefined_gradient
 
 __all__ = ["DisconnectedType", "NullType", "disconnected_type", "grad_not_implemented", "grad_undefined"]
 
@@ -40,28 +41,7 @@ class DisconnectedType(Type):
 DisconnectedType.variable_class = Variable
 
 
-class NullType(Type):
-    """The type of a gradient that cannot be computed; ``why`` says why."""
 
-    __slots__ = ("why",)
-
-    def __init__(self, why: str = "the gradient is undefined") -> None:
-        self.why = why
-
-    def filter(self, value: Any, name: str = "value") -> Any:
-        raise TypeError(f"{name}: {self.why}")
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is NullType and other.why == self.why
-
-    def __hash__(self) -> int:
-        return hash((NullType, self.why))
-
-    def __str__(self) -> str:
-        return f"NullType({self.why})"
-
-
-NullType.variable_class = Variable
 
 
 def disconnected_type() -> Variable:
@@ -72,10 +52,10 @@ def disconnected_type() -> Variable:
 def grad_undefined(op: Any, x_pos: int, x: Any, comment: str = "") -> Variable:
     """The gradient of ``op`` with respect to its input ``x_pos`` does not exist."""
     why = f"the gradient of {op} with respect to input {x_pos} is undefined"
-    return NullType(f"{why}: {comment}" if comment else why).make_variable()
+    return undefined_gradient(f"{why}: {comment}" if comment else why)
 
 
 def grad_not_implemented(op: Any, x_pos: int, x: Any, comment: str = "") -> Variable:
     """The gradient of ``op`` with respect to its input ``x_pos`` is not implemented."""
     why = f"{op} does not implement its gradient with respect to input {x_pos}"
-    return NullType(f"{why}: {comment}" if comment else why).make_variable()
+    return undefined_gradient(f"{why}: {comment}" if comment else why)

@@ -46,3 +46,39 @@ class Type:
     def is_super(self, other: Type) -> bool:
         """Whether every value of ``other`` is also a value of this type."""
         return self == other
+
+
+class NullType(Type):
+    """The type of a gradient that cannot be computed (``why`` says why): a derivative rule
+    returns one for an input; differentiating fails, naming ``why``, only where that gradient
+    is needed (arignote/autodiff/reverse.py).  PyTensor's name."""
+
+    __slots__ = ("why",)
+
+    def __init__(self, why: str = "the gradient is undefined") -> None:
+        self.why = why
+
+    def filter(self, value: Any, name: str = "value") -> Any:
+        raise TypeError(f"{name}: {self.why}")
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is NullType and other.why == self.why
+
+    def __hash__(self) -> int:
+        return hash((NullType, self.why))
+
+    def __str__(self) -> str:
+        return f"NullType({self.why})"
+
+
+def undefined_gradient(why: str) -> Any:
+    """A placeholder for a gradient that cannot be computed (see :class:`NullType`)."""
+    from arignote.graph.basic import Variable  # basic builds on this module
+
+    NullType.variable_class = Variable
+    return NullType(why).make_variable()
+
+
+def is_undefined_gradient(value: Any) -> bool:
+    """Whether ``value`` is such a placeholder."""
+    return isinstance(getattr(value, "type", None), NullType)

@@ -22,6 +22,7 @@ import numpy as np
 from arignote.graph import hooks
 from arignote.graph.basic import Constant
 from arignote.graph.op import NotDifferentiable
+from arignote.graph.type import is_undefined_gradient
 
 _SMALL_INTS = frozenset(np.dtype(d) for d in ("bool", "int8", "uint8", "int16", "uint16"))
 
@@ -74,7 +75,9 @@ class ScalarOp:
 
     def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
         """The cotangent of each input, elementwise (not yet summed over broadcast axes)."""
-        return [None if d is None else cotangent * d for d in self.partials(inputs, output)]
+        # an undefined derivative (a placeholder) stays one: it fails only where it is needed
+        return [None if d is None else d if is_undefined_gradient(d) else cotangent * d
+                for d in self.partials(inputs, output)]
 
     def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
                                 tangents: Sequence[Any]) -> Any:

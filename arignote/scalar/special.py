@@ -26,6 +26,7 @@ import scipy.special as sps
 
 from arignote.graph.basic import Constant
 from arignote.graph.op import NotDifferentiable
+from arignote.graph.type import undefined_gradient
 from arignote.scalar.basic import ScalarOp, tensor_api
 from arignote.scalar.math import BinaryOp, UnaryFloatOp
 
@@ -49,9 +50,14 @@ class SpecialOp(ScalarOp):
     rule: ClassVar[staticmethod[[Any, Sequence[Any], Any], list[Any]] | None] = None
 
     def partials(self, inputs: Sequence[Any], output: Any) -> list[Any]:
-        for k, _ in type(self).nondifferentiable:
-            self._refuse(inputs, k)
-        return self._rule(inputs, output)
+        found = self._rule(inputs, output)
+        for k, name in type(self).nondifferentiable:
+            x = inputs[k]
+            if np.dtype(x.dtype).kind not in "biu" and not isinstance(x, Constant):
+                # a placeholder: differentiating fails, naming the argument, only where this
+                # derivative is needed (the other arguments' derivatives still work)
+                found[k] = undefined_gradient(self._no_derivative(k, name))
+        return found
 
     def pushforward_elementwise(self, inputs: Sequence[Any], output: Any,
                                 tangents: Sequence[Any]) -> Any:
@@ -67,16 +73,15 @@ class SpecialOp(ScalarOp):
         return terms[0] if len(terms) == 1 else tensor_api().add(*terms)
 
     def _refuse(self, inputs: Sequence[Any], k: int) -> None:
+        # forward mode: a moving argument without a derivative fails now (an integer or a
+        # constant one cannot move)
         x = inputs[k]
-        # an integer or constant argument needs no derivative (the others' are still wanted);
-        # a symbolic float one might be differentiated, and has none.  (A pullback cannot tell
-        # which inputs are wanted, so it refuses even when only the others are.)
         if np.dtype(x.dtype).kind in "biu" or isinstance(x, Constant):
             return
-        name = dict(type(self).nondifferentiable)[k]
-        raise NotDifferentiable(
-            f"{self.name}: no derivative with respect to its argument {name!r} (input {k}); "
-            f"make {name} a constant or an integer to differentiate with respect to the others")
+        raise NotDifferentiable(self._no_derivative(k, dict(type(self).nondifferentiable)[k]))
+
+    def _no_derivative(self, k: int, name: str) -> str:
+        return f"{self.name}: no derivative with respect to its argument {name!r} (input {k})"
 
     def _rule(self, inputs: Sequence[Any], output: Any) -> list[Any]:
         rule = type(self).rule

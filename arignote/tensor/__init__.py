@@ -24,6 +24,7 @@ from arignote.tensor.products import *  # noqa: F403
 from arignote.tensor.vector_products import matvec, vecdot, vecmat
 from arignote.tensor.subtensor import *  # noqa: F403
 from arignote.tensor.spacing import geomspace, linspace, logspace
+from arignote.tensor.numpy_extras import *  # noqa: F403
 from arignote.tensor.diag import diag, fill_diagonal, fill_diagonal_offset
 from arignote.tensor import linalg, random, special, subtensor
 # the module names stay free for the functions (at.vectorize), as in PyTensor, whose

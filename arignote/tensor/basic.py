@@ -159,3 +159,16 @@ def get_scalar_constant_value(v: Any) -> Any:
 
 class NotScalarConstantError(ValueError):
     """Raised when a value is required to be known when the graph is built."""
+
+
+def __getattr__(name: str) -> Any:
+    # PyTensor's module of this name holds more of the tensor API than arignote puts here:
+    # those names are the tensor namespace's (``from pytensor.tensor.basic import sum``).
+    # Dunder names are not forwarded: the import system asks for them while importing.
+    if name.startswith("__"):
+        raise AttributeError(name)
+    import arignote.tensor as namespace
+
+    if name in vars(namespace):
+        return vars(namespace)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,6 +10,7 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
+from arignote.graph.type import is_undefined_gradient
 from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args, cast
 from arignote.tensor.batching import pad_after_batch
@@ -91,8 +92,8 @@ class Elemwise(Op):
         if cotangents[0] is None:
             return [None] * len(inputs)
         grads = self.scalar_op.pullback_elementwise(list(inputs), outputs[0], cotangents[0])
-        return [None if g is None or not _is_inexact(x) else sum_to_like(g, x)
-                for x, g in zip(inputs, grads)]
+        return [None if g is None or not _is_inexact(x) else g if is_undefined_gradient(g)
+                else sum_to_like(g, x) for x, g in zip(inputs, grads)]
 
     def differentiable_graph(self, inputs: Sequence[Variable],
                              outputs: Sequence[Variable]) -> list[Variable] | None:

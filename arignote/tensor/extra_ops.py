@@ -391,3 +391,16 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
         axis = normalize_axis(axis, ar.ndim)
     return Unique(bool(return_index), bool(return_inverse), bool(return_counts), axis,
                   bool(equal_nan))(ar)
+
+
+def __getattr__(name: str) -> Any:
+    # PyTensor's module of this name holds more of the tensor API than arignote puts here:
+    # those names are the tensor namespace's (``from pytensor.tensor.extra_ops import sum``).
+    # Dunder names are not forwarded: the import system asks for them while importing.
+    if name.startswith("__"):
+        raise AttributeError(name)
+    import arignote.tensor as namespace
+
+    if name in vars(namespace):
+        return vars(namespace)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

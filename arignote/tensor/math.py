@@ -189,3 +189,16 @@ from arignote.tensor.special_functions import __all__ as _special_functions_all 
 
 log1pexp = softplus  # PyTensor's other name for it
 __all__.extend([*_special_functions_all, "log1pexp"])
+
+
+def __getattr__(name: str) -> Any:
+    # PyTensor's module of this name holds more of the tensor API than arignote puts here:
+    # those names are the tensor namespace's (``from pytensor.tensor.math import sum``).
+    # Dunder names are not forwarded: the import system asks for them while importing.
+    if name.startswith("__"):
+        raise AttributeError(name)
+    import arignote.tensor as namespace
+
+    if name in vars(namespace):
+        return vars(namespace)[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

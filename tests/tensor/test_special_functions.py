@@ -266,6 +266,16 @@ def test_parameters_without_a_derivative_say_so():
         arignote.grad(at.betainc(a, 2.0, x).sum(), a)
     with pytest.raises(NotDifferentiable, match="jv.*'v'"):
         arignote.grad(at.jv(k, x).sum(), k)
+    # with a symbolic float k, the derivative with respect to x is still there (the missing one
+    # fails only where it is needed), on the value PyTensor's closed form gives
+    kv, xv = np.array([1.5, 2.5]), np.array([0.5, 2.0])
+    g = arignote.grad(at.gammainc(k, x).sum() + at.betainc(k, 2.0, x / 4.0).sum(), x)
+    got = g.eval({k: kv, x: xv})
+    want = xv ** (kv - 1) * np.exp(-xv) / sps.gamma(kv) + \
+        (xv / 4) ** (kv - 1) * (1 - xv / 4) / sps.beta(kv, 2.0) / 4
+    np.testing.assert_allclose(got, want, rtol=1e-13)
+    with pytest.raises(NotDifferentiable, match="gammainc.*'k'"):
+        arignote.grad(at.gammainc(k, x).sum(), [x, k])
     # an integer order needs no derivative: the one with respect to x is there
     n = at.lvector("n")
     g = arignote.grad(at.polygamma(n, x).sum(), x)
