@@ -146,7 +146,7 @@ def _make_lazy(node: Apply, users: dict[Variable, list[tuple[Apply, int]]],
     return list(op.make_node(node.inputs[0], *frontier).outputs)
 
 
-@lowering.graph_pass(name="lazy_ifelse", tags=(FAST_COMPILE,))
+@lowering.graph_pass(name="lazy_ifelse", tags=(FAST_COMPILE,), requires=(IfElse,))
 def lazy_ifelse(outputs: Sequence[Variable]) -> list[Variable]:
     """``outputs`` with each ``IfElse`` that has work only one branch needs made lazy."""
     outputs = list(outputs)

@@ -198,7 +198,8 @@ def test_jax_refuses_what_it_has_no_function_for():
 
     v, x = at.dvector("v"), at.dvector("x")
     for build in [at.jv, at.ive, at.kve, at.iv, at.kv, lambda v, x: at.betaincinv(v, v, x)]:
-        with pytest.raises(JaxCompileError, match="has no JAX implementation"):
+        # the error says why (NO_JAX_FUNCTION's reason)
+        with pytest.raises(JaxCompileError, match=r"has no JAX implementation: jax\.scipy\.special has"):
             arignote.function([v, x], build(v, x), mode="JAX")
     assert "integer order" in NO_JAX_FUNCTION[type(at.jv(v, x).owner.op.scalar_op)]
 

@@ -9,7 +9,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from arignote.backend.jax.registry import LoweringContext, jax_impl
-from arignote.backend.jax.scalar import scalar_function, supports
+from arignote.backend.jax.scalar import NO_JAX_FUNCTION, scalar_function, supports
 from arignote.graph.basic import Apply
 from arignote.tensor.broadcasting import run_time_check
 from arignote.tensor.elemwise import Elemwise
@@ -32,7 +32,8 @@ def check_broadcast(*values: Any) -> None:
 def _why_unsupported(node: Apply) -> str | None:
     if supports(node.op.scalar_op):
         return None
-    return f"its scalar op {node.op.scalar_op} has no JAX implementation"
+    why = NO_JAX_FUNCTION.get(type(node.op.scalar_op))
+    return f"its scalar op {node.op.scalar_op} has no JAX implementation" + (f": {why}" if why else "")
 
 
 @jax_impl.register(Elemwise, unsupported=_why_unsupported)
