@@ -58,10 +58,11 @@ def driven_loop(node: Apply, compile_body: Callable[[Sequence[Variable], Sequenc
     raised, as linked programs have).
     """
     op = node.op
-    draws, _ = _consumed_generators(cast("Loop", op))
+    consumed = _consumed_generators(cast("Loop", op))
+    draws = consumed[0]
     outputs = drawing_in_place(op.nodes, op.inner_outputs, draws) if draws else list(op.inner_outputs)
     program = compile_body(list(op.inner_inputs), outputs)
-    writer = _LoopWriter(node, getattr(program, "run", program))
+    writer = _LoopWriter(node, getattr(program, "run", program), consumed)
     writer.locate = getattr(program, "node_at_failure", None)
     return writer.build()
 
@@ -73,7 +74,8 @@ class LoopStepError(ValueError):
 class _LoopWriter:
     """Writes the Python source of one loop node's implementation."""
 
-    def __init__(self, node: Apply, body: Callable[..., Any] | None) -> None:
+    def __init__(self, node: Apply, body: Callable[..., Any] | None,
+                 consumed: tuple[list[Apply], list[int]] | None = None) -> None:
         self.node = node
         self.op = cast("Loop", node.op)
         self.body = body
@@ -82,7 +84,7 @@ class _LoopWriter:
                                     "_asarray": np.asarray, "_int64": np.int64, "_copy": copy.deepcopy}
         self.names: dict[Variable, str] = {}
         #: the draws that consume their generator, and the generator carries copied before step 0
-        self.consumed, self.owned_carries = _consumed_generators(self.op)
+        self.consumed, self.owned_carries = consumed or _consumed_generators(self.op)
         self.line_to_node: dict[int, Apply] = {}
         self.lines: list[str] = []
         self.locate: Callable[[BaseException], Apply | None] | None = None  # a compiled body's

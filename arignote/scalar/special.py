@@ -65,12 +65,8 @@ class SpecialOp(ScalarOp):
         for k, _ in type(self).nondifferentiable:
             if tangents[k] is not None:
                 self._refuse(inputs, k)
-        pairs = [(t, d) for t, d in zip(tangents, self._rule(inputs, output))
-                 if t is not None and d is not None]
-        if not pairs:
-            return None
-        terms = [t * d for t, d in pairs]
-        return terms[0] if len(terms) == 1 else tensor_api().add(*terms)
+        # every argument with a tangent now has a derivative (placeholders only where none moves)
+        return super().pushforward_elementwise(inputs, output, tangents)
 
     def _refuse(self, inputs: Sequence[Any], k: int) -> None:
         # forward mode: a moving argument without a derivative fails now (an integer or a

@@ -13,6 +13,7 @@ from arignote.scalar.math import Cast
 
 # the constructors (at.matrix, at.dmatrix, at.dmatrices...) are the tensor API's, defined with the
 # type as in PyTensor
+from arignote.tensor.namespace_forwarding import tensor_namespace_getattr
 from arignote.tensor.type import *  # noqa: F403
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorConstant, TensorVariable
@@ -161,14 +162,6 @@ class NotScalarConstantError(ValueError):
     """Raised when a value is required to be known when the graph is built."""
 
 
-def __getattr__(name: str) -> Any:
-    # PyTensor's module of this name holds more of the tensor API than arignote puts here:
-    # those names are the tensor namespace's (``from pytensor.tensor.basic import sum``).
-    # Dunder names are not forwarded: the import system asks for them while importing.
-    if name.startswith("__"):
-        raise AttributeError(name)
-    import arignote.tensor as namespace
-
-    if name in vars(namespace):
-        return vars(namespace)[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# PyTensor's module of this name holds more of the tensor API: any name of the tensor
+# namespace is found here too (namespace_forwarding.py)
+__getattr__ = tensor_namespace_getattr(__name__)

@@ -20,6 +20,7 @@ from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.diag import fill_diagonal, fill_diagonal_offset  # PyTensor's home for them
 from arignote.tensor.dimshuffle import normalize_axis
 from arignote.tensor.join import concatenate, flip
+from arignote.tensor.namespace_forwarding import tensor_namespace_getattr
 from arignote.tensor.reduction import max as tensor_max
 from arignote.tensor.reduction import sum as tensor_sum
 from arignote.tensor.shape import flatten, reshape, shape, shape_i, shape_tuple
@@ -393,14 +394,6 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
                   bool(equal_nan))(ar)
 
 
-def __getattr__(name: str) -> Any:
-    # PyTensor's module of this name holds more of the tensor API than arignote puts here:
-    # those names are the tensor namespace's (``from pytensor.tensor.extra_ops import sum``).
-    # Dunder names are not forwarded: the import system asks for them while importing.
-    if name.startswith("__"):
-        raise AttributeError(name)
-    import arignote.tensor as namespace
-
-    if name in vars(namespace):
-        return vars(namespace)[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# PyTensor's module of this name holds more of the tensor API: any name of the tensor
+# namespace is found here too (namespace_forwarding.py)
+__getattr__ = tensor_namespace_getattr(__name__)

@@ -8,6 +8,7 @@ from typing import Any
 from arignote.scalar import math as sm
 from arignote.tensor.basic import as_tensor_args, as_tensor_variable, cast
 from arignote.tensor.elemwise import Elemwise
+from arignote.tensor.namespace_forwarding import tensor_namespace_getattr
 from arignote.tensor.variable import TensorVariable
 
 
@@ -191,14 +192,6 @@ log1pexp = softplus  # PyTensor's other name for it
 __all__.extend([*_special_functions_all, "log1pexp"])
 
 
-def __getattr__(name: str) -> Any:
-    # PyTensor's module of this name holds more of the tensor API than arignote puts here:
-    # those names are the tensor namespace's (``from pytensor.tensor.math import sum``).
-    # Dunder names are not forwarded: the import system asks for them while importing.
-    if name.startswith("__"):
-        raise AttributeError(name)
-    import arignote.tensor as namespace
-
-    if name in vars(namespace):
-        return vars(namespace)[name]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# PyTensor's module of this name holds more of the tensor API: any name of the tensor
+# namespace is found here too (namespace_forwarding.py)
+__getattr__ = tensor_namespace_getattr(__name__)

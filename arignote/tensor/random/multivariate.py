@@ -172,7 +172,7 @@ class MvNormalRV(RandomVariable):
             return [None] * len(inputs)
         mean, cov = inputs[-2:]
         if cov.type.numpy_dtype.kind != "f":  # an integer cov carries no cotangent
-            return param_cotangents(self, inputs, [g, None])
+            return param_cotangents(inputs, [g, None])
         x = outputs[1]
         factor = cholesky(cov)
         z = solve_triangular(factor, x - mean, lower=True, b_ndim=1)
@@ -184,7 +184,7 @@ class MvNormalRV(RandomVariable):
         # the factor's own rule (a Blockwise one for a stack of covariances): only the lower
         # triangle of cov is read, as np.linalg.cholesky reads it
         cov_bar = chol.op.pullback(chol.inputs, chol.outputs, [factor_bar])[0]
-        return param_cotangents(self, inputs, [g, cov_bar])
+        return param_cotangents(inputs, [g, cov_bar])
 
 
 multivariate_normal = register(MvNormalRV())

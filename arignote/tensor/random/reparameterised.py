@@ -32,8 +32,7 @@ def _is_float(v: Variable) -> bool:
     return v.type.numpy_dtype.kind == "f"
 
 
-def param_cotangents(op: RandomVariable, inputs: Sequence[Any],
-                     terms: Sequence[Any]) -> list[Any]:
+def param_cotangents(inputs: Sequence[Any], terms: Sequence[Any]) -> list[Any]:
     """The pullback's result: None for the generator (and ``size``), and for each parameter its
     term (of the draw's shape) summed to the parameter's shape, in its dtype; None for an
     integer parameter (no cotangent) or a None term."""
@@ -48,7 +47,7 @@ def param_cotangents(op: RandomVariable, inputs: Sequence[Any],
     return result
 
 
-def _parts(op: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
+def _parts(inputs: Sequence[Any], outputs: Sequence[Any],
            cotangents: Sequence[Any]) -> tuple[list[Any], Any, Any]:
     return list(inputs[2:]), outputs[1], cotangents[1]
 
@@ -57,38 +56,38 @@ def location_scale_pullback(self: RandomVariable, inputs: Sequence[Any], outputs
                             cotangents: Sequence[Any]) -> list[Any]:
     """``x = loc + scale * z``: ``loc̄ = ḡ``, ``scalē = ḡ z`` with ``z = (x - loc) / scale``
     (the parameters are ``(loc, scale)``)."""
-    (loc, scale), x, g = _parts(self, inputs, outputs, cotangents)
+    (loc, scale), x, g = _parts(inputs, outputs, cotangents)
     if g is None:
         return [None] * len(inputs)
-    return param_cotangents(self, inputs, [g, g * ((x - loc) / scale)])
+    return param_cotangents(inputs, [g, g * ((x - loc) / scale)])
 
 
 def uniform_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
                       cotangents: Sequence[Any]) -> list[Any]:
     """``x = low + (high - low) u``: ``low̄ = ḡ (1 - u)``, ``high̄ = ḡ u``, ``u = (x - low) /
     (high - low)``."""
-    (low, high), x, g = _parts(self, inputs, outputs, cotangents)
+    (low, high), x, g = _parts(inputs, outputs, cotangents)
     if g is None:
         return [None] * len(inputs)
     u = (x - low) / (high - low)
-    return param_cotangents(self, inputs, [g * (1.0 - u), g * u])
+    return param_cotangents(inputs, [g * (1.0 - u), g * u])
 
 
 def exponential_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
                           cotangents: Sequence[Any]) -> list[Any]:
     """``x = scale * e``: ``scalē = ḡ x / scale``."""
-    (scale,), x, g = _parts(self, inputs, outputs, cotangents)
+    (scale,), x, g = _parts(inputs, outputs, cotangents)
     if g is None:
         return [None] * len(inputs)
-    return param_cotangents(self, inputs, [g * (x / scale)])
+    return param_cotangents(inputs, [g * (x / scale)])
 
 
 def lognormal_pullback(self: RandomVariable, inputs: Sequence[Any], outputs: Sequence[Any],
                         cotangents: Sequence[Any]) -> list[Any]:
     """``x = exp(mean + sigma z)``: ``mean̄ = ḡ x``, ``sigmā = ḡ x z`` with ``z = (log x -
     mean) / sigma``."""
-    (mean, sigma), x, g = _parts(self, inputs, outputs, cotangents)
+    (mean, sigma), x, g = _parts(inputs, outputs, cotangents)
     if g is None:
         return [None] * len(inputs)
     gx = g * x
-    return param_cotangents(self, inputs, [gx, gx * ((tm.log(x) - mean) / sigma)])
+    return param_cotangents(inputs, [gx, gx * ((tm.log(x) - mean) / sigma)])
