@@ -14,22 +14,26 @@ from arignote.compile import Function, Mode, function, shared
 from arignote.compile.io import In, Out
 from arignote.compile.builders import OpFromGraph
 from arignote.compile.ops import as_op, wrap_py
+from arignote.compile.jax_wrap import wrap_jax
 from arignote.graph import Apply, Constant, Op, Type, Variable, clone_replace, graph_replace
 from arignote.printing import debugprint, dprint, pprint
 from arignote import printing
 from arignote import gradient
-from arignote.gradient import Lop, Rop, grad, hessian, jacobian
+from arignote.gradient import Lop, Rop, grad, hessian, jacobian, pullback, pushforward
+from arignote.compile.mode import get_mode
+from arignote import ifelse
 from arignote import loop  # callable: arignote.loop(step, init, xs)
 from arignote.loop import foldl, foldr, map, reduce, scan, until
 
 # PyTensor exports the derivative functions from its tensor module too (`pt.grad`): the tensor
 # layer cannot import the layer above it, so the package root, which imports both, puts them there
-for _name in ("grad", "jacobian", "hessian", "Lop", "Rop"):
+for _name in ("grad", "jacobian", "hessian", "Lop", "Rop", "pullback", "pushforward"):
     setattr(tensor, _name, getattr(gradient, _name))
 del _name
 
 __all__ = ["Apply", "Constant", "Function", "In", "Lop", "Mode", "Op", "OpFromGraph", "Out", "Rop", "Type",
            "Variable",
            "clone_replace", "config", "debugprint", "dprint", "foldl", "foldr", "function", "grad",
-           "gradient", "graph_replace", "hessian", "jacobian", "loop", "map", "pprint", "printing",
-           "reduce", "scan", "shared", "tensor", "until", "wrap_py", "as_op"]
+           "gradient", "get_mode", "graph_replace", "hessian", "ifelse", "pullback",
+           "pushforward", "jacobian", "loop", "map", "pprint", "printing",
+           "reduce", "scan", "shared", "tensor", "until", "wrap_jax", "wrap_py", "as_op"]

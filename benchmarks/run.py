@@ -30,6 +30,7 @@ sys.path.append(os.path.dirname(HERE))  # the checkout's arignote, when it is no
 import autodiff  # noqa: E402
 import c_backend  # noqa: E402
 import c_compile  # noqa: E402
+import einsum  # noqa: E402
 import call_overhead  # noqa: E402
 import graph_build  # noqa: E402
 import jax_backend  # noqa: E402
@@ -41,8 +42,8 @@ from bench_common import format_table  # noqa: E402
 import optional_systems  # noqa: E402
 
 BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops, autodiff,
-                                                  c_backend, c_compile, jax_backend, linalg,
-                                                  random_draws)}
+                                                  c_backend, c_compile, einsum, jax_backend,
+                                                  linalg, random_draws)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -40,15 +40,23 @@ C_GAPS = {"ARange", "AdvancedIncSubtensor", "AdvancedSubtensor", "CheckSteps", "
 # built row by row.  Most are never built by a pullback (integer results, BLAS forms made
 # by later rewrites), the rest have no rule yet.
 BATCHING_GAPS = {"ARange", "ArgSort", "Argmax", "Argmin", "BinCount", "CheckSteps", "Diff", "Eye",
-                 "FlatNonzero", "Gemm", "Gemv", "LogSoftmax", "Nonzero", "Repeat", "SearchSorted",
-                 "Softmax", "Sort", "Tile", "Tri", "Unique"}
+                 "FlatNonzero", "Gemm", "Gemv", "JaxFunctionOp", "LogSoftmax", "Nonzero", "Repeat",
+                 "SearchSorted",
+                 "Softmax", "Sort", "Tile", "Tri", "Unique",
+                 # typed lists: a list has no array axis to batch along
+                 "AddLists", "Append", "Count", "Extend", "GetItem", "GetSlice", "Index", "Insert",
+                 "Length", "MakeList", "PlaceItem", "PlaceSlice", "Remove", "RestoreRemoved", "Reverse"}
+# arignote.sparse: Jacobians through sparse ops are built row by row (no batched sparse values)
+BATCHING_GAPS |= {"AddSD", "AddSS", "AsFormat", "CSM", "CSMProperties", "Cast", "ColScale", "DenseFromSparse", "Dot", "HStack", "MulSD", "MulSS", "Neg", "RowScale", "SpSum", "SparseFromDense", "SparseShape", "SparseSlice", "SparseZeros", "StructuredDot", "StructuredDotGrad", "StructuredElemwise", "StructuredFill", "Transpose", "VStack", "ValuesAt"}  # noqa: E501
 # Scalar ops C has no function for (SciPy's own special functions): they run on SciPy.
 C_SCALAR_GAPS = {"Erfcinv", "Erfcx", "Erfinv", "Psi", "TriGamma",
                  # arignote.scalar.special: SciPy's special functions, and three of arignote's own
                  # (x log x, x log y, logaddexp) that have no C emitter yet
                  "BetaInc", "BetaIncInv", "GammaInc", "GammaIncC", "GammaIncCInv", "GammaIncInv",
                  "Hyp2F1", "I0", "I1", "Ive", "J0", "J1", "Jv", "Kve", "LogAddExp", "LogNdtr", "Ndtr",
-                 "Ndtri", "NdtriExp", "OwensT", "PolyGamma", "XLogX", "XLogY0"}
+                 "Ndtri", "NdtriExp", "OwensT", "PolyGamma", "XLogX", "XLogY0",
+                 # complex(real, imag): the generated loops compute in real types only
+                 "Complex"}
 # Scalar ops JAX has no function for; the reason is in arignote.backend.jax.scalar.NO_JAX_FUNCTION
 # (and in the error that makes a graph using one refuse the JAX backend).
 JAX_SCALAR_GAPS = {"BetaIncInv", "Ive", "Jv", "Kve"}

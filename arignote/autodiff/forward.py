@@ -162,4 +162,8 @@ def _rop_by_two_pullbacks(f_list: list[Variable], wrt: list[Variable],
     return _without_placeholders([back.cotangent(u) for u in placeholders], placeholders, f_list)
 
 
-pushforward = Rop
+def pushforward(f: Any, wrt: Any, tangents: Any, disconnected_outputs: str = "raise",
+                return_disconnected: str = "zero", use_op_pushforward: bool = True) -> Any:
+    """PyTensor 3's name of :func:`Rop`: the Jacobian of ``f`` times ``tangents`` (one per
+    ``wrt``)."""
+    return Rop(f, wrt, tangents, disconnected_outputs, return_disconnected, use_op_pushforward)

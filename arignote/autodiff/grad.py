@@ -14,6 +14,7 @@ from arignote.graph.basic import Constant, Variable
 from arignote.graph.traversal import ancestors, graph_inputs
 from arignote.tensor.alloc import second, zeros_like
 from arignote.tensor.basic import as_tensor_variable, constant
+from arignote.tensor.type import TensorType
 
 __all__ = ["DisconnectedType", "grad", "Lop", "pullback"]
 
@@ -128,8 +129,9 @@ def _keep_cost_inputs(cost: Variable, needed: set[Variable], gradient: Variable)
     gradients start from ``second(cost, 1)``): one that lost an input to build-time
     simplification, like ``grad(a + b, a) = 1``, becomes ``second(cost, g)``, so that
     ``function([a, b], g)`` finds both inputs used.  Rewriting removes the ``second``.
-    ``needed``: the cost's non-constant graph inputs."""
-    if needed.issubset(graph_inputs([gradient])):
+    ``needed``: the cost's non-constant graph inputs.  A gradient that is not a tensor (of a
+    sparse matrix, of a list) is kept as it is: ``second`` makes tensors."""
+    if needed.issubset(graph_inputs([gradient])) or not isinstance(gradient.type, TensorType):
         return gradient
     return second(cost, gradient)
 
@@ -159,4 +161,15 @@ def Lop(f: Any, wrt: Any, eval_points: Any, consider_constant: Sequence[Variable
                 known_grads=dict(zip(f_list, points)), add_names=False)
 
 
-pullback = Lop
+def pullback(f: Any, wrt: Any, cotangents: Any, consider_constant: Sequence[Variable] | None = None,
+             disconnected_inputs: str = "raise", return_disconnected: str = "zero") -> Any:
+    """PyTensor 3's name of :func:`Lop`: ``cotangents`` (one per output of ``f``) pulled back to
+    ``wrt``; ``return_disconnected`` (``"zero"``, ``"none"`` or ``"disconnected"``) as in
+    :func:`grad`."""
+    f_list, _ = _as_variable_list(f, "f")
+    points, _ = _as_variable_list(cotangents, "cotangents")
+    if len(f_list) != len(points):
+        raise ValueError(f"pullback: {len(f_list)} output(s) but {len(points)} cotangent(s)")
+    return grad(None, wrt, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs,
+                known_grads=dict(zip(f_list, points)), add_names=False,
+                return_disconnected=return_disconnected)

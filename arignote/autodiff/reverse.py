@@ -37,8 +37,11 @@ from arignote.tensor.type import TensorType
 
 
 def is_inexact(var: Variable) -> bool:
-    """Whether ``var`` holds real or complex floats (the values that carry derivatives)."""
-    return isinstance(var.type, TensorType) and var.type.numpy_dtype.kind in "fc"
+    """Whether ``var`` holds real or complex floats (the values that carry derivatives); a
+    type other than a tensor's says so itself (``carries_cotangents``: sparse matrices)."""
+    if isinstance(var.type, TensorType):
+        return var.type.numpy_dtype.kind in "fc"
+    return bool(getattr(var.type, "carries_cotangents", False))
 
 
 @dataclass
@@ -157,13 +160,17 @@ def _built_at(node: Apply) -> str:
 
 
 def _add(parts: list[Variable]) -> Variable:
-    return add(*parts)
+    combine = getattr(parts[0].type, "add_cotangents", None)  # a non-tensor type's own sum
+    return add(*parts) if combine is None else combine(parts)
 
 
 def _fit(cot: Variable, var: Variable, node: Apply | None, what: str) -> Variable:
     """``cot`` checked to be a cotangent of ``var``: same rank, compatible static shape,
     ``var``'s dtype (converted if needed) and static shape (asserted if it was less precise)."""
     source = "a cotangent" if node is None else f"{node.op}.pullback"
+    fit = getattr(var.type, "fit_cotangent", None)  # a non-tensor type (sparse) fits its own
+    if fit is not None:
+        return fit(cot, f"{source} gave {what} ({var}, {var.type}) a cotangent")
     cot = as_tensor_variable(cot)
     want, have = var.type, cot.type
     if have.ndim != want.ndim or any(a is not None and b is not None and a != b

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import threading
+import time
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -16,7 +17,9 @@ from arignote.compile import program_cache
 from arignote.compile.generators import consume_updated_generators
 from arignote.compile.io import In, Out
 from arignote.compile.mode import Mode, get_mode
+from arignote.compile.node_by_node import NodeByNodeProgram
 from arignote.compile.pipeline import link, rewrite_for_mode
+from arignote.compile.profiling import ProfileStats
 from arignote.compile.program_cache import program_key
 from arignote.compile.shared import SHARED_KINDS, SharedVariable
 from arignote.config import config
@@ -48,8 +51,9 @@ def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: Any = N
     inputs holding state) and ``outputs`` in ``Out``.  ``allow_input_downcast=True`` converts
     any number to an input's dtype (precision lost or not); None (the default) lets Python
     floats become ``float32`` and refuses other lossy conversions; False refuses both.
-    ``accept_inplace`` and ``rebuild_strict`` are PyTensor's and change nothing here;
-    ``profile`` must be falsy (no profiler yet).
+    ``accept_inplace`` and ``rebuild_strict`` are PyTensor's and change nothing here.
+    ``profile=True`` (or a :class:`~arignote.compile.profiling.ProfileStats` to share) times
+    every node of every call: ``f.profile.summary()`` prints where the time goes.
 
     ``outputs`` is one variable (the function returns one array) or a list
     (it returns a list).  ``updates`` maps shared variables to their new
@@ -68,11 +72,9 @@ def function(inputs: Sequence[Variable | In], outputs: Any = None, mode: Any = N
     Two different functions updating the same shared variable are not
     serialized with each other: hold a lock of your own around such calls.
     """
-    if profile:
-        raise NotImplementedError("function(profile=...): arignote has no per-node profiler yet")
     return Function(inputs, outputs, get_mode(mode), updates, givens,
                     "raise" if on_unused_input is None else on_unused_input,
-                    name, trust_input, trace, no_default_updates, allow_input_downcast)
+                    name, trust_input, trace, no_default_updates, allow_input_downcast, profile)
 
 
 def _pairs(mapping: Any, what: str) -> list[tuple[Any, Any]]:
@@ -132,9 +134,17 @@ class Function:
     def __init__(self, inputs: Sequence[Variable | In], outputs: Any, mode: Mode, updates: Any,
                  givens: Any, on_unused_input: str, name: str | None, trust_input: bool,
                  trace: bool = False, no_default_updates: bool | Sequence[Variable] = False,
-                 allow_input_downcast: bool | None = None) -> None:
+                 allow_input_downcast: bool | None = None, profile: Any = None) -> None:
         if on_unused_input not in ("raise", "warn", "ignore"):
             raise ValueError(f"on_unused_input must be 'raise', 'warn' or 'ignore', got {on_unused_input!r}")
+        # what the function is made of, to make it again: unpickling and copy() (function_copy.py)
+        self._build_args = dict(inputs=inputs, outputs=outputs, mode=mode, updates=updates,
+                                givens=givens, on_unused_input=on_unused_input, name=name,
+                                trust_input=trust_input, trace=trace,
+                                no_default_updates=no_default_updates,
+                                allow_input_downcast=allow_input_downcast, profile=bool(profile))
+        self.profile: ProfileStats | None = (profile if isinstance(profile, ProfileStats)
+                                             else ProfileStats(name) if profile else None)
         self.mode = mode
         self.name = name
         self.trust_input = trust_input
@@ -215,7 +225,7 @@ class Function:
         #: the positions the caller's positional arguments fill (implicit inputs take none)
         self._explicit = [k for k, spec in enumerate(self.input_specs) if not spec.implicit]
         self._plain_call = all(d is None for d in self._defaults) and not self._stateful
-        self._run = self.program.run
+        self._run = self.program.run if self.profile is None else _timed(self.program.run, self.profile)
         # Calls with updates are atomic: read shared values, run, store updates under one lock,
         # else two threads read the same old value and one update overwrites the other.
         # Re-entrant so that a signal handler (or an op's Python code) calling the function
@@ -227,6 +237,9 @@ class Function:
         """The rewritten graph and its program: from the whole-function cache when a
         structurally identical graph was compiled before, else rewritten and linked (and
         stored there)."""
+        observers = [*mode.node_observers(), *([self.profile] if self.profile is not None else [])]
+        if observers:
+            return self._compile_node_by_node(program_inputs, targets, mode, observers)
         keyed = None
         if config.program_cache and self.rewrite_trace is None:
             keyed = program_key(program_inputs, targets, mode, len(self.inputs))
@@ -243,6 +256,25 @@ class Function:
         program = link(program_inputs, graph_outputs, mode)
         if keyed is not None:
             program_cache.save(keyed[0], keyed[1], program_inputs, graph_outputs, program)
+        return graph_outputs, program
+
+    def _compile_node_by_node(self, program_inputs: list[Variable], targets: list[Variable],
+                              mode: Mode, observers: list[Any]) -> tuple[list[Variable], Any]:
+        """The rewritten graph run one node at a time, each node seen by ``observers``
+        (profiling, NanGuardMode, DebugMode: arignote/compile/node_by_node.py)."""
+        started = time.perf_counter()
+        graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
+        graph_outputs = consume_updated_generators(graph_outputs, self._n_results, self.updates)
+        self._check_missing(graph_outputs)
+        rewritten = time.perf_counter()
+        program: Any = NodeByNodeProgram(program_inputs, graph_outputs,
+                                         lambda ins, outs: link(ins, outs, mode), observers)
+        wrap = getattr(mode, "wrap_program", None)
+        if wrap is not None:
+            program = wrap(program, program_inputs, targets)
+        if self.profile is not None:
+            self.profile.rewrite_time += rewritten - started
+            self.profile.linker_time += time.perf_counter() - rewritten
         return graph_outputs, program
 
     # --- compile-time checks -------------------------------------------------------
@@ -389,8 +421,34 @@ class Function:
         :mod:`arignote.backend.jax.pure`."""
         return pure_function(self)
 
+    def copy(self, share_memory: bool = False, swap: Mapping[Variable, Variable] | None = None,
+             delete_updates: bool = False, name: str | None = None, profile: Any = None) -> Function:
+        """A function computing the same graph (PyTensor's ``f.copy``): with copies of the
+        shared variables unless ``share_memory``, ``swap`` replacing shared variables by
+        others, without updates if ``delete_updates``."""
+        from arignote.compile.function_copy import copy_function  # builds on this module
+
+        return copy_function(self, share_memory, swap, delete_updates, name, profile)
+
+    def __reduce__(self) -> Any:
+        # pickled as what it was made of: unpickling compiles it again (the C code comes
+        # back from the cache), with the state of its inputs holding state
+        from arignote.compile.function_copy import rebuild_function
+
+        return rebuild_function, (self._build_args, self._defaults)
+
     def __repr__(self) -> str:
         return f"<arignote.Function {self.name or ''} inputs={self.inputs} outputs={self.user_outputs}>"
+
+
+def _timed(run: Any, profile: ProfileStats) -> Any:
+    def timed_run(*values: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return run(*values)
+        finally:
+            profile.record_call(time.perf_counter() - started)
+    return timed_run
 
 
 def _input_check(kind: Any, name: str, strict: bool = False, allow_downcast: bool | None = None) -> Any:

@@ -56,6 +56,11 @@ class Mode:
         """PyTensor's ``requiring``: as :meth:`including`."""
         return self.including(*names)
 
+    def node_observers(self) -> list[Any]:
+        """What checks each node of a call (NanGuardMode, DebugMode); a plain mode: nothing,
+        and its functions run their linked program whole."""
+        return []
+
     def __post_init__(self) -> None:
         linker = self.linker
         if linker is None or linker == "auto":  # PyTensor's default linker: the fastest here
@@ -146,6 +151,20 @@ def get_mode(mode: Any) -> Mode:
 def get_default_mode() -> Mode:
     """The mode ``function`` uses when given none (``config.mode``), PyTensor's name."""
     return get_mode(None)
+
+
+#: PyTensor's tables of linker and optimizer names, by what runs them here
+predefined_linkers = LINKER_ALIASES
+predefined_optimizers = OPTIMIZER_ALIASES
+
+
+def register_mode(name: str, mode: Mode) -> None:
+    """Make ``mode`` reachable by ``name`` (``function(mode=name)``), as PyTensor's."""
+    if name.upper() in PREDEFINED:
+        raise ValueError(f"register_mode: a mode named {name!r} exists already")
+    if not isinstance(mode, Mode):
+        raise TypeError(f"register_mode: {mode!r} is not a Mode")
+    PREDEFINED[name.upper()] = mode
 
 
 #: PyTensor's names for the predefined modes (``FAST_RUN`` is looked up when read: it is the C

@@ -11,7 +11,6 @@ from typing import IO, Any, cast
 from arignote.compile.function import Function
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import toposort
-from arignote.tensor.elemwise import Elemwise
 
 
 def _id_names() -> Any:
@@ -28,6 +27,13 @@ def _id_names() -> Any:
         n += 1
 
 
+#: PyTensor's options of ``debugprint`` that describe what arignote graphs do not have (in-place
+#: and view maps, storage) or print choices without an equivalent here: accepted, no effect
+_PYTENSOR_OPTIONS = {"print_destroy_map", "print_view_map", "print_memory_map", "print_storage",
+                     "print_op_info", "print_fgraph_inputs", "print_inner_graphs", "stop_on_name",
+                     "done", "used_ids", "print_assumptions"}
+
+
 def _roots(obj: Any) -> list[Variable]:
     if isinstance(obj, Function):
         return list(obj.graph_outputs)
@@ -41,14 +47,25 @@ def _roots(obj: Any) -> list[Variable]:
 
 
 def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = False,
-               depth: int = -1, ids: str = "id", print_source: bool = False) -> Any:
+               depth: int = -1, ids: str = "id", print_source: bool = False, *,
+               id_type: str | None = None, print_shape: bool = False,
+               **ignored: Any) -> Any:
     """Print the graph of ``obj`` (variables, a node or a compiled function).
 
     ``file="str"`` returns the text instead of printing it.  A node reached
     again is shown once more by its id only (``···``).  Ops holding an inner
     graph (a loop's body: ``op.inner_graph`` gives its inputs and outputs)
-    get it printed after the main tree, under "Inner graphs:".
+    get it printed after the main tree, under "Inner graphs:".  ``ids=""``
+    (or PyTensor's ``id_type=""``) leaves the ids out; ``print_shape`` adds
+    each variable's static shape.  PyTensor's other options (``print_destroy_map``,
+    ``print_view_map``, ``stop_on_name``, ...) are accepted and change nothing:
+    graphs here have no in-place nodes, and names never hide a subgraph.
     """
+    unknown = sorted(set(ignored) - _PYTENSOR_OPTIONS)
+    if unknown:
+        raise TypeError(f"debugprint: unknown option(s) {unknown}")
+    if id_type is not None:
+        ids = id_type
     out = io.StringIO()
     names: dict[int, str] = {}
     fresh = _id_names()
@@ -67,6 +84,11 @@ def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = F
             text += f" '{var.name}'"
         if print_type:
             text += f" <{var.type}>"
+        if print_shape:
+            dims = getattr(var.type, "shape", None)
+            if dims is not None:
+                text += " shape=(" + ", ".join("?" if d is None else str(d) for d in dims) + \
+                    ("," if len(dims) == 1 else "") + ")"
         if print_source and var.owner is not None and var.owner.source:
             text += f"  # {var.owner.source[0]}:{var.owner.source[1]}"
         return text
@@ -116,21 +138,3 @@ def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = F
 
 def _nodes_with_inner_graphs(roots: Sequence[Variable]) -> list[Apply]:
     return [n for n in toposort(roots) if hasattr(n.op, "inner_graph")]
-
-
-def pprint(var: Variable) -> str:
-    """A one-line infix rendering of ``var``'s graph."""
-    def render(v: Variable) -> str:
-        node = v.owner
-        if node is None:
-            return str(v)
-        args = [render(i) for i in node.inputs]
-        op = node.op
-        if isinstance(op, Elemwise) and op.scalar_op.symbol and len(args) >= 2:
-            return "(" + f" {op.scalar_op.symbol} ".join(args) + ")"
-        if isinstance(op, Elemwise) and op.scalar_op.symbol and len(args) == 1:
-            return f"{op.scalar_op.symbol}{args[0]}"
-        name = op.scalar_op.name if isinstance(op, Elemwise) else str(op)
-        return f"{name}({', '.join(args)})"
-
-    return render(var)

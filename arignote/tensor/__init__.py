@@ -26,11 +26,16 @@ from arignote.tensor.subtensor import *  # noqa: F403
 from arignote.tensor.spacing import geomspace, linspace, logspace
 from arignote.tensor.numpy_extras import *  # noqa: F403
 from arignote.tensor.diag import diag, fill_diagonal, fill_diagonal_offset
+from arignote.tensor.pad import pad
+from arignote.tensor.interpolate import interp, interpolate1d
+from arignote.tensor import fft, signal
+from arignote.tensor.compat_names import *  # noqa: F403
 from arignote.tensor import linalg, random, special, subtensor
 # the module names stay free for the functions (at.vectorize), as in PyTensor, whose
 # vectorize lives in pytensor.tensor.functional; Blockwise is in arignote.tensor.blockwise
 from arignote.tensor import blockwise, vectorize_node
 from arignote.tensor.functional import vectorize, vectorize_graph
+from arignote.tensor.einsum import einsum
 
 as_tensor = as_tensor_variable
 

@@ -105,8 +105,7 @@ tri_gamma = _elemwise(sm.TriGamma(), "trigamma: derivative of digamma")
 # rounding
 floor = _elemwise(sm.Floor(), "round down")
 ceil = _elemwise(sm.Ceil(), "round up")
-round = _elemwise(sm.RoundHalfToEven(), "round half to even, as np.round")
-round_half_to_even = round
+round_half_to_even = _elemwise(sm.RoundHalfToEven(), "round half to even, as np.round")
 trunc = _elemwise(sm.Trunc(), "round toward zero")
 
 # comparison
@@ -164,6 +163,27 @@ def clip(x: Any, a_min: Any, a_max: Any) -> TensorVariable:
     return typing.cast(TensorVariable, _clip.make_node(x, a_min, a_max).outputs[0])
 
 
+def round_half_away_from_zero(x: Any) -> TensorVariable:
+    """Round to the nearest integer, halves away from zero (C's ``round``); integers unchanged."""
+    x = as_tensor_variable(x)
+    if x.type.numpy_dtype.kind not in "fc":
+        return x
+    # x - trunc(x) is exact (the fractional part), so the halfway test is exact too; the
+    # common trick floor(x + 0.5) rounds 0.49999999999999994 up, as the sum rounds to 1
+    whole = trunc(x)
+    return switch(ge(abs(x - whole), 0.5), whole + sign(x), whole)
+
+
+def round(a: Any, mode: str | None = None) -> TensorVariable:
+    """Round to the nearest integer: ``mode`` "half_to_even" (the default, as ``np.round``) or
+    "half_away_from_zero"."""
+    if mode is None or mode == "half_to_even":
+        return round_half_to_even(a)
+    if mode == "half_away_from_zero":
+        return round_half_away_from_zero(a)
+    raise ValueError(f"round: mode must be 'half_to_even' or 'half_away_from_zero', got {mode!r}")
+
+
 def tensor_copy(x: Any) -> TensorVariable:
     """A copy of ``x`` (an identity node)."""
     return Elemwise(sm.Identity())(as_tensor_variable(x))
@@ -180,8 +200,9 @@ __all__ = ["abs", "abs_", "absolute", "add", "and_", "angle", "arccos", "arccosh
            "log", "log10", "log1mexp", "log1p", "log2", "logical_and", "logical_not", "logical_or",
            "logical_xor", "lt", "maximum", "minimum", "mod", "mul", "multiply", "neg", "negative", "neq",
            "not_equal", "or_", "pow", "power", "psi", "real", "reciprocal", "round", "round_half_to_even",
-           "sigmoid", "sign", "sin", "sinh", "softplus", "sqr", "sqrt", "square", "sub", "subtract", "switch",
-           "tan", "tanh", "tensor_copy", "tri_gamma", "true_div", "trunc", "where", "xor"]
+           "round_half_away_from_zero", "sigmoid", "sign", "sin", "sinh", "softplus", "sqr", "sqrt", "square",
+           "sub", "subtract", "switch", "tan", "tanh", "tensor_copy", "tri_gamma", "true_div", "trunc",
+           "where", "xor"]
 
 # PyTensor has its special functions in pytensor.tensor.math too; they are defined in
 # special_functions (which builds on this module, hence the import at the end)

@@ -12,6 +12,7 @@ from arignote.tensor.linalg import (
     Eig,
     Eigh,
     Eigvals,
+    KroneckerProduct,
     Lstsq,
     MatrixInverse,
     MatrixPinv,
@@ -36,6 +37,7 @@ from arignote.tensor.linalg import (
     trace,
 )
 
-__all__ = ["QR", "SVD", "Det", "Eig", "Eigh", "Eigvals", "Lstsq", "MatrixInverse", "MatrixPinv", "SLogDet",
+__all__ = ["QR", "SVD", "Det", "Eig", "Eigh", "Eigvals", "KroneckerProduct", "Lstsq", "MatrixInverse",
+           "MatrixPinv", "SLogDet",
            "det", "eig", "eigh", "eigvals", "inv", "kron", "lstsq", "matrix_dot", "matrix_inverse",
            "matrix_power", "norm", "pinv", "qr", "slogdet", "svd", "tensorinv", "tensorsolve", "trace"]

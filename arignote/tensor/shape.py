@@ -84,6 +84,9 @@ class ShapeI(Op):
 _shape = Shape()
 
 
+Shape_i = ShapeI  # PyTensor's class name
+
+
 def shape(x: Any) -> TensorVariable | TensorConstant:
     """The shape of ``x`` as an int64 vector; a constant when every dim is static."""
     x = as_tensor_variable(x)

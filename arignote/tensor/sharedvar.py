@@ -8,7 +8,7 @@ both.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ from arignote.graph.shared import SharedVariable
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["SharedVariable", "TensorSharedVariable", "shared"]
+__all__ = ["SharedVariable", "TensorSharedVariable", "shared", "shared_constructor"]
 
 
 class TensorSharedVariable(SharedVariable, TensorVariable):
@@ -56,13 +56,34 @@ class TensorSharedVariable(SharedVariable, TensorVariable):
         return self.name if self.name is not None else f"<shared {self.type}>"
 
 
+#: constructors of other kinds of shared variables (sparse matrices: ``arignote.sparse``
+#: registers its own when imported), tried newest first
+_CONSTRUCTORS: list[Callable[..., Any]] = []
+
+
+def shared_constructor(constructor: Callable[..., Any], remove: bool = False) -> Callable[..., Any]:
+    """Register (or ``remove``) a constructor ``shared`` tries before making a tensor:
+    ``constructor(value, name=, borrow=, **kwargs)`` returns a shared variable, or None for a
+    value it does not take (PyTensor's decorator of the same name)."""
+    if remove:
+        _CONSTRUCTORS.remove(constructor)
+    elif constructor not in _CONSTRUCTORS:
+        _CONSTRUCTORS.append(constructor)
+    return constructor
+
+
 def shared(value: Any, name: str | None = None, borrow: bool = False,
-           shape: Sequence[int | None] | None = None, **_kwargs: Any) -> TensorSharedVariable:
+           shape: Sequence[int | None] | None = None, **kwargs: Any) -> TensorSharedVariable:
     """A shared variable holding ``value``.
 
     Its static shape is unknown in every dimension (so ``set_value`` may
-    change the shape), unless ``shape`` is given.
+    change the shape), unless ``shape`` is given.  Values of other kinds go to the
+    constructor registered for them (:func:`shared_constructor`).
     """
+    for constructor in reversed(_CONSTRUCTORS):
+        made = constructor(value, name=name, borrow=borrow, **kwargs)
+        if made is not None:
+            return made
     if isinstance(value, np.random.Generator):
         from arignote.tensor.random.type import shared_generator  # the random package builds on this one
 

@@ -7,7 +7,9 @@ alias that warns; arignote keeps it without a warning.
 
 from arignote.tensor.linalg import (
     LU,
+    QR,
     QZ,
+    BlockDiagonal,
     Cholesky,
     CholeskySolve,
     Eigvalsh,
@@ -33,6 +35,7 @@ from arignote.tensor.linalg import (
     lu_solve,
     ordqz,
     pivot_to_permutation,
+    qr,
     qz,
     schur,
     solve,
@@ -43,9 +46,11 @@ from arignote.tensor.linalg import (
     solve_triangular,
 )
 
-__all__ = ["LU", "QZ", "Cholesky", "CholeskySolve", "Eigvalsh", "Expm", "GeneralizedEigvalsh", "LUFactor",
+__all__ = ["LU", "QR", "QZ", "BlockDiagonal", "Cholesky", "CholeskySolve", "Eigvalsh", "Expm",
+           "GeneralizedEigvalsh", "LUFactor",
            "PivotToPermutations", "Schur", "Solve", "SolveBase", "SolveContinuousLyapunov",
            "SolveDiscreteARE", "SolveDiscreteLyapunov", "SolveSylvester", "SolveTriangular", "block_diag",
            "cho_solve", "cholesky", "eigvalsh", "expm", "lu", "lu_factor", "lu_solve", "ordqz",
-           "pivot_to_permutation", "qz", "schur", "solve", "solve_continuous_lyapunov", "solve_discrete_are",
+           "pivot_to_permutation", "qr", "qz", "schur", "solve", "solve_continuous_lyapunov",
+           "solve_discrete_are",
            "solve_discrete_lyapunov", "solve_sylvester", "solve_triangular"]

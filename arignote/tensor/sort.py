@@ -110,6 +110,11 @@ class ArgSort(Op):
         return [_sorted_dims(self.axis, input_shapes[0])]
 
 
+# PyTensor's class names
+SortOp = Sort
+ArgSortOp = ArgSort
+
+
 def along_axis_key(x: TensorVariable, indices: TensorVariable, axis: int) -> tuple[Any, ...]:
     """The advanced key selecting ``x[..., indices[...], ...]`` elementwise along ``axis``
     (``np.take_along_axis``): ranges on the other axes, laid out to broadcast."""

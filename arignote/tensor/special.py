@@ -18,7 +18,7 @@ import numpy as np
 from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
-from arignote.tensor.math import exp
+from arignote.tensor.math import eq, exp, gamma, gammaln, isnan, log, log1p, logical_and, logical_not, switch
 from arignote.tensor.reduction import (
     AxisLike,
     _check_axes_fit,
@@ -141,3 +141,39 @@ from arignote.tensor.special_functions import *  # noqa: E402, F403
 from arignote.tensor.special_functions import __all__ as _special_functions_all  # noqa: E402
 
 __all__.extend(_special_functions_all)
+
+
+# Functions PyTensor's special module writes as expressions of others (its formulas, so
+# rewrites and derivatives treat them like any expression).
+
+def beta(a: Any, b: Any) -> TensorVariable:
+    """The beta function ``gamma(a) gamma(b) / gamma(a + b)``."""
+    return gamma(a) * gamma(b) / gamma(a + b)
+
+
+def betaln(a: Any, b: Any) -> TensorVariable:
+    """The log of the beta function, ``gammaln(a) + gammaln(b) - gammaln(a + b)``."""
+    return gammaln(a) + gammaln(b) - gammaln(a + b)
+
+
+def factorial(n: Any) -> TensorVariable:
+    """``n!`` as ``gamma(n + 1)`` (real ``n`` too; SciPy's ``factorial`` gives 0 for ``n < 0``)."""
+    return gamma(n + 1)
+
+
+def logit(x: Any) -> TensorVariable:
+    """The inverse of the sigmoid, ``log(x / (1 - x))``."""
+    return log(x / (1 - x))
+
+
+def poch(z: Any, m: Any) -> TensorVariable:
+    """The rising factorial (Pochhammer symbol) ``gamma(z + m) / gamma(z)``."""
+    return gamma(z + m) / gamma(z)
+
+
+def xlog1py(x: Any, y: Any) -> TensorVariable:
+    """``x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN (``scipy.special.xlog1py``)."""
+    return switch(logical_and(eq(x, 0), logical_not(isnan(y))), 0, x * log1p(y))
+
+
+__all__.extend(["beta", "betaln", "factorial", "logit", "poch", "xlog1py"])

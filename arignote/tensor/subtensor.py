@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from arignote.tensor.basic import as_tensor_variable
+from arignote.tensor.join import flip  # PyTensor's home for it
 from arignote.tensor.nonzero import FlatNonzero, Nonzero, flatnonzero, nonzero
 from arignote.tensor.subtensor_advanced import AdvancedSubtensor
 from arignote.tensor.subtensor_basic import Subtensor
@@ -22,7 +23,7 @@ from arignote.tensor.variable import TensorVariable
 
 __all__ = [
     "AdvancedIncSubtensor", "AdvancedSubtensor", "FlatNonzero", "IncSubtensor", "Nonzero",
-    "Subtensor", "flatnonzero", "inc_subtensor", "nonzero", "set_subtensor", "take",
+    "Subtensor", "flatnonzero", "flip", "inc_subtensor", "nonzero", "set_subtensor", "slice_at_axis", "take",
 ]
 
 
@@ -32,3 +33,12 @@ def getitem(x: Any, key: Any) -> TensorVariable:
     parsed = parse_key(x.type, key)
     op = AdvancedSubtensor(parsed.entries) if parsed.advanced else Subtensor(parsed.entries)
     return cast(TensorVariable, op.make_node(x, *parsed.inputs).outputs[0])
+
+
+def slice_at_axis(sl: slice, axis: int) -> tuple[Any, ...]:
+    """The index applying ``sl`` to axis ``axis`` and taking every other axis whole:
+    ``x[slice_at_axis(slice(None, 1), 1)]`` is ``x[:, :1]`` (a negative ``axis`` counts
+    from the end: ``(..., sl)`` for -1)."""
+    if axis >= 0:
+        return (slice(None),) * axis + (sl, Ellipsis)
+    return (Ellipsis, sl) + (slice(None),) * (-axis - 1)

@@ -300,3 +300,12 @@ __all__ = [
     "itensor7s", "ltensor7", "ltensor7s", "ftensor7", "ftensor7s", "dtensor7", "dtensor7s", "ctensor7",
     "ctensor7s", "ztensor7", "ztensor7s"
 ]
+
+# PyTensor's tuples of named types by kind of number (``x.type in at.float_vector_types``);
+# ``int_types`` and the like (without a rank) are the scalar ones
+_BY_KIND = {"int": "bwil", "float": "fd", "complex": "cz"}
+_TYPE_LISTS = {f"{kind}_{rank}_types": tuple(_constructors[p + rank] for p in prefixes)
+               for kind, prefixes in _BY_KIND.items() for rank in ("scalar", "vector", "matrix")}
+_TYPE_LISTS.update({f"{kind}_types": _TYPE_LISTS[f"{kind}_scalar_types"] for kind in _BY_KIND})
+globals().update(_TYPE_LISTS)
+__all__ += list(_TYPE_LISTS)

@@ -9,7 +9,8 @@ from arignote.graph.op import Op
 
 # ops whose outputs are integers or booleans (no cotangent ever reaches them)
 INTEGER_OUTPUTS = {"Shape", "ShapeI", "Argmax", "Argmin", "ArgSort", "SearchSorted", "Nonzero",
-                   "FlatNonzero"}
+                   "FlatNonzero", "RavelMultiIndex", "UnravelIndex",
+                   "ArgSortOp", "Shape_i"}  # PyTensor's names of ArgSort and ShapeI
 # ops with a real output but no derivative: differentiating through them raises NotDifferentiable
 NOT_DIFFERENTIABLE = {"Unique"}
 

@@ -67,12 +67,6 @@ def test_input_conversion_rules():
     assert arignote.function([In(i, allow_downcast=True)], i)(3.7) == 3
 
 
-def test_profile_is_refused_by_name():
-    x = at.dscalar("x")
-    with pytest.raises(NotImplementedError, match="profile"):
-        arignote.function([x], x, profile=True)
-
-
 # --- modes by PyTensor's names --------------------------------------------------------------
 
 def test_pytensor_linker_and_optimizer_names():

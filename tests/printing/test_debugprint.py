@@ -53,4 +53,4 @@ def test_debugprint_source_lines():
 def test_pprint_infix():
     x, y = at.vector("x"), at.vector("y")
     assert arignote.pprint(at.exp(x) * 2.0 + y) == "((exp(x) * 2.0) + y)"
-    assert arignote.pprint(-x) == "-x"
+    assert arignote.pprint(-x) == "(-x)"  # PyTensor's shape: unary minus parenthesised too

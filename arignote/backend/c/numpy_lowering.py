@@ -16,6 +16,7 @@ from arignote.graph.basic import Apply
 from arignote.tensor.alloc import BroadcastTo
 from arignote.tensor.extra_ops import BinCount, SearchSorted, Unique
 from arignote.tensor.from_function import FromFunctionOp
+from arignote.tensor.from_jax import JaxFunctionOp
 from arignote.tensor.join import Flip, Split
 from arignote.tensor.nonzero import FlatNonzero, Nonzero
 from arignote.tensor.op_from_graph import OpFromGraph
@@ -26,9 +27,10 @@ from arignote.tensor.sort import ArgSort, Sort
 VIEWS = (BroadcastTo, Diagonal, Flip, GradientOp, Split)
 #: one call of a compiled NumPy routine
 LIBRARY_CALLS = (ArgSort, BinCount, FlatNonzero, Nonzero, SearchSorted, Sort, TensorDot, Unique)
-#: a user's Python function (wrap_py): nothing else can run it; a graph as an op compiled
-#: without rewriting (rewriting inlines it): its graph, linked by C, called from a Python step
-USER_FUNCTIONS = (FromFunctionOp, OpFromGraph)
+#: a user's Python function (wrap_py) or JAX function (wrap_jax): nothing else can run it; a
+#: graph as an op compiled without rewriting (rewriting inlines it): its graph, linked by C,
+#: called from a Python step
+USER_FUNCTIONS = (FromFunctionOp, JaxFunctionOp, OpFromGraph)
 
 
 @c_lowering(*VIEWS, *LIBRARY_CALLS, *USER_FUNCTIONS)

@@ -77,6 +77,12 @@ class JaxProgram:
 
         boundary = GeneratorBoundary.find(self.inputs, self.outputs)
         fn = translation.fn if boundary is None else boundary.traced(translation.fn)
+        # sparse matrices: scipy.sparse outside jit, BCOO inside (inside the generators'
+        # boundary, which then sees every output it gives back)
+        from arignote.backend.jax.sparse import SparseBoundary
+
+        sparse = SparseBoundary.find(self.inputs, self.outputs)
+        fn = fn if sparse is None else sparse.traced(fn)
         if self.has_checks:
             self.jitted = jax.jit(checkify.checkify(fn, errors=checkify.user_checks))
             self._contexts = translation.contexts
@@ -84,6 +90,8 @@ class JaxProgram:
         else:
             self.jitted = jax.jit(fn)
             self.run = self._run
+        if sparse is not None:
+            self.run = sparse.wrap(self.run)
         if boundary is not None:
             self.run = boundary.wrap(self.run)
         self.nodes = self.plan.nodes

@@ -35,6 +35,8 @@ def test_every_op_has_a_lowering():
             continue  # another backend's own lowered forms never reach the JAX linker
         if issubclass(op_type, VALUE_SHAPED):
             continue
+        if "__dataclass_fields__" not in vars(op_type) and op_type.__subclasses__():
+            continue  # a bare base (SparseOp): its subclasses are the ops
         if jax_impl.entry(object.__new__(op_type)) is None:
             missing.append(f"{op_type.__module__}.{op_type.__name__}")
     assert not missing, f"ops without a JAX lowering: {missing}"

@@ -1,0 +1,63 @@
+"""A compiled function made again: unpickling (``pickle.loads``) and ``f.copy()``.
+
+A function is pickled as the arguments it was made from (its graphs, mode, updates...) and
+the state of its inputs holding state; unpickling compiles it again, which finds its
+rewritten graph and C code in the caches when this machine compiled it before.  The shared
+variables travel with the pickle: one pickle holding a function and its shared variables
+keeps them together (the unpickled function updates the unpickled variables).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from arignote.compile.function import Function, _pairs
+from arignote.compile.mode import get_mode
+from arignote.compile.shared import SHARED_KINDS
+from arignote.graph.basic import Variable
+
+__all__ = ["copy_function", "rebuild_function"]
+
+
+def rebuild_function(args: dict[str, Any], defaults: list[list[Any] | None]) -> Function:
+    """The function made from ``args`` (``Function._build_args``), its inputs' state restored."""
+    made = _make(args)
+    made._defaults = [None if d is None else list(d) for d in defaults]
+    return made
+
+
+def _make(args: dict[str, Any]) -> Function:
+    return Function(args["inputs"], args["outputs"], get_mode(args["mode"]), args["updates"],
+                    args["givens"], args["on_unused_input"], args["name"], args["trust_input"],
+                    args["trace"], args["no_default_updates"], args["allow_input_downcast"],
+                    args["profile"])
+
+
+def copy_function(f: Function, share_memory: bool, swap: Mapping[Variable, Variable] | None,
+                  delete_updates: bool, name: str | None, profile: Any) -> Function:
+    """See :meth:`Function.copy`."""
+    shared = list(dict.fromkeys([*f.shared, *f.updates]))
+    mapping: dict[Variable, Variable] = {}
+    if not share_memory:
+        # one deepcopy for all: a default update reading another shared variable reads its copy
+        mapping = dict(zip(shared, copy.deepcopy(shared)))
+    for old, new in (swap or {}).items():
+        if not isinstance(old, SHARED_KINDS) or not isinstance(new, SHARED_KINDS):
+            raise TypeError(f"copy(swap=): {old} -> {new} must map shared variables to shared variables")
+        if old.type != new.type:
+            raise TypeError(f"copy(swap=): {new} has type {new.type}, "
+                            f"which does not match {old.type} of {old}")
+        mapping[old] = new
+    args = dict(f._build_args)
+    args["name"] = name if name is not None else f.name
+    args["profile"] = bool(profile)
+    if delete_updates:
+        args["updates"], args["no_default_updates"] = None, True
+    else:
+        args["updates"] = [(mapping.get(var, var), expr) for var, expr in _pairs(args["updates"], "updates")]
+    args["givens"] = [*_pairs(args["givens"], "givens"), *mapping.items()]
+    made = _make(args)
+    made._defaults = [None if d is None else [copy.deepcopy(d[0])] for d in f._defaults]
+    return made

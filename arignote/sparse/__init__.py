@@ -1,0 +1,127 @@
+"""Sparse matrices on ``scipy.sparse`` (``import arignote.sparse as sparse``, PyTensor's
+``pytensor.sparse`` names): CSR/CSC variables, conversions, arithmetic that keeps sparsity,
+products with dense matrices, sums, and their derivatives.
+
+The ``py`` and C backends run SciPy; the JAX backend runs ``jax.experimental.sparse.BCOO``
+for the ops it has (see arignote/backend/jax/sparse.py).
+"""
+
+from arignote.sparse import basic, math, structured, type, variable
+from arignote.sparse.basic import (
+                                   CSC,
+                                   CSM,
+                                   CSR,
+                                   AsFormat,
+                                   Cast,
+                                   CSMProperties,
+                                   DenseFromSparse,
+                                   SparseFromDense,
+                                   Transpose,
+                                   as_format,
+                                   cast,
+                                   csc_from_dense,
+                                   csm_data,
+                                   csm_indices,
+                                   csm_indptr,
+                                   csm_properties,
+                                   csm_shape,
+                                   csr_from_dense,
+                                   dense_from_sparse,
+                                   sp_ones_like,
+                                   sp_zeros_like,
+                                   transpose,
+)
+from arignote.sparse.constructors import (
+                                   csc_dmatrix,
+                                   csc_fmatrix,
+                                   csc_matrix,
+                                   csr_dmatrix,
+                                   csr_fmatrix,
+                                   csr_matrix,
+                                   matrix,
+)
+from arignote.sparse.join import HStack, VStack, hstack, vstack
+from arignote.sparse.math import (
+                                   AddSD,
+                                   AddSS,
+                                   ColScale,
+                                   Dot,
+                                   MulSD,
+                                   MulSS,
+                                   RowScale,
+                                   SpSum,
+                                   StructuredDot,
+                                   add,
+                                   col_scale,
+                                   dot,
+                                   mul,
+                                   multiply,
+                                   neg,
+                                   row_scale,
+                                   sp_sum,
+                                   structured_dot,
+                                   sub,
+                                   subtract,
+)
+from arignote.sparse.sharedvar import SparseSharedVariable, shared, sparse_constructor
+from arignote.sparse.structured import (
+                                   StructuredElemwise,
+                                   abs,
+                                   arcsin,
+                                   arcsinh,
+                                   arctan,
+                                   arctanh,
+                                   ceil,
+                                   conj,
+                                   conjugate,
+                                   deg2rad,
+                                   expm1,
+                                   floor,
+                                   log1p,
+                                   rad2deg,
+                                   rint,
+                                   sgn,
+                                   sign,
+                                   sin,
+                                   sinh,
+                                   sqr,
+                                   sqrt,
+                                   structured_add,
+                                   structured_conjugate,
+                                   structured_exp,
+                                   structured_log,
+                                   structured_maximum,
+                                   structured_minimum,
+                                   structured_pow,
+                                   structured_sigmoid,
+                                   tan,
+                                   tanh,
+                                   trunc,
+)
+from arignote.sparse.type import SparseTensorType
+from arignote.sparse.variable import (
+                                   SparseConstant,
+                                   SparseVariable,
+                                   as_sparse,
+                                   as_sparse_or_tensor_variable,
+                                   as_sparse_variable,
+                                   constant,
+)
+
+__all__ = [
+    "CSC", "CSM", "CSR", "AddSD", "AddSS", "AsFormat", "CSMProperties", "Cast", "ColScale",
+    "DenseFromSparse", "Dot", "HStack", "MulSD", "MulSS", "RowScale", "SpSum", "SparseConstant",
+    "SparseFromDense", "SparseSharedVariable", "SparseTensorType", "SparseVariable",
+    "StructuredDot", "StructuredElemwise", "Transpose", "VStack", "abs", "add", "arcsin",
+    "arcsinh", "arctan", "arctanh", "as_format", "as_sparse", "as_sparse_or_tensor_variable",
+    "as_sparse_variable", "basic", "cast", "ceil", "col_scale", "conj", "conjugate", "constant",
+    "csc_dmatrix", "csc_fmatrix", "csc_from_dense", "csc_matrix", "csm_data", "csm_indices",
+    "csm_indptr", "csm_properties", "csm_shape", "csr_dmatrix", "csr_fmatrix", "csr_from_dense",
+    "csr_matrix", "deg2rad", "dense_from_sparse", "dot", "expm1", "floor", "hstack", "log1p",
+    "math", "matrix", "mul", "multiply", "neg", "rad2deg", "rint", "row_scale", "sgn", "shared",
+    "sign", "sin", "sinh", "sp_ones_like", "sp_sum", "sp_zeros_like", "sparse_constructor", "sqr",
+    "sqrt", "structured", "structured_add", "structured_conjugate", "structured_dot",
+    "structured_exp", "structured_log", "structured_maximum", "structured_minimum",
+    "structured_pow", "structured_sigmoid", "sub", "subtract", "tan", "tanh", "transpose",
+    "trunc", "type", "variable", "vstack",
+]

@@ -1,0 +1,108 @@
+"""Compiled functions as objects: pickling, copy(), copy.deepcopy (arignote/compile/
+function_copy.py)."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import arignote
+import arignote.tensor as at
+from arignote.compile.io import In
+
+MODES = ["PY", "FAST_RUN"]
+
+
+def _counter(mode):
+    x = at.vector("x")
+    w = arignote.shared(np.arange(3.0), name="w")
+    f = arignote.function([x], (at.exp(x) * w).sum(), updates={w: w + 1.0}, mode=mode)
+    return f, w, x
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_pickled_function_computes_the_same_values(mode, rng):
+    f, w, _ = _counter(mode)
+    value = rng.normal(size=3)
+    f(value)
+    g = pickle.loads(pickle.dumps(f))
+    # the copy carries the shared value as it was pickled, and updates its own copy
+    (g_w,) = g.shared
+    np.testing.assert_array_equal(g_w.get_value(), w.get_value())
+    assert g(value) == f(value)  # same graph, same state: identical arithmetic
+    np.testing.assert_array_equal(g_w.get_value(), w.get_value())
+    assert g_w is not w
+
+
+def test_a_pickle_of_function_and_shared_keeps_them_together():
+    f, w, _ = _counter("PY")
+    g, g_w = pickle.loads(pickle.dumps((f, w)))
+    g(np.zeros(3))
+    np.testing.assert_array_equal(g_w.get_value(), np.arange(3.0) + 1)
+    np.testing.assert_array_equal(w.get_value(), np.arange(3.0))
+
+
+def test_pickled_function_keeps_names_defaults_and_state():
+    x, s = at.dscalar("x"), at.dscalar("s")
+    f = arignote.function([x, In(s, value=1.0, update=s + x, name="s")], s * 2, name="acc")
+    f(3.0)  # state s: 1 -> 4
+    g = pickle.loads(pickle.dumps(f))
+    assert g.name == "acc"
+    assert g(1.0) == 8.0 and g(x=1.0) == 10.0
+    assert f(1.0) == 8.0  # the original's state is its own
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_copy_gets_its_own_shared_variables(mode):
+    f, w, _ = _counter(mode)
+    g = f.copy()
+    g(np.zeros(3))
+    g(np.zeros(3))
+    np.testing.assert_array_equal(w.get_value(), np.arange(3.0))
+    (g_w,) = g.shared
+    np.testing.assert_array_equal(g_w.get_value(), np.arange(3.0) + 2)
+
+
+def test_copy_sharing_memory_swapping_and_deleting_updates():
+    f, w, _ = _counter("PY")
+    shared_copy = f.copy(share_memory=True)
+    shared_copy(np.zeros(3))
+    np.testing.assert_array_equal(w.get_value(), np.arange(3.0) + 1)
+
+    other = arignote.shared(np.full(3, 10.0), name="other")
+    swapped = f.copy(swap={w: other})
+    assert swapped(np.zeros(3)) == 30.0
+    np.testing.assert_array_equal(other.get_value(), np.full(3, 11.0))
+
+    frozen = f.copy(delete_updates=True, name="frozen")
+    before = w.get_value()
+    frozen(np.zeros(3))
+    np.testing.assert_array_equal(w.get_value(), before)
+    assert frozen.name == "frozen"
+
+
+def test_copy_swap_refuses_a_different_type():
+    f, w, _ = _counter("PY")
+    with pytest.raises(TypeError, match="does not match"):
+        f.copy(swap={w: arignote.shared(np.zeros((2, 2)))})
+    with pytest.raises(TypeError, match="shared variables"):
+        f.copy(swap={w: at.vector("v")})
+
+
+def test_deepcopy_is_an_independent_function():
+    f, w, _ = _counter("PY")
+    g = copy.deepcopy(f)
+    g(np.zeros(3))
+    np.testing.assert_array_equal(w.get_value(), np.arange(3.0))
+    np.testing.assert_array_equal(g.shared[0].get_value(), np.arange(3.0) + 1)
+
+
+def test_pickled_function_with_random_draws_continues_the_stream():
+    rng_var = arignote.shared(np.random.default_rng(5))
+    draw = at.random.normal(0, 1, size=4, rng=rng_var)
+    f = arignote.function([], draw)
+    g = pickle.loads(pickle.dumps(f))
+    np.testing.assert_array_equal(f(), g())  # same generator state: same numbers
