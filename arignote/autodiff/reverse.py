@@ -30,18 +30,12 @@ from arignote.autodiff.undefined import DisconnectedType, NullType
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NotDifferentiable
 from arignote.graph.traversal import toposort
-from arignote.tensor.basic import as_tensor_variable, cast
-from arignote.tensor.math import add, real
-from arignote.tensor.shape import specify_shape
-from arignote.tensor.type import TensorType
 
 
 def is_inexact(var: Variable) -> bool:
-    """Whether ``var`` holds real or complex floats (the values that carry derivatives); a
-    type other than a tensor's says so itself (``carries_cotangents``: sparse matrices)."""
-    if isinstance(var.type, TensorType):
-        return var.type.numpy_dtype.kind in "fc"
-    return bool(getattr(var.type, "carries_cotangents", False))
+    """Whether ``var`` carries derivatives (its type says: real or complex floats, sparse
+    matrices of floats...)."""
+    return bool(var.type.carries_cotangents)
 
 
 @dataclass
@@ -160,27 +154,11 @@ def _built_at(node: Apply) -> str:
 
 
 def _add(parts: list[Variable]) -> Variable:
-    combine = getattr(parts[0].type, "add_cotangents", None)  # a non-tensor type's own sum
-    return add(*parts) if combine is None else combine(parts)
+    return parts[0].type.add_cotangents(parts)
 
 
 def _fit(cot: Variable, var: Variable, node: Apply | None, what: str) -> Variable:
-    """``cot`` checked to be a cotangent of ``var``: same rank, compatible static shape,
-    ``var``'s dtype (converted if needed) and static shape (asserted if it was less precise)."""
+    """``cot`` checked to be a cotangent of ``var`` (by ``var``'s type: for a tensor, same
+    rank, compatible static shape, ``var``'s dtype and static shape)."""
     source = "a cotangent" if node is None else f"{node.op}.pullback"
-    fit = getattr(var.type, "fit_cotangent", None)  # a non-tensor type (sparse) fits its own
-    if fit is not None:
-        return fit(cot, f"{source} gave {what} ({var}, {var.type}) a cotangent")
-    cot = as_tensor_variable(cot)
-    want, have = var.type, cot.type
-    if have.ndim != want.ndim or any(a is not None and b is not None and a != b
-                                     for a, b in zip(have.shape, want.shape)):
-        raise ValueError(f"{source} gave {what} ({var}, {want}) a cotangent of type {have}, "
-                         f"which does not fit")
-    if have.dtype != want.dtype:
-        if have.numpy_dtype.kind == "c" and want.numpy_dtype.kind != "c":
-            cot = real(cot)
-        cot = cast(cot, want.dtype)
-    if any(b is None and a is not None for a, b in zip(want.shape, cot.type.shape)):
-        cot = specify_shape(cot, want.shape)
-    return cot
+    return var.type.fit_cotangent(cot, f"{source} gave {what} ({var}, {var.type}) a cotangent")

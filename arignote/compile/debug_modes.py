@@ -62,10 +62,11 @@ def _is_array(value: Any) -> bool:
 
 
 def _float_values(value: Any) -> np.ndarray | None:
-    array = np.asarray(value) if isinstance(value, np.ndarray) or np.isscalar(value) else None
-    if array is None or array.dtype.kind not in "fc":
+    """``value`` as an array when it is one of floats (or complex numbers), else None."""
+    if not _is_array(value):
         return None
-    return array
+    array = np.asarray(value)
+    return array if array.dtype.kind in "fc" else None
 
 
 @dataclass(frozen=True, init=False)
@@ -82,12 +83,17 @@ class NanGuardMode(Mode):
                  big_is_error: bool | None = None, optimizer: Any = "default", linker: Any = None,
                  db: Any = None, include: tuple[str, ...] = (), exclude: tuple[str, ...] = ()) -> None:
         _init_mode(self, linker, optimizer if db is None else db, include, exclude)
-        object.__setattr__(self, "nan_is_error", True if nan_is_error is None else bool(nan_is_error))
-        object.__setattr__(self, "inf_is_error", True if inf_is_error is None else bool(inf_is_error))
-        object.__setattr__(self, "big_is_error", True if big_is_error is None else bool(big_is_error))
+        object.__setattr__(self, "nan_is_error", _on_unless_false(nan_is_error))
+        object.__setattr__(self, "inf_is_error", _on_unless_false(inf_is_error))
+        object.__setattr__(self, "big_is_error", _on_unless_false(big_is_error))
 
     def node_observers(self) -> list[Any]:
         return [_NanGuard(self.nan_is_error, self.inf_is_error, self.big_is_error)]
+
+
+def _on_unless_false(flag: bool | None) -> bool:
+    """PyTensor's reading of these options: None (not given) means on."""
+    return True if flag is None else bool(flag)
 
 
 def _init_mode(mode: Mode, linker: Any, optimizer: Any, include: tuple[str, ...],
@@ -158,8 +164,8 @@ class DebugMode(Mode):
                  check_optimizations: bool = True, include: tuple[str, ...] = (),
                  exclude: tuple[str, ...] = ()) -> None:
         _init_mode(self, linker, optimizer, include, exclude)
-        object.__setattr__(self, "check_py_code", True if check_py_code is None else bool(check_py_code))
-        object.__setattr__(self, "check_isfinite", True if check_isfinite is None else bool(check_isfinite))
+        object.__setattr__(self, "check_py_code", _on_unless_false(check_py_code))
+        object.__setattr__(self, "check_isfinite", _on_unless_false(check_isfinite))
         object.__setattr__(self, "check_optimizations", bool(check_optimizations))
 
     def node_observers(self) -> list[Any]:
@@ -186,7 +192,7 @@ def _tolerance(dtype: np.dtype) -> float:
 
 def values_differ(got: Any, want: Any) -> str | None:
     """Why ``got`` is not ``want`` (shape, dtype, values), or None when they agree."""
-    if not isinstance(want, np.ndarray) and not np.isscalar(want):
+    if not _is_array(want):
         return None  # a generator or another value: not compared
     got_a, want_a = np.asarray(got), np.asarray(want)
     if got_a.shape != want_a.shape:
@@ -214,13 +220,15 @@ class _NodeChecks:
 
     def after(self, node: Apply, inputs: Sequence[Any], outputs: Sequence[Any], token: Any) -> None:
         for position, (value, saved) in enumerate(zip(inputs, token)):
-            if saved is not None and values_differ(value, saved) is not None:
+            changed = None if saved is None else values_differ(value, saved)
+            if changed is not None:
                 raise BadDestroyMap(f"DebugMode: {describe_node(node)} changed its input {position} "
-                                    f"({values_differ(value, saved)})")
+                                    f"({changed})")
         # a node reading a generator is not run twice: its NumPy implementation would draw again
         if self.check_py_code and all(_is_array(v) for v in inputs):
-            expected = node.op.py_impl(node)(*[np.array(v, copy=True) if isinstance(v, np.ndarray)
-                                                else v for v in token_or(inputs, token)])
+            # on the saved copies, which nothing reads afterwards (the op may write into them)
+            expected = node.op.py_impl(node)(*[v if saved is None else saved
+                                                for v, saved in zip(inputs, token)])
             expected = [expected] if len(node.outputs) == 1 else list(expected)
             for position, (got, want) in enumerate(zip(outputs, expected)):
                 why = values_differ(got, want)
@@ -232,11 +240,6 @@ class _NodeChecks:
                 if not _finite_or_not_float(value):
                     raise InvalidValueError(f"DebugMode: output {position} of {describe_node(node)} "
                                             "holds a NaN or an infinity although its inputs are finite")
-
-
-def token_or(inputs: Sequence[Any], saved: Sequence[Any]) -> list[Any]:
-    """The inputs as they were before the node ran (the saved copies where there are some)."""
-    return [s if s is not None else v for v, s in zip(inputs, saved)]
 
 
 def _finite_or_not_float(value: Any) -> bool:

@@ -248,30 +248,32 @@ class Function:
             if found is not None:
                 self.from_cache = True
                 return found.graph_outputs, found.program
+        graph_outputs = self._rewrite(targets, mode)
+        program = link(program_inputs, graph_outputs, mode)
+        if keyed is not None:
+            program_cache.save(keyed[0], keyed[1], program_inputs, graph_outputs, program)
+        return graph_outputs, program
+
+    def _rewrite(self, targets: list[Variable], mode: Mode) -> list[Variable]:
+        """``targets`` rewritten for ``mode``, the updated generators' draws made in place."""
         graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
         graph_outputs = consume_updated_generators(graph_outputs, self._n_results, self.updates)
         # after rewriting: a variable the written graph mentions but the computation does not
         # need (the cost inside a gradient's `second(cost, g)`) need not be given
         self._check_missing(graph_outputs)
-        program = link(program_inputs, graph_outputs, mode)
-        if keyed is not None:
-            program_cache.save(keyed[0], keyed[1], program_inputs, graph_outputs, program)
-        return graph_outputs, program
+        return graph_outputs
 
     def _compile_node_by_node(self, program_inputs: list[Variable], targets: list[Variable],
                               mode: Mode, observers: list[Any]) -> tuple[list[Variable], Any]:
         """The rewritten graph run one node at a time, each node seen by ``observers``
         (profiling, NanGuardMode, DebugMode: arignote/compile/node_by_node.py)."""
         started = time.perf_counter()
-        graph_outputs = rewrite_for_mode(targets, mode, self.rewrite_trace)
-        graph_outputs = consume_updated_generators(graph_outputs, self._n_results, self.updates)
-        self._check_missing(graph_outputs)
+        graph_outputs = self._rewrite(targets, mode)
         rewritten = time.perf_counter()
-        program: Any = NodeByNodeProgram(program_inputs, graph_outputs,
-                                         lambda ins, outs: link(ins, outs, mode), observers)
-        wrap = getattr(mode, "wrap_program", None)
-        if wrap is not None:
-            program = wrap(program, program_inputs, targets)
+        program = mode.wrap_program(
+            NodeByNodeProgram(program_inputs, graph_outputs, lambda ins, outs: link(ins, outs, mode),
+                              observers),
+            program_inputs, targets)
         if self.profile is not None:
             self.profile.rewrite_time += rewritten - started
             self.profile.linker_time += time.perf_counter() - rewritten

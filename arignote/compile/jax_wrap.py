@@ -41,18 +41,18 @@ def wrap_jax(jax_function: Callable[..., Any] | None = None, *, allow_eval: bool
         where = [k for k, leaf in enumerate(leaves) if isinstance(leaf, Variable)]
         variables = [_static(as_tensor_variable(leaves[k]), allow_eval, name) for k in where]
 
-        def flat(*values: Any) -> list[Any]:
+        def call(*values: Any) -> Any:
             filled = list(leaves)
             for k, value in zip(where, values):
                 filled[k] = value
             call_args, call_kwargs = jax.tree_util.tree_unflatten(tree, filled)
-            out_leaves, out_tree = jax.tree_util.tree_flatten(jax_function(*call_args, **call_kwargs))
-            flat.out_tree = out_tree  # type: ignore[attr-defined]
-            return out_leaves
+            return jax_function(*call_args, **call_kwargs)
+
+        def flat(*values: Any) -> list[Any]:
+            return list(jax.tree_util.tree_leaves(call(*values)))
 
         specs = [jax.ShapeDtypeStruct(v.type.shape, v.type.numpy_dtype) for v in variables]
-        shapes = jax.eval_shape(flat, *specs)
-        out_tree = flat.out_tree  # type: ignore[attr-defined]
+        shapes, out_tree = jax.tree_util.tree_flatten(jax.eval_shape(call, *specs))
         otypes = [TensorType(np.dtype(s.dtype).name, tuple(int(d) for d in s.shape)) for s in shapes]
         if not otypes:
             raise ValueError(f"wrap_jax({name}): the function returned no array")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,6 +16,7 @@ import arignote.rewrite.fold
 import arignote.tensor.rewrites  # noqa: F401
 from arignote.backend.c import CCompileWarning, known_unavailable
 from arignote.config import config
+from arignote.graph.basic import Variable
 
 LINKERS = ("py", "c", "jax")
 OPTIMIZERS = ("fast_run", "fast_compile", None)
@@ -60,6 +62,11 @@ class Mode:
         """What checks each node of a call (NanGuardMode, DebugMode); a plain mode: nothing,
         and its functions run their linked program whole."""
         return []
+
+    def wrap_program(self, program: Any, inputs: Sequence[Variable], written: Sequence[Variable]) -> Any:
+        """The program a function of this mode calls (DebugMode: one also checking each call
+        against ``written``, the graph before rewriting); a plain mode: ``program`` itself."""
+        return program
 
     def __post_init__(self) -> None:
         linker = self.linker

@@ -1,8 +1,8 @@
-"""Walking graphs: topological order, ancestors and graph inputs."""
+"""Walking graphs: topological order, ancestors, graph inputs, and walks along chosen inputs."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from arignote.graph.basic import Apply, Constant, Variable
 
@@ -54,6 +54,22 @@ def ancestors(outputs: Iterable[Variable]) -> list[Variable]:
     for var in outputs:
         add(var)
     return result
+
+
+def walk_inputs(var: Variable, follow: Callable[[Apply], Iterable[Variable]]) -> Iterator[Variable]:
+    """``var`` and, depth first, each variable reached from it through the inputs ``follow``
+    picks of each node on the way (only some inputs: a sparse value's sparse inputs, a
+    generator's generators), each once.  Lazy: a caller may stop at the first it looks for."""
+    seen: set[int] = set()
+    stack = [var]
+    while stack:
+        v = stack.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        yield v
+        if v.owner is not None:
+            stack.extend(follow(v.owner))
 
 
 def graph_inputs(outputs: Iterable[Variable], include_constants: bool = False) -> list[Variable]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 
@@ -46,6 +47,23 @@ class Type:
     def is_super(self, other: Type) -> bool:
         """Whether every value of ``other`` is also a value of this type."""
         return self == other
+
+    # --- derivatives: what reverse mode (arignote/autodiff/reverse.py) asks of a type ---------
+
+    @property
+    def carries_cotangents(self) -> bool:
+        """Whether variables of this type carry derivatives (tensors of floats do; a type
+        whose values do overrides this and the two methods below)."""
+        return False
+
+    def fit_cotangent(self, cot: Any, what: str) -> Any:
+        """``cot`` checked (and converted) to be a cotangent of a variable of this type;
+        ``what`` says where it came from, for the error."""
+        raise TypeError(f"{what}, but variables of type {self} carry no derivatives")
+
+    def add_cotangents(self, parts: Sequence[Any]) -> Any:
+        """The sum of several cotangents of one variable of this type."""
+        raise TypeError(f"cotangents of type {self} cannot be added: it carries no derivatives")
 
 
 class NullType(Type):

@@ -34,7 +34,9 @@ _PYTENSOR_OPTIONS = {"print_destroy_map", "print_view_map", "print_memory_map", 
                      "done", "used_ids", "print_assumptions"}
 
 
-def _roots(obj: Any) -> list[Variable]:
+def graph_roots(obj: Any) -> list[Variable]:
+    """The variables whose graphs the printers show for ``obj``: a compiled function's
+    (rewritten) outputs, a variable, a node's outputs, or those of each item of a sequence."""
     if isinstance(obj, Function):
         return list(obj.graph_outputs)
     if isinstance(obj, Variable):
@@ -42,7 +44,7 @@ def _roots(obj: Any) -> list[Variable]:
     if isinstance(obj, Apply):
         return list(obj.outputs)
     if isinstance(obj, Sequence):
-        return [v for item in obj for v in _roots(item)]
+        return [v for item in obj for v in graph_roots(item)]
     raise TypeError(f"debugprint: cannot print {type(obj).__name__}")
 
 
@@ -111,10 +113,11 @@ def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = F
             last = position == len(node.inputs) - 1
             walk(inp, child_prefix, "└─ " if last else "├─ ", level + 1)
 
-    for root in _roots(obj):
+    roots = graph_roots(obj)
+    for root in roots:
         walk(root, "", "", 0)
     inner_done: set[int] = set()
-    pending = [n for n in _nodes_with_inner_graphs(_roots(obj))]
+    pending = _nodes_with_inner_graphs(roots)
     if pending:
         out.write("\nInner graphs:\n")
     while pending:

@@ -23,6 +23,7 @@ from arignote.compile.function import Function
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.shared import SharedVariable
 from arignote.graph.traversal import toposort
+from arignote.printing.debugprint import graph_roots
 
 __all__ = ["default_colorCodes", "pydotprint"]
 
@@ -98,14 +99,9 @@ def _render(source: str, format: str) -> bytes:
 
 
 def _roots(obj: Any) -> list[Variable]:
-    if isinstance(obj, Function):
-        return list(obj.graph_outputs)
-    if isinstance(obj, Variable):
-        return [obj]
-    if isinstance(obj, Apply):
-        return list(obj.outputs)
-    if isinstance(obj, (list, tuple)) and obj and all(isinstance(v, (Variable, Apply)) for v in obj):
-        return [v for item in obj for v in _roots(item)]
+    if isinstance(obj, (Function, Variable, Apply)) or (
+            isinstance(obj, (list, tuple)) and obj and all(isinstance(v, (Variable, Apply)) for v in obj)):
+        return graph_roots(obj)
     raise TypeError(f"pydotprint: expected a compiled function, a variable, a node or a list of "
                     f"variables, got {type(obj).__name__}")
 

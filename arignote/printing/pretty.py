@@ -16,13 +16,14 @@ from typing import Any
 
 from arignote.compile.function import Function
 from arignote.graph.basic import Apply, Variable
+from arignote.printing.debugprint import graph_roots
 from arignote.scalar.math import Abs, Cast
 from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.reduction import CAReduce
 from arignote.tensor.subtensor_advanced import AdvancedSubtensor
 from arignote.tensor.subtensor_basic import Subtensor
-from arignote.tensor.subtensor_index import BOOL_MASK, INDEX_ARRAY, SYMBOLIC, SliceSpec
+from arignote.tensor.subtensor_index import BOOL_MASK, INDEX_ARRAY, SYMBOLIC, SliceSpec, format_entries
 
 __all__ = ["pp", "pprint"]
 
@@ -33,19 +34,12 @@ def pprint(obj: Any) -> str:
     ``obj`` may also be a node, a list of variables or a compiled function (its rewritten
     outputs): then one line per output.
     """
-    if isinstance(obj, Variable):
-        return _render(obj, {})
-    if isinstance(obj, Apply):
-        roots: Sequence[Variable] = obj.outputs
-    elif isinstance(obj, Function):
-        roots = list(obj.graph_outputs)
-    elif isinstance(obj, (list, tuple)) and all(isinstance(v, Variable) for v in obj):
-        roots = obj
-    else:
+    if not (isinstance(obj, (Variable, Apply, Function))
+            or (isinstance(obj, (list, tuple)) and all(isinstance(v, Variable) for v in obj))):
         raise TypeError(f"pprint: expected a variable, a node, a list of variables or a compiled "
                         f"function, got {type(obj).__name__}")
     memo: dict[int, str] = {}
-    return "\n".join(_render(v, memo) for v in roots)
+    return "\n".join(_render(v, memo) for v in graph_roots(obj))
 
 
 #: PyTensor's name
@@ -94,26 +88,28 @@ def _elemwise(op: Elemwise, args: list[str]) -> str:
     return f"{scalar.name}({', '.join(args)})"
 
 
+class _Text:
+    """Stands in a key's entries for what ``format_entries`` should write as given text."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+#: a new axis, as Python writes it (``format_entries`` says ``newaxis``)
+_NEW_AXIS: Any = _Text("None")
+
+
 def _key(entries: Sequence[Any], args: Sequence[str]) -> str:
     """An indexing key as written in Python, the symbolic parts replaced by their inputs."""
     given = iter(args)
 
-    def part(p: Any) -> str:
-        if p is SYMBOLIC:
-            return next(given)
-        return "" if p is None else str(p)
+    def shown(p: Any) -> Any:
+        return _Text(next(given)) if p is SYMBOLIC or p is INDEX_ARRAY or p is BOOL_MASK else p
 
-    words = []
-    for entry in entries:
-        if isinstance(entry, SliceSpec):
-            text = ":".join(part(p) for p in entry.parts)
-            words.append(text[:-1] if entry.step is None else text)
-        elif entry is SYMBOLIC or entry is INDEX_ARRAY or entry is BOOL_MASK:
-            words.append(next(given))
-        elif entry is None:
-            words.append("None")
-        elif entry is Ellipsis:
-            words.append("...")
-        else:
-            words.append(str(entry))
-    return ", ".join(words)
+    return format_entries([SliceSpec(*map(shown, e.parts)) if isinstance(e, SliceSpec)
+                           else _NEW_AXIS if e is None else shown(e) for e in entries])

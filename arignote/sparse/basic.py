@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-import scipy.sparse as scipy_sparse
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
-from arignote.sparse.type import FORMATS, SparseTensorType
+from arignote.sparse.type import FORMATS, MATRIX_CLASSES, SparseTensorType
 from arignote.sparse.variable import SparseVariable, as_sparse_or_tensor_variable, as_sparse_variable
 from arignote.tensor.basic import as_tensor_variable, constant
 from arignote.tensor.type import TensorType, normalize_dtype
@@ -30,13 +29,6 @@ __all__ = ["CSC", "CSM", "CSMProperties", "CSR", "AsFormat", "Cast", "DenseFromS
            "csc_from_dense", "csm_data", "csm_indices", "csm_indptr", "csm_properties",
            "csm_shape", "csr_from_dense", "dense_from_sparse", "sp_ones_like", "sp_zeros_like",
            "sparse_dims", "sparse_from_dense", "sparse_shape", "transpose"]
-
-_MATRIX = {"csr": scipy_sparse.csr_matrix, "csc": scipy_sparse.csc_matrix}
-
-
-def _check_format(op: Any, format: str) -> None:
-    if format not in FORMATS:
-        raise ValueError(f"{type(op).__name__}: format must be one of {FORMATS}, got {format!r}")
 
 
 def sparse_type(format: str, dtype: Any, shape: Sequence[int | None] = (None, None)) -> SparseTensorType:
@@ -56,6 +48,17 @@ class SparseOp(Op):
 
     __slots__ = ()
     foldable: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class _FormatOp(SparseOp):
+    """A sparse op with a ``format`` parameter ('csr' or 'csc'), checked when it is made."""
+
+    format: str
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise ValueError(f"{type(self).__name__}: format must be one of {FORMATS}, got {self.format!r}")
 
 
 @dataclass(frozen=True)
@@ -143,13 +146,8 @@ def _int_vector(value: Any, what: str, op: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class CSM(SparseOp):
+class CSM(_FormatOp):
     """A CSR or CSC matrix built from its data, indices, indptr and shape (PyTensor's CSM)."""
-
-    format: str
-
-    def __post_init__(self) -> None:
-        _check_format(self, self.format)
 
     def make_node(self, data: Any, indices: Any, indptr: Any, shape: Any) -> Apply:
         data = as_tensor_variable(data)
@@ -167,8 +165,8 @@ class CSM(SparseOp):
             raise ValueError(f"{self}: shape must have 2 entries, got {tuple(shape)}")
         if len(data) != len(indices):
             raise ValueError(f"{self}: data has {len(data)} entries but indices has {len(indices)}")
-        return _MATRIX[self.format]((np.array(data), np.array(indices), np.array(indptr)),
-                                    shape=(int(shape[0]), int(shape[1])))
+        return MATRIX_CLASSES[self.format]((np.array(data), np.array(indices), np.array(indptr)),
+                                           shape=(int(shape[0]), int(shape[1])))
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -190,14 +188,9 @@ def CSC(data: Any, indices: Any, indptr: Any, shape: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class ValuesAt(SparseOp):
+class ValuesAt(_FormatOp):
     """The entries of the sparse matrix ``g`` at the stored positions of a CSR/CSC pattern
     (``indices``, ``indptr``), zero where ``g`` stores nothing: the derivative of ``CSM``."""
-
-    format: str
-
-    def __post_init__(self) -> None:
-        _check_format(self, self.format)
 
     def make_node(self, g: Any, indices: Any, indptr: Any) -> Apply:
         g = as_sparse_variable(g)
@@ -253,13 +246,8 @@ dense_from_sparse = DenseFromSparse()
 
 
 @dataclass(frozen=True)
-class SparseFromDense(SparseOp):
+class SparseFromDense(_FormatOp):
     """A dense matrix stored in ``format``, keeping its nonzero entries."""
-
-    format: str
-
-    def __post_init__(self) -> None:
-        _check_format(self, self.format)
 
     def make_node(self, x: Any) -> Apply:
         x = as_tensor_variable(x)
@@ -268,7 +256,7 @@ class SparseFromDense(SparseOp):
         return Apply.build(self, [x], [sparse_type(self.format, x.dtype, x.type.shape)])
 
     def perform(self, x: np.ndarray) -> Any:
-        return _MATRIX[self.format](x)
+        return MATRIX_CLASSES[self.format](x)
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -301,7 +289,7 @@ class Transpose(SparseOp):
 
     def perform(self, x: Any) -> Any:
         # copied: SciPy's transpose shares the entries' arrays, and no view is declared
-        return _MATRIX["csc" if x.format == "csr" else "csr"](x.transpose(), copy=True)
+        return MATRIX_CLASSES["csc" if x.format == "csr" else "csr"](x.transpose(), copy=True)
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -315,20 +303,15 @@ def transpose(x: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class AsFormat(SparseOp):
+class AsFormat(_FormatOp):
     """A sparse matrix converted to ``format`` (the same values)."""
-
-    format: str
-
-    def __post_init__(self) -> None:
-        _check_format(self, self.format)
 
     def make_node(self, x: Any) -> Apply:
         x = as_sparse_variable(x)
         return Apply.build(self, [x], [sparse_type(self.format, x.dtype, x.type.shape)])
 
     def perform(self, x: Any) -> Any:
-        return _MATRIX[self.format](x)
+        return MATRIX_CLASSES[self.format](x)
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -370,24 +353,31 @@ def cast(x: Any, dtype: Any) -> Any:
     return x if x.dtype == dtype else Cast(dtype)(x)
 
 
-@dataclass(frozen=True)
-class StructuredFill(SparseOp):
-    """``x``'s pattern with every stored entry set to ``value`` (1: ``sp_ones_like``)."""
+class _ValuesIgnored(SparseOp):
+    """A sparse matrix of ``x``'s type made from its pattern or shape only, not its values
+    (so no derivative flows to ``x``)."""
 
-    value: float
+    __slots__ = ()
 
     def make_node(self, x: Any) -> Apply:
         x = as_sparse_variable(x)
-        return Apply.build(self, [x], [sparse_type(x.format, x.dtype, x.type.shape)])
+        return Apply.build(self, [x], [x.type])
+
+    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        return [None]  # the result does not depend on x's values
+
+
+@dataclass(frozen=True)
+class StructuredFill(_ValuesIgnored):
+    """``x``'s pattern with every stored entry set to ``value`` (1: ``sp_ones_like``)."""
+
+    value: float
 
     def perform(self, x: Any) -> Any:
         out = x.copy()
         out.data[...] = self.value
         return out
-
-    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
-                 cotangents: Sequence[Any]) -> list[Any]:
-        return [None]  # the result does not depend on x's values
 
 
 def sp_ones_like(x: Any) -> Any:
@@ -396,19 +386,11 @@ def sp_ones_like(x: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class SparseZeros(SparseOp):
+class SparseZeros(_ValuesIgnored):
     """An empty sparse matrix (no stored entries) of ``x``'s shape, format and dtype."""
 
-    def make_node(self, x: Any) -> Apply:
-        x = as_sparse_variable(x)
-        return Apply.build(self, [x], [sparse_type(x.format, x.dtype, x.type.shape)])
-
     def perform(self, x: Any) -> Any:
-        return _MATRIX[x.format](x.shape, dtype=x.dtype)
-
-    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
-                 cotangents: Sequence[Any]) -> list[Any]:
-        return [None]
+        return MATRIX_CLASSES[x.format](x.shape, dtype=x.dtype)
 
 
 def sp_zeros_like(x: Any) -> Any:

@@ -12,26 +12,21 @@ import scipy.sparse as scipy_sparse
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NotDifferentiable
 from arignote.scalar.basic import upcast
-from arignote.sparse.basic import SparseOp, _check_format, sparse_dims, sparse_type
+from arignote.sparse.basic import SparseOp, _FormatOp, sparse_dims, sparse_type
+from arignote.sparse.type import MATRIX_CLASSES
 from arignote.sparse.variable import as_sparse_variable
 from arignote.tensor.basic import as_tensor_variable, constant
 from arignote.tensor.type import normalize_dtype
 
 __all__ = ["HStack", "SparseSlice", "VStack", "hstack", "vstack"]
 
-_MATRIX = {"csr": scipy_sparse.csr_matrix, "csc": scipy_sparse.csc_matrix}
-
 
 @dataclass(frozen=True)
-class _Stack(SparseOp):
-    format: str
+class _Stack(_FormatOp):
     dtype: str
 
     #: 1: side by side (hstack), 0: on top of each other (vstack)
     axis = 1
-
-    def __post_init__(self) -> None:
-        _check_format(self, self.format)
 
     def make_node(self, *blocks: Any) -> Apply:
         if not blocks:
@@ -53,7 +48,7 @@ class _Stack(SparseOp):
         if len({b.shape[other] for b in blocks}) > 1:
             raise ValueError(f"{self}: the blocks' dimension {other} differ: {[b.shape for b in blocks]}")
         join = scipy_sparse.hstack if self.axis == 1 else scipy_sparse.vstack
-        return _MATRIX[self.format](join(blocks, format=self.format, dtype=self.dtype))
+        return MATRIX_CLASSES[self.format](join(blocks, format=self.format, dtype=self.dtype))
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -96,7 +91,7 @@ class SparseSlice(SparseOp):
 
     def perform(self, x: Any, start: np.ndarray, stop: np.ndarray) -> Any:
         part = x.tocsr()[:, int(start):int(stop)] if self.axis == 1 else x.tocsr()[int(start):int(stop)]
-        return _MATRIX[self.format](part)
+        return MATRIX_CLASSES[self.format](part)
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Any]) -> list[Any]:

@@ -21,12 +21,14 @@ from arignote.scalar.basic import upcast
 from arignote.sparse.basic import (
     SparseOp,
     dense_from_sparse,
+    pattern_positions,
     sp_ones_like,
     sparse_dims,
     sparse_from_dense,
     sparse_type,
     transpose,
 )
+from arignote.sparse.type import MATRIX_CLASSES
 from arignote.sparse.variable import (
     as_sparse_or_tensor_variable,
     as_sparse_variable,
@@ -40,8 +42,6 @@ from arignote.tensor.type import TensorType
 __all__ = ["AddSD", "AddSS", "ColScale", "Dot", "MulSD", "MulSS", "Neg", "RowScale", "SpSum",
            "StructuredDot", "StructuredDotGrad", "add", "col_scale", "dot", "mul", "mul_s_d",
            "multiply", "neg", "row_scale", "sp_sum", "structured_dot", "sub", "subtract"]
-
-_MATRIX = {"csr": scipy_sparse.csr_matrix, "csc": scipy_sparse.csc_matrix}
 
 
 def _out_dtype(*vars: Any) -> str:
@@ -85,8 +85,13 @@ def neg(x: Any) -> Any:
 
 
 @dataclass(frozen=True)
-class AddSS(SparseOp):
-    """Sparse + sparse, sparse in the first operand's format."""
+class _SparseSparse(SparseOp):
+    """An elementwise operation (``combine``) of two sparse matrices of the same shape;
+    sparse, in the first operand's format."""
+
+    @staticmethod
+    def combine(x: Any, y: Any) -> Any:
+        raise NotImplementedError
 
     def make_node(self, x: Any, y: Any) -> Apply:
         x, y = as_sparse_variable(x), as_sparse_variable(y)
@@ -94,11 +99,20 @@ class AddSS(SparseOp):
 
     def py_impl(self, node: Apply) -> Any:
         out = node.outputs[0].type
+        combine = self.combine
 
         def run(x: Any, y: Any) -> Any:
             _check_values(self, x, y)
-            return _MATRIX[out.format](x + y, dtype=out.dtype)
+            return MATRIX_CLASSES[out.format](combine(x, y), dtype=out.dtype)
         return run
+
+
+class AddSS(_SparseSparse):
+    """Sparse + sparse, sparse in the first operand's format."""
+
+    @staticmethod
+    def combine(x: Any, y: Any) -> Any:
+        return x + y
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -135,17 +149,23 @@ class AddSD(SparseOp):
         return [input_shapes[1]]
 
 
-def add(x: Any, y: Any) -> Any:
-    """``x + y`` where at least one is sparse: sparse when both are, else dense."""
+def _commutative(who: str, both_sparse: type[SparseOp], one_sparse: type[SparseOp], x: Any, y: Any) -> Any:
+    """``both_sparse()(x, y)`` when both are sparse, else ``one_sparse()`` with the sparse
+    operand first (the operation commutes)."""
     x, y = as_sparse_or_tensor_variable(x), as_sparse_or_tensor_variable(y)
     x_sparse, y_sparse = is_sparse_variable(x), is_sparse_variable(y)
     if x_sparse and y_sparse:
-        return AddSS()(x, y)
+        return both_sparse()(x, y)
     if x_sparse:
-        return AddSD()(x, y)
+        return one_sparse()(x, y)
     if y_sparse:
-        return AddSD()(y, x)
-    raise TypeError(f"sparse.add: at least one operand must be sparse, got {x.type} and {y.type}")
+        return one_sparse()(y, x)
+    raise TypeError(f"{who}: at least one operand must be sparse, got {x.type} and {y.type}")
+
+
+def add(x: Any, y: Any) -> Any:
+    """``x + y`` where at least one is sparse: sparse when both are, else dense."""
+    return _commutative("sparse.add", AddSS, AddSD, x, y)
 
 
 def subtract(x: Any, y: Any) -> Any:
@@ -157,21 +177,12 @@ def subtract(x: Any, y: Any) -> Any:
 sub = subtract
 
 
-@dataclass(frozen=True)
-class MulSS(SparseOp):
+class MulSS(_SparseSparse):
     """Elementwise sparse * sparse, sparse in the first operand's format."""
 
-    def make_node(self, x: Any, y: Any) -> Apply:
-        x, y = as_sparse_variable(x), as_sparse_variable(y)
-        return Apply.build(self, [x, y], [sparse_type(x.format, _out_dtype(x, y), _same_shape(self, x, y))])
-
-    def py_impl(self, node: Apply) -> Any:
-        out = node.outputs[0].type
-
-        def run(x: Any, y: Any) -> Any:
-            _check_values(self, x, y)
-            return _MATRIX[out.format](x.multiply(y), dtype=out.dtype)
-        return run
+    @staticmethod
+    def combine(x: Any, y: Any) -> Any:
+        return x.multiply(y)
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -201,7 +212,7 @@ class MulSD(SparseOp):
         out = node.outputs[0].type
 
         def run(x: Any, y: np.ndarray) -> Any:
-            z = _MATRIX[out.format](x, dtype=out.dtype, copy=True)
+            z = MATRIX_CLASSES[out.format](x, dtype=out.dtype, copy=True)
             if y.ndim == 0:
                 z.data *= y
                 return z
@@ -224,8 +235,6 @@ class MulSD(SparseOp):
 
 
 def _positions(z: Any) -> tuple[np.ndarray, np.ndarray]:
-    from arignote.sparse.basic import pattern_positions
-
     return pattern_positions(z.format, z.indices, z.indptr)
 
 
@@ -236,15 +245,7 @@ def mul_s_d(x: Any, y: Any) -> Any:
 def multiply(x: Any, y: Any) -> Any:
     """Elementwise ``x * y`` where at least one is sparse: sparse (on the stored entries of
     the sparse operand; on the common ones when both are sparse)."""
-    x, y = as_sparse_or_tensor_variable(x), as_sparse_or_tensor_variable(y)
-    x_sparse, y_sparse = is_sparse_variable(x), is_sparse_variable(y)
-    if x_sparse and y_sparse:
-        return MulSS()(x, y)
-    if x_sparse:
-        return MulSD()(x, y)
-    if y_sparse:
-        return MulSD()(y, x)
-    raise TypeError(f"sparse.mul: at least one operand must be sparse, got {x.type} and {y.type}")
+    return _commutative("sparse.mul", MulSS, MulSD, x, y)
 
 
 mul = multiply
@@ -345,7 +346,7 @@ class StructuredDot(SparseOp):
             if a.shape[1] != b.shape[0]:
                 raise ValueError(f"{self}: shapes do not fit: {a.shape} and {b.shape}")
             if is_sparse:
-                return _MATRIX[out.format](a @ b, dtype=out.dtype)
+                return MATRIX_CLASSES[out.format](a @ b, dtype=out.dtype)
             return np.asarray(a @ b, dtype=out.numpy_dtype)
         return run
 
@@ -380,8 +381,8 @@ class StructuredDotGrad(SparseOp):
             rows, cols = _positions(a)
             b_dense, gz_dense = _dense_2d(b), _dense_2d(gz)
             values = np.einsum("kj,kj->k", gz_dense[rows], b_dense[cols]) if len(rows) else np.zeros(0)
-            return _MATRIX[a.format]((values.astype(out.dtype), a.indices.copy(), a.indptr.copy()),
-                                     shape=a.shape)
+            return MATRIX_CLASSES[a.format]((values.astype(out.dtype), a.indices.copy(), a.indptr.copy()),
+                                            shape=a.shape)
         return run
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
@@ -443,16 +444,11 @@ class SpSum(SparseOp):
             if self.axis is None:
                 return [MulSD()(ones, gz)]
             return [col_scale(ones, gz) if self.axis == 0 else row_scale(ones, gz)]
-        rows, cols = sparse_dims(x)
         from arignote.tensor.alloc import alloc  # the broadcast of gz to x's shape
 
-        if self.axis is None:
-            full = alloc(gz, rows, cols)
-        elif self.axis == 0:
-            full = alloc(dimshuffle(gz, ["x", 0]), rows, cols)
-        else:
-            full = alloc(dimshuffle(gz, [0, "x"]), rows, cols)
-        return [sparse_from_dense(full, x.format)]
+        if self.axis is not None:
+            gz = dimshuffle(gz, ["x", 0] if self.axis == 0 else [0, "x"])
+        return [sparse_from_dense(alloc(gz, *sparse_dims(x)), x.format)]
 
     def infer_shape(self, node: Apply, input_shapes: list[Any]) -> list[tuple[Any, ...]]:
         if self.axis is None:
@@ -467,63 +463,53 @@ def sp_sum(x: Any, axis: int | None = None, sparse_grad: bool = False) -> Any:
 
 
 @dataclass(frozen=True)
-class ColScale(SparseOp):
+class _Scale(SparseOp):
+    """The sparse ``x`` with each stored entry multiplied by ``s`` at its row (``axis`` 0)
+    or column (``axis`` 1)."""
+
+    #: 0: rows (row_scale), 1: columns (col_scale)
+    axis = 1
+
+    def _name(self) -> str:
+        return "col_scale" if self.axis == 1 else "row_scale"
+
+    def make_node(self, x: Any, s: Any) -> Apply:
+        x, s = as_sparse_variable(x), as_tensor_variable(s)
+        if s.ndim != 1:
+            raise TypeError(f"{self._name()}: the scale must be a vector, got {s.type}")
+        return Apply.build(self, [x, s], [sparse_type(x.format, _out_dtype(x, s), x.type.shape)])
+
+    def py_impl(self, node: Apply) -> Any:
+        out = node.outputs[0].type
+        axis, name, what = self.axis, self._name(), "columns" if self.axis == 1 else "rows"
+
+        def run(x: Any, s: np.ndarray) -> Any:
+            if s.shape[0] != x.shape[axis]:
+                raise ValueError(f"{name}: {x.shape[axis]} {what} but {s.shape[0]} scales")
+            z = MATRIX_CLASSES[out.format](x, dtype=out.dtype, copy=True)
+            z.data *= s[_positions(z)[axis]]
+            return z
+        return run
+
+    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        x, s = inputs
+        gz = cotangents[0]
+        if gz is None:
+            return [None, None]
+        return [type(self)()(gz, s), sp_sum(MulSS()(x, gz), axis=1 - self.axis, sparse_grad=True)]
+
+
+class ColScale(_Scale):
     """The sparse ``x`` with column ``j`` multiplied by ``s[j]``."""
 
-    def make_node(self, x: Any, s: Any) -> Apply:
-        x, s = as_sparse_variable(x), as_tensor_variable(s)
-        if s.ndim != 1:
-            raise TypeError(f"col_scale: the scale must be a vector, got {s.type}")
-        return Apply.build(self, [x, s], [sparse_type(x.format, _out_dtype(x, s), x.type.shape)])
-
-    def py_impl(self, node: Apply) -> Any:
-        out = node.outputs[0].type
-
-        def run(x: Any, s: np.ndarray) -> Any:
-            if s.shape[0] != x.shape[1]:
-                raise ValueError(f"col_scale: {x.shape[1]} columns but {s.shape[0]} scales")
-            z = _MATRIX[out.format](x, dtype=out.dtype, copy=True)
-            z.data *= s[_positions(z)[1]]
-            return z
-        return run
-
-    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
-                 cotangents: Sequence[Any]) -> list[Any]:
-        x, s = inputs
-        gz = cotangents[0]
-        if gz is None:
-            return [None, None]
-        return [col_scale(gz, s), sp_sum(MulSS()(x, gz), axis=0, sparse_grad=True)]
+    axis = 1
 
 
-@dataclass(frozen=True)
-class RowScale(SparseOp):
+class RowScale(_Scale):
     """The sparse ``x`` with row ``i`` multiplied by ``s[i]``."""
 
-    def make_node(self, x: Any, s: Any) -> Apply:
-        x, s = as_sparse_variable(x), as_tensor_variable(s)
-        if s.ndim != 1:
-            raise TypeError(f"row_scale: the scale must be a vector, got {s.type}")
-        return Apply.build(self, [x, s], [sparse_type(x.format, _out_dtype(x, s), x.type.shape)])
-
-    def py_impl(self, node: Apply) -> Any:
-        out = node.outputs[0].type
-
-        def run(x: Any, s: np.ndarray) -> Any:
-            if s.shape[0] != x.shape[0]:
-                raise ValueError(f"row_scale: {x.shape[0]} rows but {s.shape[0]} scales")
-            z = _MATRIX[out.format](x, dtype=out.dtype, copy=True)
-            z.data *= s[_positions(z)[0]]
-            return z
-        return run
-
-    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
-                 cotangents: Sequence[Any]) -> list[Any]:
-        x, s = inputs
-        gz = cotangents[0]
-        if gz is None:
-            return [None, None]
-        return [row_scale(gz, s), sp_sum(MulSS()(x, gz), axis=1, sparse_grad=True)]
+    axis = 0
 
 
 def col_scale(x: Any, s: Any) -> Any:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from arignote.graph.shared import SharedVariable
-from arignote.sparse.type import FORMATS, SparseTensorType, is_sparse_value
+from arignote.sparse.type import SparseTensorType, is_sparse_value, stored_format
 from arignote.sparse.variable import SparseVariable
 from arignote.tensor.sharedvar import shared_constructor
 
@@ -43,11 +43,7 @@ def shared(value: Any, name: str | None = None, borrow: bool = False, format: st
            **_kwargs: Any) -> SparseSharedVariable:
     """A shared variable holding the scipy.sparse matrix ``value`` (CSR or CSC; copied
     unless ``borrow``).  Its static shape is unknown, so ``set_value`` may change it."""
-    if not is_sparse_value(value):
-        raise TypeError(f"sparse.shared: expected a scipy.sparse matrix, got {type(value).__name__}")
-    format = value.format if format is None else format
-    if format not in FORMATS:
-        raise TypeError(f"sparse.shared: format {format!r} is not supported; use one of {FORMATS}")
+    format = stored_format(value, "sparse.shared", format)
     kind = SparseTensorType(format, value.dtype)
     matrix = kind.filter(value if value.format == format else value.asformat(format),
                          name=f"shared variable {name or '<unnamed>'}")

@@ -104,146 +104,58 @@ class StructuredElemwise(SparseOp):
         return [gx, *grads[1:]]
 
 
-
-def abs(x: Any) -> Any:
-    """``abs`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("abs")(x)
-
-
-def sin(x: Any) -> Any:
-    """``sin`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("sin")(x)
+def _named(fn: Callable[..., Any], name: str, doc: str) -> Callable[..., Any]:
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return fn
 
 
-def sinh(x: Any) -> Any:
-    """``sinh`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("sinh")(x)
+def _on_entries(name: str, public: str | None = None) -> Callable[[Any], Any]:
+    """The function ``public`` (default ``name``): ``name`` of the stored entries; a
+    ``structured_`` one (PyTensor's) is not zero at zero, the others are."""
+    def apply(x: Any) -> Any:
+        return StructuredElemwise(name)(x)
+    tail = "(zero stays zero)" if public is None else "only"
+    return _named(apply, public or name,
+                  f"``{name}`` of the stored entries of the sparse matrix ``x`` {tail}.")
 
 
-def arcsin(x: Any) -> Any:
-    """``arcsin`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("arcsin")(x)
+def _with_scalar(name: str) -> Callable[[Any, Any], Any]:
+    """The function ``structured_<name>``: ``name`` of each stored entry and a scalar."""
+    def apply(x: Any, y: Any) -> Any:
+        return StructuredElemwise(name)(x, y)
+    return _named(apply, f"structured_{name}", f"``{name}(entry, y)`` of each stored entry of the "
+                                               "sparse matrix ``x`` and the scalar ``y``.")
 
 
-def arcsinh(x: Any) -> Any:
-    """``arcsinh`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("arcsinh")(x)
-
-
-def tan(x: Any) -> Any:
-    """``tan`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("tan")(x)
-
-
-def tanh(x: Any) -> Any:
-    """``tanh`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("tanh")(x)
-
-
-def arctan(x: Any) -> Any:
-    """``arctan`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("arctan")(x)
-
-
-def arctanh(x: Any) -> Any:
-    """``arctanh`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("arctanh")(x)
-
-
-def rint(x: Any) -> Any:
-    """``rint`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("rint")(x)
-
-
-def sign(x: Any) -> Any:
-    """``sign`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("sign")(x)
-
-
-def ceil(x: Any) -> Any:
-    """``ceil`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("ceil")(x)
-
-
-def floor(x: Any) -> Any:
-    """``floor`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("floor")(x)
-
-
-def log1p(x: Any) -> Any:
-    """``log1p`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("log1p")(x)
-
-
-def expm1(x: Any) -> Any:
-    """``expm1`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("expm1")(x)
-
-
-def deg2rad(x: Any) -> Any:
-    """``deg2rad`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("deg2rad")(x)
-
-
-def rad2deg(x: Any) -> Any:
-    """``rad2deg`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("rad2deg")(x)
-
-
-def trunc(x: Any) -> Any:
-    """``trunc`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("trunc")(x)
-
-
-def sqr(x: Any) -> Any:
-    """``sqr`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("sqr")(x)
-
-
-def sqrt(x: Any) -> Any:
-    """``sqrt`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("sqrt")(x)
-
-
-def conj(x: Any) -> Any:
-    """``conj`` of the stored entries of the sparse matrix ``x`` (zero stays zero)."""
-    return StructuredElemwise("conj")(x)
-
-
-def structured_sigmoid(x: Any) -> Any:
-    """``sigmoid`` of the stored entries of the sparse matrix ``x`` only."""
-    return StructuredElemwise("sigmoid")(x)
-
-
-def structured_exp(x: Any) -> Any:
-    """``exp`` of the stored entries of the sparse matrix ``x`` only."""
-    return StructuredElemwise("exp")(x)
-
-
-def structured_log(x: Any) -> Any:
-    """``log`` of the stored entries of the sparse matrix ``x`` only."""
-    return StructuredElemwise("log")(x)
-
-
-def structured_pow(x: Any, y: Any) -> Any:
-    """``pow(entry, y)`` of each stored entry of the sparse matrix ``x`` and the scalar ``y``."""
-    return StructuredElemwise("pow")(x, y)
-
-
-def structured_minimum(x: Any, y: Any) -> Any:
-    """``minimum(entry, y)`` of each stored entry of the sparse matrix ``x`` and the scalar ``y``."""
-    return StructuredElemwise("minimum")(x, y)
-
-
-def structured_maximum(x: Any, y: Any) -> Any:
-    """``maximum(entry, y)`` of each stored entry of the sparse matrix ``x`` and the scalar ``y``."""
-    return StructuredElemwise("maximum")(x, y)
-
-
-def structured_add(x: Any, y: Any) -> Any:
-    """``add(entry, y)`` of each stored entry of the sparse matrix ``x`` and the scalar ``y``."""
-    return StructuredElemwise("add")(x, y)
-
+abs = _on_entries("abs")
+sin = _on_entries("sin")
+sinh = _on_entries("sinh")
+arcsin = _on_entries("arcsin")
+arcsinh = _on_entries("arcsinh")
+tan = _on_entries("tan")
+tanh = _on_entries("tanh")
+arctan = _on_entries("arctan")
+arctanh = _on_entries("arctanh")
+rint = _on_entries("rint")
+sign = _on_entries("sign")
+ceil = _on_entries("ceil")
+floor = _on_entries("floor")
+log1p = _on_entries("log1p")
+expm1 = _on_entries("expm1")
+deg2rad = _on_entries("deg2rad")
+rad2deg = _on_entries("rad2deg")
+trunc = _on_entries("trunc")
+sqr = _on_entries("sqr")
+sqrt = _on_entries("sqrt")
+conj = _on_entries("conj")
+structured_sigmoid = _on_entries("sigmoid", "structured_sigmoid")
+structured_exp = _on_entries("exp", "structured_exp")
+structured_log = _on_entries("log", "structured_log")
+structured_pow = _with_scalar("pow")
+structured_minimum = _with_scalar("minimum")
+structured_maximum = _with_scalar("maximum")
+structured_add = _with_scalar("add")
 
 sgn = sign
 conjugate = structured_conjugate = conj

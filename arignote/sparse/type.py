@@ -23,16 +23,28 @@ import scipy.sparse as scipy_sparse
 from arignote.graph.type import Type
 from arignote.tensor.type import normalize_dtype, normalize_shape
 
-__all__ = ["FORMATS", "SparseTensorType", "is_sparse_value"]
+__all__ = ["FORMATS", "MATRIX_CLASSES", "SparseTensorType", "is_sparse_value", "stored_format"]
 
 #: the formats arignote stores
 FORMATS = ("csr", "csc")
-_MATRIX_CLASSES = {"csr": scipy_sparse.csr_matrix, "csc": scipy_sparse.csc_matrix}
+#: format -> the scipy.sparse matrix class of its values
+MATRIX_CLASSES = {"csr": scipy_sparse.csr_matrix, "csc": scipy_sparse.csc_matrix}
 
 
 def is_sparse_value(value: Any) -> bool:
     """Whether ``value`` is a scipy.sparse matrix or array."""
     return scipy_sparse.issparse(value)
+
+
+def stored_format(value: Any, who: str, format: str | None = None) -> str:
+    """The format ``value`` (a scipy.sparse matrix) is stored in: ``format``, else its own;
+    TypeError naming ``who`` when it is not sparse or the format is not one of ``FORMATS``."""
+    if not is_sparse_value(value):
+        raise TypeError(f"{who}: expected a scipy.sparse matrix, got {type(value).__name__}")
+    format = value.format if format is None else format
+    if format not in FORMATS:
+        raise TypeError(f"{who}: format {format!r} is not supported; use one of {FORMATS}")
+    return format
 
 
 class SparseTensorType(Type):
@@ -112,7 +124,7 @@ class SparseTensorType(Type):
                 raise ValueError(f"{name}: dimension {axis} must have length {want} ({self}), "
                                  f"got shape {value.shape}")
         if not isinstance(value, scipy_sparse.spmatrix):
-            value = _MATRIX_CLASSES[self.format](value)
+            value = MATRIX_CLASSES[self.format](value)
         return value
 
     def constant_key(self, data: Any) -> Any:
@@ -123,7 +135,7 @@ class SparseTensorType(Type):
         return digest.digest()
 
     def value_zeros(self, shape: tuple[int, ...]) -> Any:
-        return _MATRIX_CLASSES[self.format](shape, dtype=self.dtype)
+        return MATRIX_CLASSES[self.format](shape, dtype=self.dtype)
 
     def __call__(self, name: str | None = None, shape: Iterable[Any] | None = None) -> Any:
         """A new sparse input variable of this type (or of this type with ``shape``)."""

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from arignote.graph.basic import Constant, Variable, intern_constant
-from arignote.sparse.type import FORMATS, SparseTensorType, is_sparse_value
+from arignote.sparse.type import SparseTensorType, is_sparse_value, stored_format
 from arignote.tensor.basic import as_tensor_variable
 
 __all__ = ["SparseConstant", "SparseVariable", "as_sparse", "as_sparse_or_tensor_variable",
@@ -104,11 +104,8 @@ class SparseVariable(Variable):
     def __rmatmul__(self, other: Any) -> Any:
         return _api().dot(other, self)
 
-    def __dot__(self, other: Any) -> Any:
-        return _api().dot(self, other)
-
-    def __rdot__(self, other: Any) -> Any:
-        return _api().dot(other, self)
+    __dot__ = __matmul__
+    __rdot__ = __rmatmul__
 
     def __str__(self) -> str:
         return self.name if self.name is not None else super().__str__()
@@ -136,11 +133,7 @@ def is_sparse_variable(value: Any) -> bool:
 
 def constant(value: Any, name: str | None = None) -> SparseConstant:
     """A sparse constant holding the scipy.sparse matrix ``value`` (CSR or CSC; a copy)."""
-    if not is_sparse_value(value):
-        raise TypeError(f"sparse.constant: expected a scipy.sparse matrix, got {type(value).__name__}")
-    if value.format not in FORMATS:
-        raise TypeError(f"sparse.constant: format {value.format!r} is not supported; use one of {FORMATS}")
-    kind = SparseTensorType(value.format, value.dtype, value.shape)
+    kind = SparseTensorType(stored_format(value, "sparse.constant"), value.dtype, value.shape)
     data = kind.filter(value.copy(), name="sparse constant")
     return intern_constant(kind, data, name)  # type: ignore[return-value]
 

@@ -74,15 +74,31 @@ def _lengths(op: Op, s: Any, a: TensorVariable, least: int) -> tuple[TensorVaria
     return s, n
 
 
-def _checked_lengths(op: Op, s: np.ndarray) -> tuple[int, ...]:
+def checked_lengths(op: Op, s: np.ndarray) -> tuple[int, ...]:
+    """The transform lengths ``s`` as ints, each positive (ValueError naming ``op`` else)."""
     lengths = tuple(int(v) for v in np.asarray(s).reshape(-1))
     if any(v < 1 for v in lengths):
         raise ValueError(f"{op}: transform lengths must be positive, got {lengths}")
     return lengths
 
 
+class _BatchFirstTransform(Op):
+    """What both transforms share: linear in the array (the tangent is transformed alike),
+    and the first axis a batch axis (a new leading axis is one more)."""
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
+
+    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
+              size: Variable) -> list[Variable]:
+        if batched[1]:
+            raise NoBatchingRule(f"{self}: the transform lengths vary along the batch")
+        return [self(inputs[0], inputs[1])]
+
+
 @dataclass(frozen=True)
-class RFFTOp(Op):
+class RFFTOp(_BatchFirstTransform):
     """Unnormalized ``np.fft.rfftn(a, s)`` over the last ``len(s)`` axes, with the complex
     result split into a trailing (real, imag) axis; the result has ``a``'s dtype."""
 
@@ -100,7 +116,7 @@ class RFFTOp(Op):
         return Apply.build(self, [a, s], [TensorType(a.dtype, out)])
 
     def perform(self, a: np.ndarray, s: np.ndarray) -> np.ndarray:
-        lengths = _checked_lengths(self, s)
+        lengths = checked_lengths(self, s)
         axes = tuple(range(a.ndim - len(lengths), a.ndim))
         spectrum = np.fft.rfftn(a, s=lengths, axes=axes)
         return np.stack([spectrum.real, spectrum.imag], axis=-1).astype(a.dtype, copy=False)
@@ -123,19 +139,10 @@ class RFFTOp(Op):
         # is the other
         return [cast(_fit(IRFFTOp()(g, s), a, range(a.ndim - n, a.ndim)), a.dtype), None]
 
-    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
-                    tangents: Sequence[Any]) -> list[Any]:
-        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
-
-    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
-              size: Variable) -> list[Variable]:
-        if batched[1]:
-            raise NoBatchingRule(f"{self}: the transform lengths vary along the batch")
-        return [self(inputs[0], inputs[1])]  # the new leading axis is one more batch axis
 
 
 @dataclass(frozen=True)
-class IRFFTOp(Op):
+class IRFFTOp(_BatchFirstTransform):
     """Unnormalized ``np.fft.irfftn`` (times ``prod(s)``) over the last ``len(s)`` axes of
     the complex array stored as a trailing (real, imag) axis; the result has the input's dtype."""
 
@@ -159,7 +166,7 @@ class IRFFTOp(Op):
         if a.shape[-1] != 2:
             raise ValueError(f"{self}: the last axis holds the real and imaginary parts and must "
                              f"have length 2, got shape {a.shape}")
-        lengths = _checked_lengths(self, s)
+        lengths = checked_lengths(self, s)
         axes = tuple(range(a.ndim - 1 - len(lengths), a.ndim - 1))
         values = np.fft.irfftn(a[..., 0] + 1j * a[..., 1], s=lengths, axes=axes, norm="forward")
         return np.asarray(values).astype(a.dtype, copy=False)  # "forward": no 1/n on the inverse
@@ -181,15 +188,6 @@ class IRFFTOp(Op):
         # zero-pads the other axes to s: the adjoint fits the spectrum back to the input
         return [cast(_fit(g, a, range(a.ndim - 1 - n, a.ndim - 1)), a.dtype), None]
 
-    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
-                    tangents: Sequence[Any]) -> list[Any]:
-        return [None if tangents[0] is None else self(tangents[0], inputs[1])]
-
-    def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
-              size: Variable) -> list[Variable]:
-        if batched[1]:
-            raise NoBatchingRule(f"{self}: the transform lengths vary along the batch")
-        return [self(inputs[0], inputs[1])]
 
 
 def _fit(x: TensorVariable, like: TensorVariable, axes: range) -> TensorVariable:

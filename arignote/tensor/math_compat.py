@@ -79,22 +79,21 @@ def largest(*args: Any) -> TensorVariable:
     Two arguments give ``switch(a > b, a, b)`` as in PyTensor (``b`` where either is NaN);
     more are stacked and reduced with ``max`` (NaN propagates).
     """
-    if len(args) == 2:
-        a, b = args
-        return tm.switch(tm.gt(a, b), a, b)
-    if not args:
-        raise TypeError("largest needs at least one argument")
-    return tensor_max(stack(list(args)), axis=0)
+    return _extreme(args, tm.gt, tensor_max, "largest")
 
 
 def smallest(*args: Any) -> TensorVariable:
     """The elementwise smallest of the arguments, like Python's ``min`` (see `largest`)."""
+    return _extreme(args, tm.lt, tensor_min, "smallest")
+
+
+def _extreme(args: Sequence[Any], beats: Any, reduce: Any, name: str) -> TensorVariable:
     if len(args) == 2:
         a, b = args
-        return tm.switch(tm.lt(a, b), a, b)
+        return tm.switch(beats(a, b), a, b)
     if not args:
-        raise TypeError("smallest needs at least one argument")
-    return tensor_min(stack(list(args)), axis=0)
+        raise TypeError(f"{name} needs at least one argument")
+    return reduce(stack(list(args)), axis=0)
 
 
 def ptp(a: Any, axis: int | Sequence[int] | None = None) -> TensorVariable:

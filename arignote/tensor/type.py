@@ -104,6 +104,23 @@ class TensorType(Type):
 
     __repr__ = __str__
 
+    @property
+    def carries_cotangents(self) -> bool:
+        """Whether variables of this type carry derivatives: real and complex floats do."""
+        return self.numpy_dtype.kind in "fc"
+
+    def fit_cotangent(self, cot: Any, what: str) -> Any:
+        """``cot`` as a cotangent of a variable of this type (see :mod:`arignote.tensor.cotangents`)."""
+        from arignote.tensor.cotangents import fit_cotangent  # it builds on this module
+
+        return fit_cotangent(self, cot, what)
+
+    def add_cotangents(self, parts: Sequence[Any]) -> Any:
+        """The elementwise sum of the cotangents ``parts``."""
+        from arignote.tensor.math import add  # math builds on this module
+
+        return add(*parts)
+
     def __call__(self, name: str | None = None, shape: Iterable[Any] | None = None) -> Any:
         """A new input variable of this type, or of this type with the static ``shape``
         (``at.dmatrix("A", shape=(5, None))``, as PyTensor's)."""

@@ -25,7 +25,12 @@ from arignote.typed_list.basic import (
     remove,
     reverse,
 )
+from arignote.typed_list.cotangents import AddLists, PlaceItem, PlaceSlice, RestoreRemoved
 from arignote.typed_list.type import TypedListConstant, TypedListType, TypedListVariable
+
+#: every typed-list op, the ones derivatives build included (the backends lower them alike)
+LIST_OPS = (Append, Count, Extend, GetItem, GetSlice, Index, Insert, Length, MakeList, Remove, Reverse,
+            AddLists, PlaceItem, PlaceSlice, RestoreRemoved)
 
 __all__ = ["Append", "Count", "Extend", "GetItem", "GetSlice", "Index", "Insert", "Length",
            "MakeList", "Remove", "Reverse", "TypedListConstant", "TypedListType",

@@ -66,6 +66,18 @@ def _as_index(op: Op, index: Any, what: str) -> Variable:
     return index
 
 
+def _slice(has: tuple[bool, bool, bool], bounds: Sequence[np.ndarray]) -> slice:
+    """The slice whose given parts (``has`` says which of start, stop, step) are ``bounds``."""
+    given = iter(bounds)
+    return slice(*(int(next(given)) if present else None for present in has))
+
+
+def _first_equal(x: list[Any], item: Any) -> int | None:
+    """The position of the first item of ``x`` equal to ``item``, or None."""
+    return next((position for position, candidate in enumerate(x) if values_equal(candidate, item)),
+                None)
+
+
 def _copied(item: Any) -> Any:
     """A copy of an item, so the new list owns it."""
     return np.array(item, copy=True) if isinstance(item, np.ndarray) else copy.deepcopy(item)
@@ -79,10 +91,6 @@ class _ListOp(Op):
     #: constant folding makes tensor constants of results; a list result is not one (and a
     #: list of constants is cheap to build at run time)
     foldable: ClassVar[bool] = False
-
-    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
-                 cotangents: Sequence[Variable | None]) -> list[Variable | None]:
-        raise NotDifferentiable(f"{self} has no derivative rule")
 
     def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                     tangents: Sequence[Variable | None]) -> list[Variable | None]:
@@ -156,11 +164,10 @@ class GetSlice(_ListOp):
         return Apply.build(self, [x, *checked], [x.type])
 
     def perform(self, x: list[Any], *bounds: np.ndarray) -> list[Any]:
-        given = iter(bounds)
-        start, stop, step = (int(next(given)) if present else None for present in self.has)
-        if step == 0:
+        chosen = _slice(self.has, bounds)
+        if chosen.step == 0:
             raise ValueError(f"{self}: slice step cannot be zero")
-        return x[start:stop:step]
+        return x[chosen]
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
                  cotangents: Sequence[Variable | None]) -> list[Variable | None]:
@@ -267,10 +274,9 @@ class Remove(_ListOp):
 
     def perform(self, x: list[Any], item: Any) -> list[Any]:
         result = list(x)
-        for position, candidate in enumerate(result):
-            if values_equal(candidate, item):
-                del result[position]
-                break
+        position = _first_equal(x, item)
+        if position is not None:
+            del result[position]
         return result
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
@@ -311,10 +317,10 @@ class Index(_CountingOp):
         return Apply.build(self, [x, _as_item(self, x, item, "the item to find")], [_INT64])
 
     def perform(self, x: list[Any], item: Any) -> np.ndarray:
-        for position, candidate in enumerate(x):
-            if values_equal(candidate, item):
-                return np.asarray(position, dtype=np.int64)
-        raise ValueError(f"{self}: the item is not in the list (of length {len(x)})")
+        position = _first_equal(x, item)
+        if position is None:
+            raise ValueError(f"{self}: the item is not in the list (of length {len(x)})")
+        return np.asarray(position, dtype=np.int64)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,7 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NotDifferentiable
-from arignote.typed_list.basic import GetItem, GetSlice, _as_index, _as_list, _ListOp
-from arignote.typed_list.type import values_equal
+from arignote.typed_list.basic import GetItem, GetSlice, _as_index, _as_list, _first_equal, _ListOp, _slice
 
 __all__ = ["AddLists", "PlaceItem", "PlaceSlice", "RestoreRemoved", "zeros_like_value"]
 
@@ -96,10 +95,8 @@ class PlaceSlice(_ListOp):
         return Apply.build(self, [x, items, *checked], [x.type])
 
     def perform(self, x: list[Any], items: list[Any], *bounds: np.ndarray) -> list[Any]:
-        given = iter(bounds)
-        start, stop, step = (int(next(given)) if present else None for present in self.has)
         result = [zeros_like_value(v) for v in x]
-        positions = range(len(x))[start:stop:step]
+        positions = range(len(x))[_slice(self.has, bounds)]
         if len(positions) != len(items):
             raise ValueError(f"{self}: {len(items)} item(s) for {len(positions)} position(s)")
         for position, item in zip(positions, items):
@@ -127,10 +124,9 @@ class RestoreRemoved(_ListOp):
 
     def perform(self, x: list[Any], item: Any, items: list[Any]) -> list[Any]:
         result = list(items)
-        for position, candidate in enumerate(x):
-            if values_equal(candidate, item):
-                result.insert(position, zeros_like_value(candidate))
-                break
+        position = _first_equal(x, item)
+        if position is not None:
+            result.insert(position, zeros_like_value(x[position]))
         return result
 
     def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],

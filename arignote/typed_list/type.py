@@ -6,6 +6,7 @@ a nested list).  Its length is not part of the type: it is known only at run tim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -51,7 +52,7 @@ class TypedListType(Type):
         return bool(inner.carries_cotangents) if isinstance(inner, TypedListType) else \
             getattr(getattr(inner, "numpy_dtype", None), "kind", "") in ("f", "c")
 
-    def add_cotangents(self, parts: list[Variable]) -> Variable:
+    def add_cotangents(self, parts: Sequence[Any]) -> Variable:
         """The sum of several cotangents of one list (autodiff's hook): item by item."""
         from arignote.typed_list.cotangents import AddLists  # the ops build on this module
 
@@ -92,7 +93,7 @@ class TypedListType(Type):
 
     def values_eq(self, a: list[Any], b: list[Any]) -> bool:
         """Whether two list values hold equal items in the same order."""
-        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b))
+        return values_equal(list(a), list(b))
 
     def constant_key(self, data: Any) -> Any:
         # an item's own key may omit its shape (a tensor's is its bytes): add it

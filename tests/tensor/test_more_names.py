@@ -16,25 +16,10 @@ import arignote
 import arignote.tensor as at
 from arignote.gradient import verify_grad
 from arignote.tensor.basic import NotScalarConstantError
-
-try:
-    import jax  # noqa: F401
-    MODES = ["PY", "FAST_RUN", "JAX"]
-except ImportError:  # the JAX backend is optional; the other two still run
-    MODES = ["PY", "FAST_RUN"]
+from tests.tensor.more_names_checks import MODES, run
 
 # eps of float64: results of a handful of rounded operations are compared to this many of it
 EPS64 = np.finfo(np.float64).eps
-
-
-def _inputs(*values):
-    return [at.tensor(f"v{i}", dtype=np.asarray(v).dtype, shape=(None,) * np.ndim(v))
-            for i, v in enumerate(values)]
-
-
-def _run(mode, build, *values):
-    inputs = _inputs(*values)
-    return arignote.function(inputs, build(*inputs), mode=mode)(*values)
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -42,8 +27,8 @@ def test_integer_division_family(mode):
     rng = np.random.default_rng(0)
     a = rng.integers(-20, 20, size=12).astype(np.int32)
     b = rng.integers(1, 6, size=12).astype(np.int8) * rng.choice([-1, 1], size=12).astype(np.int8)
-    ceil, floor_q, q, r = _run(mode, lambda x, y: [at.ceil_intdiv(x, y), at.floor_div(x, y),
-                                                     *at.divmod(x, y)], a, b)
+    ceil, floor_q, q, r = run(mode, lambda x, y: [at.ceil_intdiv(x, y), at.floor_div(x, y),
+                                                    *at.divmod(x, y)], a, b)
     # exact: integer arithmetic, compared with Python's exact ceiling of the fraction
     np.testing.assert_array_equal(ceil, [-(-int(i) // int(j)) for i, j in zip(a, b)])
     assert ceil.dtype == np.result_type(a, b)
@@ -51,7 +36,7 @@ def test_integer_division_family(mode):
     np.testing.assert_array_equal(q, np.divmod(a, b)[0])
     np.testing.assert_array_equal(r, np.divmod(a, b)[1])
     x = rng.normal(size=7) * 10
-    np.testing.assert_array_equal(_run(mode, lambda v: at.floor_div(v, 3.0), x), np.floor_divide(x, 3.0))
+    np.testing.assert_array_equal(run(mode, lambda v: at.floor_div(v, 3.0), x), np.floor_divide(x, 3.0))
 
 
 HALVES = np.array([-2.5, -1.5, -0.5, -0.0, 0.0, 0.5, 1.5, 2.5, 0.49999999999999994, -0.49999999999999994,
@@ -70,9 +55,9 @@ def _half_away(x):
 def test_round_half_away_from_zero_and_iround(mode, dtype):
     with np.errstate(over="ignore"):  # 1e300 is inf in float32
         x = HALVES.astype(dtype)
-    away, even, rounded, iround = _run(mode, lambda v: [at.round_half_away_from_zero(v), at.round(v),
-                                                        at.round(v, "half_away_from_zero"),
-                                                        at.iround(v[:11], "half_away_from_zero")], x)
+    away, even, rounded, iround = run(mode, lambda v: [at.round_half_away_from_zero(v), at.round(v),
+                                                       at.round(v, "half_away_from_zero"),
+                                                       at.iround(v[:11], "half_away_from_zero")], x)
     expected = np.array([-3, -2, -1, -0.0, 0, 1, 2, 3, 0, -0.0, 2.0**52 + 1, 1e300, np.inf, -np.inf,
                          np.nan, 4, -4])
     if dtype == "float32":
@@ -115,16 +100,16 @@ def test_round_derivative_is_zero():
 def test_largest_smallest_ptp(mode):
     rng = np.random.default_rng(1)
     a, b, c = rng.normal(size=(3, 4, 5))
-    got = _run(mode, lambda x, y, z: [at.largest(x, y), at.smallest(x, y), at.largest(x, y, z),
-                                      at.smallest(x, y, z), at.ptp(x), at.ptp(x, axis=0), at.ptp(x, axis=1)],
-               a, b, c)
+    got = run(mode, lambda x, y, z: [at.largest(x, y), at.smallest(x, y), at.largest(x, y, z),
+                                     at.smallest(x, y, z), at.ptp(x), at.ptp(x, axis=0), at.ptp(x, axis=1)],
+              a, b, c)
     expected = [np.maximum(a, b), np.minimum(a, b), np.max([a, b, c], axis=0), np.min([a, b, c], axis=0),
                 np.ptp(a), np.ptp(a, axis=0), np.ptp(a, axis=1)]
     for g, e in zip(got, expected):
         np.testing.assert_array_equal(g, e)  # selections and one subtraction: exact
     # PyTensor's two-argument form is a switch: b where either is NaN
     nan = np.array([np.nan, 1.0])
-    np.testing.assert_array_equal(_run(mode, at.largest, nan, np.array([2.0, np.nan])), [2.0, np.nan])
+    np.testing.assert_array_equal(run(mode, at.largest, nan, np.array([2.0, np.nan])), [2.0, np.nan])
     verify_grad(lambda x, y: at.largest(x, y), [a, b], rng=rng)
     verify_grad(lambda x: at.ptp(x, axis=1), [a], rng=rng)
 
@@ -138,7 +123,7 @@ def test_complex(mode, dtypes):
     if re.dtype.kind == "f":
         re[0, :3] = [np.inf, np.nan, -np.inf]
         im[:2] = [np.inf, -np.inf]
-    got = _run(mode, at.complex, re, im)
+    got = run(mode, at.complex, re, im)
     assert got.dtype == (np.complex64 if dtypes == ("float32", "float32") else np.complex128)
     # each part is set exactly, infinities and NaNs included
     np.testing.assert_array_equal(got.real, np.broadcast_to(re, got.shape).astype(got.real.dtype))
@@ -149,7 +134,7 @@ def test_complex(mode, dtypes):
 def test_complex_from_polar_and_sgn(mode):
     rng = np.random.default_rng(3)
     r, theta = rng.uniform(0.5, 2, size=6), rng.uniform(-3, 3, size=6)
-    got, sign = _run(mode, lambda a, b: [at.complex_from_polar(a, b), at.sgn(b)], r, theta)
+    got, sign = run(mode, lambda a, b: [at.complex_from_polar(a, b), at.sgn(b)], r, theta)
     # r * cos and r * sin: two rounded operations each
     np.testing.assert_allclose(got, r * np.exp(1j * theta), rtol=0, atol=4 * EPS64 * 2)
     np.testing.assert_array_equal(sign, np.sign(theta))
@@ -159,7 +144,7 @@ def test_complex_from_polar_and_sgn(mode):
 def test_dense_dot(mode):
     rng = np.random.default_rng(4)
     a, b, v = rng.normal(size=(3, 4)), rng.normal(size=(4, 2)), rng.normal(size=4)
-    mm, mv = _run(mode, lambda x, y, z: [at.dense_dot(x, y), at.dense_dot(x, z)], a, b, v)
+    mm, mv = run(mode, lambda x, y, z: [at.dense_dot(x, y), at.dense_dot(x, z)], a, b, v)
     # sums of 4 products: a few ulps of the largest term
     np.testing.assert_allclose(mm, a @ b, rtol=0, atol=16 * EPS64 * np.abs(a).max() * np.abs(b).max())
     np.testing.assert_allclose(mv, a @ v, rtol=0, atol=16 * EPS64 * np.abs(a).max() * np.abs(v).max())
@@ -169,8 +154,8 @@ def test_dense_dot(mode):
 def test_cov(mode):
     rng = np.random.default_rng(5)
     m, y, v = rng.normal(size=(3, 6)), rng.normal(size=(2, 6)), rng.normal(size=6)
-    got = _run(mode, lambda a, b, c: [at.cov(a), at.cov(a, b), at.cov(a.T, rowvar=False),
-                                      at.cov(a, bias=True), at.cov(a, ddof=3), at.cov(c)], m, y, v)
+    got = run(mode, lambda a, b, c: [at.cov(a), at.cov(a, b), at.cov(a.T, rowvar=False),
+                                     at.cov(a, bias=True), at.cov(a, ddof=3), at.cov(c)], m, y, v)
     expected = [np.cov(m), np.cov(m, y), np.cov(m.T, rowvar=False), np.cov(m, bias=True),
                 np.cov(m, ddof=3), np.cov(v)]
     for g, e in zip(got, expected):
@@ -187,7 +172,7 @@ def test_kn(mode):
     rng = np.random.default_rng(6)
     x = rng.uniform(0.1, 20, size=8)
     for n in (0, 1, 3):
-        got = _run(mode, lambda v: at.kn(n, v), x)
+        got = run(mode, lambda v: at.kn(n, v), x)
         # kve * exp(-x): SciPy's kve (a few ulps) and one exp and product: 1e-13 relative is wide
         np.testing.assert_allclose(got, sps.kn(n, x), rtol=1e-13)
     verify_grad(lambda v: at.kn(2, v), [x], rng=rng)
@@ -201,8 +186,8 @@ def test_special_expressions(mode):
     y = np.array([-1.0, 0.3, 1e-20, np.nan, 2.0, -0.5])
     x = np.array([0.0, 1.5, 2.0, 0.0, 0.0, 3.0])
     ts = at.special
-    got = _run(mode, lambda u, v, q, s, t: [ts.beta(u, v), ts.betaln(u, v), ts.factorial(u), ts.logit(q),
-                                            ts.poch(u, v), ts.xlog1py(t, s)], a, b, p, y, x)
+    got = run(mode, lambda u, v, q, s, t: [ts.beta(u, v), ts.betaln(u, v), ts.factorial(u), ts.logit(q),
+                                           ts.poch(u, v), ts.xlog1py(t, s)], a, b, p, y, x)
     # gamma-based: SciPy's gamma/gammaln are accurate to ~1e-15; three of them combined
     np.testing.assert_allclose(got[0], sps.beta(a, b), rtol=1e-13)
     np.testing.assert_allclose(got[1], sps.betaln(a, b), rtol=1e-13, atol=1e-14)

@@ -13,23 +13,7 @@ import arignote
 import arignote.tensor as at
 from arignote.gradient import verify_grad
 from arignote.tensor.flat_index import RavelMultiIndex, UnravelIndex
-
-try:
-    import jax  # noqa: F401
-    MODES = ["PY", "FAST_RUN", "JAX"]
-except ImportError:  # the JAX backend is optional; the other two still run
-    MODES = ["PY", "FAST_RUN"]
-
-
-def _inputs(*values):
-    return [at.tensor(f"v{i}", dtype=np.asarray(v).dtype, shape=(None,) * np.ndim(v))
-            for i, v in enumerate(values)]
-
-
-def _run(mode, build, *values):
-    inputs = _inputs(*values)
-    return arignote.function(inputs, build(*inputs), mode=mode)(*values)
-
+from tests.tensor.more_names_checks import MODES, run, symbolic_inputs
 
 # Every result below is a selection or a rearrangement of the inputs, or integer
 # arithmetic: it must equal NumPy's exactly.
@@ -41,9 +25,9 @@ def test_choose(mode):
     choices = rng.normal(size=(3, 4, 5))
     wild = rng.integers(-7, 7, size=(4, 5))
     row = rng.normal(size=5)
-    got = _run(mode, lambda i, c, w, r: [at.choose(i, c), at.choose(i, [c[0], r, 2.5]),
-                                         at.choose(w, c, mode="wrap"), at.choose(w, c, mode="clip"),
-                                         at.choose(i[0], c)], a, choices, wild, row)
+    got = run(mode, lambda i, c, w, r: [at.choose(i, c), at.choose(i, [c[0], r, 2.5]),
+                                        at.choose(w, c, mode="wrap"), at.choose(w, c, mode="clip"),
+                                        at.choose(i[0], c)], a, choices, wild, row)
     expected = [np.choose(a, choices), np.choose(a, [choices[0], row, 2.5]),
                 np.choose(wild, choices, mode="wrap"), np.choose(wild, choices, mode="clip"),
                 np.choose(a[0], choices)]
@@ -51,7 +35,7 @@ def test_choose(mode):
         np.testing.assert_array_equal(g, e)
     for bad in (np.array([[3]]), np.array([[-1]])):  # NumPy's 'raise': no wrapping of negatives
         with pytest.raises(IndexError):
-            _run(mode, lambda i, c: at.choose(i, c), bad, choices)
+            run(mode, lambda i, c: at.choose(i, c), bad, choices)
 
 
 def test_choose_errors_and_derivative():
@@ -73,15 +57,15 @@ def test_take_along_axis_compress_nonzero_values(mode):
     cond = np.array([True, False, True])
     flat_index = rng.integers(0, 15, size=4)
     sparse = np.where(rng.random((3, 5)) < 0.5, 0.0, x)
-    got = _run(mode, lambda v, o, c, f: [at.take_along_axis(v, o, axis=1), at.take_along_axis(v, c, axis=0),
-                                         at.take_along_axis(v, f, axis=None),
-                                         at.compress(cond, v, axis=0), at.compress(cond, v)],
-               x, order, cols, flat_index)
+    got = run(mode, lambda v, o, c, f: [at.take_along_axis(v, o, axis=1), at.take_along_axis(v, c, axis=0),
+                                        at.take_along_axis(v, f, axis=None),
+                                        at.compress(cond, v, axis=0), at.compress(cond, v)],
+              x, order, cols, flat_index)
     expected = [np.take_along_axis(x, order, axis=1), np.take_along_axis(x, cols, axis=0),
                 np.take_along_axis(x, flat_index, axis=None), np.compress(cond, x, axis=0),
                 np.compress(cond, x)]
     if mode != "JAX":  # the number of non-zeros decides the shape: JAX cannot trace that
-        got.append(_run(mode, at.nonzero_values, sparse))
+        got.append(run(mode, at.nonzero_values, sparse))
         expected.append(sparse[sparse != 0])
     for g, e in zip(got, expected, strict=True):
         np.testing.assert_array_equal(g, e)
@@ -96,11 +80,11 @@ def test_permutations(mode):
     x = rng.normal(size=(3, 5))
     perm = rng.permutation(5)
     perms = np.array([rng.permutation(5) for _ in range(3)])
-    got = _run(mode, lambda v, p, ps: [at.permute_row_elements(v, p),
-                                       at.permute_row_elements(v, p, inverse=True),
-                                       at.permute_row_elements(v, ps), at.permute_row_elements(v[0], ps),
-                                       at.inverse_permutation(p), at.inverse_permutation(ps)],
-               x, perm, perms)
+    got = run(mode, lambda v, p, ps: [at.permute_row_elements(v, p),
+                                      at.permute_row_elements(v, p, inverse=True),
+                                      at.permute_row_elements(v, ps), at.permute_row_elements(v[0], ps),
+                                      at.inverse_permutation(p), at.inverse_permutation(ps)],
+              x, perm, perms)
     inverse_rows = np.empty_like(x)
     inverse_rows[:, perm] = x
     expected = [x[:, perm], inverse_rows, np.take_along_axis(x, perms, axis=1), x[0][perms],
@@ -161,7 +145,7 @@ def test_unravel_and_ravel(mode, order):
         at.ravel_multi_index((c0, c1, c2), dims, order=order),
         at.ravel_multi_index((w0, w1, w2), dims, mode="wrap", order=order),
         at.ravel_multi_index((w0, w1, w2), dims, mode=("clip", "wrap", "clip"), order=order)]
-    inputs = _inputs(flat, *coords, *wild)
+    inputs = symbolic_inputs(flat, *coords, *wild)
     f = arignote.function([*inputs, x], build(*inputs), mode=mode)
     got = f(flat, *coords, *wild, np.zeros(dims))
     expected = [*np.unravel_index(flat, dims, order=order), *np.unravel_index(flat, dims, order=order),
@@ -173,11 +157,11 @@ def test_unravel_and_ravel(mode, order):
         assert g.dtype == np.int64
     # out of range: NumPy raises ValueError, and so does every backend
     with pytest.raises(ValueError):
-        _run(mode, lambda v: at.unravel_index(v, dims)[0], np.array([60]))
+        run(mode, lambda v: at.unravel_index(v, dims)[0], np.array([60]))
     with pytest.raises(ValueError):
-        _run(mode, lambda v: at.unravel_index(v, dims)[0], np.array([-1]))
+        run(mode, lambda v: at.unravel_index(v, dims)[0], np.array([-1]))
     with pytest.raises(ValueError):
-        _run(mode, lambda a, b, c: at.ravel_multi_index((a, b, c), dims), *[np.array([i]) for i in (0, 4, 0)])
+        run(mode, lambda a, b, c: at.ravel_multi_index((a, b, c), dims), *[np.array([i]) for i in (0, 4, 0)])
 
 
 def test_flat_index_errors_and_batching():

@@ -9,23 +9,7 @@ from __future__ import annotations
 
 from arignote.backend.c.node_lowering import LoweringContext, StepPlan, c_lowering, python_step
 from arignote.graph.basic import Apply
-from arignote.typed_list.basic import (
-    Append,
-    Count,
-    Extend,
-    GetItem,
-    GetSlice,
-    Index,
-    Insert,
-    Length,
-    MakeList,
-    Remove,
-    Reverse,
-)
-from arignote.typed_list.cotangents import AddLists, PlaceItem, PlaceSlice, RestoreRemoved
-
-LIST_OPS = (Append, Count, Extend, GetItem, GetSlice, Index, Insert, Length, MakeList, Remove, Reverse,
-            AddLists, PlaceItem, PlaceSlice, RestoreRemoved)
+from arignote.typed_list import LIST_OPS
 
 
 @c_lowering(*LIST_OPS)

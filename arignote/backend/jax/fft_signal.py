@@ -18,15 +18,8 @@ import numpy as np
 
 from arignote.backend.jax.registry import LoweringContext, jax_impl
 from arignote.graph.basic import Apply
-from arignote.tensor.fft import IRFFTOp, RFFTOp
+from arignote.tensor.fft import IRFFTOp, RFFTOp, checked_lengths
 from arignote.tensor.signal.conv import Convolve
-
-
-def _lengths(s: Any) -> tuple[int, ...]:
-    lengths = tuple(int(v) for v in np.asarray(s).reshape(-1))
-    if any(v < 1 for v in lengths):
-        raise ValueError(f"transform lengths must be positive, got {lengths}")
-    return lengths
 
 
 @jax_impl.register(RFFTOp, static=(1,))
@@ -34,7 +27,7 @@ def _rfft(op: RFFTOp, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     dtype = node.outputs[0].type.numpy_dtype
 
     def run(a: Any, s: Any) -> Any:
-        lengths = _lengths(s)
+        lengths = checked_lengths(op, s)
         a = jnp.asarray(a)
         axes = tuple(range(a.ndim - len(lengths), a.ndim))
         spectrum = jnp.fft.rfftn(a, s=lengths, axes=axes)
@@ -47,7 +40,7 @@ def _irfft(op: IRFFTOp, node: Apply, ctx: LoweringContext) -> Callable[..., Any]
     dtype = node.outputs[0].type.numpy_dtype
 
     def run(a: Any, s: Any) -> Any:
-        lengths = _lengths(s)
+        lengths = checked_lengths(op, s)
         a = jnp.asarray(a)
         if a.shape[-1] != 2:
             raise ValueError(f"{op}: the last axis holds the real and imaginary parts and must "

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from arignote.backend.jax.registry import Entry, Registry, ShapeDependsOnValues
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.sourceinfo import format_source
-from arignote.graph.traversal import toposort
+from arignote.graph.traversal import toposort, walk_inputs
 from arignote.loop.checks import CheckSteps
 from arignote.tensor.extra_ops import BinCount, Unique
 from arignote.tensor.nonzero import FlatNonzero, Nonzero
@@ -204,19 +204,8 @@ def _dynamic_inputs_note(node: Apply, static: set[int]) -> str:
 
 def _depends_on(var: Variable, inputs: Sequence[Variable]) -> str:
     """'depends on the values of x, n': the graph inputs whose values (not shapes) ``var`` needs."""
-    needed: list[str] = []
-    seen: set[int] = set()
-    stack = [var]
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        if v.owner is None:
-            if not isinstance(v, Constant):
-                needed.append(str(v))
-            continue
-        stack.extend(v.owner.inputs[:_shape_only_from(v.owner)])
+    needed = [str(v) for v in walk_inputs(var, lambda node: node.inputs[:_shape_only_from(node)])
+              if v.owner is None and not isinstance(v, Constant)]
     if not needed:
         return "is computed by ops JAX cannot run while tracing"
     return f"depends on the value{'s' if len(needed) > 1 else ''} of {', '.join(sorted(set(needed)))}"

@@ -64,6 +64,7 @@ from arignote.backend.jax.plan import NOT_IMPLEMENTED, JaxCompileError
 from arignote.backend.jax.random_samplers import hypergeometric, vonmises
 from arignote.backend.jax.registry import LoweringContext, jax_impl
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.traversal import walk_inputs
 from arignote.tensor.random.multivariate import ChoiceRV, MvNormalRV, PermutationRV
 from arignote.tensor.random.op import RandomVariable
 from arignote.tensor.random.type import RandomGeneratorType
@@ -417,18 +418,9 @@ def _root_generator(var: Variable) -> tuple[Variable, bool]:
     given back by the rule (it would not be one generator advanced), and is refused."""
     if var.owner is None:
         return var, False
-    roots: dict[int, Variable] = {}
-    seen: set[int] = set()
-    stack = [var]
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        if v.owner is None:
-            roots[id(v)] = v
-        else:
-            stack.extend(i for i in v.owner.inputs if isinstance(i.type, RandomGeneratorType))
+    generators = walk_inputs(var, lambda node: [i for i in node.inputs
+                                                if isinstance(i.type, RandomGeneratorType)])
+    roots = {id(v): v for v in generators if v.owner is None}
     if len(roots) != 1:
         raise JaxCompileError([(var.owner, f"the JAX backend gives back a generator output as the "
                                            f"one generator it comes from, but this one comes from "

@@ -51,6 +51,10 @@ class Entry:
         return None if self.unsupported is None else self.unsupported(node)
 
 
+def _never_lowered(op: Any, node: Apply, ctx: Any) -> Any:
+    raise AssertionError(f"{op}: refused (Registry.refuse), yet asked for a lowering")
+
+
 class Registry(BaseRegistry[Entry]):
     """Lowerings keyed by op type; a subclass uses its nearest registered base class."""
 
@@ -69,6 +73,12 @@ class Registry(BaseRegistry[Entry]):
         if options:
             raise TypeError(f"{self.name}.register: unknown options {sorted(options)}")
         return Entry(fn, tuple(static), static_of, unsupported, static_outputs)
+
+    def refuse(self, *op_types: type, why: str | Callable[[Apply], str]) -> None:
+        """Register op types this backend cannot run: a graph with one is refused before any
+        lowering is asked for, naming the op and ``why`` (a reason, or ``why(node)``)."""
+        reason = why if callable(why) else (lambda node: why)
+        self.register(*op_types, unsupported=reason)(_never_lowered)
 
     def entry(self, op: Any) -> Entry | None:
         """The entry for ``op``'s class (or its nearest registered base), or None."""

@@ -31,6 +31,7 @@ from jax.experimental import sparse as jsparse
 
 from arignote.backend.jax.registry import ShapeDependsOnValues, jax_impl
 from arignote.graph.basic import Apply, Variable
+from arignote.graph.traversal import walk_inputs
 from arignote.sparse import basic, join, math, structured
 from arignote.sparse.type import SparseTensorType
 from arignote.tensor.random.type import RandomGeneratorType
@@ -45,8 +46,17 @@ def to_bcoo(value: Any) -> Any:
     return value
 
 
+def _with_data(x: Any, data: Any) -> Any:
+    """A BCOO storing ``data`` at the stored positions of ``x``."""
+    return jsparse.BCOO((data, x.indices), shape=x.shape)
+
+
 def _with_dtype(x: Any, dtype: Any) -> Any:
-    return x if x.dtype == dtype else jsparse.BCOO((x.data.astype(dtype), x.indices), shape=x.shape)
+    return x if x.dtype == dtype else _with_data(x, x.data.astype(dtype))
+
+
+def _todense(x: Any) -> Any:
+    return x.todense() if isinstance(x, jsparse.BCOO) else x
 
 
 def _canonical(x: Any) -> Any:
@@ -73,18 +83,9 @@ _PATTERN_KEEPING = (basic.Transpose, basic.AsFormat, basic.Cast, basic.Structure
 
 def _pattern_like_scipy(var: Variable) -> bool:
     """Whether the stored entries of ``var`` under BCOO are SciPy's (no extra zeros)."""
-    stack, seen = [var], set()
-    while stack:
-        v = stack.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        if v.owner is None:
-            continue
-        if not isinstance(v.owner.op, _PATTERN_KEEPING):
-            return False
-        stack.extend(i for i in v.owner.inputs if isinstance(i.type, SparseTensorType))
-    return True
+    sparse_ancestors = walk_inputs(var, lambda node: [i for i in node.inputs
+                                                      if isinstance(i.type, SparseTensorType)])
+    return all(v.owner is None or isinstance(v.owner.op, _PATTERN_KEEPING) for v in sparse_ancestors)
 
 
 def _stored_entries_reader(node: Apply) -> str | None:
@@ -96,20 +97,12 @@ def _stored_entries_reader(node: Apply) -> str | None:
             "and BCOO keeps them, so the results would differ (run it on the py or C backend)")
 
 
-def _refuse(why: str) -> Callable[[Apply], str]:
-    return lambda node: why
-
-
-def _never(op: Any, node: Apply, ctx: Any) -> Any:
-    raise AssertionError("refused by `unsupported`")  # pragma: no cover
-
-
-_NO_CSR = "BCOO keeps no CSR/CSC index arrays (data, indices, indptr); run it on the py or C backend"
-for _op in (basic.CSM, basic.CSMProperties, basic.ValuesAt, join.SparseSlice):
-    jax_impl.register(_op, unsupported=_refuse(_NO_CSR))(_never)
-jax_impl.register(basic.SparseFromDense, unsupported=_refuse(ShapeDependsOnValues(
+jax_impl.refuse(basic.CSM, basic.CSMProperties, basic.ValuesAt, join.SparseSlice,
+                why="BCOO keeps no CSR/CSC index arrays (data, indices, indptr); run it on the py "
+                    "or C backend")
+jax_impl.refuse(basic.SparseFromDense, why=ShapeDependsOnValues(
     "how many entries a sparse matrix made from a dense one stores depends on the values, "
-    "and JAX must know every size while tracing")))(_never)
+    "and JAX must know every size while tracing"))
 
 
 # --- lowerings -----------------------------------------------------------------------------
@@ -143,7 +136,7 @@ def _cast(op: Any, node: Apply, ctx: Any) -> Any:
 def _fill(op: Any, node: Apply, ctx: Any) -> Any:
     def run(x: Any) -> Any:
         x = _canonical(to_bcoo(x))
-        return jsparse.BCOO((jnp.full_like(x.data, op.value), x.indices), shape=x.shape)
+        return _with_data(x, jnp.full_like(x.data, op.value))
     return run
 
 
@@ -178,28 +171,17 @@ jax_impl.register(math.MulSD)(_binary(lambda x, y: x * y))
 jax_impl.register(math.StructuredDot)(_binary(lambda a, b: a @ b))
 
 
-def _dense_product(x: Any, y: Any) -> Any:
-    result = x @ y
-    return result.todense() if isinstance(result, jsparse.BCOO) else result
+jax_impl.register(math.Dot)(_binary(lambda x, y: _todense(x @ y)))
 
 
-jax_impl.register(math.Dot)(_binary(_dense_product))
+@jax_impl.register(math.ColScale, math.RowScale, unsupported=_stored_entries_reader)
+def _scale(op: Any, node: Apply, ctx: Any) -> Any:
+    dtype = np.dtype(node.outputs[0].type.dtype)
 
-
-def _scale(axis: int) -> Callable[..., Any]:
-    def lower(op: Any, node: Apply, ctx: Any) -> Any:
-        dtype = np.dtype(node.outputs[0].type.dtype)
-
-        def run(x: Any, s: Any) -> Any:
-            x = _with_dtype(to_bcoo(x), dtype)
-            factors = _gather(jnp.asarray(s, dtype), _rows_cols(x)[axis])
-            return jsparse.BCOO((x.data * factors, x.indices), shape=x.shape)
-        return run
-    return lower
-
-
-jax_impl.register(math.ColScale, unsupported=_stored_entries_reader)(_scale(1))
-jax_impl.register(math.RowScale, unsupported=_stored_entries_reader)(_scale(0))
+    def run(x: Any, s: Any) -> Any:
+        x = _with_dtype(to_bcoo(x), dtype)
+        return _with_data(x, x.data * _gather(jnp.asarray(s, dtype), _rows_cols(x)[op.axis]))
+    return run
 
 
 @jax_impl.register(math.StructuredDotGrad, unsupported=_stored_entries_reader)
@@ -208,10 +190,10 @@ def _structured_dot_grad(op: Any, node: Apply, ctx: Any) -> Any:
 
     def run(a: Any, b: Any, gz: Any) -> Any:
         a = _canonical(to_bcoo(a))
-        b, gz = (v.todense() if isinstance(v, jsparse.BCOO) else v for v in (to_bcoo(b), to_bcoo(gz)))
+        b, gz = _todense(to_bcoo(b)), _todense(to_bcoo(gz))
         rows, cols = _rows_cols(a)
         values = jnp.sum(_gather(gz, rows) * _gather(b, cols), axis=1)
-        return jsparse.BCOO((values.astype(dtype), a.indices), shape=a.shape)
+        return _with_data(a, values.astype(dtype))
     return run
 
 
@@ -238,20 +220,15 @@ def _structured(op: Any, node: Apply, ctx: Any) -> Any:
 
     def run(x: Any, *scalars: Any) -> Any:
         x = _canonical(to_bcoo(x))
-        return jsparse.BCOO((jnp.asarray(fn(x.data, *scalars)).astype(dtype), x.indices), shape=x.shape)
+        return _with_data(x, jnp.asarray(fn(x.data, *scalars)).astype(dtype))
     return run
 
 
-def _stack(axis: int) -> Callable[..., Any]:
-    def lower(op: Any, node: Apply, ctx: Any) -> Any:
-        dtype = np.dtype(op.dtype)
-        return lambda *blocks: jsparse.bcoo_concatenate(
-            [_with_dtype(to_bcoo(b), dtype) for b in blocks], dimension=axis)
-    return lower
-
-
-jax_impl.register(join.HStack)(_stack(1))
-jax_impl.register(join.VStack)(_stack(0))
+@jax_impl.register(join.HStack, join.VStack)
+def _stack(op: Any, node: Apply, ctx: Any) -> Any:
+    dtype = np.dtype(op.dtype)
+    return lambda *blocks: jsparse.bcoo_concatenate(
+        [_with_dtype(to_bcoo(b), dtype) for b in blocks], dimension=op.axis)
 
 
 # --- the wrapper's conversions -------------------------------------------------------------

@@ -9,37 +9,8 @@ raises ``JaxCompileError`` naming the op; the PY and FAST_RUN modes run it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from arignote.backend.jax.registry import jax_impl
+from arignote.typed_list import LIST_OPS
 
-from arignote.backend.jax.registry import LoweringContext, jax_impl
-from arignote.graph.basic import Apply
-from arignote.typed_list.basic import (
-    Append,
-    Count,
-    Extend,
-    GetItem,
-    GetSlice,
-    Index,
-    Insert,
-    Length,
-    MakeList,
-    Remove,
-    Reverse,
-)
-from arignote.typed_list.cotangents import AddLists, PlaceItem, PlaceSlice, RestoreRemoved
-
-LIST_OPS = (Append, Count, Extend, GetItem, GetSlice, Index, Insert, Length, MakeList, Remove, Reverse,
-            AddLists, PlaceItem, PlaceSlice, RestoreRemoved)
-
-
-def _why(node: Apply) -> str:
-    return ("the JAX backend does not carry typed lists (Python lists of arrays); compile this "
-            "graph with mode 'PY' or 'FAST_RUN'")
-
-
-def _refused(op: Any, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
-    raise NotImplementedError(f"{op}: {_why(node)}")  # never reached: `unsupported` refuses first
-
-
-jax_impl.register(*LIST_OPS, unsupported=_why)(_refused)
+jax_impl.refuse(*LIST_OPS, why="the JAX backend does not carry typed lists (Python lists of arrays); "
+                               "compile this graph with mode 'PY' or 'FAST_RUN'")
