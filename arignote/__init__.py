@@ -23,7 +23,13 @@ from arignote.gradient import Lop, Rop, grad, hessian, jacobian, pullback, pushf
 from arignote.compile.mode import get_mode
 from arignote import ifelse
 from arignote import loop  # callable: arignote.loop(step, init, xs)
+# PyTensor's import paths of the same names: the packages first, so that the functions bound
+# below win (`arignote.scan` is the function, as `pytensor.scan`; `import arignote.scan.op` works)
+from arignote import link  # PyTensor's linker objects (Mode(linker=CLinker()))
+from arignote import scan as _scan_package
 from arignote.loop import foldl, foldr, map, reduce, scan, until
+
+del _scan_package
 
 # PyTensor exports the derivative functions from its tensor module too (`pt.grad`): the tensor
 # layer cannot import the layer above it, so the package root, which imports both, puts them there

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 _DEFAULTS: dict[str, Any] = {
@@ -43,13 +43,25 @@ _DEFAULTS: dict[str, Any] = {
     "c_threads": 0,
     "c_vector_math": True,
     "c_scalar_loops": True,
-    # PyTensor's name for its dtype rules of arithmetic.  arignote has PyTensor's default,
-    # "custom" (int8 / int8 is float32, as PyTensor's, where NumPy gives float64), and not
-    # "numpy+floatX": the flag exists so that programs reading it run, and only "custom" is valid
+    # PyTensor's dtype rules for Python numbers and mixed dtypes.  "custom" (its default):
+    # Python numbers are weak, as in NumPy 2 (float32_vector + 1.5 is float32).  "numpy+floatX":
+    # a Python number has np.asarray's dtype except a float, which is floatX; a float64 that
+    # NumPy promotes to without a float64 operand is a float32 (float16) floatX; integer /
+    # integer is floatX (arignote/scalar/basic.py, tensor/basic.py, arange in tensor/alloc.py)
     "cast_policy": "custom",
     # whether `function` keeps the rewritten and linked program on disk (beside the C cache)
     # and reuses it for a structurally identical graph (arignote/compile/program_cache.py)
     "program_cache": True,
+    # PyTensor's flag: print each rule firing (rule, node before, what replaced it) as a
+    # compilation rewrites; the whole-function cache is bypassed meanwhile, so rules do run
+    "optimizer_verbose": False,
+    # PyTensor's OpenMP switches for its C elementwise loops, accepted so that programs setting
+    # them run; arignote's C backend threads large kernels by itself (c_threads)
+    "openmp": False,
+    "openmp_elemwise_minsize": 200000,
+    # PyTensor's choice of how its in-place machinery checks for cycles, accepted so that
+    # programs reading it run; arignote decides in-place work when it schedules a program
+    "cycle_detection": "regular",
 }
 
 _CHOICES: dict[str, tuple[Any, ...]] = {
@@ -59,11 +71,15 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "c_vector_math": (True, False),
     "c_scalar_loops": (True, False),
     "program_cache": (True, False),
-    "cast_policy": ("custom",),
+    "optimizer_verbose": (True, False),
+    "openmp": (True, False),
+    "cycle_detection": ("regular", "fast"),
+    "cast_policy": ("custom", "numpy+floatX"),
 }
 
 #: numeric flags that must not be negative
-_NON_NEGATIVE = frozenset({"c_cache_max_mb", "fusion_max_ops", "fusion_max_operands"})
+_NON_NEGATIVE = frozenset({"c_cache_max_mb", "fusion_max_ops", "fusion_max_operands",
+                           "openmp_elemwise_minsize"})
 
 
 def _parse(name: str, text: str) -> Any:
@@ -79,6 +95,16 @@ def _parse(name: str, text: str) -> Any:
     if isinstance(default, int):
         return int(text)
     return text
+
+
+#: read-only values worked out from the flags and the machine, registered by the layer that
+#: knows how (name -> (getter, what to set instead)); e.g. PyTensor's ``cxx``, the C compiler
+_DERIVED: dict[str, tuple[Callable[[], Any], str]] = {}
+
+
+def register_derived(name: str, getter: Callable[[], Any], instead: str) -> None:
+    """Make ``config.<name>`` read ``getter()``; setting it raises, naming ``instead``."""
+    _DERIVED[name] = (getter, instead)
 
 
 class Config:
@@ -97,9 +123,15 @@ class Config:
         try:
             return self._values[name]
         except KeyError:
-            raise AttributeError(f"arignote.config has no flag {name!r}") from None
+            pass
+        derived = _DERIVED.get(name)
+        if derived is not None:
+            return derived[0]()
+        raise AttributeError(f"arignote.config has no flag {name!r}") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in _DERIVED:
+            raise AttributeError(f"arignote.config.{name} is read-only: {_DERIVED[name][1]}")
         if name not in _DEFAULTS:
             raise AttributeError(f"arignote.config has no flag {name!r}")
         choices = _CHOICES.get(name)

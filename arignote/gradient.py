@@ -7,7 +7,10 @@
 ``Rop``/``pushforward`` (Jacobian-vector products), ``jacobian``,
 ``hessian``, ``hessian_vector_product``, the gradient-changing identities
 ``zero_grad``, ``disconnected_grad``, ``consider_constant``, ``grad_clip``,
-``grad_scale``, and ``verify_grad`` (finite-difference checks).  The
+``grad_scale``, ``undefined_grad`` (and the op classes they apply: ``GradClip``,
+``GradScale``, ``UndefinedGrad``, and the ops ``zero_grad_``, ``disconnected_grad_``),
+``subgraph_grad`` (backpropagation a part of a graph at a time), and ``verify_grad``
+(finite-difference checks).  The
 derivatives are built by :mod:`arignote.autodiff`.
 
 ``verify_grad`` is defined here rather than there: it compiles and runs the
@@ -32,10 +35,17 @@ from arignote import autodiff as _autodiff
 from arignote.autodiff import *  # noqa: F403
 from arignote.autodiff.errors import GradientError
 from arignote.autodiff.grad import grad
+from arignote.autodiff.gradient_ops import DisconnectedGrad, ZeroGrad
 from arignote.compile.function import function as _compile
+from arignote.graph.basic import Variable
 from arignote.tensor.basic import constant
 
-__all__ = _autodiff.__all__ + ["numeric_grad", "verify_grad"]
+__all__ = _autodiff.__all__ + ["disconnected_grad_", "numeric_grad", "subgraph_grad", "verify_grad",
+                               "zero_grad_"]
+
+#: the ops ``zero_grad`` and ``disconnected_grad`` apply (PyTensor's names for them)
+zero_grad_ = ZeroGrad()
+disconnected_grad_ = DisconnectedGrad()
 
 #: (eps, abs_tol, rel_tol) by dtype: eps near the cube root of the machine epsilon
 _DEFAULTS = {"float64": (1e-6, 1e-4, 1e-4), "float32": (4e-3, 2e-2, 2e-2), "float16": (3e-2, 2e-1, 2e-1)}
@@ -125,3 +135,35 @@ def verify_grad(fun: Callable[..., Any], pt: Sequence[Any], n_tests: int = 2, rn
                     f"{n[where]!r} (max abs error {abs_err.max():.3g} > {abs_tol}, max rel error "
                     f"{rel_err.max():.3g} > {rel_tol})", arg=position, abs_err=float(abs_err.max()),
                     rel_err=float(rel_err.max()))
+
+
+def subgraph_grad(wrt: list[Variable], end: list[Variable], start: dict[Variable, Any] | None = None,
+                  cost: Variable | None = None, details: bool = False) -> tuple[Any, ...]:
+    """Gradients with respect to ``wrt`` and ``end`` of ``cost`` and of the known gradients
+    ``start`` (a dict from variables to their gradients), not differentiating past ``end``
+    (PyTensor's function).  Returns ``(wrt gradients, end gradients)``; with ``details`` also
+    the gradients of ``wrt`` from ``start`` and from ``cost`` apart (None when not given).
+
+    Chaining calls, each starting from the previous ``end`` gradients, backpropagates a graph
+    one part at a time (as one ``grad`` of the sum of the costs would)."""
+    if cost is None and start is None:
+        raise ValueError("subgraph_grad: give a cost or start (known gradients)")
+    if not isinstance(wrt, list) or not isinstance(end, list):
+        raise TypeError("subgraph_grad: wrt and end must be lists")
+    if start is not None and not isinstance(start, dict):
+        raise TypeError("subgraph_grad: start must be a dict from variables to their gradients")
+    params = list(dict.fromkeys([*wrt, *end]))
+    options: dict[str, Any] = {"consider_constant": end, "disconnected_inputs": "ignore",
+                               "return_disconnected": "none"}
+    start_grads = None if start is None else grad(None, params, known_grads=start, **options)
+    cost_grads = None if cost is None else grad(cost, params, **options)
+    total: dict[Variable, Any] = {}
+    for k, param in enumerate(params):
+        parts = [g[k] for g in (start_grads, cost_grads) if g is not None and g[k] is not None]
+        total[param] = None if not parts else parts[0] if len(parts) == 1 else parts[0] + parts[1]
+    wrt_grads = [total[v] for v in wrt]
+    end_grads = [total[v] for v in end]
+    if details:
+        return (wrt_grads, end_grads, None if start_grads is None else start_grads[:len(wrt)],
+                None if cost_grads is None else cost_grads[:len(wrt)])
+    return wrt_grads, end_grads

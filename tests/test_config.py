@@ -41,3 +41,27 @@ def test_environment_variable_in_a_fresh_process():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "float32"
+
+
+def test_pytensor_flags_cxx_openmp_and_optimizer_verbose(capsys):
+    import shutil
+
+    # cxx: the C compiler in use, read-only (c_compiler chooses it)
+    assert config.cxx in ("", shutil.which("gcc"), shutil.which("clang"), shutil.which("cc"),
+                          shutil.which(config.c_compiler or "gcc"))
+    with pytest.raises(AttributeError, match="read-only"):
+        config.cxx = ""
+    # OpenMP switches: accepted (with their checks), no effect on what compiles
+    with config.change_flags(openmp=True, openmp_elemwise_minsize=10):
+        assert config.openmp and config.openmp_elemwise_minsize == 10
+    with pytest.raises(ValueError):
+        config.openmp_elemwise_minsize = -1
+    # optimizer_verbose prints each rule firing as compilation rewrites
+    import arignote
+
+    x = at.dvector("x")
+    with config.change_flags(optimizer_verbose=True):
+        f = arignote.function([x], at.log(1 + at.exp(x)), mode="PY")
+    printed = capsys.readouterr().out
+    assert "rewriting: " in printed and "softplus" in printed.lower()
+    assert f([0.0])[0] == pytest.approx(0.6931471805599453, rel=1e-15)

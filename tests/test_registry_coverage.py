@@ -45,7 +45,9 @@ BATCHING_GAPS = {"ARange", "ArgSort", "Argmax", "Argmin", "BinCount", "CheckStep
                  "Softmax", "Sort", "Tile", "Tri", "Unique",
                  # typed lists: a list has no array axis to batch along
                  "AddLists", "Append", "Count", "Extend", "GetItem", "GetSlice", "Index", "Insert",
-                 "Length", "MakeList", "PlaceItem", "PlaceSlice", "Remove", "RestoreRemoved", "Reverse"}
+                 "Length", "MakeList", "PlaceItem", "PlaceSlice", "Remove", "RestoreRemoved", "Reverse",
+                 # a generator made at run time: nothing to batch
+                 "DefaultGeneratorMaker"}
 # arignote.sparse: Jacobians through sparse ops are built row by row (no batched sparse values)
 BATCHING_GAPS |= {"AddSD", "AddSS", "AsFormat", "CSM", "CSMProperties", "Cast", "ColScale", "DenseFromSparse", "Dot", "HStack", "MulSD", "MulSS", "Neg", "RowScale", "SpSum", "SparseFromDense", "SparseShape", "SparseSlice", "SparseZeros", "StructuredDot", "StructuredDotGrad", "StructuredElemwise", "StructuredFill", "Transpose", "VStack", "ValuesAt"}  # noqa: E501
 # Scalar ops C has no function for (SciPy's own special functions): they run on SciPy.

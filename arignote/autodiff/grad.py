@@ -6,12 +6,13 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from arignote.autodiff.errors import DisconnectedInputError
+from arignote.autodiff.errors import DisconnectedInputError, NullTypeGradError
 from arignote.autodiff.reverse import backpropagate, is_inexact
 from arignote.autodiff.undefined import DisconnectedType
 from arignote.config import config
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.traversal import ancestors, graph_inputs
+from arignote.graph.type import is_undefined_gradient
 from arignote.tensor.alloc import second, zeros_like
 from arignote.tensor.basic import as_tensor_variable, constant
 from arignote.tensor.type import TensorType
@@ -63,6 +64,8 @@ def _seeds(cost: Any, known_grads: Mapping[Variable, Any] | None) -> list[tuple[
     for var, g in (known_grads or {}).items():
         if not isinstance(var, Variable):
             raise TypeError(f"grad: the keys of known_grads must be variables, got {type(var).__name__}")
+        if is_undefined_gradient(g):  # PyTensor's NullType()(): a gradient known not to exist
+            raise NullTypeGradError(f"grad: the known gradient of {var} is undefined ({g.type.why})")
         g = as_tensor_variable(g)
         if g.ndim != var.type.ndim:
             raise ValueError(f"grad: the known gradient of {var} ({var.type}) has {g.ndim} "

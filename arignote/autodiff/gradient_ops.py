@@ -1,5 +1,5 @@
 """Ops that compute the identity but change the gradient: ``zero_grad``, ``disconnected_grad``,
-``grad_clip``, ``grad_scale``.
+``grad_clip``, ``grad_scale``, ``undefined_grad``.
 
 Their values pass through unchanged (the rewrite phase removes them from
 compiled graphs, see ``arignote.tensor.rewrites.gradient_ops``); only
@@ -16,13 +16,15 @@ import numpy as np
 
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
+from arignote.graph.type import undefined_gradient
 from arignote.tensor.alloc import zeros_like
 from arignote.tensor.basic import as_tensor_variable, get_scalar_constant_value
 from arignote.tensor.math import clip
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["GradientOp", "ZeroGrad", "DisconnectedGrad", "GradClip", "GradScale", "zero_grad",
-           "disconnected_grad", "consider_constant", "grad_clip", "grad_scale"]
+__all__ = ["GradientOp", "ZeroGrad", "DisconnectedGrad", "GradClip", "GradScale", "UndefinedGrad",
+           "zero_grad", "disconnected_grad", "consider_constant", "grad_clip", "grad_scale",
+           "undefined_grad"]
 
 
 class GradientOp(Op):
@@ -109,6 +111,20 @@ class GradScale(GradientOp):
         return [None if t is None else t * self.multiplier]
 
 
+@dataclass(frozen=True)
+class UndefinedGrad(GradientOp):
+    """The gradient is undefined: differentiating through it fails (``NullTypeGradError``)
+    where that gradient is needed; forward mode sees no tangent (as in PyTensor)."""
+
+    def pullback(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                 cotangents: Sequence[Variable | None]) -> list[Variable | None]:
+        return [undefined_gradient(f"the gradient of {inputs[0]} was declared undefined (undefined_grad)")]
+
+    def pushforward(self, inputs: Sequence[Variable], outputs: Sequence[Variable],
+                    tangents: Sequence[Variable | None]) -> list[Variable | None]:
+        return [None]
+
+
 def zero_grad(x: Any) -> TensorVariable:
     """``x``, with a zero gradient (PyTensor's ``zero_grad``)."""
     return ZeroGrad()(x)
@@ -120,6 +136,11 @@ def disconnected_grad(x: Any) -> TensorVariable:
 
 
 consider_constant = zero_grad
+
+
+def undefined_grad(x: Any) -> TensorVariable:
+    """``x``, whose gradient is undefined: taking it raises, naming why."""
+    return UndefinedGrad()(x)
 
 
 def _number(value: Any, what: str) -> float:

@@ -1,13 +1,7 @@
-"""PyTensor's ``pytensor.compile.debugmode`` path (:mod:`arignote.compile.debug_modes`)."""
+"""PyTensor's older ``pytensor.compile.debugmode`` path: the same names as
+:mod:`arignote.compile.debug.debugmode` (``DebugMode``, its errors, ``str_diagnostic``)."""
 
-from arignote.compile.debug_modes import (
-                                          BadDestroyMap,
-                                          BadOptimization,
-                                          BadThunkOutput,
-                                          DebugMode,
-                                          DebugModeError,
-                                          InvalidValueError,
-)
+from arignote.compile.debug import debugmode as _debugmode
+from arignote.compile.debug.debugmode import *  # noqa: F403
 
-__all__ = ["BadDestroyMap", "BadOptimization", "BadThunkOutput", "DebugMode", "DebugModeError",
-           "InvalidValueError"]
+__all__ = list(_debugmode.__all__)

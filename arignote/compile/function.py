@@ -23,6 +23,7 @@ from arignote.compile.profiling import ProfileStats
 from arignote.compile.program_cache import program_key
 from arignote.compile.shared import SHARED_KINDS, SharedVariable
 from arignote.config import config
+from arignote.graph import hooks
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.replace import graph_replace
 from arignote.graph.sourceinfo import describe_node
@@ -241,7 +242,7 @@ class Function:
         if observers:
             return self._compile_node_by_node(program_inputs, targets, mode, observers)
         keyed = None
-        if config.program_cache and self.rewrite_trace is None:
+        if config.program_cache and self.rewrite_trace is None and not config.optimizer_verbose:
             keyed = program_key(program_inputs, targets, mode, len(self.inputs))
         if keyed is not None:
             found = program_cache.load(keyed[0], keyed[1], program_inputs, mode)
@@ -431,6 +432,10 @@ class Function:
         from arignote.compile.function_copy import copy_function  # builds on this module
 
         return copy_function(self, share_memory, swap, delete_updates, name, profile)
+
+    def dprint(self, **kwargs: Any) -> Any:
+        """Print the graph this function runs (``arignote.debugprint(f, **kwargs)``)."""
+        return hooks.dprint(self, **kwargs)
 
     def __reduce__(self) -> Any:
         # pickled as what it was made of: unpickling compiles it again (the C code comes

@@ -55,6 +55,9 @@ def copy_function(f: Function, share_memory: bool, swap: Mapping[Variable, Varia
     args["profile"] = bool(profile)
     if delete_updates:
         args["updates"], args["no_default_updates"] = None, True
+        # an input only the updates read is still an input of the copy (its signature is the
+        # original's, as in PyTensor); the original passed the unused-input check with them
+        args["on_unused_input"] = "ignore"
     else:
         args["updates"] = [(mapping.get(var, var), expr) for var, expr in _pairs(args["updates"], "updates")]
     args["givens"] = [*_pairs(args["givens"], "givens"), *mapping.items()]

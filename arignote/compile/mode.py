@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import FrozenInstanceError, dataclass, replace
 from typing import Any
 
 # The rules a mode selects from.  The rewrite engine imports no rules; compiling is what needs
@@ -72,6 +72,8 @@ class Mode:
         linker = self.linker
         if linker is None or linker == "auto":  # PyTensor's default linker: the fastest here
             linker = fast_run_mode().linker
+        if not isinstance(linker, str) and isinstance(getattr(linker, "arignote_backend", None), str):
+            linker = linker.arignote_backend  # PyTensor's linker objects (arignote.link) name one
         linker = LINKER_ALIASES.get(linker.lower(), linker) if isinstance(linker, str) else linker
         if linker not in LINKERS:
             known = sorted(set(LINKERS) | set(LINKER_ALIASES))
@@ -138,6 +140,10 @@ def fast_run_fallback(why: str) -> Mode:
     return Mode("py", "fast_run")
 
 
+#: PyTensor's names of its checking modes, by the class here (made with its default options)
+_CHECKING_MODES = {"DEBUGMODE": "DebugMode", "DEBUG_MODE": "DebugMode", "NANGUARDMODE": "NanGuardMode"}
+
+
 def get_mode(mode: Any) -> Mode:
     """``mode`` as a :class:`Mode`: a Mode, a predefined name, or None for the default."""
     if mode is None:
@@ -147,6 +153,11 @@ def get_mode(mode: Any) -> Mode:
     if isinstance(mode, str):
         if mode.upper() == "FAST_RUN":
             return fast_run_mode()
+        checking = _CHECKING_MODES.get(mode.upper())
+        if checking is not None:  # made on demand: the checking modes' module imports this one
+            from arignote.compile import debug_modes
+
+            return getattr(debug_modes, checking)()
         try:
             return PREDEFINED[mode.upper()]
         except KeyError:
@@ -174,6 +185,29 @@ def register_mode(name: str, mode: Mode) -> None:
     PREDEFINED[name.upper()] = mode
 
 
+#: DebugMode's checks, which PyTensor programs switch on a copy of any mode (its test helpers
+#: set ``check_isfinite`` on a copy of the default mode); only DebugMode reads them
+_DEBUG_OPTIONS = frozenset({"check_isfinite", "check_py_code", "check_c_code",
+                            "check_preallocated_output", "require_matching_strides"})
+
+
+def _set_other_attribute(mode: Mode, name: str, value: Any) -> None:
+    """A mode's fields stay frozen (a mode is a cache key); DebugMode's check options may be
+    set, as on PyTensor's modes, and change nothing on a plain mode.  (Plain ``Mode`` only:
+    the frozen dataclasses deriving from it, DebugMode's options among their fields, keep
+    their own rule.)"""
+    if name in Mode.__dataclass_fields__:
+        raise FrozenInstanceError(f"cannot assign to field {name!r} (a Mode is immutable: "
+                                  f"make one with the value, or use including/excluding)")
+    if name not in _DEBUG_OPTIONS:
+        raise AttributeError(f"Mode has no attribute {name!r} to set (DebugMode's options "
+                             f"{sorted(_DEBUG_OPTIONS)} may be set, and change nothing here)")
+    object.__setattr__(mode, name, value)
+
+
+Mode.__setattr__ = _set_other_attribute  # type: ignore[assignment,method-assign]
+
+
 #: PyTensor's names for the predefined modes (``FAST_RUN`` is looked up when read: it is the C
 #: linker where a compiler works, else py)
 predefined_modes = PREDEFINED
@@ -184,4 +218,8 @@ JAX = PREDEFINED["JAX"]
 def __getattr__(name: str) -> Any:
     if name == "FAST_RUN":
         return fast_run_mode()
+    if name == "optdb":  # PyTensor's place for it (imported when read: it needs the pipeline)
+        from arignote.compile.rewrite_db import optdb
+
+        return optdb
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -57,6 +57,10 @@ class NodeByNodeProgram:
         self.outputs = list(outputs)
         self.observers = list(observers)
         self.nodes = toposort(self.outputs)
+        for observer in self.observers:
+            attach = getattr(observer, "attach", None)
+            if attach is not None:  # an observer that wants the whole graph (MonitorMode's)
+                attach(self.inputs, self.outputs, self.nodes)
         self._steps = []
         for node in self.nodes:
             fresh, node_outputs = _alone(node)

@@ -11,8 +11,10 @@ from arignote.backend.c.toolchain import CompilerUnavailable
 from arignote.compile.mode import PREDEFINED, Mode, fast_run_fallback
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.linking import Linking, current_linking, linking
+from arignote.rewrite.driver import rewrite_graph as run_rules
 from arignote.rewrite.optimize import optimize
 from arignote.rewrite.phases import PHASES
+from arignote.rewrite.rule import make_rule
 
 
 def rewrite_for_mode(outputs: Sequence[Variable], mode: Mode, trace: Any = None) -> list[Variable]:
@@ -50,6 +52,15 @@ def rewrite_phases(outputs: Sequence[Variable], include: Sequence[str],
     optimizer = "fast_compile" if "fast_compile" in names and "fast_run" not in names else "fast_run"
     extra = [n for n in include if n not in {p.name for p in PHASES} | {"fast_run", "fast_compile"}]
     return optimize(outputs, optimizer, extra, exclude, None, phases)
+
+
+def rewrite_with_functions(outputs: Sequence[Variable],
+                           rules: Sequence[tuple[str, Callable[[Apply], Any], tuple[type, ...] | None]]
+                           ) -> list[Variable]:
+    """``outputs`` rewritten to a fixed point by the driver with ``rules`` (``(name, function
+    of a node, tracked op types or None)``): how PyTensor-style node rewriters run here."""
+    made = [make_rule(fn, tracks, name) for name, fn, tracks in rules]
+    return run_rules(outputs, made, on_error="raise")
 
 
 def linking_mode() -> Mode | None:

@@ -60,7 +60,8 @@ SUFFIX = "prog"
 #: flags that cannot change what a compilation produces (where files go, how many threads
 #: run a call, whether source lines are recorded: the lines are mapped, see the docstring)
 _NEUTRAL_FLAGS = frozenset({"c_cache_dir", "c_cache_max_mb", "c_threads", "trace_source", "mode",
-                            "program_cache"})
+                            "program_cache", "optimizer_verbose", "openmp",
+                            "openmp_elemwise_minsize"})
 _PACKAGE = Path(__file__).resolve().parent.parent
 #: modules whose classes are part of the versions already (arignote's files, NumPy, Python)
 _KNOWN_ROOTS = ("arignote", "numpy", "builtins", "copyreg", "_codecs", "collections", "functools")

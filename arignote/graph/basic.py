@@ -19,12 +19,12 @@ import weakref
 # what WeakValueDictionary uses: atomic under the GIL (a private name, not in the type stubs)
 from _weakref import _remove_dead_weakref  # type: ignore[attr-defined]
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from arignote.config import config
 from arignote.graph import hooks
 from arignote.graph.sourceinfo import _carried, format_source, user_source
-from arignote.graph.type import Type
+from arignote.graph.type import NullType, Type
 
 if TYPE_CHECKING:
     from arignote.graph.op import Op
@@ -81,6 +81,10 @@ class Variable:
     def dprint(self, **kwargs: Any) -> Any:
         """Print this variable's graph (``arignote.debugprint``); returns this variable."""
         return hooks.dprint(self, **kwargs)
+
+
+# a gradient that cannot be computed is a plain variable (``NullType(why)()`` makes one)
+NullType.variable_class = Variable
 
 
 class Constant(Variable):
@@ -244,3 +248,176 @@ def _build_with_source(op: Op, inputs: Sequence[Variable], output_types: Sequenc
         return Apply.build(op, inputs, output_types)
     finally:
         _carried.reset(token)
+
+
+# --- PyTensor's graph utilities on interned graphs -------------------------------------------------
+
+class NominalVariable(Variable):
+    """PyTensor's ``NominalVariable(id, type)``: the one input variable of ``type`` numbered
+    ``id`` (the same object every time it is asked for), so graphs built on nominal inputs
+    compare equal when they compute the same thing (alpha-equivalence).  An instance is
+    also an instance of the type's own variable class (a tensor's has the tensor methods)."""
+
+    __slots__ = ("id",)
+    _instances: ClassVar[dict[tuple[Type, Any], NominalVariable]] = {}
+    _classes: ClassVar[dict[type, type]] = {}
+
+    def __new__(cls, id: Any, typ: Type, name: str | None = None) -> NominalVariable:
+        key = (typ, id)
+        found = NominalVariable._instances.get(key)
+        if found is None:
+            base = typ.variable_class
+            kind = NominalVariable._classes.get(base)
+            if kind is None:
+                # the nominal form of the type's variable class (its methods, this class's identity)
+                kind = type(f"Nominal{base.__name__}", (NominalVariable, base), {"__slots__": ()})
+                NominalVariable._classes[base] = kind
+            found = object.__new__(kind)
+            Variable.__init__(found, typ, None, None, name)
+            found.id = id
+            with _intern_lock:
+                found = NominalVariable._instances.setdefault(key, found)
+        return found
+
+    def __init__(self, id: Any, typ: Type, name: str | None = None) -> None:
+        pass  # made by __new__ (interned): nothing more to set
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        return (NominalVariable, (self.id, self.type, self.name))
+
+    def __str__(self) -> str:
+        return self.name if self.name is not None else f"i{self.id}"
+
+    def __repr__(self) -> str:
+        return f"NominalVariable({self.id!r}, {self.type!r})"
+
+
+def _same_class(a: Type, b: Type) -> bool:
+    # PyTensor's Type.in_same_class: one dtype and the same dims known to be 1 (tensors); else equal
+    if a == b:
+        return True
+    if getattr(a, "dtype", None) is None or getattr(a, "shape", None) is None:
+        return False
+    return (type(a) is type(b) and a.dtype == getattr(b, "dtype", None)
+            and tuple(d == 1 for d in a.shape) == tuple(d == 1 for d in getattr(b, "shape", ())))
+
+
+def _same_constant(x: Constant, y: Constant, strict_dtype: bool) -> bool:
+    if x is y:
+        return True
+    import numpy as np  # numpy only here: the graph layer's core does not need it
+
+    if strict_dtype and x.type != y.type:
+        return False
+    try:
+        return bool(np.array_equal(x.data, y.data, equal_nan=True))
+    except TypeError:  # not numbers (equal_nan needs them)
+        return bool(np.array_equal(x.data, y.data))
+
+
+def equal_computations(xs: Sequence[Any], ys: Sequence[Any], in_xs: Sequence[Variable] | None = None,
+                       in_ys: Sequence[Variable] | None = None, strict_dtype: bool = True) -> bool:
+    """Whether each ``xs[i]`` computes what ``ys[i]`` computes: the same ops applied to equal
+    inputs, taking ``in_xs[k]`` and ``in_ys[k]`` as the same variable (PyTensor's function).
+
+    Graphs are interned, so equal graphs on the same inputs are usually the same object and
+    the walk stops there; it is needed only where ``in_xs``/``in_ys`` map inputs, or for
+    constants of different dtypes (``strict_dtype=False``).  Plain values (arrays) compare
+    with constants by value.
+    """
+    import numpy as np
+
+    if len(xs) != len(ys):
+        raise ValueError("equal_computations: xs and ys must have the same number of entries")
+    in_xs, in_ys = list(in_xs or ()), list(in_ys or ())
+    if len(in_xs) != len(in_ys):
+        return False
+    known: dict[tuple[int, int], bool] = {}
+    for a, b in zip(in_xs, in_ys):
+        if not _same_class(a.type, b.type):
+            return False
+        known[(id(a), id(b))] = True
+    mapped_x = {id(a) for a in in_xs}
+
+    def leaf_equal(x: Variable, y: Variable) -> bool:
+        # an input equals itself or its partner in the mapping (found in `known`)
+        if isinstance(x, Constant) and isinstance(y, Constant):
+            return _same_constant(x, y, strict_dtype)
+        return x is y
+
+    def equal(x: Variable, y: Variable) -> bool:
+        # iterative: graphs may be deeper than Python's recursion limit
+        stack: list[tuple[Variable, Variable, bool]] = [(x, y, False)]
+        while stack:
+            a, b, expanded = stack.pop()
+            key = (id(a), id(b))
+            if key in known:
+                if not known[key]:
+                    return False
+                continue
+            if a is b:  # the same object computes the same thing, whatever the mapping says
+                known[key] = True
+                continue
+            if (a.owner is None) != (b.owner is None):
+                known[key] = False
+                return False
+            if a.owner is None:
+                known[key] = leaf_equal(a, b)
+                if not known[key]:
+                    return False
+                continue
+            na, nb = a.owner, b.owner
+            assert nb is not None  # both have an owner (checked above)
+            if a.index != b.index or na.op != nb.op or len(na.inputs) != len(nb.inputs) \
+                    or len(na.outputs) != len(nb.outputs):
+                known[key] = False
+                return False
+            if expanded:
+                known[key] = all(known.get((id(p), id(q)), False) for p, q in zip(na.inputs, nb.inputs))
+                if not known[key]:
+                    return False
+                continue
+            stack.append((a, b, True))
+            stack.extend((p, q, False) for p, q in zip(na.inputs, nb.inputs))
+        return known.get((id(x), id(y)), True)
+
+    for x, y in zip(xs, ys):
+        if not isinstance(x, Variable) or not isinstance(y, Variable):
+            if isinstance(x, Variable):
+                x, y = y, x
+            if isinstance(y, Variable):
+                if not (isinstance(y, Constant) and np.array_equal(y.data, x, equal_nan=True)):
+                    return False
+            elif not np.array_equal(x, y, equal_nan=True):
+                return False
+            continue
+        if id(x) not in mapped_x and not _same_class(x.type, y.type):
+            return False
+        if not equal(x, y):
+            return False
+    return True
+
+
+def clone(inputs: Sequence[Variable], outputs: Sequence[Variable], copy_inputs: bool = True,
+          copy_orphans: bool | None = None, clone_inner_graphs: bool = False
+          ) -> tuple[list[Variable], list[Variable]]:
+    """PyTensor's ``clone``: ``(new inputs, new outputs)``, the graph from ``inputs`` to
+    ``outputs`` on new input variables (same types and names) when ``copy_inputs``; other
+    root variables are copied too when ``copy_orphans`` (default: ``copy_inputs``), except
+    constants, which are values (interned, never copied).  Nodes are interned, so the graph
+    is distinct from the original exactly when some root was copied."""
+    from arignote.graph.replace import rebuild  # replace builds on this module
+    from arignote.graph.traversal import graph_inputs
+
+    if copy_orphans is None:
+        copy_orphans = copy_inputs
+    mapping: dict[Variable, Variable] = {}
+    if copy_inputs:
+        for var in inputs:
+            mapping[var] = var.type.make_variable(var.name)
+    if copy_orphans:
+        for var in graph_inputs(outputs):
+            if var not in mapping and not isinstance(var, Constant) and var not in inputs:
+                mapping[var] = var.type.make_variable(var.name)
+    new_outputs = rebuild(list(outputs), mapping)
+    return [mapping.get(v, v) for v in inputs], new_outputs

@@ -5,7 +5,9 @@ arignote's graphs are immutable and interned, and a graph is its outputs (DESIGN
 PyTensor program expects: ``inputs``, ``outputs``, ``toposort()``, ``apply_nodes``,
 ``variables``, ``clients``; ``replace``/``replace_all`` rebind the view's outputs to the
 graph with the replacement (nodes downstream of it are rebuilt, the others shared), and never
-change a node.  ``clone`` is accepted and has nothing to copy.
+change a node.  ``clone`` is accepted and has nothing to copy.  ``features`` are attached
+(``feature.on_attach(fgraph)``, PyTensor's protocol: e.g. ``ShapeFeature`` sets
+``fgraph.shape_feature``); as the graph never changes, no other event reaches them.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ from arignote.graph.replace import graph_replace
 from arignote.graph.traversal import graph_inputs, toposort
 
 __all__ = ["FunctionGraph"]
+
+#: a reader of a variable: ``(node, input position)`` or ``("output", position)``
+Client = tuple[Apply | str, int]
 
 
 class FunctionGraph:
@@ -32,6 +37,26 @@ class FunctionGraph:
         self.inputs: list[Variable] = list(inputs)
         self.update_mapping = dict(update_mapping or {})
         self.name = name
+        self._clients: tuple[tuple[Variable, ...], dict[Variable, list[Client]]] | None = None
+        self._features: list[Any] = []
+        for feature in features or ():
+            self.attach_feature(feature)
+
+    def attach_feature(self, feature: Any) -> None:
+        """Attach ``feature`` (its ``on_attach(fgraph)``, when it has one)."""
+        if feature in self._features:
+            return
+        on_attach = getattr(feature, "on_attach", None)
+        if on_attach is not None:
+            on_attach(self)
+        self._features.append(feature)
+
+    def remove_feature(self, feature: Any) -> None:
+        """Detach ``feature`` (its ``on_detach(fgraph)``, when it has one)."""
+        self._features.remove(feature)
+        on_detach = getattr(feature, "on_detach", None)
+        if on_detach is not None:
+            on_detach(self)
 
     # --- reading ----------------------------------------------------------------------------
     def toposort(self) -> list[Apply]:
@@ -52,13 +77,20 @@ class FunctionGraph:
 
     @property
     def clients(self) -> dict[Variable, list[tuple[Apply | str, int]]]:
-        """Who reads each variable: ``(node, input position)``, or ``("output", position)``."""
+        """Who reads each variable: ``(node, input position)``, or ``("output", position)``.
+
+        Worked out once per set of outputs (a rewriter reading it at every node would
+        otherwise walk the whole graph each time); ``replace`` gives new outputs."""
+        key = tuple(self.outputs)
+        if self._clients is not None and self._clients[0] == key:
+            return self._clients[1]
         users: dict[Variable, list[tuple[Apply | str, int]]] = {v: [] for v in self.variables}
         for node in toposort(self.outputs):
             for position, var in enumerate(node.inputs):
                 users.setdefault(var, []).append((node, position))
         for position, var in enumerate(self.outputs):
             users.setdefault(var, []).append(("output", position))
+        self._clients = (key, users)
         return users
 
     # --- changing the view --------------------------------------------------------------------
@@ -71,7 +103,9 @@ class FunctionGraph:
         self.outputs = list(graph_replace(self.outputs, list(pairs), strict=False))
 
     def clone(self, check_integrity: bool = True) -> FunctionGraph:
-        return FunctionGraph(self.inputs, self.outputs, update_mapping=self.update_mapping, name=self.name)
+        features = [f.clone() if hasattr(f, "clone") else f for f in self._features]
+        return FunctionGraph(self.inputs, self.outputs, features=features,
+                             update_mapping=self.update_mapping, name=self.name)
 
     def __str__(self) -> str:
         return f"FunctionGraph({', '.join(map(str, self.outputs))})"

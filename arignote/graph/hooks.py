@@ -82,4 +82,29 @@ dprint: Hook[Any] = Hook("dprint", "arignote.printing", "Variable.dprint()")
 #: for ``arignote.graph.rewriting.utils.rewrite_graph``
 rewrite_phases: Hook[Any] = Hook("rewrite_phases", "arignote.compile", "rewrite_graph")
 
-ALL: tuple[Hook[Any], ...] = (evaluate, as_variable, tensor_api, get_mode, dprint, rewrite_phases)
+#: ``rewrite_with_functions(outputs, rules)``: the outputs rewritten to a fixed point by the
+#: engine's driver with ``rules``, each ``(name, fn(node) -> replacements or None, tracked op
+#: types or None)``; for PyTensor-style node rewriters (arignote.graph.rewriting.basic)
+rewrite_with_functions: Hook[Any] = Hook("rewrite_with_functions", "arignote.compile",
+                                         "a PyTensor-style node rewriter")
+
+#: ``register_rewriter(phase, name, rewriter, *tags, **options)``: a user's PyTensor-style
+#: rewriter run in a phase of later compilations; for ``arignote.tensor.rewriting.basic``
+register_rewriter: Hook[Any] = Hook("register_rewriter", "arignote.compile",
+                                    "register_canonicalize and its kind")
+
+#: ``(vectorize_graph(outputs, replace), vectorize_node(node, *inputs))``: the tensor layer's
+#: vectorization; for ``arignote.graph.replace.vectorize_graph`` (PyTensor's path)
+vectorize: Hook[Any] = Hook("vectorize", "arignote.compile", "graph.replace.vectorize_graph")
+
+#: ``(pull_back(outputs, inputs, cotangents), push_forward(outputs, inputs, tangents),
+#: disconnected_type)``: autodiff for the entries of an OpFromGraph override list left ``None``
+#: (the graph's own derivatives), and the marker an override receives for an output the cost
+#: does not reach
+op_from_graph_derivatives: Hook[Any] = Hook(
+    "op_from_graph_derivatives", "arignote.compile.builders",
+    "OpFromGraph overrides falling back to the graph's derivative")
+
+ALL: tuple[Hook[Any], ...] = (evaluate, as_variable, tensor_api, get_mode, dprint, rewrite_phases,
+                              rewrite_with_functions, register_rewriter, vectorize,
+                              op_from_graph_derivatives)

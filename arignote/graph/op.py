@@ -160,3 +160,20 @@ class Op:
 def single_output(op: Op, *inputs: Variable) -> Variable:
     """Apply a one-output op (a small helper for the tensor API)."""
     return op.make_node(*inputs).outputs[0]
+
+
+class _InnerGraphMeta(type):
+    # isinstance(op, HasInnerGraph) holds for any op with an inner graph, by the attribute
+    def __instancecheck__(cls, instance: Any) -> bool:
+        return isinstance(instance, Op) and hasattr(type(instance), "inner_graph")
+
+    def __subclasscheck__(cls, subclass: type) -> bool:
+        return isinstance(subclass, type) and issubclass(subclass, Op) and hasattr(subclass, "inner_graph")
+
+
+class HasInnerGraph(metaclass=_InnerGraphMeta):
+    """PyTensor's mark of the ops that hold a graph of their own (a loop's body, a graph
+    made an op).  In arignote such an op has ``inner_graph``, its ``(inner inputs, inner
+    outputs)``; ``isinstance(op, HasInnerGraph)`` tells whether it has one."""
+
+    inner_graph: tuple[tuple[Variable, ...], tuple[Variable, ...]]

@@ -22,6 +22,11 @@ is defined — recognises PyTensor's signatures and adds arignote's methods arou
 - ``grad``/``L_op``: ``pullback`` calls them (a cotangent that is None becomes zeros;
   PyTensor's ``disconnected_type()`` results mean "no cotangent", and ``grad_undefined``
   results raise only where that gradient is needed: arignote/autodiff/reverse.py);
+- ``R_op(inputs, eval_points)``: ``pushforward`` calls it, so forward mode (``Rop``,
+  ``pushforward``, Jacobian-vector products) uses it; an eval point is None where the input
+  has no tangent, and a None (or disconnected) result means a zero tangent.  An op without
+  ``R_op`` gets its forward derivatives from two pullbacks (its ``grad``/``L_op``), as every
+  arignote op without a forward rule; with neither, differentiating it raises, naming it;
 - ``infer_shape(fgraph, node, shapes)``: called with ``fgraph=None``;
 - ``__props__`` without ``__eq__``: equality and hash from those attributes, as PyTensor's.
 
@@ -35,6 +40,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from arignote.graph import hooks
+from arignote.graph.op import NotDifferentiable
+from arignote.graph.type import NullType
 
 __all__ = ["adapt"]
 
@@ -69,6 +76,8 @@ def adapt(cls: type) -> None:
         added["infer_shape"] = _infer_shape
     if "pullback" not in namespace and ("L_op" in namespace or "grad" in namespace):
         added["pullback"] = _pullback
+    if "pushforward" not in namespace and "R_op" in namespace:
+        added["pushforward"] = _pushforward
     if "__props__" in namespace and "__eq__" not in namespace and "__dataclass_fields__" not in namespace:
         added["__eq__"] = _props_eq
         added["__hash__"] = _props_hash
@@ -112,6 +121,20 @@ def _pullback(self: Any, inputs: Sequence[Any], outputs: Sequence[Any], cotangen
     else:
         result = self.grad(list(inputs), grads)
     return list(result)
+
+
+def _pushforward(self: Any, inputs: Sequence[Any], outputs: Sequence[Any], tangents: Sequence[Any]) -> Any:
+    result = list(self.R_op(list(inputs), list(tangents)))
+    if len(result) != len(outputs):
+        raise TypeError(f"{self}.R_op returned {len(result)} value(s) for {len(outputs)} output(s)")
+    tensor_type = hooks.tensor_api.get().TensorType
+    checked = []
+    for k, r in enumerate(result):
+        if r is not None and isinstance(getattr(r, "type", None), NullType):
+            raise NotDifferentiable(f"{self}.R_op: the tangent of output {k} is undefined: {r.type.why}")
+        # a disconnected marker (not a tensor) says what None says: no tangent
+        checked.append(r if r is None or not hasattr(r, "type") or isinstance(r.type, tensor_type) else None)
+    return checked
 
 
 def _props_eq(self: Any, other: object) -> bool:

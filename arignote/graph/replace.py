@@ -69,3 +69,26 @@ def clone_replace(output: Any, replace: Mapping[Variable, Any] | None = None, **
     without the type check.
     """
     return graph_replace(output, replace or {}, strict=False)
+
+
+def vectorize_graph(outputs: Any, replace: Mapping[Variable, Any]) -> Any:
+    """PyTensor's ``vectorize_graph`` (this is its path): ``outputs`` rebuilt with each key of
+    ``replace`` swapped for its value, which may carry extra leading batch dims that every
+    node downstream then gets (:func:`arignote.tensor.functional.vectorize_graph`)."""
+    graph_fn, _ = hooks.vectorize.get()
+    return graph_fn(outputs, replace)
+
+
+def _vectorize_node(op: Any, node: Any, *batched_inputs: Variable) -> Any:
+    """PyTensor's ``_vectorize_node(op, node, *batched_inputs)``: the node of ``op`` applied
+    to ``batched_inputs`` (``node.inputs`` with extra leading batch dims)."""
+    _, node_fn = hooks.vectorize.get()
+    if op != node.op:
+        raise ValueError(f"_vectorize_node: op {op} is not the op of {node}")
+    outputs = node_fn(node, *batched_inputs)
+    owner = outputs[0].owner
+    if owner is not None and list(owner.outputs) == list(outputs):
+        return owner
+    # some outputs come from other nodes (a shape computed apart): there is no one node to give
+    raise NotImplementedError(f"_vectorize_node: the vectorized form of {node.op} is not one node; "
+                              f"use vectorize_graph to get its outputs")

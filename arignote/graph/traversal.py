@@ -7,12 +7,14 @@ from collections.abc import Callable, Iterable, Iterator
 from arignote.graph.basic import Apply, Constant, Variable
 
 
-def toposort(outputs: Iterable[Variable]) -> list[Apply]:
-    """The nodes that ``outputs`` depend on, each after all of its inputs' nodes."""
+def toposort(outputs: Iterable[Variable], blockers: Iterable[Variable] = ()) -> list[Apply]:
+    """The nodes that ``outputs`` depend on, each after all of its inputs' nodes, not looking
+    past the variables of ``blockers``."""
     order: list[Apply] = []
     seen: set[int] = set()
+    stop = {id(v) for v in blockers}
     for out in outputs:
-        if out.owner is None or id(out.owner) in seen:
+        if out.owner is None or id(out.owner) in seen or (stop and id(out) in stop):
             continue
         # iterative DFS: (node, next input position to look at)
         stack: list[tuple[Apply, int]] = [(out.owner, 0)]
@@ -21,9 +23,10 @@ def toposort(outputs: Iterable[Variable]) -> list[Apply]:
             node, position = stack[-1]
             inputs = node.inputs
             while position < len(inputs):
-                owner = inputs[position].owner
+                var = inputs[position]
+                owner = var.owner
                 position += 1
-                if owner is not None and id(owner) not in seen:
+                if owner is not None and id(owner) not in seen and not (stop and id(var) in stop):
                     seen.add(id(owner))
                     stack[-1] = (node, position)
                     stack.append((owner, 0))
@@ -86,6 +89,15 @@ def graph_inputs(outputs: Iterable[Variable], include_constants: bool = False) -
     return result
 
 
+def explicit_graph_inputs(outputs: Iterable[Variable] | Variable) -> list[Variable]:
+    """The inputs a function of ``outputs`` must be given: the ownerless variables that are
+    neither constants nor shared variables (PyTensor's ``explicit_graph_inputs``)."""
+    from arignote.graph.shared import SharedVariable  # here, not at the top: an import cycle
+
+    wanted = [outputs] if isinstance(outputs, Variable) else list(outputs)
+    return [v for v in graph_inputs(wanted) if not isinstance(v, SharedVariable)]
+
+
 def consumers(outputs: Iterable[Variable]) -> dict[Variable, list[tuple[Apply, int]]]:
     """For every variable in the graph, the nodes (and input positions) that use it."""
     users: dict[Variable, list[tuple[Apply, int]]] = {}
@@ -93,3 +105,17 @@ def consumers(outputs: Iterable[Variable]) -> dict[Variable, list[tuple[Apply, i
         for position, var in enumerate(node.inputs):
             users.setdefault(var, []).append((node, position))
     return users
+
+
+def apply_ancestors(graphs: Iterable[Variable] | Variable,
+                    blockers: Iterable[Variable] | None = None) -> Iterator[Apply]:
+    """Each node that ``graphs`` depend on (their own nodes included), once, not looking past
+    the variables of ``blockers`` (PyTensor's generator; here in topological order)."""
+    outputs = [graphs] if isinstance(graphs, Variable) else list(graphs)
+    return iter(toposort(outputs, blockers or ()))
+
+
+def applys_between(ins: Iterable[Variable], outs: Iterable[Variable] | Variable) -> Iterator[Apply]:
+    """The nodes between ``ins`` and ``outs``: those of ``outs`` and the ones they depend on,
+    not the nodes computing ``ins`` nor what those depend on alone (PyTensor's name)."""
+    return apply_ancestors(outs, blockers=ins)

@@ -10,6 +10,7 @@ from typing import IO, Any, cast
 
 from arignote.compile.function import Function
 from arignote.graph.basic import Apply, Constant, Variable
+from arignote.graph.fg import FunctionGraph
 from arignote.graph.traversal import toposort
 
 
@@ -36,9 +37,12 @@ _PYTENSOR_OPTIONS = {"print_destroy_map", "print_view_map", "print_memory_map", 
 
 def graph_roots(obj: Any) -> list[Variable]:
     """The variables whose graphs the printers show for ``obj``: a compiled function's
-    (rewritten) outputs, a variable, a node's outputs, or those of each item of a sequence."""
+    (rewritten) outputs, a ``FunctionGraph``'s outputs, a variable, a node's outputs, or those
+    of each item of a sequence."""
     if isinstance(obj, Function):
         return list(obj.graph_outputs)
+    if isinstance(obj, FunctionGraph):
+        return list(obj.outputs)
     if isinstance(obj, Variable):
         return [obj]
     if isinstance(obj, Apply):
@@ -52,7 +56,7 @@ def debugprint(obj: Any, file: IO[str] | str | None = None, print_type: bool = F
                depth: int = -1, ids: str = "id", print_source: bool = False, *,
                id_type: str | None = None, print_shape: bool = False,
                **ignored: Any) -> Any:
-    """Print the graph of ``obj`` (variables, a node or a compiled function).
+    """Print the graph of ``obj`` (variables, a node, a ``FunctionGraph`` or a compiled function).
 
     ``file="str"`` returns the text instead of printing it.  A node reached
     again is shown once more by its id only (``···``).  Ops holding an inner

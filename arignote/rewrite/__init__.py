@@ -18,7 +18,14 @@ theirs in the phases when imported; arignote.compile imports them, and a
 compilation mode hands the engine the phases to run (see :func:`optimize`).
 """
 
-from arignote.rewrite.driver import Rewriter, given_node, given_users, rewrite_graph, sole_user
+from arignote.rewrite.driver import (
+    Rewriter,
+    given_node,
+    given_users,
+    inside_replacement,
+    rewrite_graph,
+    sole_user,
+)
 from arignote.rewrite.explain import explain
 from arignote.rewrite.optimize import optimize
 from arignote.rewrite.pattern import Pattern, pattern
@@ -65,7 +72,7 @@ from arignote.rewrite.trace import Trace
 __all__ = ["PHASES", "GraphPass", "Pattern", "Phase", "RewriteCycleError", "RewriteError", "Rewriter",
            "Rule", "Trace", "canonicalize", "computes_in_output_dtype", "constant_value", "dtype_of",
            "elemwise_inputs", "explain", "filled", "find", "fit_to", "fusion", "given_node",
-           "given_users", "is_constant",
+           "given_users", "inside_replacement", "is_constant",
            "is_float", "is_number", "is_real_float", "keep_static_shape", "kind_of", "lowering",
            "make_rule", "match", "match_op", "negate", "negated", "optimize", "pattern",
            "positions_of", "product_factors", "rewrite_graph", "scalar_op_of", "scaling",

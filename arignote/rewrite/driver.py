@@ -58,6 +58,14 @@ def given_node(node: Apply) -> Apply | None:
     return None if rewriter is None else rewriter.given_node(node)
 
 
+def inside_replacement() -> bool:
+    """Whether the node a rule is offered belongs to another rule's replacement still being
+    settled (rather than to the graph as given): a rule whose rewrite another rule can undo
+    declines there, so the two cannot alternate."""
+    rewriter = _running.get()
+    return rewriter is not None and bool(rewriter._active)
+
+
 def given_users(var: Variable, limit: int = 16) -> tuple[Apply, ...] | None:
     """The nodes using ``var`` in the graph as given to the rewriter (``var`` one of its
     variables: see :func:`given_node`), or None when there are more than ``limit`` (so a rule

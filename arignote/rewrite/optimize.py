@@ -17,7 +17,7 @@ from arignote.rewrite.phases import FAST_COMPILE, OPTIONAL, PHASES, GraphPass, P
 from arignote.rewrite.rule import Rule
 from arignote.rewrite.rule_index import RuleIndex
 from arignote.rewrite.toolkit import remembering
-from arignote.rewrite.trace import Trace
+from arignote.rewrite.trace import EchoTrace, Trace
 
 Settings = tuple[str, frozenset[str], frozenset[str], Trace | None]
 
@@ -78,6 +78,8 @@ def optimize(outputs: Sequence[Variable], optimizer: str | None = "fast_run",
     if optimizer is None:
         return outputs
     include_set, exclude_set = frozenset(include), frozenset(exclude)
+    if trace is None and config.optimizer_verbose:
+        trace = EchoTrace()
     token = _active.set((*_active.get(), (optimizer, include_set, exclude_set, trace)))
     try:
         with collector_paused(), remembering():

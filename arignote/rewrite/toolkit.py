@@ -42,6 +42,7 @@ from arignote.tensor.math import add, mul, neg, sub
 from arignote.tensor.shape import make_vector, shape_i, shape_padleft, specify_shape
 from arignote.tensor.shape_inference import shape_of
 from arignote.tensor.sum_to import same_shape
+from arignote.tensor.type import TensorType
 
 T = TypeVar("T")
 
@@ -280,6 +281,8 @@ def keep_static_shape(new: Variable, old: Variable) -> Variable:
     consumers' types less precise, and a consumer that relied on a static
     length (a dimshuffle dropping a length-1 axis) could no longer be rebuilt.
     """
+    if not isinstance(old.type, TensorType):  # generators, lists, sparse: no static lengths to keep
+        return new
     lost = [o if n is None and o is not None else None
             for n, o in zip(new.type.shape, old.type.shape)]
     if all(d is None for d in lost):

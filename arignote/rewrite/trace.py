@@ -64,6 +64,14 @@ class Trace:
     __repr__ = __str__
 
 
+class EchoTrace(Trace):
+    """A trace that also prints each firing as it happens (``config.optimizer_verbose``)."""
+
+    def record(self, phase: str, rule: str, node: Apply, replacement: Sequence[Variable]) -> None:
+        super().record(phase, rule, node, replacement)
+        print(f"rewriting: {self.firings[-1]}")
+
+
 def render(var: Variable, depth: int = 4) -> str:
     """A compact one-line rendering of ``var``'s graph, cut off below ``depth``."""
     node = var.owner

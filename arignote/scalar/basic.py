@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from arignote.config import config
 from arignote.graph import hooks
 from arignote.graph.basic import Constant
 from arignote.graph.op import NotDifferentiable
@@ -48,7 +49,11 @@ class ScalarOp:
 
     def output_dtype(self, *dtypes: np.dtype) -> np.dtype:
         """The output dtype for inputs of ``dtypes``; TypeError if unsupported."""
-        return _output_dtype(self, tuple(np.dtype(d) for d in dtypes))
+        key = tuple(np.dtype(d) for d in dtypes)
+        result = _output_dtype(self, key)
+        if config.cast_policy == "numpy+floatX" and result.kind == "f":
+            return _keep_floatx(self, key, result)
+        return result
 
     def output_dtypes(self, *dtypes: np.dtype) -> tuple[np.dtype, ...]:
         """The dtype of each of the ``nout`` outputs for inputs of ``dtypes``."""
@@ -92,6 +97,16 @@ class ScalarOp:
     def __str__(self) -> str:
         return type(self).__name__
 
+    def __call__(self, *inputs: Any) -> Any:
+        """This function of 0-d variables or numbers (PyTensor's ``ps.add(x, y)``): the
+        0-d result of ``Elemwise(self)``; inputs with dimensions are refused (TypeError)."""
+        for x in inputs:
+            if getattr(x, "ndim", 0) != 0 or (not hasattr(x, "type") and np.ndim(x) != 0):
+                raise TypeError(f"{self}: a scalar op takes 0-d inputs, got {x!r} with "
+                                f"{getattr(x, 'ndim', np.ndim(x))} dimension(s); map it over "
+                                "arrays with Elemwise")
+        return tensor_api().Elemwise(self)(*inputs)
+
 
 @functools.lru_cache(maxsize=4096)
 def _output_dtype(op: ScalarOp, dtypes: tuple[np.dtype, ...]) -> np.dtype:
@@ -121,8 +136,42 @@ def small_int_dtypes(dtypes: Sequence[np.dtype]) -> bool:
 
 
 def upcast(*dtypes: Any) -> np.dtype:
-    """NumPy's promotion of ``dtypes``."""
-    return np.result_type(*[np.dtype(d) for d in dtypes])
+    """NumPy's promotion of ``dtypes``; under ``config.cast_policy`` "numpy+floatX" with a
+    float32 (float16) floatX, a float64 (or float32) result none of ``dtypes`` asked for
+    explicitly is floatX instead (PyTensor's ``upcast``)."""
+    key = [np.dtype(d) for d in dtypes]
+    return floatx_kept(np.result_type(*key), key)
+
+
+def floatx_kept(result: np.dtype, explicit: Sequence[np.dtype]) -> np.dtype:
+    """``result`` of promoting dtypes whose explicit float widths are ``explicit``: floatX
+    when the "numpy+floatX" policy keeps data in a float32 or float16 floatX (no operand
+    wider than floatX is a float), else ``result`` unchanged."""
+    if config.cast_policy != "numpy+floatX" or result.kind != "f":
+        return result
+    floatx = np.dtype(config.floatX)
+    if result.itemsize <= floatx.itemsize:
+        return result
+    if any(d.kind == "f" and d.itemsize > floatx.itemsize for d in explicit):
+        return result
+    return floatx
+
+
+# the integers a real-valued function (exp, arctan2, ...) gives float64 for: PyTensor counts
+# them as an explicit float64 when it decides whether to keep a float32 floatX
+_FLOAT64_INTS = frozenset(np.dtype(d) for d in ("int32", "int64", "uint32", "uint64"))
+
+
+def _keep_floatx(op: ScalarOp, dtypes: tuple[np.dtype, ...], result: np.dtype) -> np.dtype:
+    # Only a float64 that comes from promoting the operands is kept at floatX (int64 +
+    # float32); a dtype the function itself decides (exp(int64), a cast) stays.
+    if not dtypes or np.result_type(*dtypes) != result:
+        return result
+    # PyTensor types true division as + and * (int64 / float32 is kept at float32), the other
+    # real-valued functions as of their inputs widened to floats (arctan2(int64, float32))
+    widens = op.float_result and type(op).nfunc is not np.true_divide
+    explicit = [np.dtype("float64") if widens and d in _FLOAT64_INTS else d for d in dtypes]
+    return floatx_kept(result, explicit)
 
 
 def tensor_api() -> Any:
@@ -143,3 +192,18 @@ def constant_scalar(var: Any) -> Any:
         return None
     first = data.reshape(-1)[0]
     return first.item() if data.size == 1 or bool(np.all(data == first)) else None
+
+
+def __getattr__(name: str) -> Any:
+    # PyTensor's ``pytensor.scalar.basic`` also holds the types, variables and op instances,
+    # which build on this module: reached lazily
+    from arignote.scalar import instances, types
+
+    if name in instances.INSTANCES:
+        return instances.INSTANCES[name]
+    if name in types.__all__:
+        return getattr(types, name)
+    try:
+        return types.lazy_attribute(name)
+    except AttributeError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 import numpy as np
 import scipy.special as sps
 
+from arignote.config import config
 from arignote.graph.op import NotDifferentiable
 from arignote.scalar.basic import ScalarOp, constant_scalar, tensor_api
 
@@ -109,9 +110,23 @@ class Sub(BinaryOp):
 
 @dataclass(frozen=True)
 class TrueDiv(BinaryOp):
+    """``x / y``.  Integer / integer is ``config.floatX`` (PyTensor's rule, under both casting
+    policies), computed as NumPy's float64 quotient and rounded to floatX when that is
+    narrower; other inputs follow the real-valued functions' rule."""
+
     symbol = "/"
     float_result = True
     nfunc = staticmethod(np.true_divide)
+
+    def impl(self, *inputs: Any) -> Any:
+        if all(np.asarray(v).dtype.kind in "biu" for v in inputs):
+            return np.true_divide(*inputs)  # NumPy divides integers in float64
+        return super().impl(*inputs)
+
+    def output_dtype(self, *dtypes: np.dtype) -> np.dtype:
+        if dtypes and all(np.dtype(d).kind in "biu" for d in dtypes):
+            return np.dtype(config.floatX)
+        return super().output_dtype(*dtypes)
 
     def pullback_elementwise(self, inputs: Sequence[Any], output: Any, cotangent: Any) -> list[Any]:
         _, y = inputs

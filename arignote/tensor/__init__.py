@@ -36,6 +36,7 @@ from arignote.tensor import linalg, random, special, subtensor
 from arignote.tensor import blockwise, vectorize_node
 from arignote.tensor.functional import vectorize, vectorize_graph
 from arignote.tensor.einsum import einsum
+from arignote.tensor.type_other import NoneConst
 
 as_tensor = as_tensor_variable
 

@@ -78,16 +78,25 @@ def _shape_value(op: Op, shape: np.ndarray, ndim: int) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class Alloc(Op):
-    """A new array of shape ``shape`` (an int vector of length ``ndim``) filled with ``value``."""
+    """A new array of shape ``shape`` (an int vector of length ``ndim``) filled with ``value``.
 
-    ndim: int
+    ``Alloc()`` (no ``ndim``; PyTensor's protocol) takes the lengths one by one,
+    ``Alloc()(value, n0, n1)``, and builds the node of ``Alloc(2)`` on their vector.
+    """
 
-    def make_node(self, value: Any, shape: Any) -> Apply:
+    # None only for PyTensor's ``Alloc()`` before it is called: a node's op always has its rank
+    ndim: int = None  # type: ignore[assignment]
+
+    def make_node(self, value: Any, *shape: Any) -> Apply:
+        if self.ndim is None:  # the lengths one by one
+            return Alloc(len(shape)).make_node(value, as_shape_vector(shape, "Alloc: shape"))
+        if len(shape) != 1:
+            raise TypeError(f"{self}: expected the value and one shape vector, got {len(shape)} shape inputs")
         value = as_tensor_variable(value)
-        shape = as_tensor_variable(shape)
-        _check_shape_vector(self, shape, self.ndim)
-        out_shape = _target_static_shape(value, shape_entry_facts(shape, self.ndim), str(self))
-        return Apply.build(self, [value, shape], [TensorType(value.dtype, out_shape)])
+        vector = as_tensor_variable(shape[0])
+        _check_shape_vector(self, vector, self.ndim)
+        out_shape = _target_static_shape(value, shape_entry_facts(vector, self.ndim), str(self))
+        return Apply.build(self, [value, vector], [TensorType(value.dtype, out_shape)])
 
     def perform(self, value: np.ndarray, shape: np.ndarray) -> np.ndarray:
         target = _shape_value(self, shape, self.ndim)
@@ -262,9 +271,10 @@ second = fill
 
 def _range_bound(value: Any, what: str) -> TensorVariable:
     # Python numbers are typed as NumPy types them (int64, float64), not as floatX,
-    # so that the values match np.arange's exactly.
+    # so that the values match np.arange's exactly; "numpy+floatX" types them as
+    # everywhere under that policy (a float is floatX), as PyTensor does
     if isinstance(value, (bool, int, float)):
-        value = constant(np.asarray(value))
+        value = constant(value if config.cast_policy == "numpy+floatX" else np.asarray(value))
     value = as_tensor_variable(value)
     if value.ndim != 0:
         raise TypeError(f"arange: {what} must be 0-d, got {value.type}")
@@ -348,14 +358,31 @@ def arange(start: Any, stop: Any = None, step: Any = 1, dtype: Any = None) -> Te
     """``np.arange`` with constant or symbolic bounds.
 
     Without ``dtype``, NumPy's rule: int64 for integer bounds, float64 when a
-    bound is a float (whatever its precision).
+    bound is a float (whatever its precision); under ``config.cast_policy``
+    "numpy+floatX" with a float32 floatX, float32 unless a bound is float64.
     """
     if stop is None:
         start, stop = 0, start
     bounds = [_range_bound(v, name) for v, name in ((start, "start"), (stop, "stop"), (step, "step"))]
     if dtype is None:
         dtype = np.result_type(np.int64, *[b.type.numpy_dtype for b in bounds])
+        if config.cast_policy == "numpy+floatX":
+            dtype = _numpy_floatx_arange_dtype([b.type.numpy_dtype for b in bounds], dtype)
     return ARange(normalize_dtype(dtype))(*bounds)
+
+
+def _numpy_floatx_arange_dtype(dtypes: list[np.dtype], default: np.dtype) -> np.dtype:
+    # PyTensor's rule: np.arange's dtype for bounds of these dtypes (``default`` where NumPy
+    # has none, booleans), except that a float32 floatX is kept when no bound is float64
+    try:
+        start, stop, step = (np.array(v, dtype=d) for v, d in zip((0, 1, 1), dtypes))
+        result = np.arange(start, stop, step).dtype  # type: ignore[call-overload]
+    except TypeError:
+        result = default
+    if (result == np.float64 and config.floatX == "float32"
+            and all(d != np.float64 for d in dtypes)):
+        return np.dtype("float32")
+    return result
 
 
 # --- identity and triangular matrices ---------------------------------------------

@@ -35,13 +35,19 @@ def _array_for(value: Any, dtype: Any) -> np.ndarray:
                 raise TypeError(f"constant {value!r} cannot be represented as {dtype}")
             array = converted
         return array
-    if isinstance(value, float):
+    numpy_floatx = config.cast_policy == "numpy+floatX"
+    # a Python float is floatX; a NumPy scalar (np.float64 is a float too) was typed on purpose
+    if isinstance(value, float) and not isinstance(value, np.generic):
         return np.asarray(value, dtype=config.floatX)
     array = np.asarray(value)
     if array.dtype.kind not in "biufc":
         raise TypeError(f"cannot make a tensor constant from {type(value).__name__} "
                         f"(dtype {array.dtype})")
-    if array.dtype == np.float64 and isinstance(value, (list, tuple)) and _all_python_floats(value):
+    if not isinstance(value, (list, tuple)):
+        return array
+    if numpy_floatx:  # PyTensor's rule: a sequence has NumPy's dtype, floatX when empty
+        return array.astype(config.floatX) if array.size == 0 else array
+    if array.dtype == np.float64 and _all_python_floats(value):
         array = array.astype(config.floatX)
     return array
 
@@ -53,9 +59,19 @@ def _all_python_floats(value: Any) -> bool:
 
 
 def constant(value: Any, name: str | None = None, dtype: Any = None,
-             shape: Sequence[int | None] | None = None) -> TensorConstant:
-    """The (interned) constant holding ``value``."""
+             shape: Sequence[int | None] | None = None, ndim: int | None = None) -> TensorConstant:
+    """The (interned) constant holding ``value``.  With ``ndim`` (PyTensor's), length-1 axes
+    are added in front or leading ones dropped to reach that rank (ValueError if impossible)."""
+    if isinstance(value, TensorConstant):  # a constant again, perhaps of another rank or dtype
+        value = value.data
     array = _array_for(value, dtype)
+    if ndim is not None and array.ndim != ndim:
+        if array.ndim < ndim:
+            array = array.reshape((1,) * (ndim - array.ndim) + array.shape)
+        elif all(n == 1 for n in array.shape[:array.ndim - ndim]):
+            array = array.reshape(array.shape[array.ndim - ndim:])
+        else:
+            raise ValueError(f"an array of shape {array.shape} cannot be a constant with {ndim} dimensions")
     normalize_dtype(array.dtype)  # rejects unsupported dtypes with a clear message
     array = np.array(array, copy=True)  # the graph owns its constants; nobody may mutate them
     array.flags.writeable = False
@@ -101,9 +117,11 @@ def as_tensor_args(*values: Any) -> list[TensorVariable | TensorConstant]:
     """Operands of an elementwise op, with Python numbers typed as NumPy 2 does.
 
     A Python scalar is "weak": it takes the dtype the other operands give it
-    (``float32_vector + 1.5`` stays float32), as in NumPy 2 and PyTensor.
+    (``float32_vector + 1.5`` stays float32), as in NumPy 2 and PyTensor.  Under
+    ``config.cast_policy`` "numpy+floatX" it is not: it has the dtype it has alone
+    (`constant`'s: NumPy's, floatX for a float) and takes part in the promotion.
     """
-    if all(not isinstance(v, _PYTHON_SCALARS) for v in values):
+    if all(not isinstance(v, _PYTHON_SCALARS) for v in values) or config.cast_policy != "custom":
         return [as_tensor_variable(v) for v in values]
     strong = [as_tensor_variable(v) for v in values if not isinstance(v, _PYTHON_SCALARS)]
     if not strong:
@@ -164,4 +182,8 @@ class NotScalarConstantError(ValueError):
 
 # PyTensor's module of this name holds more of the tensor API: any name of the tensor
 # namespace is found here too (namespace_forwarding.py)
-__getattr__ = tensor_namespace_getattr(__name__)
+# PyTensor's op classes and helpers of this module live in modules building on this one
+__getattr__ = tensor_namespace_getattr(__name__, {
+    name: "arignote.tensor.basic_kinds" for name in
+    ("AllocEmpty", "Choose", "ExtractDiag", "PermuteRowElements", "ScalarFromTensor",
+     "TensorFromScalar", "alloc_diag", "infer_static_shape")})

@@ -31,14 +31,15 @@ from arignote.graph.basic import Apply
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.broadcasting import ShapeOnly, broadcast_static_shapes, run_time_check
-from arignote.tensor.products import dot, outer
+from arignote.tensor.op_kinds import OpKind
+from arignote.tensor.products import Dot, MatMul, dot, outer
 from arignote.tensor.reduction import sum as tensor_sum
 from arignote.tensor.shape_inference import broadcast_shapes
 from arignote.tensor.sum_to import sum_to_like
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["Gemm", "Gemv", "gemm", "gemv"]
+__all__ = ["Dot22", "Gemm", "Gemv", "gemm", "gemv"]
 
 #: the BLAS prefix of each dtype BLAS serves
 _BLAS_PREFIX = {"float32": "s", "float64": "d"}
@@ -274,3 +275,25 @@ def gemm(z: Any, alpha: Any, x: Any, y: Any, beta: Any) -> TensorVariable:
 def gemv(z: Any, alpha: Any, a: Any, x: Any, beta: Any) -> TensorVariable:
     """``beta * z + alpha * dot(a, x)`` for a matrix ``a`` and a vector ``x`` in one BLAS call."""
     return Gemv()(z, alpha, a, x, beta)
+
+
+class Dot22(OpKind):
+    """PyTensor's op for the product of two matrices, run by BLAS.  arignote has no op of its
+    own for it: the C backend runs `Dot` and `MatMul` nodes of matrices with BLAS's gemm, so
+    ``isinstance(op, Dot22)`` holds for those ops (an op does not know its inputs' ranks, so
+    for every `Dot` and `MatMul`), and ``Dot22()(x, y)`` is a `Dot` of two matrices."""
+
+    @classmethod
+    def matches(cls, op: Any) -> bool:
+        return isinstance(op, (Dot, MatMul))
+
+    @classmethod
+    def build(cls) -> Any:
+        return _dot22
+
+
+def _dot22(x: Any, y: Any) -> TensorVariable:
+    x, y = as_tensor_variable(x), as_tensor_variable(y)
+    if x.ndim != 2 or y.ndim != 2:
+        raise TypeError(f"Dot22: both operands must be matrices, got {x.type} and {y.type}")
+    return Dot()(x, y)

@@ -41,6 +41,7 @@ from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.batching import pad_after_batch
 from arignote.tensor.blockwise_perform import BlockwiseRunner, fixed_length, perform_on_values
 from arignote.tensor.broadcasting import broadcast_static_shapes, format_shape
+from arignote.tensor.namespace_forwarding import names_elsewhere_getattr
 from arignote.tensor.shape import shape_i, shape_tuple, specify_shape
 from arignote.tensor.shape_inference import broadcast_shapes, dim, known_dim
 from arignote.tensor.sum_to import sum_to_like
@@ -425,3 +426,9 @@ def blockwise(core_op: Op, *inputs: Any, signature: str | None = None) -> Any:
             and all(v.type.ndim == len(d) for v, d in zip(variables, in_dims))):
         return core_op(*variables)
     return op(*variables)
+
+
+# PyTensor's other names of this module, defined on it in blockwise_compat
+__getattr__ = names_elsewhere_getattr(__name__, {
+    "BlockwiseWithCoreShape": "arignote.tensor.blockwise_compat",
+    "vectorize_node_fallback": "arignote.tensor.blockwise_compat"})

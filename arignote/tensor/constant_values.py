@@ -19,6 +19,7 @@ from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.shape import MakeVector, Shape, ShapeI, SpecifyShape
 from arignote.tensor.subtensor_basic import Subtensor
+from arignote.tensor.type_other import NoneTypeT
 from arignote.tensor.variable import TensorVariable
 
 __all__ = ["get_underlying_scalar_constant_value", "is_flat", "make_slice", "newaxis",
@@ -89,7 +90,10 @@ def get_underlying_scalar_constant_value(v: Any, *, elemwise: bool = True,
     ``elemwise``, elementwise functions of known values, up to ``max_recur`` nodes deep
     (``only_process_constants``: constants only).  Otherwise raise
     :class:`NotScalarConstantError`, or give ``v`` back when ``raise_not_constant`` is False.
+    ``NoneConst`` (``tensor.type_other``) gives None, as in PyTensor; Python's None raises.
     """
+    if isinstance(v, Constant) and isinstance(v.type, NoneTypeT):
+        return None
     try:
         return _value(v, elemwise, only_process_constants, max_recur)
     except NotScalarConstantError:

@@ -34,6 +34,7 @@ from arignote.tensor.dimshuffle import dimshuffle
 from arignote.tensor.einsum_path import Path, contraction_path
 from arignote.tensor.einsum_subscripts import parse_subscripts
 from arignote.tensor.math import mul
+from arignote.tensor.namespace_forwarding import names_elsewhere_getattr
 from arignote.tensor.products import diagonal, dot, matmul
 from arignote.tensor.reduction import sum as reduce_sum
 from arignote.tensor.shape import reshape, shape_i, specify_shape
@@ -289,3 +290,8 @@ def _finish(result: Term, output: str, dtype: str) -> TensorVariable:
     x, labels = result
     x, labels = _sum_labels(x, labels, [c for c in labels if c not in output], dtype)
     return _align(x, labels, output)
+
+
+# PyTensor's helpers of this module, written in einsum_helpers (arignote's einsum does not use them)
+__getattr__ = names_elsewhere_getattr(__name__, {name: "arignote.tensor.einsum_helpers"
+                                                 for name in ("_delta", "_general_dot", "_iota")})

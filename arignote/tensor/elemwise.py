@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -15,6 +15,7 @@ from arignote.scalar.basic import ScalarOp
 from arignote.tensor.basic import as_tensor_args, cast
 from arignote.tensor.batching import pad_after_batch
 from arignote.tensor.broadcasting import broadcast_static_shapes, run_time_check
+from arignote.tensor.namespace_forwarding import names_elsewhere_getattr
 from arignote.tensor.shape import shape
 from arignote.tensor.type import tensor_type
 from arignote.tensor.variable import TensorConstant, TensorVariable
@@ -22,13 +23,22 @@ from arignote.tensor.variable import TensorConstant, TensorVariable
 _PLAIN_VARIABLES = frozenset({TensorVariable, TensorConstant})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Elemwise(Op):
     """Apply ``scalar_op`` element by element, broadcasting the inputs."""
 
     scalar_op: ScalarOp
     maps_scalar_op: ClassVar[bool] = True
     types_decide_outputs: ClassVar[bool] = True
+
+    def __init__(self, scalar_op: ScalarOp, inplace_pattern: Mapping[int, int] | None = None,
+                 name: str | None = None) -> None:
+        # PyTensor's inplace_pattern is accepted and ignored: in-place work is decided when a
+        # program is scheduled, never in the graph.  ``name`` only changes how the op prints:
+        # it is not part of the op's identity (two ops differing only by name are equal)
+        object.__setattr__(self, "scalar_op", scalar_op)
+        if name is not None:
+            object.__setattr__(self, "name", name)
 
     def make_node(self, *inputs: Any) -> Apply:
         # rewrites rebuild many nodes from variables: skip the conversions then
@@ -70,7 +80,7 @@ class Elemwise(Op):
         return impl
 
     def __str__(self) -> str:
-        return str(self.scalar_op)
+        return self.__dict__.get("name") or str(self.scalar_op)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         """Every output has the broadcast shape of the inputs."""
@@ -168,3 +178,9 @@ def _natural_dtype(op: ScalarOp, dtypes: list[np.dtype]) -> np.dtype:
     samples = [np.ones(1, dtype=d) for d in dtypes]
     with np.errstate(all="ignore"):
         return np.asarray(op.impl(*samples)).dtype
+
+
+# PyTensor has its DimShuffle and CAReduce ops in this module; arignote's live in dimshuffle.py
+# and reduction.py, which build on this one (so they are found when asked for, not imported here)
+__getattr__ = names_elsewhere_getattr(__name__, {"DimShuffle": "arignote.tensor.dimshuffle",
+                                                 "CAReduce": "arignote.tensor.reduction"})

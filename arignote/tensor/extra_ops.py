@@ -396,4 +396,9 @@ def unique(ar: Any, return_index: bool = False, return_inverse: bool = False,
 
 # PyTensor's module of this name holds more of the tensor API: any name of the tensor
 # namespace is found here too (namespace_forwarding.py)
-__getattr__ = tensor_namespace_getattr(__name__)
+# PyTensor's op classes and helpers of this module that arignote has in other modules
+__getattr__ = tensor_namespace_getattr(__name__, {
+    **{name: "arignote.tensor.extra_ops_kinds" for name in
+       ("Bartlett", "CpuContiguous", "FillDiagonal", "FillDiagonalOffset", "SearchsortedOp",
+        "cpu_contiguous", "to_one_hot")},
+    "RavelMultiIndex": "arignote.tensor.flat_index", "UnravelIndex": "arignote.tensor.flat_index"})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typing
-from typing import Any
 
 from arignote.scalar import math as sm
 from arignote.tensor.basic import as_tensor_args, as_tensor_variable, cast
@@ -12,30 +11,46 @@ from arignote.tensor.namespace_forwarding import tensor_namespace_getattr
 from arignote.tensor.variable import TensorVariable
 
 
-def _elemwise(scalar_op: sm.ScalarOp, doc: str) -> Any:
-    op = Elemwise(scalar_op)
+class ElemwiseFunction:
+    """A function building the `Elemwise` nodes of one scalar op (``exp(x)``).
 
-    def apply(*inputs: Any) -> TensorVariable:
-        return typing.cast(TensorVariable, op.make_node(*inputs).outputs[0])
+    It is a function to call, not an op; yet PyTensor's ``pt.exp`` *is* the op, and programs
+    written for it compare nodes' ops with it (``node.op == pt.exp``) or track it in rewriters:
+    so it compares (and hashes) equal to the `Elemwise` op it builds, and names its
+    ``scalar_op``."""
 
-    apply.__doc__ = doc
-    apply.__name__ = scalar_op.name
-    return apply
+    def __init__(self, scalar_op: sm.ScalarOp, doc: str, name: str | None = None) -> None:
+        self.op = Elemwise(scalar_op)
+        self.scalar_op = scalar_op
+        self.__doc__ = doc
+        self.__name__ = self.__qualname__ = name or scalar_op.name
+        self.__module__ = __name__
+
+    def __call__(self, *inputs: typing.Any) -> TensorVariable:
+        return typing.cast(TensorVariable, self.op.make_node(*inputs).outputs[0])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ElemwiseFunction):
+            return bool(self.op == other.op)
+        return bool(isinstance(other, Elemwise) and other == self.op)
+
+    def __hash__(self) -> int:
+        return hash(self.op)
+
+    def __reduce__(self) -> typing.Any:
+        return (ElemwiseFunction, (self.scalar_op, self.__doc__, self.__name__))
+
+    def __repr__(self) -> str:
+        return f"<function {self.__name__} (elementwise {self.scalar_op.name})>"
+
+
+def _elemwise(scalar_op: sm.ScalarOp, doc: str) -> typing.Any:
+    return ElemwiseFunction(scalar_op, doc)
 
 
 # arithmetic
-_add = Elemwise(sm.Add())
-_mul = Elemwise(sm.Mul())
-
-
-def add(*terms: Any) -> TensorVariable:
-    """Elementwise sum of any number of terms."""
-    return typing.cast(TensorVariable, _add.make_node(*terms).outputs[0])
-
-
-def mul(*factors: Any) -> TensorVariable:
-    """Elementwise product of any number of factors."""
-    return typing.cast(TensorVariable, _mul.make_node(*factors).outputs[0])
+add = ElemwiseFunction(sm.Add(), "Elementwise sum of any number of terms.", "add")
+mul = ElemwiseFunction(sm.Mul(), "Elementwise product of any number of factors.", "mul")
 
 
 sub = _elemwise(sm.Sub(), "x - y")
@@ -142,7 +157,7 @@ _switch = Elemwise(sm.Switch())
 _clip = Elemwise(sm.Clip())
 
 
-def switch(cond: Any, ift: Any, iff: Any) -> TensorVariable:
+def switch(cond: typing.Any, ift: typing.Any, iff: typing.Any) -> TensorVariable:
     """``ift`` where ``cond`` holds, else ``iff`` (elementwise, broadcasting)."""
     cond_var, = as_tensor_args(cond)
     if cond_var.dtype != "bool":
@@ -151,19 +166,19 @@ def switch(cond: Any, ift: Any, iff: Any) -> TensorVariable:
     return typing.cast(TensorVariable, _switch.make_node(cond_var, a, b).outputs[0])
 
 
-def where(cond: Any, x: Any = None, y: Any = None) -> TensorVariable:
+def where(cond: typing.Any, x: typing.Any = None, y: typing.Any = None) -> TensorVariable:
     """``np.where`` with three arguments."""
     if x is None or y is None:
         raise TypeError("where(cond) with one argument is data-dependent; use at.nonzero(cond)")
     return switch(cond, x, y)
 
 
-def clip(x: Any, a_min: Any, a_max: Any) -> TensorVariable:
+def clip(x: typing.Any, a_min: typing.Any, a_max: typing.Any) -> TensorVariable:
     """Limit ``x`` to ``[a_min, a_max]``, as ``np.clip``."""
     return typing.cast(TensorVariable, _clip.make_node(x, a_min, a_max).outputs[0])
 
 
-def round_half_away_from_zero(x: Any) -> TensorVariable:
+def round_half_away_from_zero(x: typing.Any) -> TensorVariable:
     """Round to the nearest integer, halves away from zero (C's ``round``); integers unchanged."""
     x = as_tensor_variable(x)
     if x.type.numpy_dtype.kind not in "fc":
@@ -174,7 +189,7 @@ def round_half_away_from_zero(x: Any) -> TensorVariable:
     return switch(ge(abs(x - whole), 0.5), whole + sign(x), whole)
 
 
-def round(a: Any, mode: str | None = None) -> TensorVariable:
+def round(a: typing.Any, mode: str | None = None) -> TensorVariable:
     """Round to the nearest integer: ``mode`` "half_to_even" (the default, as ``np.round``) or
     "half_away_from_zero"."""
     if mode is None or mode == "half_to_even":
@@ -184,7 +199,7 @@ def round(a: Any, mode: str | None = None) -> TensorVariable:
     raise ValueError(f"round: mode must be 'half_to_even' or 'half_away_from_zero', got {mode!r}")
 
 
-def tensor_copy(x: Any) -> TensorVariable:
+def tensor_copy(x: typing.Any) -> TensorVariable:
     """A copy of ``x`` (an identity node)."""
     return Elemwise(sm.Identity())(as_tensor_variable(x))
 
@@ -214,5 +229,15 @@ __all__.extend([*_special_functions_all, "log1pexp"])
 
 
 # PyTensor's module of this name holds more of the tensor API: any name of the tensor
-# namespace is found here too (namespace_forwarding.py)
-__getattr__ = tensor_namespace_getattr(__name__)
+# namespace is found here too (namespace_forwarding.py), and PyTensor's op classes and
+# internals of this module where arignote has them (importing those here would be an import
+# cycle: they build on this module)
+__getattr__ = tensor_namespace_getattr(__name__, {
+    **{name: "arignote.tensor.reduction_kinds" for name in
+       ("Sum", "Prod", "ProdWithoutZeros", "Max", "Min", "All", "Any")},
+    "Argmax": "arignote.tensor.reduction", "Argmin": "arignote.tensor.reduction",
+    "_allclose": "arignote.tensor.approx:allclose_by_dtype",
+    "_dot": "arignote.tensor.math_compat:_dot", "_matmul": "arignote.tensor.math_compat:_matmul",
+    "isnan_": "arignote.tensor.math:isnan",  # PyTensor's other name, kept out of the public list
+})
+_conj = conj  # PyTensor's conjugate node (its `conj` skips it for real inputs; here both conjugate)

@@ -17,7 +17,7 @@ from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.dimshuffle import squeeze
 from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.join import concatenate, stack
-from arignote.tensor.products import dot
+from arignote.tensor.products import Dot, MatMul, dot
 from arignote.tensor.reduction import max as tensor_max
 from arignote.tensor.reduction import mean
 from arignote.tensor.reduction import min as tensor_min
@@ -31,6 +31,10 @@ __all__ = ["ceil_intdiv", "complex", "complex_from_polar", "cov", "dense_dot", "
 floor_div = tm.int_div  # PyTensor's name: floor division, for floats too (np.floor_divide)
 sgn = tm.sign
 dense_dot = dot  # PyTensor's dot of dense (not sparse) operands; arignote's dot is that
+# PyTensor's product op instances (``tensor.math._dot``, ``_matmul``; not in __all__).  arignote's
+# Dot also contracts operands of rank > 2 (as np.dot), where PyTensor's refuses them.
+_dot = Dot()
+_matmul = MatMul()
 
 
 def complex(real: Any, imag: Any) -> TensorVariable:

@@ -560,6 +560,11 @@ def specify_broadcastable(x: Any, *axes: int) -> TensorVariable:
     return specify_shape(x, [1 if axis in wanted else None for axis in range(x.ndim)])
 
 
+def _specify_shape(x: Any, *shape: Any) -> TensorVariable:
+    """PyTensor's ``SpecifyShape`` op called directly: ``_specify_shape(x, *lengths)``."""
+    return specify_shape(x, shape)
+
+
 __all__ = [
     "Shape", "ShapeI", "MakeVector", "Reshape", "SpecifyShape",
     "shape", "shape_i", "shape_tuple", "make_vector", "get_vector_length", "as_shape_vector",

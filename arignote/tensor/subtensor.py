@@ -13,6 +13,7 @@ from typing import Any, cast
 
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.join import flip  # PyTensor's home for it
+from arignote.tensor.namespace_forwarding import names_elsewhere_getattr
 from arignote.tensor.nonzero import FlatNonzero, Nonzero, flatnonzero, nonzero
 from arignote.tensor.subtensor_advanced import AdvancedSubtensor
 from arignote.tensor.subtensor_basic import Subtensor
@@ -42,3 +43,13 @@ def slice_at_axis(sl: slice, axis: int) -> tuple[Any, ...]:
     if axis >= 0:
         return (slice(None),) * axis + (sl, Ellipsis)
     return (Ellipsis, sl) + (slice(None),) * (-axis - 1)
+
+
+# PyTensor's indexing helpers of this module, written on it in subtensor_helpers
+__getattr__ = names_elsewhere_getattr(__name__, {
+    name: "arignote.tensor.subtensor_helpers" for name in (
+        "advanced_subtensor", "advanced_subtensor1", "advanced_inc_subtensor",
+        "advanced_inc_subtensor1", "advanced_set_subtensor", "advanced_set_subtensor1",
+        "as_index_literal", "basic_shape", "get_canonical_form_slice", "indexed_result_shape",
+        "_is_provably_non_negative",
+        "_is_provably_positive")})

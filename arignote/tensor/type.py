@@ -326,3 +326,23 @@ _TYPE_LISTS = {f"{kind}_{rank}_types": tuple(_constructors[p + rank] for p in pr
 _TYPE_LISTS.update({f"{kind}_types": _TYPE_LISTS[f"{kind}_scalar_types"] for kind in _BY_KIND})
 globals().update(_TYPE_LISTS)
 __all__ += list(_TYPE_LISTS)
+
+# PyTensor's lists of dtype names by kind (``x.dtype in at.type.float_dtypes``), in its order;
+# module names only, as in PyTensor (not in __all__, so not in the tensor namespace)
+int_dtypes = ["int8", "int16", "int32", "int64"]
+uint_dtypes = ["uint8", "uint16", "uint32", "uint64"]
+float_dtypes = ["float16", "float32", "float64"]
+complex_dtypes = ["complex64", "complex128"]
+integer_dtypes = int_dtypes + uint_dtypes
+discrete_dtypes = ["bool", *integer_dtypes]
+continuous_dtypes = float_dtypes + complex_dtypes
+all_dtypes = discrete_dtypes + continuous_dtypes
+
+# PyTensor's comparisons of values of this type (the module has them; tests pass them around)
+from arignote.tensor import approx as _approx  # noqa: E402 (it needs nothing of this module)
+
+values_eq_approx = _approx.values_eq_approx
+values_eq_approx_remove_inf = _approx.values_eq_approx_remove_inf
+values_eq_approx_remove_nan = _approx.values_eq_approx_remove_nan
+values_eq_approx_remove_inf_nan = _approx.values_eq_approx_remove_inf_nan
+values_eq_approx_always_true = _approx.values_eq_approx_always_true

@@ -247,6 +247,16 @@ class _TensorOperators:
     def argsort(self, axis: int = -1) -> Any:
         return _api().argsort(self, axis=axis)
 
+    # --- writing through an index: ``x[i].set(v)`` is ``set_subtensor(x[i], v)`` ---------
+    def set(self, value: Any) -> Any:
+        """The indexed array with ``value`` written where this index selects (PyTensor's
+        ``x[idx].set(value)``); this variable must be the result of indexing."""
+        return _api().set_subtensor(self, value)
+
+    def inc(self, value: Any) -> Any:
+        """The indexed array with ``value`` added where this index selects (``x[idx].inc(v)``)."""
+        return _api().inc_subtensor(self, value)
+
 
 class TensorVariable(_TensorOperators, Variable):
     """A symbolic array."""

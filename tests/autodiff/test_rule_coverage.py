@@ -12,7 +12,7 @@ INTEGER_OUTPUTS = {"Shape", "ShapeI", "Argmax", "Argmin", "ArgSort", "SearchSort
                    "FlatNonzero", "RavelMultiIndex", "UnravelIndex",
                    "ArgSortOp", "Shape_i"}  # PyTensor's names of ArgSort and ShapeI
 # ops with a real output but no derivative: differentiating through them raises NotDifferentiable
-NOT_DIFFERENTIABLE = {"Unique"}
+NOT_DIFFERENTIABLE = {"Unique", "DefaultGeneratorMaker"}
 
 
 def _tensor_ops():

@@ -84,6 +84,17 @@ def test_copy_sharing_memory_swapping_and_deleting_updates():
     assert frozen.name == "frozen"
 
 
+def test_copy_without_updates_keeps_an_input_only_the_updates_read():
+    # PyTensor's tutorial accumulator: `inc` feeds only the update
+    state = arignote.shared(np.int64(0), name="state")
+    inc = at.lscalar("inc")
+    accumulator = arignote.function([inc], state, updates=[(state, state + inc)], mode="PY")
+    accumulator(10)
+    null_accumulator = accumulator.copy(delete_updates=True)
+    assert null_accumulator(9000) == 10
+    assert state.get_value() == 10
+
+
 def test_copy_swap_refuses_a_different_type():
     f, w, _ = _counter("PY")
     with pytest.raises(TypeError, match="does not match"):

@@ -81,7 +81,7 @@ def test_derivatives_through_the_graph_and_overridden():
         calls.append(1)
         return [grads[0] * 10.0]
 
-    scaled = OpFromGraph([x], [x * 2.0], lop_overrides=lop)
+    scaled = OpFromGraph([x], [x * 2.0], pullback=lop)
     u = at.dvector("u")
     g = arignote.grad(scaled(u).sum(), u)
     np.testing.assert_array_equal(arignote.function([u], g)(np.ones(2)), [10.0, 10.0])
@@ -102,8 +102,8 @@ def test_bad_graphs_are_named():
         op(x, y)
     with pytest.raises(TypeError, match="input 0 must be like"):
         op(at.dmatrix("m"))
-    with pytest.raises(NotImplementedError, match="per-input overrides"):
-        OpFromGraph([x], [x], lop_overrides=[None])
+    with pytest.raises(ValueError, match="one entry per input"):
+        OpFromGraph([x], [x], pullback=[None, None])
     w = arignote.shared(np.zeros(1))
     with pytest.raises(ValueError, match="strict=True"):
         OpFromGraph([x], [x + w], strict=True)

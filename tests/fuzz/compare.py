@@ -3,7 +3,8 @@
 The rules, all from the promise that arignote computes what NumPy computes:
 
 - the output is an ``ndarray`` of NumPy's dtype (with arignote's documented
-  departure: real functions of bool and small integers give float32) and
+  departures: real functions of bool and small integers give float32,
+  integer / integer gives floatX) and
   NumPy's shape, and every static length of the output's type is the
   computed one;
 - integers and booleans are exact (wrap-around included);

@@ -3,7 +3,7 @@
 Each function is a row of a table: its arignote source, its NumPy function,
 the input kinds it accepts, whether it gives a float for integer inputs (and
 so float32 for bool and 8/16-bit integers, PyTensor's departure from NumPy's
-float16, which arignote promises), and its accuracy for the error model
+float16, which arignote promises; integer / integer is floatX), and its accuracy for the error model
 (``ulps``: relative accuracy in units of the result's eps; ``abs_ulps``: an
 absolute term for results cancelling towards zero).
 """
@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.special as sps
 
+from arignote.config import config
 from tests.fuzz import error_model as em
 from tests.fuzz.program import OpSpec, Reject, Value, scalar_literal
 
@@ -24,7 +25,10 @@ SMALL = {np.dtype(d) for d in ("bool", "int8", "uint8", "int16", "uint16")}
 
 def result_dtype(np_fn: Callable, float_result: bool, dtypes: Sequence[np.dtype]) -> np.dtype:
     """The dtype arignote promises: NumPy's, but float32 where NumPy gives a float
-    for inputs that are all bool or small integers (PyTensor's rule)."""
+    for inputs that are all bool or small integers, and floatX for integer / integer
+    (PyTensor's rules)."""
+    if np_fn is np.true_divide and all(np.dtype(d).kind in "biu" for d in dtypes):
+        return np.dtype(config.floatX)
     with np.errstate(all="ignore"):
         out = np.asarray(np_fn(*[np.ones(1, d) for d in dtypes])).dtype
     if float_result and out.kind == "f" and all(np.dtype(d) in SMALL for d in dtypes):
@@ -36,7 +40,9 @@ def compute(np_fn: Callable, float_result: bool, xs: Sequence[np.ndarray]) -> np
     """NumPy's value in the promised dtype: real-valued functions of integers are
     computed in the output dtype (not in NumPy's float16 then cast)."""
     out = result_dtype(np_fn, float_result, [x.dtype for x in xs])
-    if float_result and out.kind == "f":
+    if np_fn is np.true_divide and all(x.dtype.kind in "biu" for x in xs):
+        pass  # NumPy's float64 quotient, rounded to floatX below
+    elif float_result and out.kind == "f":
         xs = [x.astype(out) if x.dtype.kind != "f" else x for x in xs]
     try:
         return np.asarray(np_fn(*xs)).astype(out, copy=False)

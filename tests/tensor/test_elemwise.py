@@ -9,6 +9,7 @@ from hypothesis.extra import numpy as hnp
 
 import arignote
 import arignote.tensor as at
+from arignote.config import config
 from tests.checks import check_against_numpy, random_array
 
 FLOATS = ("float32", "float64")
@@ -16,10 +17,13 @@ NUMERIC = ("int8", "int32", "int64", "uint8", "float32", "float64")
 
 
 def _small_int_to_float32(ref, *inputs):
-    """``ref(*inputs)`` with PyTensor's departure from NumPy: a real function of small ints
-    gives float32, computed in float32 (NumPy's loop for them is float16)."""
+    """``ref(*inputs)`` with PyTensor's departures from NumPy: a real function of small ints
+    gives float32, computed in float32 (NumPy's loop for them is float16); integer / integer
+    gives floatX."""
     small = {"bool", "int8", "uint8", "int16", "uint16"}
     result = ref(*inputs)
+    if ref is np.true_divide and all(np.asarray(i).dtype.kind in "biu" for i in inputs):
+        return np.asarray(result).astype(config.floatX)  # PyTensor: integer / integer is floatX
     if np.asarray(result).dtype.kind == "f" and all(np.asarray(i).dtype.name in small for i in inputs):
         return np.asarray(ref(*[np.asarray(i, dtype="float32") for i in inputs])).astype("float32")
     return result

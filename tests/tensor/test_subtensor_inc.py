@@ -200,3 +200,17 @@ def test_inc_is_add_at(indices, set_instead):
     expected = numpy_set(value, idx_value, y_value) if set_instead else numpy_inc(value, idx_value, y_value)
     np.testing.assert_array_equal(arignote.function([x, idx, y], out)(value, idx_value, y_value),
                                   expected)
+
+
+def test_set_and_inc_methods_of_an_indexed_variable():
+    # PyTensor's method spelling: x[idx].set(v) / x[idx].inc(v)
+    x = at.dvector("x")
+    i = at.lscalar("i")
+    f = arignote.function([x, i], [x[i].set(0.0), x[1:].inc(2.0), x[[0, 0]].inc(1.0)], mode="PY")
+    value = np.array([0.6, 0.3, 0.1])
+    written, added, repeated = f(value, 1)
+    np.testing.assert_array_equal(written, [0.6, 0.0, 0.1])
+    np.testing.assert_array_equal(added, value + [0.0, 2.0, 2.0])
+    np.testing.assert_array_equal(repeated, value + [2.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match="result of indexing"):
+        x.set(1.0)

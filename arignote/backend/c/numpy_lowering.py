@@ -14,6 +14,7 @@ from arignote.autodiff.gradient_ops import GradientOp
 from arignote.backend.c.node_lowering import LoweringContext, StepPlan, c_lowering, python_step
 from arignote.graph.basic import Apply
 from arignote.tensor.alloc import BroadcastTo
+from arignote.tensor.check_and_raise import CheckAndRaise
 from arignote.tensor.extra_ops import BinCount, SearchSorted, Unique
 from arignote.tensor.from_function import FromFunctionOp
 from arignote.tensor.from_jax import JaxFunctionOp
@@ -21,19 +22,23 @@ from arignote.tensor.join import Flip, Split
 from arignote.tensor.nonzero import FlatNonzero, Nonzero
 from arignote.tensor.op_from_graph import OpFromGraph
 from arignote.tensor.products import Diagonal, TensorDot
+from arignote.tensor.random.generator_maker import DefaultGeneratorMaker
 from arignote.tensor.sort import ArgSort, Sort
 
 #: views of their input
 VIEWS = (BroadcastTo, Diagonal, Flip, GradientOp, Split)
 #: one call of a compiled NumPy routine
-LIBRARY_CALLS = (ArgSort, BinCount, FlatNonzero, Nonzero, SearchSorted, Sort, TensorDot, Unique)
+LIBRARY_CALLS = (ArgSort, BinCount, DefaultGeneratorMaker, FlatNonzero, Nonzero, SearchSorted, Sort,
+                 TensorDot, Unique)
 #: a user's Python function (wrap_py) or JAX function (wrap_jax): nothing else can run it; a
 #: graph as an op compiled without rewriting (rewriting inlines it): its graph, linked by C,
 #: called from a Python step
 USER_FUNCTIONS = (FromFunctionOp, JaxFunctionOp, OpFromGraph)
+#: run-time assertions: a few comparisons of 0-d values, which no kernel would pay for
+CHECKS = (CheckAndRaise,)
 
 
-@c_lowering(*VIEWS, *LIBRARY_CALLS, *USER_FUNCTIONS)
+@c_lowering(*VIEWS, *LIBRARY_CALLS, *USER_FUNCTIONS, *CHECKS)
 def runs_numpy(node: Apply, context: LoweringContext) -> StepPlan:
     """The node's NumPy implementation, as a Python step of the program."""
     return python_step(node)

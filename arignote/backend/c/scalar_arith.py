@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from arignote.backend.c.scalar_registry import Emit, c_scalar, natural_dtype, natural_signature
+from arignote.backend.c.scalar_registry import (
+    Emit,
+    Signature,
+    c_scalar,
+    natural_dtype,
+    natural_signature,
+    ufunc_signature,
+)
 from arignote.scalar import math as sm
 
 
@@ -37,7 +44,14 @@ def _mul(e: Emit, a: str, b: str) -> str:
     return f"{a} & {b}" if e.kind == "b" else f"{a} * {b}"
 
 
-@c_scalar(sm.TrueDiv, cost=4)
+def _true_div_signature(op: sm.ScalarOp, dtypes: tuple[np.dtype, ...]) -> Signature | None:
+    # integer / integer: NumPy's float64 loop (the result is then converted to floatX)
+    if all(d.kind in "biu" for d in dtypes):
+        return (np.dtype(np.float64),) * len(dtypes), np.dtype(np.float64)
+    return ufunc_signature(op, dtypes)
+
+
+@c_scalar(sm.TrueDiv, signature=_true_div_signature, cost=4)
 def _true_div(e: Emit, a: str, b: str) -> str:
     return f"{a} / {b}"
 

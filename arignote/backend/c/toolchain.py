@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from arignote._version import __version__
-from arignote.config import config
+from arignote.config import config, register_derived
 
 BASE_FLAGS = ("-O2", "-march=native", "-fwrapv", "-fno-math-errno", "-ffp-contract=off")
 #: flags every build needs, whatever the user's flags say
@@ -133,6 +133,11 @@ def find_compiler() -> tuple[str | None, str]:
         if found:
             return found, f"{name} on PATH"
     return None, "gcc, clang and cc on PATH"
+
+
+# PyTensor's ``config.cxx``: the C compiler arignote would use ("" when there is none)
+register_derived("cxx", lambda: find_compiler()[0] or "",
+                 "set config.c_compiler (or $CC) to choose the C compiler")
 
 
 def default_flags(family: str) -> tuple[str, ...]:

@@ -65,11 +65,16 @@ from arignote.backend.jax.random_samplers import hypergeometric, vonmises
 from arignote.backend.jax.registry import LoweringContext, jax_impl
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.graph.traversal import walk_inputs
+from arignote.tensor.random.generator_maker import DefaultGeneratorMaker
 from arignote.tensor.random.multivariate import ChoiceRV, MvNormalRV, PermutationRV
 from arignote.tensor.random.op import RandomVariable
 from arignote.tensor.random.type import RandomGeneratorType
 
 __all__ = ["LOWERED", "UNSUPPORTED", "GeneratorBoundary", "key_of"]
+
+jax_impl.refuse(DefaultGeneratorMaker, why="a NumPy generator made while the function runs "
+                "(default_rng); the JAX backend draws from its own keys, made from the shared "
+                "generators a function is given")
 
 #: a scalar family's draw: ``(key, params, shape, float dtype) -> values of that shape``
 ScalarDraw = Callable[[Any, list[Any], tuple[int, ...], Any], Any]

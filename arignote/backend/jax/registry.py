@@ -149,7 +149,9 @@ class LoweringContext:
         # the node's description may hold braces, which the formatting must leave alone
         where = self.where.replace("{", "{{").replace("}", "}}")
         text = f"{where}: {message}" if where else message
-        prefix = f"{self.where}: {message.split('{}')[0]}" if self.where else message.split("{}")[0]
+        # what the raised error's text starts with, as formatted (escaped braces are single there)
+        head = message.split("{}")[0].replace("{{", "{").replace("}}", "}")
+        prefix = f"{self.where}: {head}" if self.where else head
         self.check_kinds.append((error, prefix))
         self._check(ok, text, *values)
 

@@ -10,7 +10,7 @@ for select nothing (PyTensor's internal tags, ``"random_make_inplace"``...).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
 
 __all__ = ["RewriteDatabaseQuery"]
@@ -22,8 +22,10 @@ def _names(values: Iterable[str] | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class RewriteDatabaseQuery:
-    """Rewrites to run (``include``, ``require``) and to skip (``exclude``); PyTensor's other
-    fields are accepted and kept (``subquery``, ``position_cutoff``, ``extra_rewrites``)."""
+    """Rewrites to run (``include``, ``require``) and to skip (``exclude``); ``position_cutoff``
+    (PyTensor's positions: canonicalize 1, stabilize 1.5, specialize 2, fusion 49) keeps the
+    phases before it when ``arignote.compile.optdb`` applies the query; PyTensor's other
+    fields are accepted and kept (``subquery``, ``extra_rewrites``)."""
 
     include: tuple[str, ...] = ()
     require: tuple[str, ...] = ()
@@ -52,3 +54,16 @@ class RewriteDatabaseQuery:
 
     def requiring(self, *names: str) -> RewriteDatabaseQuery:
         return RewriteDatabaseQuery(self.include, self.require + names, self.exclude)
+
+
+def _set_field(query: RewriteDatabaseQuery, name: str, value: Any) -> None:
+    """PyTensor's programs set ``position_cutoff`` on a query they just made (its queries are
+    plain objects); that field may be set, before the query is used (it is part of the
+    query's value, and so of its hash).  The others stay frozen."""
+    if name != "position_cutoff":
+        raise FrozenInstanceError(f"cannot assign to field {name!r} (make a new query, or use "
+                                  f"including/excluding)")
+    object.__setattr__(query, name, float(value))
+
+
+RewriteDatabaseQuery.__setattr__ = _set_field  # type: ignore[assignment,method-assign]

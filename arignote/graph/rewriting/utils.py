@@ -13,6 +13,7 @@ from typing import Any
 from arignote.graph import hooks
 from arignote.graph.basic import Variable
 from arignote.graph.fg import FunctionGraph
+from arignote.graph.rewriting.basic import _as_graph_rewriter
 
 __all__ = ["rewrite_graph"]
 
@@ -21,18 +22,22 @@ def rewrite_graph(graph: Any, include: Sequence[str] = ("canonicalize",), custom
                   clone: bool = False, exclude: Sequence[str] = (), **_pytensor_options: Any) -> Any:
     """``graph`` (a variable, a list of them, or a ``FunctionGraph``) rewritten by the phases
     named in ``include`` (``"fast_run"``: all of them), without the rules, passes or tags named
-    in ``exclude``; returns the same kind of thing.  ``custom_rewrite`` (a PyTensor rewriter
-    object) is not supported: a rule is a plain function here (docs/writing-rules.md)."""
-    if custom_rewrite is not None:
-        raise NotImplementedError("rewrite_graph(custom_rewrite=...): PyTensor rewriter objects do not "
-                                  "run here; write an arignote rule (docs/writing-rules.md)")
+    in ``exclude``, then by ``custom_rewrite`` (a node rewriter, ``node_rewriter``, or a graph
+    rewriter such as ``out2in(...)``: :mod:`arignote.graph.rewriting.basic`); returns the same
+    kind of thing."""
+    extra = None if custom_rewrite is None else _as_graph_rewriter(custom_rewrite)
     if isinstance(graph, FunctionGraph):
         outputs = list(graph.outputs)
     elif isinstance(graph, Variable):
         outputs = [graph]
     else:
         outputs = list(graph)
-    rewritten = hooks.rewrite_phases(outputs, tuple(include), tuple(exclude))
+    rewritten = hooks.rewrite_phases(outputs, tuple(include), tuple(exclude)) if include else outputs
+    if extra is not None:
+        view = graph.clone() if isinstance(graph, FunctionGraph) else FunctionGraph(outputs=outputs)
+        view.outputs = list(rewritten)
+        extra.rewrite(view)
+        rewritten = view.outputs
     if isinstance(graph, FunctionGraph):
         result = graph if not clone else graph.clone()
         result.outputs = list(rewritten)

@@ -18,7 +18,9 @@ modules by concern:
 - ``structure``: ``block_diag`` (an op), ``tensorinv``, ``tensorsolve`` (graphs of other ops);
 - ``control``: Sylvester, Lyapunov and discrete Riccati equations; ``schur``: ``schur``,
   ``qz``, ``ordqz``; ``lstsq``: least squares;
-- ``common``: the dtype rules and helpers they share.
+- ``common``: the dtype rules and helpers they share;
+- PyTensor's module paths (``constructors``, ``decomposition.*``, ``inverse``, ``solvers.*``)
+  re-export these ops and functions under PyTensor's names.
 """
 
 from arignote.tensor.linalg.assumptions import assume
@@ -37,6 +39,7 @@ from arignote.tensor.linalg.decompositions import LU, Cholesky, LUFactor, choles
 from arignote.tensor.linalg.eigen import Eigh, Eigvalsh, GeneralizedEigh, GeneralizedEigvalsh, eigh, eigvalsh
 from arignote.tensor.linalg.factorizations import QR, qr
 from arignote.tensor.linalg.functions import Expm, expm, matrix_power, norm
+from arignote.tensor.linalg.inverse import TensorInv
 from arignote.tensor.linalg.inverses import (
     Det,
     MatrixInverse,
@@ -73,3 +76,13 @@ __all__ = [
     "solve_continuous_lyapunov", "solve_discrete_are", "solve_discrete_lyapunov", "solve_sylvester",
     "solve_triangular", "svd", "tensorinv", "tensorsolve", "trace",
 ]
+
+# tridiagonal LU (LAPACK's gttrf/gttrs): PyTensor's solvers.tridiagonal
+from arignote.tensor.linalg.tridiagonal import (
+    LUFactorTridiagonal,
+    SolveLUFactorTridiagonal,
+    tridiagonal_lu_factor,
+    tridiagonal_lu_solve,
+)
+
+__all__ += ["tridiagonal_lu_factor", "tridiagonal_lu_solve"]

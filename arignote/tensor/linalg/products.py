@@ -52,10 +52,15 @@ class KroneckerProduct(_LinalgOp):
         dtype = upcast(a.dtype, b.dtype).name
         return Apply.build(self, [a, b], [TensorType(dtype, (_times(m, p), _times(n, q)))])
 
-    def perform(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        dtype = upcast(a.dtype, b.dtype)
+    def perform(self, a: np.ndarray, b: np.ndarray, dtype: Any = None) -> np.ndarray:
+        dtype = upcast(a.dtype, b.dtype) if dtype is None else dtype
         # in the output dtype, as the elementwise product would (bool: logical and)
         return np.asarray(np.kron(a.astype(dtype, copy=False), b.astype(dtype, copy=False)), dtype=dtype)
+
+    def py_impl(self, node: Apply) -> Any:
+        # the node's dtype, decided when it was built (the casting policy may differ now)
+        dtype = node.outputs[0].type.numpy_dtype
+        return lambda a, b: self.perform(a, b, dtype)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         (m, n), (p, q) = input_shapes

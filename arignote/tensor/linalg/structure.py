@@ -56,8 +56,15 @@ class BlockDiagonal(_LinalgOp):
         shape = tuple(_static_sum([m.type.shape[axis] for m in mats]) for axis in (0, 1))
         return Apply.build(self, mats, [TensorType(dtype, shape)])
 
+    def py_impl(self, node: Apply) -> Any:
+        # the node's dtype, decided when it was built (the casting policy may differ now)
+        dtype = node.outputs[0].type.numpy_dtype
+        return lambda *matrices: self._stack(matrices, dtype)
+
     def perform(self, *matrices: np.ndarray) -> np.ndarray:
-        dtype = upcast(*[m.dtype for m in matrices])
+        return self._stack(matrices, upcast(*[m.dtype for m in matrices]))
+
+    def _stack(self, matrices: Sequence[np.ndarray], dtype: np.dtype) -> np.ndarray:
         rows, cols = (sum(m.shape[axis] for m in matrices) for axis in (0, 1))
         out = np.zeros((rows, cols), dtype=dtype)
         r = c = 0

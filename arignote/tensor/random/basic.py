@@ -30,6 +30,9 @@ __all__ = ["RV_OPS", "BernoulliRV", "BetaRV", "BinomialRV", "CategoricalRV", "Ex
            "bernoulli", "beta", "binomial", "categorical", "exponential", "gamma", "integers",
            "lognormal", "normal", "poisson", "register", "standard_normal", "uniform"]
 
+#: NumPy's, which PyTensor's module re-exports (its tests compute expected shapes with it)
+broadcast_shapes = np.broadcast_shapes
+
 POSITIVE: Check = (lambda v: v > 0, "positive")
 NONNEGATIVE: Check = (lambda v: v >= 0, "non-negative")
 PROBABILITY: Check = (lambda v: (v >= 0) & (v <= 1), "in [0, 1]")

@@ -23,6 +23,7 @@ from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import expand_dims
 from arignote.tensor.linalg.decompositions import cholesky
 from arignote.tensor.linalg.solves import solve_triangular
+from arignote.tensor.op_kinds import OpKind
 from arignote.tensor.random.basic import NONNEGATIVE, POSITIVE, PROBABILITY_VECTORS, register
 from arignote.tensor.random.op import Check, RandomVariable, size_is_none
 from arignote.tensor.random.reparameterised import param_cotangents
@@ -30,8 +31,8 @@ from arignote.tensor.shape import as_shape_vector, shape, shape_entry_facts, sta
 from arignote.tensor.sum_to import sum_to
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["ChoiceRV", "DirichletRV", "MultinomialRV", "MvNormalRV", "PermutationRV", "choice", "dirichlet",
-           "multinomial", "multivariate_normal", "permutation"]
+__all__ = ["ChoiceRV", "ChoiceWithoutReplacement", "DirichletRV", "MultinomialRV", "MvNormalRV",
+           "PermutationRV", "choice", "dirichlet", "multinomial", "multivariate_normal", "permutation"]
 
 
 def _batch_loop(one: Any, batch: tuple[int, ...], arrays: Sequence[np.ndarray | None],
@@ -235,7 +236,8 @@ class ChoiceRV(RandomVariable):
         return [None, (*batch, *vector_entries(sample, sample.type.shape[0]), *rows)]
 
     def rng_fn(self, rng: np.random.Generator, *args: Any) -> Any:
-        a, *rest = args[:-1]  # the size (last) is unused: the sample shape is a parameter
+        a, *rest = args[:-1]
+        size = args[-1]  # the batch shape (None: the parameters' batch), not the sample shape
         p = rest[0] if len(rest) == 2 else None
         sample = np.asarray(rest[-1])
         sample = sample[(0,) * (sample.ndim - 1)]  # a batch of sample shapes: they must agree
@@ -247,7 +249,7 @@ class ChoiceRV(RandomVariable):
             return rng.choice(population, size=sample_shape, replace=self.replace, p=p_core)
 
         cores = [self.ndims_params[0], 1]
-        batch = _batch_shape(None, [a, p], cores)
+        batch = _batch_shape(size, [a, p], cores)
         if not batch:
             return one(a, p)
         rows = a.shape[a.ndim - cores[0] + 1:] if cores[0] else ()
@@ -269,6 +271,21 @@ def choice(a: Any, size: Any = None, replace: bool = True, p: Any = None, **kwar
                   dtype="int64" if a.ndim == 0 else a.dtype)
     draw: TensorVariable = op(*params, **kwargs)
     return draw
+
+
+class ChoiceWithoutReplacement(OpKind):
+    """PyTensor's op for draws without replacement: ``ChoiceWithoutReplacement(signature=...,
+    dtype=...)`` is a :class:`ChoiceRV` with ``replace=False`` (parameters ``a``, optionally
+    ``p``, and the core sample shape), and ``isinstance(op, ChoiceWithoutReplacement)`` holds
+    for those (see ``tensor.op_kinds``)."""
+
+    @classmethod
+    def matches(cls, op: Any) -> bool:
+        return isinstance(op, ChoiceRV) and not op.replace
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        return ChoiceRV(*args, replace=False, **kwargs)
 
 
 class PermutationRV(RandomVariable):

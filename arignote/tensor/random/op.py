@@ -33,12 +33,14 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule, NotDifferentiable, Op
 from arignote.tensor.basic import as_tensor_variable, constant
 from arignote.tensor.broadcasting import broadcast_static_shapes
+from arignote.tensor.random.generator_maker import default_rng
 from arignote.tensor.random.type import RandomGeneratorType, random_generator_type
 from arignote.tensor.shape import as_shape_vector, shape_entry_facts, static_entries
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["RandomVariable", "normalize_size_param", "parse_signature", "signature_of", "size_is_none"]
+__all__ = ["RandomVariable", "default_rng", "normalize_size_param", "parse_signature", "signature_of",
+           "size_is_none"]
 
 #: a parameter's check: (predicate on its value, what it must be)
 Check = tuple[Callable[[np.ndarray], Any], str]

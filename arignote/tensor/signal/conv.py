@@ -94,7 +94,12 @@ class Convolve(Op):
         dtype = upcast(in1.dtype, in2.dtype).name
         return Apply.build(self, [in1, in2], [TensorType(dtype, tuple(out))])
 
-    def perform(self, in1: np.ndarray, in2: np.ndarray) -> np.ndarray:
+    def py_impl(self, node: Apply) -> Any:
+        # the node's dtype, decided when it was built (the casting policy may differ now)
+        dtype = node.outputs[0].type.numpy_dtype
+        return lambda in1, in2: self.perform(in1, in2, dtype)
+
+    def perform(self, in1: np.ndarray, in2: np.ndarray, dtype: Any = None) -> np.ndarray:
         if in1.size == 0 or in2.size == 0:
             raise ValueError(f"{self}: the inputs must not be empty, got shapes {in1.shape} and "
                              f"{in2.shape}")
@@ -103,7 +108,8 @@ class Convolve(Op):
             result = np.convolve(in1, in2, mode=self.mode)  # type: ignore[call-overload]
         else:
             result = scipy.signal.convolve(in1, in2, mode=self.mode, method=self.method)
-        return np.asarray(result).astype(upcast(in1.dtype, in2.dtype), copy=False)
+        return np.asarray(result).astype(upcast(in1.dtype, in2.dtype) if dtype is None else dtype,
+                                         copy=False)
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         n, k = input_shapes

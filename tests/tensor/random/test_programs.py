@@ -82,3 +82,22 @@ def test_the_tutorial_flow_shared_rng_chained_draws_updates_and_reseeding():
     again = f()
     rng.set_value(seed=42)
     np.testing.assert_array_equal(f()[0], again[0])
+
+
+def test_op_from_graph_passing_a_generator_through():
+    # PyTensor's random-numbers tutorial: an OpFromGraph taking a generator and returning the
+    # next one with a lognormal draw, applied twice in a row
+    from arignote.compile.builders import OpFromGraph
+
+    inner_rng = at.random.rng(name="rng")
+    next_inner, draw = inner_rng.normal()
+    lognormal = OpFromGraph([inner_rng], [next_inner, at.exp(draw)])
+    rng = at.random.shared_rng(seed=123, name="rng")
+    next_rng, x = lognormal(rng)
+    final_rng, y = lognormal(next_rng)
+    f = arignote.function([], [x, y], updates={rng: final_rng}, mode="PY")
+    reference = np.random.default_rng(123)
+    for _ in range(3):
+        got = f()
+        expected = [np.exp(reference.normal()), np.exp(reference.normal())]
+        np.testing.assert_allclose(got, expected, rtol=1e-15)

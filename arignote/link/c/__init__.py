@@ -1,0 +1,1 @@
+"""``pytensor.link.c``: the C linkers (`basic`) and the ``Generic`` type name (`type`)."""
