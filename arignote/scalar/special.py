@@ -5,13 +5,14 @@ a small NumPy expression), so its dtypes are SciPy's: integers compute in
 float64 (bool and 8/16-bit integers in float32, as for every real-valued
 function), float32 stays float32 where SciPy has a float32 loop.
 
-Derivatives follow PyTensor's: closed forms where PyTensor has them.  Where
-PyTensor differentiates with respect to a parameter by a series (``d/dk
-gammainc``, ``betainc`` with respect to ``a`` and ``b``, ``hyp2f1`` with
-respect to ``a``, ``b``, ``c``) or not at all (a Bessel function's order,
-the inverses' shape parameters), there is no derivative here: asking for
-one raises :class:`NotDifferentiable` naming the function and the argument.
-Integer arguments (``polygamma``'s order) have none either.
+Derivatives follow PyTensor's: closed forms where PyTensor has them, and for
+``gammainc``/``gammaincc`` with respect to ``k`` the ops of
+:mod:`arignote.scalar.gammainc_derivative`.  Where PyTensor differentiates
+with respect to another parameter by a series (``betainc`` with respect to
+``a`` and ``b``, ``hyp2f1`` with respect to ``a``, ``b``, ``c``) or not at
+all (a Bessel function's order, the inverses' shape parameters), there is no
+derivative here: asking for one raises :class:`NotDifferentiable` naming the
+function and the argument.  Integer arguments (``polygamma``'s order) have none either.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from arignote.graph.basic import Constant
 from arignote.graph.op import NotDifferentiable
 from arignote.graph.type import undefined_gradient
 from arignote.scalar.basic import ScalarOp, tensor_api
+from arignote.scalar.gammainc_derivative import GammaIncCDer, GammaIncDer
 from arignote.scalar.math import BinaryOp, UnaryFloatOp
 
 _SQRT_2PI = _math.sqrt(2.0 * _math.pi)
@@ -112,10 +114,11 @@ def _gamma_density(at: Any, k: Any, x: Any) -> Any:
     return at.exp(at.xlogy0(k - 1, x) - x - at.gammaln(k))
 
 
+# d/dk by a series or a continued fraction (arignote.scalar.gammainc_derivative)
 GammaInc = _special("GammaInc", 2, sps.gammainc,
-                    lambda at, i, y: [None, _gamma_density(at, i[0], i[1])], ((0, "k"),))
+                    lambda at, i, y: [at.Elemwise(GammaIncDer())(*i), _gamma_density(at, *i)])
 GammaIncC = _special("GammaIncC", 2, sps.gammaincc,
-                     lambda at, i, y: [None, -_gamma_density(at, i[0], i[1])], ((0, "k"),))
+                     lambda at, i, y: [at.Elemwise(GammaIncCDer())(*i), -_gamma_density(at, *i)])
 # the inverse's derivative is 1 / (the density at the inverse)
 GammaIncInv = _special("GammaIncInv", 2, sps.gammaincinv,
                        lambda at, i, y: [None, 1 / _gamma_density(at, i[0], y)], ((0, "k"),))

@@ -43,6 +43,7 @@ from arignote.graph.registry import Registry
 from arignote.scalar import math as sm
 from arignote.scalar import special as ss
 from arignote.scalar.basic import ScalarOp
+from arignote.scalar.gammainc_derivative import GammaIncCDer, GammaIncDer
 from arignote.tensor.composite import Composite
 
 
@@ -179,6 +180,9 @@ NO_JAX_FUNCTION: dict[type, str] = {
     ss.Jv: "jax.scipy.special has Bessel functions of integer order only (jn)",
     ss.Ive: "jax.scipy.special has Bessel functions of integer order only (i0e, i1e)",
     ss.Kve: "jax.scipy.special has Bessel functions of integer order only (kn)",
+    # d/dk of gammainc/gammaincc: a series or continued fraction run to convergence in NumPy
+    GammaIncDer: "jax.scipy.special has no derivative of gammainc with respect to k",
+    GammaIncCDer: "jax.scipy.special has no derivative of gammaincc with respect to k",
 }
 
 
