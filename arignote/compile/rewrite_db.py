@@ -38,8 +38,8 @@ from arignote.graph.rewriting.basic import (
     NodeRewriter,
     SequentialNodeRewriter,
     WalkingGraphRewriter,
-    _replacements,
-    _type_tracks,
+    engine_replacements,
+    engine_tracks,
 )
 from arignote.graph.rewriting.db import RewriteDatabaseQuery
 from arignote.rewrite.phases import FAST_COMPILE, OPTIONAL, GraphPass, Phase
@@ -107,9 +107,9 @@ def _as_item(name: str, rewriter: Any) -> Rule | GraphPass:
 
         def fn(node: Apply) -> Any:
             # no FunctionGraph of the graph being compiled exists (see the module docstring)
-            return _replacements(found, node, found.transform(None, node))  # type: ignore[arg-type]
+            return engine_replacements(found, node, found.transform(None, node))  # type: ignore[arg-type]
         fn.__module__ = _defining_module(rewriter)
-        return make_rule(fn, _type_tracks(node_rewriter), name)
+        return make_rule(fn, engine_tracks(node_rewriter), name)
     if isinstance(rewriter, GraphRewriter) or callable(getattr(rewriter, "rewrite", None)):
         graph_rewriter = rewriter
 

@@ -174,7 +174,7 @@ class SequentialNodeRewriter(NodeRewriter):
         return None
 
 
-def _type_tracks(rewriter: NodeRewriter) -> tuple[type, ...] | None:
+def engine_tracks(rewriter: NodeRewriter) -> tuple[type, ...] | None:
     """The op types the engine's index should offer ``rewriter``'s nodes by."""
     tracks = rewriter.tracks()
     if tracks is None:
@@ -183,7 +183,7 @@ def _type_tracks(rewriter: NodeRewriter) -> tuple[type, ...] | None:
     return tuple(dict.fromkeys(t if isinstance(t, type) else type(t) for t in found))
 
 
-def _replacements(rewriter: NodeRewriter, node: Apply, result: Any) -> Any:
+def engine_replacements(rewriter: NodeRewriter, node: Apply, result: Any) -> Any:
     """A PyTensor rewriter's answer in the engine's terms: one variable per output, or None."""
     if result is None or result is False:
         return None
@@ -206,8 +206,8 @@ def _replacements(rewriter: NodeRewriter, node: Apply, result: Any) -> Any:
 def _as_rule(rewriter: NodeRewriter, fgraph: FunctionGraph) -> tuple[str, Callable[[Apply], Any],
                                                                     tuple[type, ...] | None]:
     def rule(node: Apply) -> Any:
-        return _replacements(rewriter, node, rewriter.transform(fgraph, node))
-    return (str(rewriter), rule, _type_tracks(rewriter))
+        return engine_replacements(rewriter, node, rewriter.transform(fgraph, node))
+    return (str(rewriter), rule, engine_tracks(rewriter))
 
 
 class GraphRewriter:
