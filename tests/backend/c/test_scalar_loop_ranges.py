@@ -19,11 +19,14 @@ from arignote.config import config
 C = arignote.Mode(linker="c")
 
 INTERRUPTED = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
     import numpy as np
     import arignote, arignote.tensor as at
     from arignote.config import config
 
+    # Ctrl-C as at a terminal: a suite started as a background job of a script passes SIGINT
+    # on ignored (POSIX shells do that to background jobs), and Python then keeps it ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     config.c_scalar_loops = sys.argv[1] == "scalar"
     n = at.lscalar("n")
     total = arignote.shared(np.float64(-1.0), name="total")
