@@ -19,12 +19,13 @@ from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.tensor.basic import as_tensor_variable, cast
 from arignote.tensor.reduction import all as all_
+from arignote.tensor.shape import PassesValueThrough
 
 __all__ = ["Assert", "CheckAndRaise", "assert_op"]
 
 
 @dataclass(frozen=True, init=False)
-class CheckAndRaise(Op):
+class CheckAndRaise(PassesValueThrough, Op):
     """``x`` unchanged, after checking that every condition is true (else ``exc_type(msg)``)."""
 
     exc_type: type[Exception]
@@ -57,13 +58,6 @@ class CheckAndRaise(Op):
         """The value's shape."""
         return [input_shapes[0]]
 
-    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
-                 cotangents: Sequence[Any]) -> list[Any]:
-        return [cotangents[0]] + [None] * (len(inputs) - 1)
-
-    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
-                    tangents: Sequence[Any]) -> list[Any]:
-        return [None if tangents[0] is None else self(tangents[0], *inputs[1:])]
 
     def batch(self, node: Apply, inputs: Sequence[Variable], batched: Sequence[bool],
               size: Variable) -> list[Variable]:

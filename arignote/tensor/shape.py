@@ -438,8 +438,21 @@ def shape_padaxis(x: Any, axis: int) -> TensorVariable:
 
 # --- asserting shapes --------------------------------------------------------------
 
+class PassesValueThrough:
+    """Derivatives of an op whose output is its first input unchanged, the other inputs only
+    checking it (lengths, conditions): they pass through to the value (mixed into the op)."""
+
+    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                 cotangents: Sequence[Any]) -> list[Any]:
+        return [cotangents[0]] + [None] * (len(inputs) - 1)
+
+    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
+                    tangents: Sequence[Any]) -> list[Any]:
+        return [None if tangents[0] is None else self(tangents[0], *inputs[1:])]  # type: ignore[operator]
+
+
 @dataclass(frozen=True)
-class SpecifyShape(Op):
+class SpecifyShape(PassesValueThrough, Op):
     """``x`` unchanged, checked at run time to have the given lengths.
 
     ``shape`` holds, per axis, a static length, or None (not checked, or
@@ -489,13 +502,6 @@ class SpecifyShape(Op):
             out[axis] = as_dim(length)
         return [tuple(out)]
 
-    def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
-                 cotangents: Sequence[Any]) -> list[Any]:
-        return [cotangents[0]] + [None] * (len(inputs) - 1)
-
-    def pushforward(self, inputs: Sequence[Any], outputs: Sequence[Any],
-                    tangents: Sequence[Any]) -> list[Any]:
-        return [None if tangents[0] is None else self(tangents[0], *inputs[1:])]
 
     def __str__(self) -> str:
         return f"SpecifyShape{{{_fmt_expected(self.shape)}}}"
