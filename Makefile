@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test test-jax test-slow lint bench clean
+.PHONY: demo test test-jax test-slow lint bench conformance clean
 
 # The op, loop and gradient suites on the JAX backend.  `make test` runs this subset (about
 # 6 minutes on 2 cores: each test compiles with XLA); `make test-jax` runs all of it (reductions,
@@ -49,6 +49,11 @@ lint: $(STAMP)
 	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(VENV)/bin/ruff check arignote tests
 	$(VENV)/bin/mypy arignote
+
+# PyTensor's own test files against arignote (needs ../shared/pytensor-conformance): the README's figures.
+conformance: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[conformance]'
+	bash tools/conformance.sh
 
 # Benchmarks run in their own environment (.bench-venv) with PyTensor and JAX beside arignote.
 bench:

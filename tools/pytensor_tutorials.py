@@ -191,9 +191,9 @@ def main(argv: list[str]) -> int:
         at = argv.index("--pytensor")
         python = argv[at + 1]
         del argv[at:at + 2]
-    if not argv:
+    if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
-        return 2
+        return 2 if not argv else 0
     pages = list_pages(Path(argv[0]))
     chosen = argv[1:]
     running = 0

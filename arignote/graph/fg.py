@@ -5,7 +5,10 @@ arignote's graphs are immutable and interned, and a graph is its outputs (DESIGN
 PyTensor program expects: ``inputs``, ``outputs``, ``toposort()``, ``apply_nodes``,
 ``variables``, ``clients``; ``replace``/``replace_all`` rebind the view's outputs to the
 graph with the replacement (nodes downstream of it are rebuilt, the others shared), and never
-change a node.  ``clone`` is accepted and has nothing to copy.  ``features`` are attached
+change a node; ``replace`` checks the replacement's type as PyTensor's does
+(``var.type.filter_variable``).  ``clone`` is accepted and has nothing to copy; ``memo``, as
+PyTensor's, maps each variable and node of the graph to the view's (the same ones here, or
+their rebuilt forms where the memo given already maps a variable to a replacement).  ``features`` are attached
 (``feature.on_attach(fgraph)``, PyTensor's protocol: e.g. ``ShapeFeature`` sets
 ``fgraph.shape_feature``); as the graph never changes, no other event reaches them.
 """
@@ -16,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from arignote.graph.basic import Apply, Constant, Variable
-from arignote.graph.replace import graph_replace
+from arignote.graph.replace import graph_replace, rebuild
 from arignote.graph.traversal import graph_inputs, toposort
 
 __all__ = ["FunctionGraph"]
@@ -30,17 +33,36 @@ class FunctionGraph:
 
     def __init__(self, inputs: Sequence[Variable] | None = None, outputs: Sequence[Variable] | None = None,
                  features: Any = None, clone: bool = True, update_mapping: dict[int, int] | None = None,
-                 name: str | None = None, **_pytensor_options: Any) -> None:
+                 name: str | None = None, memo: dict[Any, Any] | None = None,
+                 **_pytensor_options: Any) -> None:
         self.outputs: list[Variable] = list(outputs or [])
         if inputs is None:
             inputs = [v for v in graph_inputs(self.outputs) if not isinstance(v, Constant)]
         self.inputs: list[Variable] = list(inputs)
+        if memo is not None:
+            self._fill_memo(memo)
         self.update_mapping = dict(update_mapping or {})
         self.name = name
         self._clients: tuple[tuple[Variable, ...], dict[Variable, list[Client]]] | None = None
         self._features: list[Any] = []
         for feature in features or ():
             self.attach_feature(feature)
+
+    def _fill_memo(self, memo: dict[Any, Any]) -> None:
+        """PyTensor's clone memo: variables the caller mapped are substituted, and every
+        variable and node of the graph is recorded with its counterpart in this view."""
+        mapping = {k: v for k, v in memo.items() if isinstance(k, Variable) and isinstance(v, Variable)}
+        originals = [*self.inputs, *self.outputs]
+        nodes = toposort(self.outputs)
+        if mapping:
+            self.outputs = rebuild(self.outputs, mapping)
+            self.inputs = [mapping.get(v, v) for v in self.inputs]
+        for var in [*originals, *graph_inputs(originals)]:
+            memo.setdefault(var, mapping.get(var, var))
+        for node in nodes:
+            for out in node.outputs:
+                new = memo.setdefault(out, mapping.get(out, out))
+            memo.setdefault(node, new.owner)
 
     def attach_feature(self, feature: Any) -> None:
         """Attach ``feature`` (its ``on_attach(fgraph)``, when it has one)."""
@@ -96,11 +118,14 @@ class FunctionGraph:
     # --- changing the view --------------------------------------------------------------------
     def replace(self, var: Variable, new_var: Variable, reason: str | None = None,
                 verbose: bool | None = None, import_missing: bool = False) -> None:
-        """Point the outputs at the graph with ``var`` replaced by ``new_var``."""
+        """Point the outputs at the graph with ``var`` replaced by ``new_var``, which must have
+        ``var``'s type or one it converts to (TypeError otherwise)."""
         self.replace_all([(var, new_var)])
 
     def replace_all(self, pairs: Iterable[tuple[Variable, Variable]], **_options: Any) -> None:
-        self.outputs = list(graph_replace(self.outputs, list(pairs), strict=False))
+        """:meth:`replace` for each ``(var, new_var)`` pair, at once."""
+        checked = [(var, var.type.filter_variable(new, allow_convert=True)) for var, new in pairs]
+        self.outputs = list(graph_replace(self.outputs, checked, strict=False))
 
     def clone(self, check_integrity: bool = True) -> FunctionGraph:
         features = [f.clone() if hasattr(f, "clone") else f for f in self._features]

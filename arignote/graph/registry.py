@@ -56,6 +56,13 @@ class Registry(Generic[V]):
             self._cache = {}  # a new entry may serve types looked up before
         return entry
 
+    def remove(self, key: Hashable) -> V:
+        """Take ``key``'s entry out (KeyError if it has none) and return it."""
+        with self._lock:
+            entry = self._entries.pop(key)
+            self._cache = {}
+        return entry
+
     def register(self, *keys: Hashable, **options: Any) -> Callable[[F], F]:
         """Decorator registering the decorated function for each of ``keys``: as the entry
         itself, or as what :meth:`make_entry` builds from it and ``options``."""

@@ -6,11 +6,12 @@ the replaced variables; every other node is shared with the original graph.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from arignote.graph import hooks
 from arignote.graph.basic import Variable
+from arignote.graph.registry import Registry
 from arignote.graph.traversal import toposort
 
 
@@ -79,16 +80,44 @@ def vectorize_graph(outputs: Any, replace: Mapping[Variable, Any]) -> Any:
     return graph_fn(outputs, replace)
 
 
-def _vectorize_node(op: Any, node: Any, *batched_inputs: Variable) -> Any:
-    """PyTensor's ``_vectorize_node(op, node, *batched_inputs)``: the node of ``op`` applied
-    to ``batched_inputs`` (``node.inputs`` with extra leading batch dims)."""
-    _, node_fn = hooks.vectorize.get()
-    if op != node.op:
-        raise ValueError(f"_vectorize_node: op {op} is not the op of {node}")
-    outputs = node_fn(node, *batched_inputs)
-    owner = outputs[0].owner
-    if owner is not None and list(owner.outputs) == list(outputs):
-        return owner
-    # some outputs come from other nodes (a shape computed apart): there is no one node to give
-    raise NotImplementedError(f"_vectorize_node: the vectorized form of {node.op} is not one node; "
-                              f"use vectorize_graph to get its outputs")
+#: ``op type -> fn(op, node, *batched_inputs)`` returning the batched node (an Apply) or its
+#: outputs: how a user's op is vectorized, registered through ``_vectorize_node.register``
+#: and tried before every built-in way (:func:`arignote.tensor.vectorize_node.vectorize_node`)
+node_vectorizers: Registry[Callable[..., Any]] = Registry("_vectorize_node")
+
+
+class _NodeVectorizer:
+    """PyTensor's ``_vectorize_node``: called as ``_vectorize_node(op, node, *batched_inputs)``
+    it gives the node of ``op`` applied to ``batched_inputs`` (``node.inputs`` with extra
+    leading batch dims); ``_vectorize_node.register(OpType)`` decorates a function of the same
+    arguments that batches nodes of ``OpType`` (and its subclasses), as PyTensor's
+    single-dispatch function does."""
+
+    def register(self, op_type: type, func: Callable[..., Any] | None = None) -> Any:
+        """Register ``func`` (or, used as a decorator, the decorated function) for ``op_type``."""
+        if not isinstance(op_type, type):
+            raise TypeError(f"_vectorize_node.register takes an op class, got {op_type!r}")
+
+        def add(fn: Callable[..., Any]) -> Callable[..., Any]:
+            node_vectorizers.add(op_type, fn, replace=True)  # a later registration wins, as in singledispatch
+            return fn
+        return add if func is None else add(func)
+
+    def dispatch(self, op_type: type) -> Callable[..., Any] | None:
+        """The function registered for ``op_type`` or its nearest base class, else None."""
+        return node_vectorizers.lookup(op_type)
+
+    def __call__(self, op: Any, node: Any, *batched_inputs: Variable) -> Any:
+        _, node_fn = hooks.vectorize.get()
+        if op != node.op:
+            raise ValueError(f"_vectorize_node: op {op} is not the op of {node}")
+        outputs = node_fn(node, *batched_inputs)
+        owner = outputs[0].owner
+        if owner is not None and list(owner.outputs) == list(outputs):
+            return owner
+        # some outputs come from other nodes (a shape computed apart): there is no one node to give
+        raise NotImplementedError(f"_vectorize_node: the vectorized form of {node.op} is not one node; "
+                                  f"use vectorize_graph to get its outputs")
+
+
+_vectorize_node = _NodeVectorizer()

@@ -48,6 +48,23 @@ class Type:
         """Whether every value of ``other`` is also a value of this type."""
         return self == other
 
+    def convert_variable(self, var: Any) -> Any:
+        """``var`` as a variable of this type, or None when it cannot be one (PyTensor's
+        name): ``var`` itself when its type is this type or narrower."""
+        return var if self.is_super(var.type) else None
+
+    def filter_variable(self, other: Any, allow_convert: bool = True) -> Any:
+        """``other`` where a variable of this type is needed: itself when its type is this
+        one, else its conversion (with ``allow_convert``); TypeError when there is none."""
+        if not hasattr(other, "type"):
+            raise TypeError(f"{self}.filter_variable: {other!r} is not a variable")
+        if other.type == self:
+            return other
+        converted = self.convert_variable(other) if allow_convert else None
+        if converted is None:
+            raise TypeError(f"cannot convert {other} of type {other.type} into type {self}")
+        return converted
+
     # --- derivatives: what reverse mode (arignote/autodiff/reverse.py) asks of a type ---------
 
     @property

@@ -140,6 +140,26 @@ class TensorType(Type):
                 and len(other.shape) == len(self.shape)
                 and all(s is None or s == o for s, o in zip(self.shape, other.shape)))
 
+    def filter_variable(self, other: Any, allow_convert: bool = True) -> Any:
+        """As :meth:`Type.filter_variable`; a value (not a variable) becomes a constant first."""
+        if not hasattr(other, "type"):
+            from arignote.graph import hooks
+
+            other = hooks.as_variable(other, dtype=self.dtype)
+        return super().filter_variable(other, allow_convert)
+
+    def convert_variable(self, var: Any) -> Any:
+        """``var`` itself when its type is this one or narrower (more static lengths); with a
+        static length this type has and ``var``'s lacks, ``specify_shape`` of it; else None."""
+        other = var.type
+        if self.is_super(other):
+            return var
+        if isinstance(other, TensorType) and other.is_super(self):
+            from arignote.tensor.shape import specify_shape  # shape builds on this module
+
+            return specify_shape(var, self.shape)
+        return None
+
     # --- run-time values ---------------------------------------------------------
 
     def filter(self, value: Any, name: str = "value") -> np.ndarray:

@@ -7,6 +7,8 @@ statically-1 length stretches, see :mod:`arignote.tensor.broadcasting`).  Each
 output gets the broadcast batch dims of the inputs it depends on, or none
 when it does not vary along them (a shape).  How, by decreasing preference:
 
+0. a function a user registered for the op type with PyTensor's
+   ``_vectorize_node.register`` (:data:`arignote.graph.replace.node_vectorizers`);
 1. a rule registered for the op type in :data:`vectorizers`: the ops whose
    NumPy-style form already broadcasts over leading dims (elementwise ops,
    dimshuffles, reductions, shapes, reshapes, diagonals, basic indexing,
@@ -34,6 +36,7 @@ from typing import Any
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import NoBatchingRule, Op
 from arignote.graph.registry import Registry
+from arignote.graph.replace import node_vectorizers
 from arignote.graph.traversal import toposort
 from arignote.tensor.alloc import broadcast_to
 from arignote.tensor.blockwise import Blockwise, format_signature
@@ -86,6 +89,9 @@ def vectorize_node(node: Apply, *inputs: Variable) -> list[Variable]:
         return list(node.outputs)
     if not any(batch_ndims):
         return list(node.op.make_node(*inputs).outputs)
+    users = node_vectorizers.lookup(type(node.op))
+    if users is not None:
+        return _by_user_function(users, node, inputs)
     rule = vectorizers.lookup(type(node.op))
     if rule is not None:
         result = rule(node, list(inputs), batch_ndims)
@@ -99,6 +105,17 @@ def vectorize_node(node: Apply, *inputs: Variable) -> list[Variable]:
     except NoBatchingRule:
         pass
     return as_blockwise(node, inputs)
+
+
+def _by_user_function(fn: Callable[..., Any], node: Apply, inputs: Sequence[Variable]) -> list[Variable]:
+    """A registered ``fn(op, node, *batched_inputs)``: its Apply's outputs, or its outputs."""
+    found = fn(node.op, node, *inputs)
+    outputs = list(found.outputs) if isinstance(found, Apply) else \
+        [found] if isinstance(found, Variable) else list(found)
+    if len(outputs) != len(node.outputs):
+        raise ValueError(f"vectorize: the function registered for {type(node.op).__name__} gave "
+                         f"{len(outputs)} output(s) for a node with {len(node.outputs)}")
+    return outputs
 
 
 def _declared_blockwise(node: Apply) -> Blockwise | None:

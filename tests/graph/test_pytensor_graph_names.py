@@ -11,10 +11,10 @@ import pytest
 import arignote
 import arignote.tensor as at
 from arignote.graph import FunctionGraph, rewrite_graph
-from arignote.graph.basic import Constant, NominalVariable, clone, equal_computations
+from arignote.graph.basic import Apply, Constant, NominalVariable, clone, equal_computations
 from arignote.graph.null_type import NullType
-from arignote.graph.op import HasInnerGraph
-from arignote.graph.replace import _vectorize_node, vectorize_graph
+from arignote.graph.op import HasInnerGraph, Op
+from arignote.graph.replace import _vectorize_node, node_vectorizers, vectorize_graph
 from arignote.graph.rewriting.basic import (
     MergeOptimizer,
     NodeRewriter,
@@ -109,6 +109,54 @@ def test_vectorize_graph_and_vectorize_node():
     assert new.inputs == (m,) and new.outputs[0].ndim == 2
     with pytest.raises(ValueError):
         _vectorize_node(at.log(x).owner.op, node, m)
+
+
+class _RowNormalize(Op):
+    """A PyTensor-protocol op on a vector (x / sum(x)) whose user registers how to batch it."""
+
+    __props__ = ()
+
+    def make_node(self, x):
+        x = at.as_tensor_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = inputs[0] / inputs[0].sum()
+
+
+class _RowNormalizeSubclass(_RowNormalize):
+    pass
+
+
+def test_vectorize_node_register_batches_a_users_op():
+    calls = []
+
+    @_vectorize_node.register(_RowNormalize)
+    def batch_row_normalize(op, node, x):
+        calls.append(type(op))
+        return [x / x.sum(axis=-1, keepdims=True)]  # outputs (an Apply works too)
+
+    try:
+        assert _vectorize_node.dispatch(_RowNormalizeSubclass) is batch_row_normalize
+        v, m = at.dvector("v"), at.dtensor3("m")
+        for op_type in (_RowNormalize, _RowNormalizeSubclass):
+            out = at.exp(op_type()(v))
+            batched = vectorize_graph(out, {v: m})
+            value = np.random.default_rng(1).uniform(1, 2, size=(2, 3, 4))
+            np.testing.assert_allclose(arignote.function([m], batched)(value),
+                                       np.exp(value / value.sum(axis=-1, keepdims=True)), rtol=1e-15)
+        assert calls == [_RowNormalize, _RowNormalizeSubclass]
+        # the same function also batches through at.vectorize and vectorize_graph's other users
+        _vectorize_node.register(_RowNormalize, lambda op, node, x: (x * 2.0).owner)
+        doubled = vectorize_graph(_RowNormalize()(v), {v: at.dmatrix("w")})
+        assert doubled.owner.op == at.mul(at.dmatrix("w"), 2.0).owner.op
+        _vectorize_node.register(_RowNormalize, lambda op, node, x: [x, x])
+        with pytest.raises(ValueError, match="gave 2 output"):
+            vectorize_graph(_RowNormalize()(v), {v: at.dmatrix("w")})
+        with pytest.raises(TypeError, match="op class"):
+            _vectorize_node.register(_RowNormalize())
+    finally:
+        node_vectorizers.remove(_RowNormalize)
 
 
 def test_apply_ancestors_and_applys_between():
@@ -308,3 +356,47 @@ def test_sequential_node_rewriter_graph_rewriter_and_explicit_inputs():
     view = FunctionGraph([x], [x + 1])
     double_outputs.rewrite(view)
     assert arignote.function([x], view.outputs[0], mode="PY")(np.array([1.0]))[0] == 4.0
+
+
+# --- FunctionGraph: memo and the replacement's type ------------------------------------------------
+
+def test_function_graph_memo_records_and_substitutes():
+    x, z = at.dvector("x"), at.dvector("z")
+    out = at.exp(x) + 1.0
+    memo = {}
+    fg = FunctionGraph([x], [out], memo=memo)
+    # nothing is copied: every variable and node maps to itself
+    assert memo[x] is x and memo[out] is out and memo[out.owner] is out.owner
+    assert memo[at.exp(x)] is at.exp(x)
+    memo = {x: z}  # a prefilled memo substitutes, as PyTensor's clone does
+    fg = FunctionGraph([x], [out], memo=memo)
+    assert fg.inputs == [z] and fg.outputs == [at.exp(z) + 1.0]
+    assert memo[out] is fg.outputs[0] and memo[out.owner] is fg.outputs[0].owner
+    np.testing.assert_allclose(arignote.function(fg.inputs, fg.outputs[0])(np.zeros(2)), [2.0, 2.0])
+
+
+def test_function_graph_replace_checks_the_type():
+    x = at.dvector("x")
+    fg = FunctionGraph([x], [at.exp(x)])
+    with pytest.raises(TypeError, match="float32.*float64"):
+        fg.replace(x, at.fvector("f"))
+    with pytest.raises(TypeError, match="cannot convert"):
+        fg.replace_all([(x, at.dmatrix("m"))])
+    assert fg.outputs == [at.exp(x)]  # a refused replacement changes nothing
+    # a narrower type is taken as is; a wider one gets the static shape checked at run time
+    fixed = at.tensor("fixed", dtype="float64", shape=(3,))
+    fg.replace(x, fixed)
+    assert fg.outputs == [at.exp(fixed)]
+    fg3 = FunctionGraph([fixed], [at.exp(fixed)])
+    loose = at.dvector("loose")
+    fg3.replace(fixed, loose)
+    f = arignote.function([loose], fg3.outputs[0])
+    np.testing.assert_allclose(f(np.zeros(3)), np.ones(3))
+    with pytest.raises(Exception, match="shape|length|3"):
+        f(np.zeros(4))
+    assert at.dvector.filter_variable(fixed) is fixed
+    with pytest.raises(TypeError, match="cannot convert"):
+        at.dvector.filter_variable(loose.astype("int64"))
+    assert at.dvector.filter_variable([1, 2]).type == at.TensorType("float64", shape=(2,))
+    with pytest.raises(TypeError, match="cannot convert"):
+        at.dvector.filter_variable(1.0)
