@@ -7,7 +7,7 @@ import functools
 import threading
 import time
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ import numpy as np
 from arignote.backend.jax.pure import pure_function
 from arignote.compile import program_cache
 from arignote.compile.generators import consume_updated_generators
-from arignote.compile.io import In, Out
+from arignote.compile.io import Container, In, Out
 from arignote.compile.mode import Mode, get_mode
 from arignote.compile.node_by_node import NodeByNodeProgram
 from arignote.compile.pipeline import link, rewrite_for_mode
@@ -221,8 +221,7 @@ class Function:
         self._by_name = {spec.name: i for i, spec in enumerate(self.input_specs) if spec.name}
         #: per input, its default value (a one-item list: In(update=) replaces it after a call)
         self._defaults: list[list[Any] | None] = [
-            None if spec.value is None else [check(spec.value)]
-            for spec, check in zip(self.input_specs, self._checks)]
+            _value_cell(spec.value, check) for spec, check in zip(self.input_specs, self._checks)]
         #: the positions the caller's positional arguments fill (implicit inputs take none)
         self._explicit = [k for k, spec in enumerate(self.input_specs) if not spec.implicit]
         self._plain_call = all(d is None for d in self._defaults) and not self._stateful
@@ -361,7 +360,9 @@ class Function:
                 results[position] = (np.array(value, copy=True) if isinstance(value, np.ndarray)
                                       else copy.deepcopy(value))
             for k, value in zip(self._stateful, results[self.n_outputs:self._n_results]):
-                self._defaults[k] = [value]  # the input's state for the next call
+                # the input's state for the next call, in its cell: another function given
+                # the same cell (In(value=f._finder[x])) reads it too
+                self._defaults[k][0] = value  # type: ignore[index]
             if self.updates:
                 for var, value in zip(self.updates, results[self._n_results:]):
                     var._value = value
@@ -409,6 +410,20 @@ class Function:
             exc.add_note(message)
             return exc
 
+    @property
+    def _finder(self) -> dict[Any, Container]:
+        """PyTensor's ``f._finder``: each input's storage cell, by position, variable and
+        name; a cell given to another function (``In(x, value=f._finder[x])``) is shared."""
+        found: dict[Any, Container] = {}
+        for position, (var, spec) in enumerate(zip(self.inputs, self.input_specs)):
+            cell = self._defaults[position]
+            container = Container(var, cell if cell is not None else [None], name=spec.name,
+                                  strict=spec.strict, allow_downcast=spec.allow_downcast)
+            found[position] = found[var] = container
+            if spec.name is not None:
+                found.setdefault(spec.name, container)
+        return found
+
     @functools.cached_property
     def maker(self) -> Any:
         """PyTensor's ``f.maker``: ``maker.fgraph`` is the graph the program runs
@@ -443,6 +458,13 @@ class Function:
         from arignote.compile.function_copy import rebuild_function
 
         return rebuild_function, (self._build_args, self._defaults)
+
+    def __copy__(self) -> Function:
+        # a shallow copy has its own state cells (holding the same values), as before cells
+        # could be shared; sharing a cell is asked for with In(value=f._finder[x])
+        from arignote.compile.function_copy import rebuild_function
+
+        return rebuild_function(self._build_args, [None if d is None else list(d) for d in self._defaults])
 
     def __repr__(self) -> str:
         return f"<arignote.Function {self.name or ''} inputs={self.inputs} outputs={self.user_outputs}>"
@@ -515,3 +537,15 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def _value_cell(value: Any, check: Callable[[Any], Any]) -> list[Any] | None:
+    """An input's default as a one-item list: the storage list itself of a `Container`
+    (shared with whoever else holds it), else a new list with the value checked."""
+    if value is None:
+        return None
+    if isinstance(value, Container):
+        if value.storage[0] is not None:
+            value.storage[0] = check(value.storage[0])
+        return value.storage
+    return [check(value)]

@@ -24,7 +24,9 @@ __all__ = ["copy_function", "rebuild_function"]
 def rebuild_function(args: dict[str, Any], defaults: list[list[Any] | None]) -> Function:
     """The function made from ``args`` (``Function._build_args``), its inputs' state restored."""
     made = _make(args)
-    made._defaults = [None if d is None else list(d) for d in defaults]
+    # the cells themselves: functions pickled (or deep-copied) together that shared a cell
+    # (In(value=f._finder[x])) share the unpickled one
+    made._defaults = list(defaults)
     return made
 
 

@@ -167,7 +167,10 @@ def _modules_token(modules: frozenset[str]) -> bytes:
         path = getattr(module, "__file__", None)
         if not path:
             raise Uncacheable(f"{name} has no source file")
-        stat = os.stat(path)
+        try:
+            stat = os.stat(path)
+        except OSError:  # "<stdin>", a deleted or in-memory module: nothing to key on
+            raise Uncacheable(f"{name}'s source {path!r} is not a file") from None
         parts.append(f"{name}:{stat.st_size}:{stat.st_mtime_ns}")
     return "\n".join(parts).encode()
 

@@ -16,6 +16,8 @@ arignote's own protocol differs (``perform(*values)`` returning the outputs, ``p
 ``infer_shape(node, shapes)``), so :func:`adapt` — called for every subclass of ``Op`` when it
 is defined — recognises PyTensor's signatures and adds arignote's methods around them:
 
+- ``c_code`` without a ``perform``: refused, naming the op, when a program is linked
+  (PyTensor's C-code interface is not imitated: arignote's C backend generates its own code);
 - ``perform(node, inputs, output_storage)``: ``py_impl`` calls it with fresh storage cells
   and returns what it stored (every backend runs such an op through it: C and JAX as a
   Python step or callback);
@@ -69,6 +71,10 @@ def adapt(cls: type) -> None:
     if perform is not None and "py_impl" not in namespace and _storage_perform(_positional_names(perform)):
         added["py_impl"] = _py_impl
         added["_pytensor_perform"] = True  # the JAX backend runs such a perform as a callback
+    elif "c_code" in namespace and "py_impl" not in namespace and _inherits_no_perform(cls):
+        # PyTensor runs such an op by compiling its C code; arignote does not compile foreign
+        # C code (its C backend generates its own), so the op is refused when a program is linked
+        added["py_impl"] = _c_code_only
     infer = namespace.get("infer_shape")
     names = _positional_names(infer) if infer is not None else None
     if names is not None and len(names) == 4 and names[1] == "fgraph":
@@ -103,6 +109,23 @@ def _py_impl(self: Any, node: Any) -> Any:
             results.append(node.outputs[k].type.filter(cell[0], name=f"{self} output {k}"))
         return results[0] if n_outputs == 1 else tuple(results)
     return run
+
+
+def _inherits_no_perform(cls: type) -> bool:
+    """No class of ``cls``'s MRO below arignote's ``Op`` defines ``perform``."""
+    for klass in cls.__mro__:
+        if klass.__module__ == "arignote.graph.op":
+            return True
+        if "perform" in vars(klass) or "py_impl" in vars(klass):
+            return False
+    return True
+
+
+def _c_code_only(self: Any, node: Any) -> Any:
+    raise NotImplementedError(
+        f"{type(self).__name__} defines c_code but no perform: arignote runs ops written to "
+        "PyTensor's protocol through perform(node, inputs, output_storage) on every backend "
+        "and does not compile their C code; add a perform (NumPy) to use it here")
 
 
 def _infer_shape(self: Any, node: Any, input_shapes: Sequence[Any]) -> Any:

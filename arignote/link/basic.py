@@ -11,9 +11,8 @@ from __future__ import annotations
 import copy
 from typing import Any, ClassVar, NoReturn
 
-import numpy as np
-
 from arignote.compile.function import function
+from arignote.compile.io import Container
 from arignote.compile.mode import Mode
 
 __all__ = ["Container", "Linker", "PerformLinker", "UnavailableLinker", "WrapLinker"]
@@ -95,56 +94,3 @@ class WrapLinker(Linker):
             "WrapLinker: arignote's backends run a graph as one program, not as per-node thunks "
             "a wrapper could interleave; DebugMode checks every node against NumPy and "
             "NanGuardMode checks every node's outputs")
-
-
-class Container:
-    """A one-value storage cell for values of ``type``: ``storage`` is a one-item list, and
-    ``value`` reads it or, unless ``readonly``, checks a new value against the type and
-    stores it (``strict``: the value must have the type's dtype already)."""
-
-    def __init__(self, r: Any, storage: list[Any], *, readonly: bool = False, strict: bool = False,
-                 allow_downcast: bool | None = None, name: str | None = None) -> None:
-        if not isinstance(storage, list) or len(storage) < 1:
-            raise TypeError("Container: storage must be a list of at least one item")
-        # a variable or its type, as PyTensor's: the cell holds values of that type
-        self.type = r.type if hasattr(r, "owner") and hasattr(r, "type") else r
-        self.name = name if name is not None else getattr(r, "name", None)
-        self.storage = storage
-        self.readonly = readonly
-        self.strict = strict
-        self.allow_downcast = allow_downcast
-
-    @property
-    def value(self) -> Any:
-        return self.storage[0]
-
-    @value.setter
-    def value(self, value: Any) -> None:
-        self._set(value)
-
-    #: PyTensor's other name for ``value``
-    data = value
-
-    def _set(self, value: Any) -> None:
-        if self.readonly:
-            raise Exception(f"Cannot set readonly storage: {self.name}")
-        if value is None:
-            self.storage[0] = None
-            return
-        if self.strict:
-            dtype = getattr(self.type, "numpy_dtype", None)
-            found = getattr(value, "dtype", None)
-            if dtype is not None and (found is None or np.dtype(found) != dtype):
-                raise TypeError(f"{self.name or 'Container'}: strict storage needs dtype {dtype}, "
-                                f"got {np.asarray(value).dtype if found is None else found}")
-        self.storage[0] = self.type.filter(value, self.name or "value")
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Container:
-        return Container(self.type, copy.deepcopy(self.storage, memo), readonly=self.readonly,
-                         strict=self.strict, allow_downcast=self.allow_downcast, name=self.name)
-
-    def __str__(self) -> str:
-        return f"<{self.storage[0]}>"
-
-    def __repr__(self) -> str:
-        return f"<{self.storage[0]!r}>"

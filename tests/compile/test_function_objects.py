@@ -11,7 +11,7 @@ import pytest
 
 import arignote
 import arignote.tensor as at
-from arignote.compile.io import In
+from arignote.compile.io import Container, In
 
 MODES = ["PY", "FAST_RUN"]
 
@@ -117,3 +117,51 @@ def test_pickled_function_with_random_draws_continues_the_stream():
     f = arignote.function([], draw)
     g = pickle.loads(pickle.dumps(f))
     np.testing.assert_array_equal(f(), g())  # same generator state: same numbers
+
+
+# --- In(value=Container): a state cell shared between functions ------------------------------------
+
+@pytest.mark.parametrize("mode", MODES)
+def test_functions_given_one_cell_share_its_state(mode):
+    a, x, s = at.dscalar("a"), at.dscalar("x"), at.dscalar("s")
+    f = arignote.function([x, In(a, name="a"), In(s, value=Container(s, storage=[np.array(0.0)]),
+                                                  update=s + a * x)], s + a * x, mode=mode)
+    g = arignote.function([x, In(a, name="a"), In(s, value=f._finder[s], update=s - a * x)],
+                          s + a * x, mode=mode)
+    reader = arignote.function([In(s, value=f._finder["s"])], s * 10.0, mode=mode)
+    assert f(1.0, 2.0) == 2.0 and g._finder[s].value == 2.0 and reader() == 20.0
+    assert g(3.0, 1.0) == 5.0 and f._finder[s].value == -1.0 and reader() == -10.0
+    # the cell takes a value set from outside (checked against the input's type)
+    g._finder[s].value = 4
+    assert f._finder[2].value == 4.0 and f._finder[s].value.dtype == np.float64
+    with pytest.raises(TypeError):
+        g._finder[s].value = np.zeros(3)
+
+
+def test_an_explicit_input_with_a_shared_cell_updates_it_when_given():
+    x, s = at.dscalar("x"), at.dscalar("s")
+    inc = arignote.function([x, In(s, update=s + x, value=Container(s, storage=[np.array(10.0)]))], [])
+    dec = arignote.function([x, In(s, update=s - x, value=inc._finder[s], implicit=False)], [])
+    assert dec._finder[s].value is inc._finder[s].value
+    dec(1.0)
+    assert inc._finder[s].value == 9.0
+    dec(1.0, 0.0)  # s given: the update of the given value goes to the shared cell
+    assert inc._finder[s].value == -1.0
+    inc(4.0)
+    assert dec._finder[s].value == 3.0
+
+
+def test_shared_cells_stay_shared_through_pickle_and_deepcopy_not_copy():
+    x, s = at.dscalar("x"), at.dscalar("s")
+    inc = arignote.function([x, In(s, update=s + x, value=Container(s, storage=[np.array(1.0)]))], [])
+    peek = arignote.function([In(s, value=inc._finder[s])], s + 0.0)
+    inc2, peek2 = pickle.loads(pickle.dumps([inc, peek]))
+    inc2(2.0)
+    assert peek2() == 3.0 and peek() == 1.0  # one cell between the unpickled pair, not with the originals
+    memo: dict = {}
+    inc3, peek3 = copy.deepcopy(inc, memo), copy.deepcopy(peek, memo)
+    inc3(5.0)
+    assert peek3() == 6.0 and peek() == 1.0
+    for alone in (copy.copy(inc), inc.copy()):  # a copy of one function has its own cell
+        alone(7.0)
+        assert peek() == 1.0

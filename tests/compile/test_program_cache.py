@@ -354,3 +354,33 @@ def test_random_programs_run_the_same_from_the_cache(cache_on, linker):
         for a, b in zip(first, second):
             np.testing.assert_array_equal(a, b)
             assert np.asarray(a).dtype == np.asarray(b).dtype
+
+
+STDIN_OP = textwrap.dedent("""
+    import numpy as np
+    import arignote, arignote.tensor as at
+    from arignote.graph.basic import Apply
+    from arignote.graph.op import Op
+
+    class Triple(Op):
+        __props__ = ()
+        def make_node(self, x):
+            x = at.as_tensor_variable(x)
+            return Apply(self, [x], [x.type()])
+        def perform(self, node, inputs, output_storage):
+            output_storage[0][0] = 3 * inputs[0]
+
+    x = at.dvector("x")
+    print(arignote.function([x], Triple()(x) + 1.0)(np.array([1.0, 2.0])))
+""")
+
+
+def test_an_op_defined_in_a_program_read_from_stdin_compiles(tmp_path):
+    # its module's __file__ is "<stdin>", no file: the program is not cached (nothing to key
+    # its class on), and compiles all the same
+    env = dict(os.environ, ARIGNOTE_CACHE_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+    env.pop("ARIGNOTE_FLAGS", None)
+    done = subprocess.run([sys.executable, "-"], input=STDIN_OP, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[4.", "7.]"]

@@ -164,3 +164,31 @@ def test_jax_needs_output_shapes():
     f = arignote.function([x], NoShapes()(x), mode="JAX")
     with pytest.raises(ValueError, match="needs its output shapes while tracing"):
         f(np.ones(2))
+
+
+class _CCodeOnly(Op):
+    """PyTensor runs this by compiling its C code; arignote does not compile foreign C."""
+
+    __props__ = ()
+
+    def make_node(self, x):
+        x = at.as_tensor_variable(x)
+        return Apply(self, [x], [x.type()])
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        return f"{outputs[0]} = 2 * {inputs[0]};"
+
+
+class _CCodeAndPerform(_CCodeOnly):
+    def perform(self, node, inputs, output_storage):
+        output_storage[0][0] = 2 * inputs[0]
+
+
+@pytest.mark.parametrize("mode", ["PY", "FAST_RUN"])
+def test_an_op_with_c_code_only_is_refused_when_compiled(mode):
+    x = at.dvector("x")
+    with pytest.raises(NotImplementedError, match="_CCodeOnly defines c_code but no perform"):
+        arignote.function([x], _CCodeOnly()(x), mode=mode)
+    # with a perform too, the perform runs (its C code is not used)
+    f = arignote.function([x], _CCodeAndPerform()(x), mode=mode)
+    np.testing.assert_array_equal(f(np.array([1.0, 2.5])), [2.0, 5.0])
