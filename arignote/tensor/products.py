@@ -407,15 +407,18 @@ def dot(a: Any, b: Any) -> TensorVariable:
     return Dot()(a, b)
 
 
-def matmul(a: Any, b: Any) -> TensorVariable:
-    """``np.matmul`` (the ``@`` operator): batched matrix product with broadcast batch axes."""
+def matmul(a: Any, b: Any, dtype: Any = None) -> TensorVariable:
+    """``np.matmul`` (the ``@`` operator): batched matrix product with broadcast batch axes;
+    ``dtype`` casts the product (PyTensor's argument)."""
     a, b = as_tensor_variable(a), as_tensor_variable(b)
     _matmul_shape(a.type.shape, b.type.shape)  # errors worded for matmul, before delegating
     if a.ndim <= 2 and b.ndim <= 2:
         # np.matmul and np.dot agree on 1-d and 2-d operands (values and dtypes): one
         # canonical node for the plain matrix product keeps rewrites in one place.
-        return Dot()(a, b)
-    return MatMul()(a, b)
+        out = Dot()(a, b)
+    else:
+        out = MatMul()(a, b)
+    return out if dtype is None else out.astype(dtype)
 
 
 def _tensordot_axes(axes: Any, a_ndim: int, b_ndim: int) -> tuple[tuple[int, ...], tuple[int, ...]]:

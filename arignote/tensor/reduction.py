@@ -29,7 +29,7 @@ from arignote.scalar.basic import ScalarOp
 from arignote.tensor import math as tm
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.dimshuffle import dimshuffle, normalize_axis
-from arignote.tensor.shape import shape
+from arignote.tensor.shape import reshape, shape
 from arignote.tensor.type import TensorType, normalize_dtype
 from arignote.tensor.variable import TensorVariable
 
@@ -60,12 +60,14 @@ def normalize_reduce_axes(axis: AxisLike, ndim: int, *,
     """
     if axis is None:
         return None
+    if isinstance(axis, np.ndarray) and axis.ndim == 0:
+        axis = axis.item()  # np.array(1), as PyTensor takes it
     if isinstance(axis, (int, np.integer)) and not isinstance(axis, (bool, np.bool_)):
         if ndim == 0 and axis in (0, -1) and int_axis_on_0d:
             return None  # NumPy lets a plain int axis 0 or -1 "reduce" a 0-d array
         axes = [axis]
     elif isinstance(axis, (tuple, list)):
-        axes = list(axis)
+        axes = [a.item() if isinstance(a, np.ndarray) and a.ndim == 0 else a for a in axis]
     else:
         raise TypeError(f"axis must be None, an int or a tuple of ints, got {axis!r}")
     normalized = [normalize_axis(a, ndim) for a in axes]
@@ -385,29 +387,42 @@ class Argmin(_ArgReduce):
     numpy_function = staticmethod(np.argmin)
 
 
-def _arg_reduce(op_class: type[_ArgReduce], x: Any, axis: int | None, keepdims: bool) -> TensorVariable:
+def _arg_reduce(op_class: type[_ArgReduce], x: Any, axis: Any, keepdims: bool) -> TensorVariable:
     x = as_tensor_variable(x)
-    if axis is not None:
-        if isinstance(axis, (tuple, list)):
-            raise TypeError(f"{op_class.__name__.lower()}: axis must be None or an int, got {axis!r}")
-        axes = normalize_reduce_axes(axis, x.ndim)
-        # for 0-d and 1-d inputs the index along the axis is the flat index
-        axis = None if axes is None else axes[0]
-    out = cast(TensorVariable, op_class(axis).make_node(x).outputs[0])
+    axes = normalize_reduce_axes(axis, x.ndim)
+    if axes is not None and len(axes) > 1:
+        return _arg_reduce_axes(op_class, x, axes, keepdims)
+    # for 0-d and 1-d inputs the index along the axis is the flat index
+    one_axis = None if axes is None else axes[0]
+    out = cast(TensorVariable, op_class(one_axis).make_node(x).outputs[0])
     if keepdims:
-        out = keep_reduced_dims(out, None if axis is None else (axis,), x.ndim)
+        out = keep_reduced_dims(out, axes, x.ndim)
     return out
 
 
-def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> TensorVariable:
+def _arg_reduce_axes(op_class: type[_ArgReduce], x: TensorVariable, axes: tuple[int, ...],
+                     keepdims: bool) -> TensorVariable:
+    """The index over several axes, as PyTensor's: into those axes flattened in order (the
+    other axes first, then the reduced ones merged into one last axis)."""
+    kept = [a for a in range(x.ndim) if a not in axes]
+    moved = dimshuffle(x, [*kept, *axes])
+    lengths = shape(x)
+    merged = reshape(moved, [*(lengths[a] for a in kept), -1])
+    out = cast(TensorVariable, op_class(len(kept)).make_node(merged).outputs[0])
+    return keep_reduced_dims(out, axes, x.ndim) if keepdims else out
+
+
+def argmax(x: Any, axis: Any = None, keepdims: bool = False) -> TensorVariable:
     """Index (int64) of the first maximum along ``axis``, as ``np.argmax``; with
-    ``axis=None`` an index into the flattened array."""
+    ``axis=None`` an index into the flattened array, with several axes (PyTensor's) an
+    index into those axes flattened."""
     return _arg_reduce(Argmax, x, axis, keepdims)
 
 
-def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> TensorVariable:
+def argmin(x: Any, axis: Any = None, keepdims: bool = False) -> TensorVariable:
     """Index (int64) of the first minimum along ``axis``, as ``np.argmin``; with
-    ``axis=None`` an index into the flattened array."""
+    ``axis=None`` an index into the flattened array, with several axes (PyTensor's) an
+    index into those axes flattened."""
     return _arg_reduce(Argmin, x, axis, keepdims)
 
 

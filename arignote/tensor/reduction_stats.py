@@ -51,10 +51,11 @@ def _divide(total: TensorVariable, count: float | TensorVariable | TensorConstan
 
 def _mean_dtypes(x: TensorVariable, dtype: Any) -> tuple[str, str]:
     """(accumulator, result) dtypes of ``np.mean``: ints give float64 and float16 is
-    accumulated in float32."""
+    accumulated in float32.  A bool or integer ``dtype`` is the accumulator's and the
+    result is float64, as in PyTensor (NumPy would truncate the quotient to that dtype)."""
     if dtype is not None:
         dtype = normalize_dtype(dtype)
-        return dtype, dtype
+        return dtype, ("float64" if np.dtype(dtype).kind in "biu" else dtype)
     kind = x.type.numpy_dtype
     if kind.kind in "biu":
         return "float64", "float64"
@@ -65,7 +66,7 @@ def _mean_dtypes(x: TensorVariable, dtype: Any) -> tuple[str, str]:
 
 def mean(x: Any, axis: AxisLike = None, dtype: Any = None, keepdims: bool = False) -> TensorVariable:
     """Arithmetic mean over ``axis`` as ``np.mean`` (ints give float64; an empty
-    reduction gives NaN)."""
+    reduction gives NaN); an integer ``dtype`` accumulates the sum, the mean is float64."""
     x = as_tensor_variable(x)
     axes = normalize_reduce_axes(axis, x.ndim, int_axis_on_0d=False)
     acc_dtype, out_dtype = _mean_dtypes(x, dtype)
@@ -73,9 +74,14 @@ def mean(x: Any, axis: AxisLike = None, dtype: Any = None, keepdims: bool = Fals
     return keep_reduced_dims(out, axes, x.ndim) if keepdims else out
 
 
-def var(x: Any, axis: AxisLike = None, ddof: float = 0, keepdims: bool = False) -> TensorVariable:
+def var(x: Any, axis: AxisLike = None, ddof: float = 0, keepdims: bool = False,
+        corrected: bool = False) -> TensorVariable:
     """Variance over ``axis`` as ``np.var``: the mean squared deviation from the mean,
-    divided by ``count - ddof`` (ints give float64, complex its real dtype)."""
+    divided by ``count - ddof`` (ints give float64, complex its real dtype).
+
+    ``corrected`` (PyTensor's "corrected two-pass" variance) subtracts
+    ``|sum(x - mean)|^2 / ((count - ddof) * count)``: the rounding error the computed mean
+    leaves in the deviations, zero in exact arithmetic."""
     x = as_tensor_variable(x)
     if isinstance(ddof, (bool, np.bool_)) or not isinstance(ddof, (int, float, np.integer, np.floating)):
         raise TypeError(f"var: ddof must be a number, got {ddof!r}")
@@ -94,12 +100,19 @@ def var(x: Any, axis: AxisLike = None, ddof: float = 0, keepdims: bool = False) 
     else:
         dof = tm.maximum(count - ddof, 0)
     out = _divide(_sum(squares, axes), dof)
+    if corrected:
+        residual = _sum(centred, axes)
+        residual = tm.real(residual * tm.conj(residual)) if residual.type.numpy_dtype.kind == "c" \
+            else tm.sqr(residual)
+        out = out - _divide(residual, dof * count)
     return keep_reduced_dims(out, axes, x.ndim) if keepdims else out
 
 
-def std(x: Any, axis: AxisLike = None, ddof: float = 0, keepdims: bool = False) -> TensorVariable:
-    """Standard deviation over ``axis``: ``sqrt(var(x, axis, ddof))``, as ``np.std``."""
-    return tm.sqrt(var(x, axis, ddof, keepdims))
+def std(x: Any, axis: AxisLike = None, ddof: float = 0, keepdims: bool = False,
+        corrected: bool = False) -> TensorVariable:
+    """Standard deviation over ``axis``: ``sqrt(var(x, axis, ddof, corrected=corrected))``,
+    as ``np.std``."""
+    return tm.sqrt(var(x, axis, ddof, keepdims, corrected))
 
 
 def logsumexp(x: Any, axis: AxisLike = None, keepdims: bool = False) -> TensorVariable:

@@ -14,6 +14,7 @@ import numpy as np
 
 from arignote.config import config
 from arignote.graph.type import Type
+from arignote.tensor.approx import values_eq_approx
 
 DTYPES = (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -139,6 +140,18 @@ class TensorType(Type):
         return (isinstance(other, TensorType) and other.dtype == self.dtype
                 and len(other.shape) == len(self.shape)
                 and all(s is None or s == o for s, o in zip(self.shape, other.shape)))
+
+    @staticmethod
+    def values_eq(a: Any, b: Any, force_same_dtype: bool = True) -> bool:
+        """Whether two values are equal: same shape (and dtype when ``force_same_dtype``),
+        equal elements, NaN equal to NaN (PyTensor's ``TensorType.values_eq``)."""
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or (force_same_dtype and a.dtype != b.dtype):
+            return False
+        return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc"))
+
+    #: approximate equality with tolerances by dtype (:func:`arignote.tensor.approx.values_eq_approx`)
+    values_eq_approx = staticmethod(values_eq_approx)
 
     def filter_variable(self, other: Any, allow_convert: bool = True) -> Any:
         """As :meth:`Type.filter_variable`; a value (not a variable) becomes a constant first."""

@@ -75,6 +75,8 @@ class _TensorOperators:
     def __floordiv__(self, other: Any) -> Any: return _api().int_div(self, other)
     def __rfloordiv__(self, other: Any) -> Any: return _api().int_div(other, self)
     def __mod__(self, other: Any) -> Any: return _api().mod(self, other)
+    def __divmod__(self, other: Any) -> Any: return self // other, self % other
+    def __rdivmod__(self, other: Any) -> Any: return other // self, other % self
     def __rmod__(self, other: Any) -> Any: return _api().mod(other, self)
     def __pow__(self, other: Any) -> Any: return _api().pow(self, other)
     def __rpow__(self, other: Any) -> Any: return _api().pow(other, self)
@@ -201,11 +203,11 @@ class _TensorOperators:
     def mean(self, axis: Any = None, dtype: Any = None, keepdims: bool = False) -> Any:
         return _api().mean(self, axis=axis, dtype=dtype, keepdims=keepdims)
 
-    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-        return _api().var(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def var(self, axis: Any = None, ddof: int = 0, keepdims: bool = False, corrected: bool = False) -> Any:
+        return _api().var(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
 
-    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False) -> Any:
-        return _api().std(self, axis=axis, ddof=ddof, keepdims=keepdims)
+    def std(self, axis: Any = None, ddof: int = 0, keepdims: bool = False, corrected: bool = False) -> Any:
+        return _api().std(self, axis=axis, ddof=ddof, keepdims=keepdims, corrected=corrected)
 
     def max(self, axis: Any = None, keepdims: bool = False) -> Any:
         return _api().max(self, axis=axis, keepdims=keepdims)
