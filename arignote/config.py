@@ -37,6 +37,9 @@ _DEFAULTS: dict[str, Any] = {
     # fused loops call glibc's vector math (libmvec) where it exists; whether loops
     # whose step works on single elements compile, loop and body, into one C function
     "c_compiler": "",
+    # whether the C backend may run at all: False (PyTensor's `config.cxx = ""`) makes FAST_RUN
+    # run on py, as on a machine without a compiler
+    "c_backend": True,
     "c_flags": "",
     "c_cache_dir": "",
     "c_cache_max_mb": 1024.0,
@@ -69,6 +72,7 @@ _CHOICES: dict[str, tuple[Any, ...]] = {
     "trace_source": (True, False),
     "on_rule_error": ("raise", "warn"),
     "c_vector_math": (True, False),
+    "c_backend": (True, False),
     "c_scalar_loops": (True, False),
     "program_cache": (True, False),
     "optimizer_verbose": (True, False),
@@ -97,14 +101,25 @@ def _parse(name: str, text: str) -> Any:
     return text
 
 
-#: read-only values worked out from the flags and the machine, registered by the layer that
-#: knows how (name -> (getter, what to set instead)); e.g. PyTensor's ``cxx``, the C compiler
-_DERIVED: dict[str, tuple[Callable[[], Any], str]] = {}
+#: values worked out from the flags and the machine, registered by the layer that knows how
+#: (name -> Derived); e.g. PyTensor's ``cxx``, the C compiler
+class Derived:
+    """A derived value: ``getter()`` reads it; ``setter(value)``, when given, sets the flags
+    ``stores`` it is made of (else setting it raises, naming ``instead``)."""
+
+    def __init__(self, getter: Callable[[], Any], instead: str,
+                 setter: Callable[[Any], None] | None = None, stores: tuple[str, ...] = ()) -> None:
+        self.getter, self.instead, self.setter, self.stores = getter, instead, setter, stores
 
 
-def register_derived(name: str, getter: Callable[[], Any], instead: str) -> None:
-    """Make ``config.<name>`` read ``getter()``; setting it raises, naming ``instead``."""
-    _DERIVED[name] = (getter, instead)
+_DERIVED: dict[str, Derived] = {}
+
+
+def register_derived(name: str, getter: Callable[[], Any], instead: str,
+                     setter: Callable[[Any], None] | None = None, stores: tuple[str, ...] = ()) -> None:
+    """Make ``config.<name>`` read ``getter()``; setting it calls ``setter`` (which sets the
+    flags ``stores``) or, without one, raises naming ``instead``."""
+    _DERIVED[name] = Derived(getter, instead, setter, stores)
 
 
 class Config:
@@ -126,12 +141,16 @@ class Config:
             pass
         derived = _DERIVED.get(name)
         if derived is not None:
-            return derived[0]()
+            return derived.getter()
         raise AttributeError(f"arignote.config has no flag {name!r}") from None
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name in _DERIVED:
-            raise AttributeError(f"arignote.config.{name} is read-only: {_DERIVED[name][1]}")
+            derived = _DERIVED[name]
+            if derived.setter is None:
+                raise AttributeError(f"arignote.config.{name} is read-only: {derived.instead}")
+            derived.setter(value)
+            return
         if name not in _DEFAULTS:
             raise AttributeError(f"arignote.config has no flag {name!r}")
         choices = _CHOICES.get(name)
@@ -144,7 +163,9 @@ class Config:
     @contextlib.contextmanager
     def change_flags(self, **flags: Any) -> Iterator[None]:
         """Set flags for the duration of a ``with`` block."""
-        old = {name: getattr(self, name) for name in flags}
+        # a derived value is restored through the flags it is made of
+        stored = [n for name in flags for n in (_DERIVED[name].stores if name in _DERIVED else (name,))]
+        old = {name: getattr(self, name) for name in stored}
         try:
             for name, value in flags.items():
                 setattr(self, name, value)

@@ -46,11 +46,32 @@ def test_environment_variable_in_a_fresh_process():
 def test_pytensor_flags_cxx_openmp_and_optimizer_verbose(capsys):
     import shutil
 
-    # cxx: the C compiler in use, read-only (c_compiler chooses it)
-    assert config.cxx in ("", shutil.which("gcc"), shutil.which("clang"), shutil.which("cc"),
-                          shutil.which(config.c_compiler or "gcc"))
-    with pytest.raises(AttributeError, match="read-only"):
-        config.cxx = ""
+    # cxx: the C compiler in use ("" switches the C backend off: FAST_RUN runs on py, quietly)
+    found = config.cxx
+    assert found in ("", shutil.which("gcc"), shutil.which("clang"), shutil.which("cc"),
+                     shutil.which(config.c_compiler or "gcc"))
+    import warnings
+
+    import numpy as np
+
+    import arignote
+
+    x = at.dvector("x")
+    with config.change_flags(cxx=""), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert config.cxx == "" and config.c_backend is False
+        f = arignote.function([x], at.exp(x) * 3.0)
+        assert type(f.program).__name__ == "PyProgram"
+        np.testing.assert_array_equal(f(np.zeros(2)), [3.0, 3.0])
+        with pytest.raises(Exception, match="switched off"):
+            arignote.function([x], at.exp(x) * 4.0, mode="C")
+    assert config.cxx == found and config.c_backend is True and config.c_compiler == ""
+    with pytest.raises(TypeError, match="cxx must be a string"):
+        config.cxx = None
+    if found:  # a command chooses that compiler, through c_compiler
+        with config.change_flags(cxx=found):
+            assert config.c_compiler == found and config.cxx == found
+        assert config.c_compiler == ""
     # OpenMP switches: accepted (with their checks), no effect on what compiles
     with config.change_flags(openmp=True, openmp_elemwise_minsize=10):
         assert config.openmp and config.openmp_elemwise_minsize == 10

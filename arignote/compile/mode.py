@@ -132,7 +132,7 @@ def fast_run_mode() -> Mode:
 def fast_run_fallback(why: str) -> Mode:
     """FAST_RUN on the py linker because of ``why``, warning once per process."""
     global _warned_no_compiler
-    if not _warned_no_compiler:
+    if not _warned_no_compiler and config.c_backend:  # switched off: asked for, no warning
         _warned_no_compiler = True
         warnings.warn(f"arignote: FAST_RUN uses the py linker because no C compiler works here "
                       f"({why}). Set $CC or arignote.config.c_compiler to use the C backend.",

@@ -156,7 +156,8 @@ def _weak_constant(v: Any, dtypes: tuple[np.dtype, ...]) -> TensorConstant:
 
 
 def cast(x: Any, dtype: Any) -> TensorVariable:
-    """``x`` converted to ``dtype`` (NumPy's ``astype``)."""
+    """``x`` converted to ``dtype`` (NumPy's ``astype``).  Complex to real raises TypeError,
+    as in PyTensor: NumPy would drop the imaginary part with only a warning."""
     # here, not at the top: importing it there makes an import cycle
     from arignote.tensor.elemwise import Elemwise
 
@@ -164,6 +165,9 @@ def cast(x: Any, dtype: Any) -> TensorVariable:
     dtype = normalize_dtype(dtype)
     if x.dtype == dtype:
         return x
+    if x.type.numpy_dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        raise TypeError(f"cast: casting {x} from {x.dtype} to {dtype} is ambiguous; take "
+                        "real(x), imag(x), abs(x) or angle(x) first")
     return Elemwise(Cast(dtype))(x)
 
 

@@ -43,7 +43,7 @@ def known_unavailable() -> str | None:
     import os
 
 
-    key = (config.c_compiler, os.environ.get("CC", ""), config.c_flags)
+    key = (config.c_compiler, os.environ.get("CC", ""), config.c_flags, config.c_backend)
     if _availability.get(key) is not None:
         return _availability[key]
 
@@ -60,10 +60,10 @@ def record_unavailable(why: str) -> None:
     import os
 
 
-    _availability[(config.c_compiler, os.environ.get("CC", ""), config.c_flags)] = why
+    _availability[(config.c_compiler, os.environ.get("CC", ""), config.c_flags, config.c_backend)] = why
 
 
-_availability: dict[tuple[str, str, str], str | None] = {}
+_availability: dict[tuple[str, str, str, bool], str | None] = {}
 
 
 def availability() -> str | None:
@@ -71,7 +71,7 @@ def availability() -> str | None:
     import os
 
 
-    key = (config.c_compiler, os.environ.get("CC", ""), config.c_flags)
+    key = (config.c_compiler, os.environ.get("CC", ""), config.c_flags, config.c_backend)
     if key not in _availability:
         # here, not at the top: the runtime module is loaded (or built) and the compiler
         # checked on first use

@@ -121,8 +121,14 @@ class Toolchain:
             raise CompileError(f"{shlex.join(cmd)} exited with status {done.returncode}:\n{diagnostics}")
 
 
+#: why there is no compiler when the C backend is switched off
+SWITCHED_OFF = "the C backend is switched off (config.c_backend = False, or PyTensor's config.cxx = '')"
+
+
 def find_compiler() -> tuple[str | None, str]:
     """The compiler to use (an absolute path, or None) and where the choice came from."""
+    if not config.c_backend:
+        return None, SWITCHED_OFF
     for origin, wanted in (("config.c_compiler", config.c_compiler), ("$CC", os.environ.get("CC", ""))):
         if wanted:
             words = shlex.split(wanted)
@@ -135,9 +141,20 @@ def find_compiler() -> tuple[str | None, str]:
     return None, "gcc, clang and cc on PATH"
 
 
+def _set_cxx(value: str) -> None:
+    """PyTensor's ``config.cxx = value``: "" switches the C backend off, a command chooses
+    that compiler (``config.c_compiler``) and switches it on."""
+    if not isinstance(value, str):
+        raise TypeError(f"config.cxx must be a string (a compiler command, or ''), got {value!r}")
+    if value:
+        config.c_compiler = value
+    config.c_backend = bool(value)
+
+
 # PyTensor's ``config.cxx``: the C compiler arignote would use ("" when there is none)
 register_derived("cxx", lambda: find_compiler()[0] or "",
-                 "set config.c_compiler (or $CC) to choose the C compiler")
+                 "set config.c_compiler (or $CC) to choose the C compiler",
+                 setter=_set_cxx, stores=("c_compiler", "c_backend"))
 
 
 def default_flags(family: str) -> tuple[str, ...]:
@@ -217,10 +234,11 @@ def _family(compiler: str, version: str) -> str:
 
 
 @functools.lru_cache(maxsize=8)
-def _toolchain(wanted: str, cc_env: str, flag_text: str, vector_math: bool) -> Toolchain:
+def _toolchain(wanted: str, cc_env: str, flag_text: str, vector_math: bool, enabled: bool) -> Toolchain:
     compiler, origin = find_compiler()
     if compiler is None:
-        raise CompilerUnavailable(f"no C compiler found (looked for {origin})")
+        raise CompilerUnavailable(origin if origin == SWITCHED_OFF
+                                  else f"no C compiler found (looked for {origin})")
     version = _version_of(compiler)
     family = _family(compiler, version)
     flags = tuple(shlex.split(flag_text)) if flag_text.strip() else default_flags(family)
@@ -243,4 +261,4 @@ def get_toolchain() -> Toolchain:
     the runtime module is built (:func:`arignote.backend.c.runtime.load_runtime`).
     """
     return _toolchain(config.c_compiler, os.environ.get("CC", ""), config.c_flags,
-                      bool(config.c_vector_math))
+                      bool(config.c_vector_math), bool(config.c_backend))
