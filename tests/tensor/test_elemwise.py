@@ -192,6 +192,16 @@ def test_cast(src, dst, rng):
         check_against_numpy(lambda v: v.astype(dst), lambda v: v.astype(dst), x)
 
 
+@pytest.mark.parametrize("dst", ["float64", "float32", "int64", "bool"])
+def test_cast_from_complex_to_real_is_refused(dst):
+    z = at.zvector("z")
+    with pytest.raises(TypeError, match="ambiguous.*real"):
+        at.cast(z, dst)
+    with pytest.raises(TypeError, match="ambiguous"):
+        z.astype(dst)
+    assert at.cast(at.real(z), dst).dtype == dst  # the part wanted, said explicitly
+
+
 def test_operators_match_functions(rng):
     a, b = random_array(rng, (3,), "float64", 1, 3), random_array(rng, (3,), "float64", 1, 3)
     check_against_numpy(lambda x, y: [x + y, x - y, x * y, x / y, x // y, x % y, x ** y, -x, abs(x),
