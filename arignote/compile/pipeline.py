@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from arignote.backend import linker
 from arignote.backend.c.toolchain import CompilerUnavailable
 from arignote.compile.mode import PREDEFINED, Mode, fast_run_fallback
+from arignote.config import config
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.linking import Linking, current_linking, linking
 from arignote.rewrite.driver import rewrite_graph as run_rules
@@ -94,6 +96,10 @@ def link(inputs: Sequence[Variable], outputs: Sequence[Variable], mode: Mode) ->
     except CompilerUnavailable as exc:
         if mode is PREDEFINED["FAST_RUN"]:  # chosen by default, not asked for: fall back
             return link(inputs, outputs, fast_run_fallback(str(exc)))
+        if not config.c_backend:
+            # switched off on purpose (PyTensor's cxx = ""): every C mode runs on py, with its
+            # own rewrites, as PyTensor's default linker runs Python implementations then
+            return link(inputs, outputs, dataclasses.replace(mode, linker="py"))
         raise CompilerUnavailable(f"Mode(linker={mode.linker!r}) needs a working C compiler: {exc}") from None
 
 
