@@ -8,7 +8,7 @@ is given (NumPy gives float64, which is floatX's default value).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +76,36 @@ def _shape_value(op: Op, shape: np.ndarray, ndim: int) -> tuple[int, ...]:
     return tuple(shape.tolist())
 
 
+def check_no_runtime_stretch(op: Any, static_shape: Sequence[int | None], value_shape: Sequence[int],
+                             target: Sequence[int]) -> None:
+    """ValueError where a value's axis of length 1 would stretch to a longer target length
+    without its type saying it may (static length 1): as for elementwise ops, only a
+    declared 1 broadcasts, so derivatives (which sum over the declared ones) stay right."""
+    if any(n < 0 for n in target):
+        return  # the op's own error (negative dimensions) comes next
+    offset = len(target) - len(value_shape)
+    for axis, (static, have) in enumerate(zip(static_shape, value_shape)):
+        want = target[offset + axis] if offset + axis >= 0 else have
+        if have == 1 and want != 1 and static != 1:
+            raise ValueError(
+                f"Runtime broadcasting not allowed: axis {axis} of the value has length 1 at "
+                f"run time, to fill length {want}, but its type does not declare a length of 1 "
+                f"(static shape {tuple(static_shape)}); declare it (shape=(1, ...), "
+                "specify_broadcastable) to broadcast it")
+
+
+def _checked_against(op: Any, node: Apply, compute: Callable[..., Any]) -> Callable[..., Any]:
+    """``compute(value, shape)`` preceded by :func:`check_no_runtime_stretch` for ``node``."""
+    static = node.inputs[0].type.shape
+    if all(d == 1 for d in static):  # nothing could stretch without being declared
+        return compute
+
+    def run(value: Any, shape: Any) -> Any:
+        check_no_runtime_stretch(op, static, np.shape(value), _shape_value(op, np.asarray(shape), op.ndim))
+        return compute(value, shape)
+    return run
+
+
 @dataclass(frozen=True)
 class Alloc(Op):
     """A new array of shape ``shape`` (an int vector of length ``ndim``) filled with ``value``.
@@ -101,6 +131,9 @@ class Alloc(Op):
     def perform(self, value: np.ndarray, shape: np.ndarray) -> np.ndarray:
         target = _shape_value(self, shape, self.ndim)
         return np.array(np.broadcast_to(value, target))
+
+    def py_impl(self, node: Apply) -> Callable[..., Any]:
+        return _checked_against(self, node, self.perform)
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:
@@ -137,6 +170,9 @@ class BroadcastTo(Op):
 
     def perform(self, x: np.ndarray, shape: np.ndarray) -> np.ndarray:
         return np.broadcast_to(x, _shape_value(self, shape, self.ndim))
+
+    def py_impl(self, node: Apply) -> Callable[..., Any]:
+        return _checked_against(self, node, self.perform)
 
     def pullback(self, inputs: Sequence[Any], outputs: Sequence[Any],
                  cotangents: Sequence[Any]) -> list[Any]:

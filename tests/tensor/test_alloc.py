@@ -67,6 +67,35 @@ def test_alloc_run_time_errors(rng):
         fn(np.ones(1), -2)
 
 
+@pytest.mark.parametrize("build", [lambda v: at.alloc(v, 5, 3), lambda v: at.broadcast_to(v, (5, 3))],
+                         ids=["alloc", "broadcast_to"])
+def test_only_a_declared_length_of_1_stretches(build):
+    # A value of unknown length that is 1 at run time would stretch in NumPy; here, as for
+    # elementwise ops and in PyTensor, it raises: the derivative sums over the declared
+    # lengths of 1 only, so stretching it would give a gradient of the wrong shape and value.
+    x, w = at.vector("x", shape=(None,)), at.dmatrix("w")
+    f = arignote.function([x], build(x))
+    np.testing.assert_array_equal(f(np.arange(3.0)), np.broadcast_to(np.arange(3.0), (5, 3)))
+    with pytest.raises(ValueError, match="Runtime broadcasting not allowed: axis 0"):
+        f(np.ones(1))
+    cost = (build(x) * w).sum()
+    with_grad = arignote.function([x, w], [cost, arignote.grad(cost, x)])
+    with pytest.raises(ValueError, match="Runtime broadcasting not allowed"):
+        with_grad(np.ones(1), np.ones((5, 3)))
+    np.testing.assert_array_equal(with_grad(np.ones(3), np.ones((5, 3)))[1], [5.0, 5.0, 5.0])
+    # declared, it stretches, and its derivative sums over it
+    r = at.vector("r", shape=(1,))
+    np.testing.assert_array_equal(arignote.function([r], build(r))(np.full(1, 2.0)), np.full((5, 3), 2.0))
+    g = arignote.function([r, w], arignote.grad((build(r) * w).sum(), r))(np.ones(1), np.ones((5, 3)))
+    np.testing.assert_array_equal(g, [15.0])
+    # a 2-d value: the check is per axis, the declared one stretches, the other may not
+    m = at.tensor("m", shape=(1, None))
+    f2 = arignote.function([m], at.alloc(m, 4, 5, 3))
+    assert f2(np.ones((1, 3))).shape == (4, 5, 3)
+    with pytest.raises(ValueError, match="axis 1 of the value"):
+        f2(np.ones((1, 1)))
+
+
 @pytest.mark.parametrize("static", [False, True])
 def test_broadcast_to_matches_numpy(rng, static):
     v = random_array(rng, (3, 1), "int16")

@@ -264,7 +264,9 @@ def _alloc(node: Apply, context: LoweringContext) -> StepPlan:
     out = node.outputs[0].type.numpy_dtype
     if out.kind not in "biuf":
         raise Unsupported(f"Alloc of {out}")
-    return _structural("ALLOC", [node.op.ndim], out, node=node)
+    # the rank, the value's rank, then per value axis whether its type declares length 1
+    declared = [int(d == 1) for d in node.inputs[0].type.shape]
+    return _structural("ALLOC", [node.op.ndim, len(declared), *declared], out, node=node)
 
 
 @c_lowering(SpecifyShape)

@@ -13,7 +13,7 @@ import numpy as np
 
 from arignote.backend.jax.registry import LoweringContext, jax_impl
 from arignote.graph.basic import Apply
-from arignote.tensor.alloc import Alloc, ARange, BroadcastTo, Eye, Tri
+from arignote.tensor.alloc import Alloc, ARange, BroadcastTo, Eye, Tri, check_no_runtime_stretch
 
 
 def _target(op: Any, shape: np.ndarray, ndim: int) -> tuple[int, ...]:
@@ -37,7 +37,14 @@ def _broadcast(value: Any, target: tuple[int, ...]) -> Any:
 @jax_impl.register(Alloc, BroadcastTo, static=(1,))
 def _alloc(op: Alloc, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     ndim = op.ndim
-    return lambda value, shape: _broadcast(value, _target(op, shape, ndim))
+    static = node.inputs[0].type.shape
+
+    def run(value: Any, shape: Any) -> Any:
+        target = _target(op, shape, ndim)
+        # shapes are concrete while tracing: the same check as on py and C
+        check_no_runtime_stretch(op, static, np.shape(value), target)
+        return _broadcast(value, target)
+    return run
 
 
 @jax_impl.register(ARange, static=(0, 1, 2))

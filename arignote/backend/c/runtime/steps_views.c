@@ -219,6 +219,20 @@ static int step_alloc(Step *st, PyObject **slots, Pool *pool) {
         PyErr_Format(PyExc_ValueError, "cannot fill a %d-d array with a %d-d value", nd, PyArray_NDIM(value));
         return -1;
     }
+    /* iparams[2 + i]: whether the value's type declares length 1 on its axis i (only such an
+       axis stretches, as for elementwise ops: derivatives sum over the declared ones) */
+    const int vnd = PyArray_NDIM(value);
+    for (int i = 0; i < vnd && 2 + i < st->n_iparams; i++) {
+        npy_intp have = PyArray_DIM(value, i), want = dims[nd - vnd + i];
+        if (have == 1 && want != 1 && !st->iparams[2 + i]) {
+            PyErr_Format(PyExc_ValueError,
+                         "Runtime broadcasting not allowed: axis %d of the value has length 1 at run "
+                         "time, to fill length %ld, but its type does not declare a length of 1; "
+                         "declare it (shape=(1, ...), specify_broadcastable) to broadcast it",
+                         i, (long)want);
+            return -1;
+        }
+    }
     PyArrayObject *out = new_array(pool, st->out_descr[0], nd, dims);
     if (out == NULL) return -1;
     if (PyArray_CopyInto(out, value) < 0) {
