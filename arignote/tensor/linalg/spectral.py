@@ -43,7 +43,8 @@ from arignote.tensor.linalg.common import (
     require_real,
     square_length,
 )
-from arignote.tensor.math import minimum, switch
+from arignote.tensor.check_and_raise import CheckAndRaise
+from arignote.tensor.math import eq, minimum, switch
 from arignote.tensor.products import matmul
 from arignote.tensor.type import TensorType
 from arignote.tensor.variable import TensorVariable
@@ -125,6 +126,12 @@ class SVD(_LinalgOp):
                 f"{self}: the singular vectors of full_matrices=True have a derivative for "
                 "square matrices only; use full_matrices=False")
         u, s, vh = outputs
+        if self.full_matrices and (rows is None or cols is None):
+            # square or not is known only at run time: check it there, with a clear message
+            # (the extra singular vectors of a non-square matrix are not unique)
+            u = CheckAndRaise(ValueError, f"{self}: the singular vectors of full_matrices=True have a "
+                              "derivative for square matrices only, and this one is not; use "
+                              "full_matrices=False")(u, eq(a.shape[-2], a.shape[-1]))
         v = mT(vh)
         f = _inverse_square_gaps(s)
         s_row = expand_dims(s, -2)  # X * s_row == X @ diag(s)

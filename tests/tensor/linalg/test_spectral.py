@@ -98,6 +98,20 @@ def test_full_matrices_vectors_of_a_rectangular_matrix_are_not_differentiable():
         arignote.grad((svd(x)[0] ** 2).sum(), x)
 
 
+def test_full_matrices_vectors_of_unknown_shape_are_checked_square_at_run_time(rng):
+    # the shape is known only at run time: a square matrix gets its derivative, a
+    # rectangular one raises saying why (it used to fail on a broadcast deep in the rule)
+    x = at.matrix("x")
+    cost = (svd(x)[0] ** 2).sum() + (svd(x)[2] ** 2).sum()
+    grad = arignote.function([x], arignote.grad(cost, x))
+    square = _separated(rng, 3, 3)
+    assert grad(square).shape == (3, 3)
+    # against finite differences (check_grad's inputs have unknown lengths too)
+    check_grad(lambda v: svd(v)[0] ** 2 + svd(v)[2] ** 2, [square], rng)
+    with pytest.raises(ValueError, match="square matrices only"):
+        grad(_separated(rng, 4, 3))
+
+
 def test_ops_are_values_and_pickle():
     for op in (SVD(), SVD(full_matrices=False), SVD(compute_uv=False)):
         assert pickle.loads(pickle.dumps(op)) == op
