@@ -24,6 +24,7 @@ from typing import Any
 
 from arignote.autodiff.grad import grad
 from arignote.autodiff.vectorize import NoBatchingRule, batched_pullback
+from arignote.graph import hooks
 from arignote.graph.basic import Variable
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.join import stack
@@ -40,6 +41,13 @@ def _as_list(wrt: Any) -> tuple[list[Variable], bool]:
     return [wrt], True
 
 
+def _as_given(results: list[Any], wrt: Any) -> Any:
+    """``results`` in the container ``wrt`` came in: one value, a tuple or a list."""
+    if isinstance(wrt, tuple):
+        return tuple(results)
+    return results if isinstance(wrt, list) else results[0]
+
+
 def jacobian(expression: Any, wrt: Any, consider_constant: Sequence[Variable] | None = None,
              disconnected_inputs: str = "raise", vectorize: bool = True) -> Any:
     """The Jacobian of ``expression`` with respect to ``wrt`` (a variable or a list).
@@ -49,12 +57,11 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Sequence[Variable] | 
     by one (``expression`` must then have a static size).
     """
     expression = as_tensor_variable(expression)
-    wrt_list, single = _as_list(wrt)
+    wrt_list, _ = _as_list(wrt)
     kwargs: dict[str, Any] = {"consider_constant": consider_constant,
                               "disconnected_inputs": disconnected_inputs}
     if expression.ndim == 0:
-        result = grad(expression, wrt_list, **kwargs)
-        return result[0] if single else result
+        return _as_given(list(grad(expression, wrt_list, **kwargs)), wrt)
     flat = flatten(expression, 1)
     rows = None
     why = "vectorize=False"  # why the rows are built one by one
@@ -69,17 +76,17 @@ def jacobian(expression: Any, wrt: Any, consider_constant: Sequence[Variable] | 
     for w, j in zip(wrt_list, rows):
         target = [*shape_tuple(expression), *shape_tuple(w)]
         results.append(reshape(j, target) if expression.ndim != 1 else j)
-    return results[0] if single else results
+    return _as_given(results, wrt)
 
 
 def _rows_one_by_one(flat: TensorVariable, wrt: list[Variable], kwargs: dict[str, Any],
                      why: str) -> list[Variable]:
-    """The Jacobian rows one pullback at a time (``why``: why they were not batched)."""
+    """The Jacobian rows one pullback at a time (``why``: why they were not batched): unrolled
+    for a static size, by a loop (``arignote.loop``) otherwise."""
     size = flat.type.shape[0]
     if size is None:
-        raise ValueError(f"jacobian: the gradient of {flat} cannot be batched ({why}), "
-                         f"and its size is unknown when the graph is built, so its rows cannot be "
-                         f"built one by one either; give the expression a static shape")
+        # the number of rows is known only at run time: a loop computes them, one per step
+        return list(hooks.jacobian_rows(flat, wrt, kwargs))
     per_row = [grad(flat[i], wrt, **kwargs) for i in range(size)]
     return [stack([row[k] for row in per_row]) for k in range(len(wrt))]
 
@@ -91,13 +98,13 @@ def hessian(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = 
     cost = as_tensor_variable(cost)
     if cost.ndim != 0:
         raise TypeError(f"hessian: the cost must be a scalar (0-d), got {cost.type}")
-    wrt_list, single = _as_list(wrt)
+    wrt_list, _ = _as_list(wrt)
     results = []
     for w in wrt_list:
         g = grad(cost, w, consider_constant=consider_constant, disconnected_inputs=disconnected_inputs)
         results.append(jacobian(g, w, consider_constant=consider_constant,
                                 disconnected_inputs=disconnected_inputs, vectorize=vectorize))
-    return results[0] if single else results
+    return _as_given(results, wrt)
 
 
 def hessian_vector_product(cost: Any, wrt: Any, p: Any, **grad_kwargs: Any) -> Any:

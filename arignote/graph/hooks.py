@@ -105,6 +105,12 @@ op_from_graph_derivatives: Hook[Any] = Hook(
     "op_from_graph_derivatives", "arignote.compile.builders",
     "OpFromGraph overrides falling back to the graph's derivative")
 
+#: ``jacobian_rows(flat, wrt, grad_kwargs)``: for each of ``wrt``, the stacked gradients of
+#: the entries of the 1-d ``flat``, one per step of a loop; for ``jacobian(vectorize=False)``
+#: of an expression whose size is known only at run time (PyTensor builds those rows by scan)
+jacobian_rows: Hook[Any] = Hook("jacobian_rows", "arignote.loop",
+                                "jacobian(vectorize=False) of an expression of unknown size")
+
 ALL: tuple[Hook[Any], ...] = (evaluate, as_variable, tensor_api, get_mode, dprint, rewrite_phases,
                               rewrite_with_functions, register_rewriter, vectorize,
-                              op_from_graph_derivatives)
+                              op_from_graph_derivatives, jacobian_rows)

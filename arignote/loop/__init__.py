@@ -16,6 +16,7 @@ import sys
 import types
 from typing import Any
 
+from arignote.loop import jacobian_rows as _jacobian_rows  # installs the jacobian_rows hook
 from arignote.loop import rewrites  # registers the loop rewrites
 from arignote.loop.carry import loop
 from arignote.loop.op import Loop, LoopTypeError

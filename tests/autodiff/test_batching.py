@@ -97,9 +97,13 @@ def test_where_blockwise_cannot_hold_the_op_the_error_names_it(monkeypatch):
         vectorize_graph([Thrice()(x)], {x: rows}, rows.shape[0])
 
 
-def test_without_a_static_size_the_error_says_why_it_could_not_batch():
+def test_without_a_static_size_a_loop_builds_the_rows():
+    # no batching rule (or vectorize=False) and a size known only at run time: one gradient
+    # per step of a loop, as PyTensor's scan-built Jacobian
     x = at.vector("x")
-    with pytest.raises(ValueError, match=r"cannot be batched \(Twice.* has no batching rule\)"):
-        arignote.gradient.jacobian(Twice(False)(x), x)
-    with pytest.raises(ValueError, match=r"cannot be batched \(vectorize=False\)"):
-        arignote.gradient.jacobian(Twice()(x), x, vectorize=False)
+    for jac in (arignote.gradient.jacobian(Twice(False)(x), x),
+                arignote.gradient.jacobian(Twice()(x), x, vectorize=False)):
+        assert any(type(n.op).__name__ == "Loop" for n in arignote.graph.traversal.toposort([jac]))
+        j = arignote.function([x], jac, on_unused_input="ignore")
+        np.testing.assert_allclose(j(np.ones(4)), 2 * np.eye(4))
+        assert j(np.ones(0)).shape == (0, 0)

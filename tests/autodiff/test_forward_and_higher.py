@@ -99,6 +99,32 @@ def test_jacobian_shapes_several_wrt_and_scalars(rng):
     assert isinstance(jacobian((x ** 2).sum(), x), at.TensorVariable)  # 0-d: the gradient
 
 
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
+def test_jacobian_rows_of_unknown_size_by_a_loop(name, rng):
+    # vectorize=False (PyTensor's default) and lengths known only at run time: a loop builds
+    # the rows, one gradient per step
+    fn, shape = FUNCTIONS[name]
+    x = at.tensor("x", shape=(None,) * len(shape))
+    J = jacobian(fn(x), (x,), vectorize=False)
+    assert isinstance(J, tuple) and len(J) == 1  # the container given comes back
+    xv = _point(rng, shape)
+    expected = numeric_jacobian(arignote.function([x], fn(x)), xv)
+    # central differences with eps 1e-6 on values of size ~1: about 1e-9 truncation and rounding
+    np.testing.assert_allclose(evaluate(J[0], [x], xv), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_hessian_rows_of_unknown_size_by_a_loop(rng):
+    x, w = at.vector("x"), at.matrix("w")
+    cost = (at.exp(w @ x) * x.sum()).sum()
+    H = hessian(cost, [x, w], vectorize=False)
+    assert isinstance(H, list)
+    xv, wv = rng.normal(size=3), rng.normal(size=(2, 3))
+    hx, hw = evaluate(H, [x, w], xv, wv)
+    gx = arignote.function([x, w], grad(cost, x))
+    np.testing.assert_allclose(hx, numeric_jacobian(lambda v: gx(v, wv), xv), rtol=1e-6, atol=1e-6)
+    assert hw.shape == (2, 3, 2, 3)
+
+
 def test_jacobian_disconnected():
     x, y = at.vector("x"), at.vector("y")
     with pytest.raises(DisconnectedInputError):

@@ -27,6 +27,7 @@ import numpy as np
 from arignote.graph.basic import Apply
 from arignote.graph.op import NotDifferentiable
 from arignote.tensor.alloc import zeros_like
+from arignote.tensor.check_and_raise import CheckAndRaise
 from arignote.tensor.dimshuffle import expand_dims
 from arignote.tensor.linalg.common import (
     _LinalgOp,
@@ -43,7 +44,6 @@ from arignote.tensor.linalg.common import (
     require_real,
     square_length,
 )
-from arignote.tensor.check_and_raise import CheckAndRaise
 from arignote.tensor.math import eq, minimum, switch
 from arignote.tensor.products import matmul
 from arignote.tensor.type import TensorType
