@@ -59,11 +59,14 @@ C_SCALAR_GAPS = {"Erfcinv", "Erfcx", "Erfinv", "Psi", "TriGamma",
                  "Ndtri", "NdtriExp", "OwensT", "PolyGamma", "XLogX", "XLogY0",
                  # arignote.scalar.gammainc_derivative: d/dk of gammainc/gammaincc, in NumPy
                  "GammaIncDer", "GammaIncCDer",
+                 # arignote.scalar.betainc_derivative, hyp2f1_derivative: parameter derivatives, in NumPy
+                 "BetaIncDa", "BetaIncDb", "Hyp2F1Da", "Hyp2F1Db", "Hyp2F1Dc",
                  # complex(real, imag): the generated loops compute in real types only
                  "Complex"}
 # Scalar ops JAX has no function for; the reason is in arignote.backend.jax.scalar.NO_JAX_FUNCTION
 # (and in the error that makes a graph using one refuse the JAX backend).
-JAX_SCALAR_GAPS = {"BetaIncInv", "GammaIncCDer", "GammaIncDer", "Ive", "Jv", "Kve"}
+JAX_SCALAR_GAPS = {"BetaIncDa", "BetaIncDb", "BetaIncInv", "GammaIncCDer", "GammaIncDer",
+                   "Hyp2F1Da", "Hyp2F1Db", "Hyp2F1Dc", "Ive", "Jv", "Kve"}
 # Modules of the rule library that hold helpers for the rule modules, not rules.
 RULE_HELPERS = {"algebra_fast_path", "algebra_order", "algebra_product", "algebra_shape",
                 "algebra_sum", "algebra_values", "lifting", "stabilize_forms", "structure_helpers"}

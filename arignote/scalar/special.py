@@ -5,14 +5,17 @@ a small NumPy expression), so its dtypes are SciPy's: integers compute in
 float64 (bool and 8/16-bit integers in float32, as for every real-valued
 function), float32 stays float32 where SciPy has a float32 loop.
 
-Derivatives follow PyTensor's: closed forms where PyTensor has them, and for
-``gammainc``/``gammaincc`` with respect to ``k`` the ops of
-:mod:`arignote.scalar.gammainc_derivative`.  Where PyTensor differentiates
-with respect to another parameter by a series (``betainc`` with respect to
-``a`` and ``b``, ``hyp2f1`` with respect to ``a``, ``b``, ``c``) or not at
-all (a Bessel function's order, the inverses' shape parameters), there is no
-derivative here: asking for one raises :class:`NotDifferentiable` naming the
-function and the argument.  Integer arguments (``polygamma``'s order) have none either.
+Derivatives follow PyTensor's: closed forms where PyTensor has them, and
+where PyTensor differentiates with respect to a parameter by a series, ops of
+our own that run the series (or continued fraction) in NumPy:
+``gammainc``/``gammaincc`` with respect to ``k``
+(:mod:`arignote.scalar.gammainc_derivative`), ``betainc`` with respect to
+``a`` and ``b`` (:mod:`arignote.scalar.betainc_derivative`), ``hyp2f1`` with
+respect to ``a``, ``b`` and ``c`` (:mod:`arignote.scalar.hyp2f1_derivative`).
+Where PyTensor has none (a Bessel function's order, the inverses' shape
+parameters) there is none here either: asking for one raises
+:class:`NotDifferentiable` naming the function and the argument.  Integer
+arguments (``polygamma``'s order) have none either.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from arignote.graph.basic import Constant
 from arignote.graph.op import NotDifferentiable
 from arignote.graph.type import undefined_gradient
 from arignote.scalar.basic import ScalarOp, tensor_api
+from arignote.scalar.betainc_derivative import BetaIncDa, BetaIncDb
 from arignote.scalar.gammainc_derivative import GammaIncCDer, GammaIncDer
+from arignote.scalar.hyp2f1_derivative import Hyp2F1Da, Hyp2F1Db, Hyp2F1Dc
 from arignote.scalar.math import BinaryOp, UnaryFloatOp
 
 _SQRT_2PI = _math.sqrt(2.0 * _math.pi)
@@ -136,9 +141,11 @@ def _beta_density(at: Any, a: Any, b: Any, x: Any) -> Any:
     return at.exp(at.xlogy0(a - 1, x) + log_1mx - log_beta)
 
 
-_AB = ((0, "a"), (1, "b"))
+# d/da and d/db by a continued fraction (arignote.scalar.betainc_derivative)
 BetaInc = _special("BetaInc", 3, sps.betainc,
-                   lambda at, i, y: [None, None, _beta_density(at, *i)], _AB)
+                   lambda at, i, y: [at.Elemwise(BetaIncDa())(*i), at.Elemwise(BetaIncDb())(*i),
+                                     _beta_density(at, *i)])
+_AB = ((0, "a"), (1, "b"))
 BetaIncInv = _special("BetaIncInv", 3, sps.betaincinv,
                       lambda at, i, y: [None, None, 1 / _beta_density(at, i[0], i[1], y)], _AB)
 
@@ -146,11 +153,13 @@ BetaIncInv = _special("BetaIncInv", 3, sps.betaincinv,
 # --- hypergeometric ----------------------------------------------------------------
 
 def _hyp2f1_partials(at: Any, inputs: Sequence[Any], y: Any) -> list[Any]:
+    # d/da, d/db, d/dc by the series (arignote.scalar.hyp2f1_derivative)
     a, b, c, z = inputs
-    return [None, None, None, a * b / c * at.hyp2f1(a + 1, b + 1, c + 1, z)]
+    return [at.Elemwise(Hyp2F1Da())(*inputs), at.Elemwise(Hyp2F1Db())(*inputs),
+            at.Elemwise(Hyp2F1Dc())(*inputs), a * b / c * at.hyp2f1(a + 1, b + 1, c + 1, z)]
 
 
-Hyp2F1 = _special("Hyp2F1", 4, sps.hyp2f1, _hyp2f1_partials, ((0, "a"), (1, "b"), (2, "c")))
+Hyp2F1 = _special("Hyp2F1", 4, sps.hyp2f1, _hyp2f1_partials)
 
 
 # --- polygamma ---------------------------------------------------------------------

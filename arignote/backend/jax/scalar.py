@@ -43,7 +43,9 @@ from arignote.graph.registry import Registry
 from arignote.scalar import math as sm
 from arignote.scalar import special as ss
 from arignote.scalar.basic import ScalarOp
+from arignote.scalar.betainc_derivative import BetaIncDa, BetaIncDb
 from arignote.scalar.gammainc_derivative import GammaIncCDer, GammaIncDer
+from arignote.scalar.hyp2f1_derivative import Hyp2F1Da, Hyp2F1Db, Hyp2F1Dc
 from arignote.tensor.composite import Composite
 
 
@@ -183,6 +185,13 @@ NO_JAX_FUNCTION: dict[type, str] = {
     # d/dk of gammainc/gammaincc: a series or continued fraction run to convergence in NumPy
     GammaIncDer: "jax.scipy.special has no derivative of gammainc with respect to k",
     GammaIncCDer: "jax.scipy.special has no derivative of gammaincc with respect to k",
+    # d/da, d/db of betainc (a continued fraction) and d/da, d/db, d/dc of hyp2f1 (a series),
+    # run to convergence in NumPy
+    BetaIncDa: "jax.scipy.special has no derivative of betainc with respect to a",
+    BetaIncDb: "jax.scipy.special has no derivative of betainc with respect to b",
+    Hyp2F1Da: "jax.scipy.special has no derivative of hyp2f1 with respect to a",
+    Hyp2F1Db: "jax.scipy.special has no derivative of hyp2f1 with respect to b",
+    Hyp2F1Dc: "jax.scipy.special has no derivative of hyp2f1 with respect to c",
 }
 
 
