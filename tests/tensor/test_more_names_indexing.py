@@ -33,7 +33,9 @@ def test_choose(mode):
                 np.choose(a[0], choices)]
     for g, e in zip(got, expected):
         np.testing.assert_array_equal(g, e)
-    for bad in (np.array([[3]]), np.array([[-1]])):  # NumPy's 'raise': no wrapping of negatives
+    # NumPy's 'raise': no wrapping of negatives (full-size indices: a length of 1 that the
+    # type does not declare does not stretch)
+    for bad in (np.full((4, 5), 3), np.full((4, 5), -1)):
         with pytest.raises(IndexError):
             run(mode, lambda i, c: at.choose(i, c), bad, choices)
 
