@@ -67,7 +67,9 @@ class UnravelIndex(Op):
     def perform(self, indices: np.ndarray, dims: np.ndarray) -> tuple[np.ndarray, ...]:
         order: Any = self.order  # checked when the op was made
         coords = np.unravel_index(indices, tuple(int(d) for d in dims), order=order)
-        return tuple(np.asarray(c, dtype=np.int64) for c in coords)
+        found = tuple(np.asarray(c, dtype=np.int64) for c in coords)
+        # one output is returned as itself (a tuple means several outputs)
+        return found[0] if len(found) == 1 else found
 
     def infer_shape(self, node: Apply, input_shapes: Sequence[Any]) -> list[tuple[Any, ...]]:
         return [input_shapes[0]] * len(node.outputs)

@@ -166,6 +166,18 @@ def test_unravel_and_ravel(mode, order):
         run(mode, lambda a, b, c: at.ravel_multi_index((a, b, c), dims), *[np.array([i]) for i in (0, 4, 0)])
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_unravel_into_one_dimension(mode):
+    # one coordinate array: it keeps the shape of the indices (0-d too), also when the
+    # indices are constants folded while compiling
+    for indices in (np.int64(2), np.arange(3), np.arange(3)[:, None]):
+        for given in (indices, arignote.shared(indices)):
+            (got,) = arignote.function([], at.unravel_index(given, (3,)), mode=mode)()
+            (expected,) = np.unravel_index(indices, (3,))
+            assert got.shape == np.shape(expected)
+            np.testing.assert_array_equal(got, expected)
+
+
 def test_flat_index_errors_and_batching():
     with pytest.raises(TypeError, match="integers"):
         at.unravel_index(at.dvector(), (3, 4))

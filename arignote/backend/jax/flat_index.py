@@ -32,7 +32,7 @@ def _strides(dims: tuple[int, ...], order: str) -> list[int]:
 def _unravel_index(op: UnravelIndex, node: Apply, ctx: LoweringContext) -> Callable[..., Any]:
     ctx.needs_checks()
 
-    def run(indices: Any, dims: np.ndarray) -> tuple[Any, ...]:
+    def run(indices: Any, dims: np.ndarray) -> Any:
         shape = tuple(int(d) for d in dims)
         if any(n < 0 for n in shape):
             raise ValueError(f"unravel_index: dimensions must be non-negative, got {shape}")
@@ -40,8 +40,10 @@ def _unravel_index(op: UnravelIndex, node: Apply, ctx: LoweringContext) -> Calla
         indices = jnp.asarray(indices).astype(np.int64)
         ctx.check(jnp.all((indices >= 0) & (indices < size)), ValueError,
                   f"unravel_index: an index is out of bounds for an array of size {size}")
-        return tuple((indices // stride) % n if n else indices * 0
-                     for stride, n in zip(_strides(shape, op.order), shape))
+        found = tuple((indices // stride) % n if n else indices * 0
+                      for stride, n in zip(_strides(shape, op.order), shape))
+        # one output is returned as itself (a tuple means several outputs)
+        return found[0] if len(found) == 1 else found
     return run
 
 
