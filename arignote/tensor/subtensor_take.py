@@ -27,13 +27,15 @@ def _index_tensor(indices: Any) -> TensorVariable:
 
 
 def take(a: Any, indices: Any, axis: int | None = None, mode: str = "raise") -> TensorVariable:
-    """``np.take(a, indices, axis)``: elements of ``a`` at ``indices`` along ``axis``.
+    """``np.take(a, indices, axis, mode=mode)``: elements of ``a`` at ``indices`` along ``axis``.
 
-    With ``axis=None`` the flattened ``a`` is indexed.  Out-of-range indices
-    raise IndexError at run time (NumPy's ``mode='raise'``, the only mode).
+    With ``axis=None`` the flattened ``a`` is indexed.  ``mode``: ``'raise'``
+    (an index out of range raises IndexError at run time; negative ones count
+    from the end), ``'wrap'`` (indices taken modulo the length) or ``'clip'``
+    (indices clipped to ``[0, length - 1]``, negative ones too, as NumPy).
     """
-    if mode != "raise":
-        raise NotImplementedError(f"take: only mode='raise' is supported, got mode={mode!r}")
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"take: mode must be 'raise', 'wrap' or 'clip', got {mode!r}")
     a = as_tensor_variable(a)
     indices = _index_tensor(indices)
     if axis is None:
@@ -44,4 +46,14 @@ def take(a: Any, indices: Any, axis: int | None = None, mode: str = "raise") -> 
             a = flatten(a, 1)
         axis = 0
     axis = normalize_axis(axis, a.ndim)
+    if mode != "raise":
+        # here, not at the top: math builds on the indexing modules
+        from arignote.tensor import math as tm
+        from arignote.tensor.shape import shape_i
+
+        length = shape_i(a, axis)
+        if mode == "wrap":
+            indices = tm.mod(indices, length)
+        else:
+            indices = tm.clip(indices, 0, tm.maximum(length - 1, 0))
     return a[(slice(None),) * axis + (indices,)]

@@ -123,8 +123,8 @@ class _TensorOperators:
         raise TypeError("symbolic variables are immutable; use at.set_subtensor(x[idx], value)"
                         " or at.inc_subtensor(x[idx], value)")
 
-    def take(self, indices: Any, axis: int | None = None) -> Any:
-        return _api().take(self, indices, axis=axis)
+    def take(self, indices: Any, axis: int | None = None, mode: str = "raise") -> Any:
+        return _api().take(self, indices, axis=axis, mode=mode)
 
     # --- shape ------------------------------------------------------------------
     @property

@@ -171,8 +171,8 @@ def test_unravel_into_one_dimension(mode):
     # one coordinate array: it keeps the shape of the indices (0-d too), also when the
     # indices are constants folded while compiling
     for indices in (np.int64(2), np.arange(3), np.arange(3)[:, None]):
-        for given in (indices, arignote.shared(indices)):
-            (got,) = arignote.function([], at.unravel_index(given, (3,)), mode=mode)()
+        for source in (indices, arignote.shared(indices)):
+            (got,) = arignote.function([], at.unravel_index(source, (3,)), mode=mode)()
             (expected,) = np.unravel_index(indices, (3,))
             assert got.shape == np.shape(expected)
             np.testing.assert_array_equal(got, expected)

@@ -48,12 +48,35 @@ def test_take_errors(rng):
         at.take(a, [0.5], axis=0)
     with pytest.raises(np.exceptions.AxisError):
         at.take(a, [0], axis=2)
-    with pytest.raises(NotImplementedError, match="mode"):
-        at.take(a, [0], axis=0, mode="wrap")
+    with pytest.raises(ValueError, match="mode"):
+        at.take(a, [0], axis=0, mode="nearest")
     i = at.lvector("i")
     f = arignote.function([a, i], at.take(a, i, axis=1))
     with pytest.raises(IndexError, match="out of bounds"):
         f(random_array(rng, (2, 3)), np.array([3]))
+
+
+@pytest.mark.parametrize("mode", ["wrap", "clip"])
+@pytest.mark.parametrize("axis", [None, 0, 1])
+def test_take_wrap_and_clip(rng, mode, axis):
+    matrix = random_array(rng, (3, 4))
+    wild = np.array([[-7, 5, 0], [13, -1, 3]])  # below, inside and beyond every axis
+    check_against_numpy(lambda v, i: v.take(i, axis=axis, mode=mode),
+                        lambda v, i: np.take(v, i, axis=axis, mode=mode), matrix, wild)
+    # the derivative goes to the element each index lands on, as NumPy's add.at would
+    a, i = at.dmatrix("a"), at.lmatrix("i")
+    cost = at.take(a, i, axis=axis, mode=mode).sum()
+    grad = arignote.function([a, i], arignote.grad(cost, a))(matrix, wild)
+    expected = np.zeros(matrix.size if axis is None else matrix.shape)
+    landing = np.take(np.arange(expected.shape[0 if axis in (None, 0) else 1]), wild, mode=mode)
+    if axis is None:
+        np.add.at(expected, landing, 1.0)
+        expected = expected.reshape(matrix.shape)
+    elif axis == 0:
+        np.add.at(expected, (landing.ravel(),), 1.0)
+    else:
+        np.add.at(expected, (slice(None), landing.ravel()), 1.0)
+    np.testing.assert_array_equal(grad, expected)
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64", "int32", "bool"])
