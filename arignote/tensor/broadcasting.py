@@ -102,7 +102,8 @@ def _mismatch(what: Any, arrays: Sequence[Any], axis: int, first: tuple[int, int
     message = (f"operands could not be broadcast together with shapes {shapes}: along axis {axis}, "
                f"operand {first[0]} has length {first[1]} and operand {other[0]} has {other[1]}")
     if 1 in (first[1], other[1]):
-        message += (". A dimension of unknown static length does not broadcast at run time "
-                    "(as in PyTensor): give the operand that should stretch a static length of 1, "
-                    "e.g. at.specify_broadcastable(x, axis), shape=(1, None) or x.dimshuffle('x', 0)")
+        message += (". Runtime broadcasting not allowed: a dimension of unknown static length "
+                    "does not broadcast at run time (as in PyTensor): give the operand that should "
+                    "stretch a static length of 1, e.g. at.specify_broadcastable(x, axis), "
+                    "shape=(1, None) or x.dimshuffle('x', 0)")
     return message

@@ -94,13 +94,31 @@ def translate(plan: Plan, inputs: Sequence[Variable], outputs: Sequence[Variable
                     raise  # a nested translation (a loop body) already named its node
                 raise _with_node(exc, node) from exc
             if len(node.outputs) == 1:
+                _check_lowered(node, node.outputs[0], result)
                 env[id(node.outputs[0])] = result
             else:
                 for var, value in zip(node.outputs, result):
+                    _check_lowered(node, var, value)
                     env[id(var)] = value
         return [env[id(v)] if id(v) in env else _constant_value(v) for v in outputs]
 
     return Translation(run, constant_args, contexts)
+
+
+def _check_lowered(node: Apply, var: Variable, value: Any) -> None:
+    """A lowering's value must have its output's rank and static lengths (shapes are concrete
+    while tracing, so this costs nothing at run time): a mismatch is a bug in the lowering,
+    which would otherwise give numbers of the wrong shape further on."""
+    expected = getattr(var.type, "shape", None)
+    found = getattr(value, "shape", None)
+    if expected is None or found is None or isinstance(value, tuple):
+        if isinstance(value, tuple) and expected is not None:
+            raise TypeError(f"internal error: the JAX lowering of {node.op} gave a tuple for its "
+                            f"output {var} ({var.type})")
+        return
+    if len(found) != len(expected) or any(e is not None and e != f for e, f in zip(expected, found)):
+        raise TypeError(f"internal error: the JAX lowering of {node.op} gave a value of shape "
+                        f"{tuple(found)} for its output {var} ({var.type})")
 
 
 Reader = tuple[Apply | None, int]

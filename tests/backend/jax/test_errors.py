@@ -129,3 +129,29 @@ def test_running_out_of_memory_raises_memory_error():
     g = arignote.function([x, i], [at.zeros((x.shape[0],) * 3), x[i]], mode="JAX")
     with pytest.raises(MemoryError):
         g(np.zeros(10**5), 0)
+
+
+def test_a_lowering_giving_the_wrong_shape_is_an_internal_error():
+    # the translation checks each lowered value against its output's type while tracing: a
+    # lowering returning a 1-tuple, or a value of another shape, fails loudly instead of
+    # passing numbers of the wrong shape on (as unravel_index into one dimension once did)
+    import dataclasses
+
+    from arignote.backend.jax import jax_impl
+    from arignote.tensor.flat_index import UnravelIndex
+
+    x = at.lvector("x")
+    good = arignote.function([x], at.unravel_index(x, (5,))[0], mode="JAX")  # loads the lowerings
+    np.testing.assert_array_equal(good(np.arange(3)), np.arange(3))
+    original = jax_impl.entry(UnravelIndex("C"))
+    try:
+        for wrong, message in ((lambda i, d: (i,), "gave a tuple"),
+                               (lambda i, d: i[None], r"gave a value of shape \(1, 3\)")):
+            jax_impl.add(UnravelIndex, dataclasses.replace(original, lower=lambda op, node, ctx, w=wrong: w),
+                         replace=True)
+            f = arignote.function([x], at.unravel_index(x, (6,))[0], mode="JAX")
+            with pytest.raises(TypeError, match=f"internal error: the JAX lowering of UnravelIndex.*{message}"
+                               ):
+                f(np.arange(3))
+    finally:
+        jax_impl.add(UnravelIndex, original, replace=True)

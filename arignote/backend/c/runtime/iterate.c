@@ -214,8 +214,8 @@ static int check_no_stretch(PyArrayObject **arrays, int n, int nd, const npy_int
             }
             PyErr_Format(PyExc_ValueError,
                          "%s: along axis %d, operand %d has length %ld where the others have %ld. "
-                         "A dimension of unknown static length does not broadcast at run time "
-                         "(as in PyTensor): give the operand that should stretch a static length of 1, "
+                         "Runtime broadcasting not allowed: a dimension of unknown static length "
+                         "does not broadcast at run time (as in PyTensor): give the operand that should stretch a static length of 1, "
                          "e.g. at.specify_broadcastable(x, axis), shape=(1, None) or x.dimshuffle('x', 0)",
                          text, offset + j, k, (long)len, (long)shape[offset + j]);
             return -1;
