@@ -64,7 +64,7 @@ class UnravelIndex(Op):
             raise ValueError("unravel_index: dims must have at least one entry")
         return Apply.build(self, [indices, dims], [TensorType("int64", indices.type.shape)] * n)
 
-    def perform(self, indices: np.ndarray, dims: np.ndarray) -> tuple[np.ndarray, ...]:
+    def perform(self, indices: np.ndarray, dims: np.ndarray) -> np.ndarray | tuple[np.ndarray, ...]:
         order: Any = self.order  # checked when the op was made
         coords = np.unravel_index(indices, tuple(int(d) for d in dims), order=order)
         found = tuple(np.asarray(c, dtype=np.int64) for c in coords)
