@@ -13,7 +13,7 @@ from arignote.config import config
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.traversal import ancestors, graph_inputs
 from arignote.graph.type import is_undefined_gradient
-from arignote.tensor.alloc import second, zeros_like
+from arignote.tensor.alloc import ones_like, second, zeros_like
 from arignote.tensor.basic import as_tensor_variable, constant
 from arignote.tensor.type import TensorType
 
@@ -109,6 +109,11 @@ def grad(cost: Any, wrt: Any, consider_constant: Sequence[Variable] | None = Non
         cot = found.cotangent(var)
         if cot is not None:
             results.append(cot if cost is None else _keep_cost_inputs(seeds[0][0], cost_inputs, cot))
+            continue
+        if cost is not None and var is seeds[0][0]:
+            # d cost / d cost is 1 whatever the dtype (PyTensor's contract: an integer cost
+            # differentiated with respect to itself gives 1, though through any op it gives 0)
+            results.append(ones_like(_zero_gradient(var)))
             continue
         if found.connected(var) and id(var) in reachable:
             results.append(_zero_gradient(var))

@@ -123,6 +123,18 @@ class _TensorOperators:
         raise TypeError("symbolic variables are immutable; use at.set_subtensor(x[idx], value)"
                         " or at.inc_subtensor(x[idx], value)")
 
+    def zeros_like(self, dtype: Any = None) -> Any:
+        """Zeros of this variable's shape (and dtype, unless ``dtype``)."""
+        return _api().zeros_like(self, dtype=dtype)
+
+    def ones_like(self, dtype: Any = None) -> Any:
+        """Ones of this variable's shape (and dtype, unless ``dtype``)."""
+        return _api().ones_like(self, dtype=dtype)
+
+    def fill(self, value: Any) -> Any:
+        """``value`` broadcast to this variable's shape (PyTensor's ``fill``)."""
+        return _api().fill(self, value)
+
     def take(self, indices: Any, axis: int | None = None, mode: str = "raise") -> Any:
         return _api().take(self, indices, axis=axis, mode=mode)
 

@@ -93,6 +93,16 @@ def test_integer_inputs_get_float_zeros_as_in_pytensor():
     np.testing.assert_array_equal(got_i, [0.0, 0.0])
 
 
+def test_an_integer_cost_with_respect_to_itself_is_one():
+    # PyTensor's op contract: d x / d x = 1 for an integer x too (through any op it is 0)
+    n = at.iscalar("n")
+    g = grad(n, n)
+    assert g.dtype == arignote.config.floatX
+    assert evaluate(g, [n], np.int32(12)) == 1.0
+    assert evaluate(grad(n * 1, n), [n], np.int32(12)) == 0.0
+    assert evaluate(grad(n, [n])[0], [n], np.int32(3)) == 1.0
+
+
 def test_dependence_through_integer_values_is_a_zero_gradient():
     x = at.vector("x")
     cost = at.cast(at.gt(x, 0), "float64").sum() + at.floor(x).sum()

@@ -177,6 +177,10 @@ def test_like_functions_match_numpy(rng, dtype, static):
         check_against_numpy(lambda x: at.full_like(x, 1.75), lambda x: np.full_like(x, 1.75), v,
                             static=static)
     assert at.empty_like(at.tensor("e", dtype=dtype, shape=(2,))).eval().shape == (2,)
+    # PyTensor's methods of the same names
+    check_against_numpy(lambda x: [x.zeros_like(), x.ones_like(dtype="float32"), x.fill(2)],
+                        lambda x: [np.zeros_like(x), np.ones_like(x, dtype="float32"),
+                                   np.full(x.shape, 2)], v, static=static)  # fill: the value's dtype
 
 
 def test_zeros_like_keeps_static_shape():
