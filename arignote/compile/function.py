@@ -221,7 +221,8 @@ class Function:
         self._by_name = {spec.name: i for i, spec in enumerate(self.input_specs) if spec.name}
         #: per input, its default value (a one-item list: In(update=) replaces it after a call)
         self._defaults: list[list[Any] | None] = [
-            _value_cell(spec.value, check) for spec, check in zip(self.input_specs, self._checks)]
+            _value_cell(spec.value, check, spec.update is not None)
+            for spec, check in zip(self.input_specs, self._checks)]
         #: the positions the caller's positional arguments fill (implicit inputs take none)
         self._explicit = [k for k, spec in enumerate(self.input_specs) if not spec.implicit]
         self._plain_call = all(d is None for d in self._defaults) and not self._stateful
@@ -392,7 +393,9 @@ class Function:
                 raise TypeError(f"input {key!r} given both by position and by name")
             merged[position] = value
         for position, default in enumerate(self._defaults):
-            if merged[position] is _MISSING and default is not None:
+            # an empty cell (an input with an update and no value, before its first call, or
+            # a Container holding None) is no default: the value must be given
+            if merged[position] is _MISSING and default is not None and default[0] is not None:
                 merged[position] = default[0]
         missing = [self._input_names[i] for i, v in enumerate(merged) if v is _MISSING]
         if missing:
@@ -517,10 +520,18 @@ def _converting_filter(kind: Any, name: str, strict: bool, allow_downcast: bool 
                 array = array.astype(dtype)
         return kind.filter(array, name)
 
-    def no_float_downcast(value: Any) -> Any:
-        if isinstance(value, float) and dtype.kind == "f" and np.asarray(value).dtype != dtype:
+    def no_downcast(value: Any) -> Any:
+        # PyTensor's allow_downcast=False: a Python float must be exact in the input's dtype,
+        # and an array must not need a narrower dtype, whatever its values
+        if isinstance(value, float) and dtype.kind == "f" and float(dtype.type(value)) != value \
+                and not np.isnan(value):
             raise TypeError(f"{name}: the Python float {value!r} would lose precision as {dtype} "
-                            "(allow_input_downcast=False)")
+                            "(allow_downcast=False)")
+        found = getattr(value, "dtype", None)
+        if isinstance(value, (np.ndarray, np.generic)) and found is not None and found != dtype \
+                and not np.can_cast(found, dtype, "safe"):
+            raise TypeError(f"{name}: an array of {found} would be downcast to {dtype} "
+                            "(allow_downcast=False)")
         return kind.filter(value, name)
 
     if strict:
@@ -528,7 +539,7 @@ def _converting_filter(kind: Any, name: str, strict: bool, allow_downcast: bool 
     if allow_downcast:
         return downcasting_filter
     if allow_downcast is False:
-        return no_float_downcast
+        return no_downcast
     return lambda value: kind.filter(value, name)
 
 
@@ -539,11 +550,13 @@ class _Missing:
 _MISSING = _Missing()
 
 
-def _value_cell(value: Any, check: Callable[[Any], Any]) -> list[Any] | None:
+def _value_cell(value: Any, check: Callable[[Any], Any], holds_state: bool) -> list[Any] | None:
     """An input's default as a one-item list: the storage list itself of a `Container`
-    (shared with whoever else holds it), else a new list with the value checked."""
+    (shared with whoever else holds it), else a new list with the value checked; an empty
+    cell ``[None]`` for an input with an update and no value (its state comes from the
+    first call), None for an input without a default."""
     if value is None:
-        return None
+        return [None] if holds_state else None
     if isinstance(value, Container):
         if value.storage[0] is not None:
             value.storage[0] = check(value.storage[0])

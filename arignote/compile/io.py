@@ -4,7 +4,8 @@
 takes an input: the keyword name it answers to, a default ``value`` (the argument may be
 left out), an ``update`` expression whose value becomes that default after each call (an
 input holding state, like a shared variable private to the function; ``implicit=True``: not
-an argument at all, only that state), ``strict`` (the value must have the input's dtype
+an argument at all, only that state; an input with an update and no value must be given on
+the first call, and holds its state after it), ``strict`` (the value must have the input's dtype
 exactly) and ``allow_downcast`` (any number converts to the input's dtype, precision lost or
 not).  ``mutable`` and ``borrow`` are accepted: arignote never writes into an input, and gives
 outputs that share no memory with its inputs.
@@ -39,8 +40,6 @@ class In:
             raise TypeError(f"In: expected a variable, got {type(variable).__name__}")
         if implicit and value is None:
             raise ValueError(f"In({variable}): an implicit input needs a value")
-        if update is not None and value is None:
-            raise ValueError(f"In({variable}): an input with an update needs a value (its first state)")
         self.variable = variable
         self.name = name if name is not None else (variable.name if autoname else None)
         self.value = value

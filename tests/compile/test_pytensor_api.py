@@ -46,7 +46,12 @@ def test_an_input_with_an_update_holds_state(mode):
     with pytest.raises(TypeError, match="takes 1 argument"):
         hidden(0.0, 1.0)  # an implicit input is no argument
     with pytest.raises(ValueError, match="needs a value"):
-        In(s, update=s + 1.0)
+        In(s, implicit=True, update=s + 1.0)
+    # an update and no value: the first call gives the state, the later ones may leave it out
+    started = arignote.function([In(s, update=s + 1.0)], s * 10.0, mode=mode)
+    with pytest.raises(TypeError, match="missing value for input 0"):
+        started()
+    assert [started(2.0), started(), started()] == [20.0, 30.0, 40.0]
 
 
 def test_input_conversion_rules():
@@ -291,3 +296,21 @@ def test_function_dprint_prints_the_compiled_graph(capsys):
     f.dprint(print_type=True)
     out = capsys.readouterr().out
     assert "x [id" in out and "float64" in out
+
+
+def test_allow_downcast_false_refuses_inexact_floats_and_narrowing_arrays():
+    a, b, c = at.wvector("a"), at.bvector("b"), at.bscalar("c")
+    f = arignote.function([In(a, allow_downcast=True), In(b, allow_downcast=False),
+                           In(c, allow_downcast=None)], a + b + c)
+    np.testing.assert_array_equal(f([3], [6], 1), [10])
+    with pytest.raises(TypeError, match="int16 would be downcast to int8"):
+        f([3], np.array([6], dtype="int16"), 1)  # the values fit; the dtype narrows
+    np.testing.assert_array_equal(f([2 ** 20], np.ones(1, dtype="int8"), 1), [2])  # True: wraps
+    with pytest.raises(TypeError, match="lose information"):
+        f([3], [312], 1)
+    x, y = at.fscalars("x", "y")
+    g = arignote.function([In(x, allow_downcast=False), y], x + y)
+    assert g(0.5, 0.1) == np.float32(0.5) + np.float32(0.1)  # exact in float32: taken
+    with pytest.raises(TypeError, match="0.1 would lose precision as float32"):
+        g(0.1, 0.0)
+    assert np.isnan(g(float("nan"), 0.0))
