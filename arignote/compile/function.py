@@ -218,7 +218,11 @@ class Function:
             _input_check(inp.type, name, spec.strict,
                          allow_input_downcast if spec.allow_downcast is None else spec.allow_downcast)
             for inp, name, spec in zip(self.inputs, self._input_names, self.input_specs)]
-        self._by_name = {spec.name: i for i, spec in enumerate(self.input_specs) if spec.name}
+        self._by_name: dict[str, int] = {}
+        for i, spec in enumerate(self.input_specs):
+            if spec.name:
+                # a name several inputs share selects none of them (-1: ambiguous)
+                self._by_name[spec.name] = -1 if spec.name in self._by_name else i
         #: per input, its default value (a one-item list: In(update=) replaces it after a call)
         self._defaults: list[list[Any] | None] = [
             _value_cell(spec.value, check, spec.update is not None)
@@ -389,6 +393,8 @@ class Function:
             if key not in self._by_name:
                 raise TypeError(f"function has no input named {key!r}")
             position = self._by_name[key]
+            if position < 0:
+                raise TypeError(f"input name {key!r} is ambiguous: several inputs have it")
             if merged[position] is not _MISSING:
                 raise TypeError(f"input {key!r} given both by position and by name")
             merged[position] = value

@@ -38,6 +38,8 @@ class In:
                  implicit: bool | None = None, borrow: bool | None = None, shared: bool = False) -> None:
         if not isinstance(variable, Variable):
             raise TypeError(f"In: expected a variable, got {type(variable).__name__}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"In({variable}): name must be a string, got {name!r}")
         if implicit and value is None:
             raise ValueError(f"In({variable}): an implicit input needs a value")
         self.variable = variable

@@ -314,3 +314,13 @@ def test_allow_downcast_false_refuses_inexact_floats_and_narrowing_arrays():
     with pytest.raises(TypeError, match="0.1 would lose precision as float32"):
         g(0.1, 0.0)
     assert np.isnan(g(float("nan"), 0.0))
+
+
+def test_input_names_must_be_strings_and_a_shared_name_is_ambiguous():
+    a, x, s = at.dscalars("x", "x", "x")
+    f = arignote.function([a, x, s], a + x + s)
+    assert f(1, 2, 3) == 6
+    with pytest.raises(TypeError, match="ambiguous"):
+        f(1, 2, x=3)
+    with pytest.raises(TypeError, match="name must be a string"):
+        In(a, name=[])
