@@ -192,11 +192,17 @@ class Function:
 
         needed = graph_inputs(targets)  # one walk of the graph for both uses
         self._check_used(needed, on_unused_input)
+        # default updates of the shared variables the graph reads, and of those their
+        # updates read in turn (PyTensor's chained default updates), givens applied to them too
         defaults = _default_updates(needed, update_pairs, no_default_updates)
-        if defaults:
-            update_pairs += defaults
-            targets = targets + [expr for _, expr in defaults]
+        while defaults:
+            exprs = [expr for _, expr in defaults]
+            if givens_pairs:
+                exprs = graph_replace(exprs, givens_pairs, strict=False)
+            update_pairs += [(var, expr) for (var, _), expr in zip(defaults, exprs)]
+            targets = targets + exprs
             needed = graph_inputs(targets)
+            defaults = _default_updates(needed, update_pairs, no_default_updates)
         self.shared = [v for v in needed if isinstance(v, SHARED_KINDS)
                        and not any(v is i for i in self.inputs)]
 

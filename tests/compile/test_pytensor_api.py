@@ -324,3 +324,21 @@ def test_input_names_must_be_strings_and_a_shared_name_is_ambiguous():
         f(1, 2, x=3)
     with pytest.raises(TypeError, match="name must be a string"):
         In(a, name=[])
+
+
+def test_default_updates_chain_through_the_updates_and_take_the_givens():
+    # x's update reads y, y's reads z: all three update, from the values before the call
+    x, y, z = arignote.shared(2), arignote.shared(1), arignote.shared(-1)
+    x.default_update, y.default_update, z.default_update = x - y, z, z - 1
+    arignote.function([], [x])()
+    assert (x.get_value(), y.get_value(), z.get_value()) == (1, -1, -2)
+    arignote.function([], [y])()  # x is not read: it keeps its value
+    assert (x.get_value(), y.get_value(), z.get_value()) == (1, -2, -3)
+    # givens apply to a default update as to the outputs
+    a = arignote.shared(1.0, "a")
+    a.default_update = a + 3.0
+    f = arignote.function([], a + 10.0, givens={a: a + 10.0})
+    assert [f(), f()] == [21.0, 34.0]  # a: 1 -> (1 + 10) + 3 = 14
+    b = at.dscalar("b")
+    g = arignote.function([b], a + 10.0, givens={a: b})  # a replaced: no update of a
+    assert g(2.0) == 12.0 and a.get_value() == 27.0  # 14 + 10 + 3 after the two calls
