@@ -456,9 +456,10 @@ class Function:
 
     def copy(self, share_memory: bool = False, swap: Mapping[Variable, Variable] | None = None,
              delete_updates: bool = False, name: str | None = None, profile: Any = None) -> Function:
-        """A function computing the same graph (PyTensor's ``f.copy``): with copies of the
-        shared variables unless ``share_memory``, ``swap`` replacing shared variables by
-        others, without updates if ``delete_updates``."""
+        """A function computing the same graph (PyTensor's ``f.copy``): reading and updating
+        the same shared variables, except those ``swap`` replaces by others, without updates
+        if ``delete_updates``, named ``name`` (else this name + " copy").  ``share_memory``
+        is accepted: arignote's programs keep no intermediate storage between calls."""
         from arignote.compile.function_copy import copy_function  # builds on this module
 
         return copy_function(self, share_memory, swap, delete_updates, name, profile)
@@ -475,11 +476,8 @@ class Function:
         return rebuild_function, (self._build_args, self._defaults)
 
     def __copy__(self) -> Function:
-        # a shallow copy has its own state cells (holding the same values), as before cells
-        # could be shared; sharing a cell is asked for with In(value=f._finder[x])
-        from arignote.compile.function_copy import rebuild_function
-
-        return rebuild_function(self._build_args, [None if d is None else list(d) for d in self._defaults])
+        # PyTensor's: copy.copy(f) is f.copy()
+        return self.copy()
 
     def __repr__(self) -> str:
         return f"<arignote.Function {self.name or ''} inputs={self.inputs} outputs={self.user_outputs}>"

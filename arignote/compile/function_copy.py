@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from arignote.compile.function import Function, _pairs
+from arignote.compile.io import Container
 from arignote.compile.mode import get_mode
 from arignote.compile.shared import SHARED_KINDS
 from arignote.graph.basic import Variable
@@ -39,12 +40,11 @@ def _make(args: dict[str, Any]) -> Function:
 
 def copy_function(f: Function, share_memory: bool, swap: Mapping[Variable, Variable] | None,
                   delete_updates: bool, name: str | None, profile: Any) -> Function:
-    """See :meth:`Function.copy`."""
-    shared = list(dict.fromkeys([*f.shared, *f.updates]))
+    """See :meth:`Function.copy`.  As PyTensor's: the copy reads and updates the same shared
+    variables as ``f`` (``swap`` replaces some); ``share_memory`` is about a function's
+    intermediate storage, which arignote's programs do not keep between calls, so it changes
+    nothing here."""
     mapping: dict[Variable, Variable] = {}
-    if not share_memory:
-        # one deepcopy for all: a default update reading another shared variable reads its copy
-        mapping = dict(zip(shared, copy.deepcopy(shared)))
     for old, new in (swap or {}).items():
         if not isinstance(old, SHARED_KINDS) or not isinstance(new, SHARED_KINDS):
             raise TypeError(f"copy(swap=): {old} -> {new} must map shared variables to shared variables")
@@ -53,7 +53,7 @@ def copy_function(f: Function, share_memory: bool, swap: Mapping[Variable, Varia
                             f"which does not match {old.type} of {old}")
         mapping[old] = new
     args = dict(f._build_args)
-    args["name"] = name if name is not None else f.name
+    args["name"] = name if name else (f"{f.name} copy" if f.name else None)
     args["profile"] = bool(profile)
     if delete_updates:
         args["updates"], args["no_default_updates"] = None, True
@@ -64,5 +64,8 @@ def copy_function(f: Function, share_memory: bool, swap: Mapping[Variable, Varia
         args["updates"] = [(mapping.get(var, var), expr) for var, expr in _pairs(args["updates"], "updates")]
     args["givens"] = [*_pairs(args["givens"], "givens"), *mapping.items()]
     made = _make(args)
-    made._defaults = [None if d is None else [copy.deepcopy(d[0])] for d in f._defaults]
+    # the state of an input holding state is the copy's own, except a cell given as a
+    # Container (In(value=cell)), which stays shared, as PyTensor's copy keeps its In values
+    made._defaults = [None if d is None else d if isinstance(spec.value, Container) else [copy.deepcopy(d[0])]
+                      for d, spec in zip(f._defaults, f.input_specs)]
     return made

@@ -56,14 +56,15 @@ def test_pickled_function_keeps_names_defaults_and_state():
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_copy_gets_its_own_shared_variables(mode):
+def test_copy_updates_the_same_shared_variables(mode):
+    # PyTensor's copy: the same shared variables (swap gives others), its own inputs' state
     f, w, _ = _counter(mode)
-    g = f.copy()
-    g(np.zeros(3))
-    g(np.zeros(3))
-    np.testing.assert_array_equal(w.get_value(), np.arange(3.0))
-    (g_w,) = g.shared
-    np.testing.assert_array_equal(g_w.get_value(), np.arange(3.0) + 2)
+    for g in (f.copy(), copy.copy(f), f.copy(share_memory=True)):
+        assert g.shared == f.shared
+        g(np.zeros(3))
+    np.testing.assert_array_equal(w.get_value(), np.arange(3.0) + 3)
+    f.name = "counter"
+    assert f.copy().name == "counter copy" and f.copy(name="other").name == "other"
 
 
 def test_copy_sharing_memory_swapping_and_deleting_updates():
@@ -162,6 +163,11 @@ def test_shared_cells_stay_shared_through_pickle_and_deepcopy_not_copy():
     inc3, peek3 = copy.deepcopy(inc, memo), copy.deepcopy(peek, memo)
     inc3(5.0)
     assert peek3() == 6.0 and peek() == 1.0
-    for alone in (copy.copy(inc), inc.copy()):  # a copy of one function has its own cell
-        alone(7.0)
-        assert peek() == 1.0
+    for twin in (copy.copy(inc), inc.copy()):  # a copy keeps the cell given as a Container
+        twin(7.0)
+        assert peek() == 8.0
+        inc(-7.0)
+    counter = arignote.function([x, In(s, update=s + x, value=1.0)], s + 0.0)
+    alone = counter.copy()  # a state given as a plain value is the copy's own
+    alone(5.0)
+    assert counter(0.0) == 1.0 and alone(0.0) == 6.0
