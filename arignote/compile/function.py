@@ -182,6 +182,15 @@ class Function:
             _check_compatible(var, expr, "In(update=)")
             state_updates.append(expr)
         targets = user_outputs + state_updates + [expr for _, expr in update_pairs]
+        # an input computed from others (PyTensor allows it): the graph is cut there, the
+        # caller giving its value; a root variable of its type stands for it
+        cut = []
+        for k, var in enumerate(self.inputs):
+            if var.owner is not None:
+                self.inputs[k] = var.type.make_variable(var.name)
+                cut.append((var, self.inputs[k]))
+        if cut:
+            targets = graph_replace(targets, cut, strict=False)
         givens_pairs = []
         for old, new in _pairs(givens, "givens"):
             new = new if isinstance(new, Variable) else as_tensor_variable(new, dtype=old.type.dtype)
@@ -301,9 +310,6 @@ class Function:
             if isinstance(var, Constant):
                 raise TypeError(f"function: input {position} ({var}) is a constant; inputs must be "
                                 "symbolic variables")
-            if var.owner is not None:
-                raise TypeError(f"function: input {position} ({var}) is computed by {var.owner.op}; "
-                                "inputs must be ownerless variables (use givens to substitute)")
             if id(var) in seen:
                 raise ValueError(f"function: input {var} is given twice")
             seen.add(id(var))

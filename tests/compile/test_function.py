@@ -170,10 +170,29 @@ def test_bad_inputs_list():
         arignote.function(x, x)
     with pytest.raises(TypeError, match="is a constant"):
         arignote.function([at.constant(1.0)], x, on_unused_input="ignore")
-    with pytest.raises(TypeError, match="is computed by"):
-        arignote.function([x + 1], x)
+    with pytest.raises(MissingInputError, match="need input x"):
+        arignote.function([x + 1], x, on_unused_input="ignore")  # x + 1 is given; x itself is not
     with pytest.raises(ValueError, match="given twice"):
         arignote.function([x, x], x)
+
+
+def test_an_input_computed_from_others_cuts_the_graph_there():
+    # PyTensor's rule: the caller gives the value of an intermediate variable, and what it is
+    # computed from is not needed (nor updated)
+    x = at.dscalar("x")
+    y = x + 1.0
+    f = arignote.function([x, y], [y * 3.0, y + x])
+    assert [float(v) for v in f(1.0, 10.0)] == [30.0, 11.0]
+    with pytest.raises(UnusedInputError, match="input 0"):
+        arignote.function([x, y], y * 2.0)
+    counter = arignote.shared(0)
+    counter.default_update = counter + 1
+    doubled = counter * 2
+    g = arignote.function([doubled], doubled + 1)
+    assert g(20) == 21 and counter.get_value() == 0  # counter is not read: no update
+    m = at.dmatrix("m")
+    h = arignote.function([m.T], m.T * 2.0)
+    np.testing.assert_array_equal(h(np.ones((3, 2))), np.full((3, 2), 2.0))
 
 
 def test_eval_with_variables_and_names():
