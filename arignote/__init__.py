@@ -22,6 +22,7 @@ from arignote import gradient
 from arignote.gradient import Lop, Rop, grad, hessian, jacobian, pullback, pushforward
 from arignote.compile.mode import get_mode
 from arignote import ifelse
+from arignote import logprob
 from arignote import loop  # callable: arignote.loop(step, init, xs)
 # PyTensor's import paths of the same names: the packages first, so that the functions bound
 # below win (`arignote.scan` is the function, as `pytensor.scan`; `import arignote.scan.op` works)
@@ -40,6 +41,6 @@ del _name
 __all__ = ["Apply", "Constant", "Function", "In", "Lop", "Mode", "Op", "OpFromGraph", "Out", "Rop", "Type",
            "Variable",
            "clone_replace", "config", "debugprint", "dprint", "foldl", "foldr", "function", "grad",
-           "gradient", "get_mode", "graph_replace", "hessian", "ifelse", "pullback",
+           "gradient", "get_mode", "graph_replace", "hessian", "ifelse", "logprob", "pullback",
            "pushforward", "jacobian", "loop", "map", "pprint", "printing",
            "reduce", "scan", "shared", "tensor", "until", "wrap_jax", "wrap_py", "as_op"]

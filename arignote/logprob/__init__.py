@@ -1,0 +1,22 @@
+"""Log-densities of random variables (``arignote.logprob``).
+
+- ``basic.py``: ``logp``, ``logcdf``, ``icdf`` and the registries they use, by op type;
+- ``continuous.py``, ``discrete.py``: the rules of each distribution of ``at.random``.
+"""
+
+from arignote.graph.registry import import_submodules
+from arignote.logprob.basic import (
+    NotMeasurable,
+    ParameterChecks,
+    icdf,
+    icdf_rules,
+    logcdf,
+    logcdf_rules,
+    logp,
+    logp_rules,
+)
+
+import_submodules(__name__)  # the distribution modules register their rules
+
+__all__ = ["NotMeasurable", "ParameterChecks", "icdf", "icdf_rules", "logcdf", "logcdf_rules", "logp",
+           "logp_rules"]
