@@ -1,7 +1,8 @@
 """Log-densities of random variables (``arignote.logprob``).
 
 - ``basic.py``: ``logp``, ``logcdf``, ``icdf`` and the registries they use, by op type;
-- ``continuous.py``, ``discrete.py``: the rules of each distribution of ``at.random``.
+- ``continuous.py``, ``continuous_more.py``, ``discrete.py``, ``multivariate.py``: the rules
+  of each distribution of ``at.random``.
 """
 
 from arignote.graph.registry import import_submodules
