@@ -79,7 +79,9 @@ def random_variable_node(rv: Any, what: str) -> Any:
 
 
 def _apply(registry: Registry[DensityRule], what: str, rv: Any, value: Any,
-           check_parameters: bool) -> TensorVariable:
+           check_parameters: bool, params: list[Any] | None = None) -> TensorVariable:
+    """``registry``'s rule for ``rv``'s distribution at ``value``, with ``params`` in place of
+    the node's own parameters when given (the values of the random variables they depend on)."""
     node = random_variable_node(rv, what)
     op = node.op
     rule = registry.lookup(type(op))
@@ -89,15 +91,18 @@ def _apply(registry: Registry[DensityRule], what: str, rv: Any, value: Any,
     if what != "icdf" and value.type.ndim < rv.type.ndim:
         raise ValueError(f"{what}({op.name}): the value ({value.type}) has fewer dimensions than "
                          f"the random variable ({rv.type})")
-    params = op.dist_params(node)
+    if params is None:
+        params = op.dist_params(node)
     out = rule(value, *params, checks=ParameterChecks(op.name, check_parameters))
     return as_tensor_variable(out)
 
 
-def logp(rv: Any, value: Any, check_parameters: bool = True) -> TensorVariable:
+def logp(rv: Any, value: Any, check_parameters: bool = True, params: list[Any] | None = None
+         ) -> TensorVariable:
     """The log-density (log-probability) of ``value`` under the distribution of ``rv``:
-    elementwise over the draws' batch axes, ``-inf`` outside the support."""
-    return _apply(logp_rules, "logp", rv, value, check_parameters)
+    elementwise over the draws' batch axes, ``-inf`` outside the support (``params``: other
+    parameters than the node's, as :func:`~arignote.logprob.joint.conditional_logp` gives)."""
+    return _apply(logp_rules, "logp", rv, value, check_parameters, params)
 
 
 def logcdf(rv: Any, value: Any, check_parameters: bool = True) -> TensorVariable:
