@@ -33,13 +33,12 @@ NaN; at ``x = 0``, ``x = 1`` and for one infinite parameter (where ``I`` is cons
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.special as sps
 
-from arignote.scalar.basic import ScalarOp
+from arignote.scalar.parameter_derivative import parameter_derivative_op
 
 #: the most steps the continued fraction takes
 MAX_TERMS = 10_000
@@ -158,34 +157,12 @@ def betainc_grad(a: Any, b: Any, x: Any, wrt: int) -> np.ndarray:
     return out.reshape(shape)
 
 
-def _out_dtype(a: Any, b: Any, x: Any) -> np.dtype:
-    # SciPy's dtype for betainc on these inputs (float32 stays float32)
-    ones = (np.ones(1, np.asarray(v).dtype) for v in (a, b, x))
-    return np.asarray(sps.betainc(*ones)).dtype
-
-
-def _betainc_da(a: Any, b: Any, x: Any) -> np.ndarray:
-    return betainc_grad(a, b, x, 0).astype(_out_dtype(a, b, x), copy=False)
-
-
-def _betainc_db(a: Any, b: Any, x: Any) -> np.ndarray:
-    return betainc_grad(a, b, x, 1).astype(_out_dtype(a, b, x), copy=False)
-
-
-@dataclass(frozen=True)
-class BetaIncDa(ScalarOp):
-    """d/da of the regularized incomplete beta function I_x(a, b) (no derivative of its own)."""
-    nin = 3
-    float_result = True
-    nfunc = staticmethod(_betainc_da)
-
-
-@dataclass(frozen=True)
-class BetaIncDb(ScalarOp):
-    """d/db of the regularized incomplete beta function I_x(a, b) (no derivative of its own)."""
-    nin = 3
-    float_result = True
-    nfunc = staticmethod(_betainc_db)
+BetaIncDa = parameter_derivative_op(
+    "BetaIncDa", "d/da of the regularized incomplete beta function I_x(a, b).",
+    sps.betainc, lambda a, b, x: betainc_grad(a, b, x, 0), 3, __name__)
+BetaIncDb = parameter_derivative_op(
+    "BetaIncDb", "d/db of the regularized incomplete beta function I_x(a, b).",
+    sps.betainc, lambda a, b, x: betainc_grad(a, b, x, 1), 3, __name__)
 
 
 __all__ = ["MAX_TERMS", "BetaIncDa", "BetaIncDb", "betainc_grad"]

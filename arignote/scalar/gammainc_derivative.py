@@ -19,13 +19,12 @@ after at most ``MAX_TERMS`` terms; an element that has not converged by then (on
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.special as sps
 
-from arignote.scalar.basic import ScalarOp
+from arignote.scalar.parameter_derivative import parameter_derivative_op
 
 #: the most terms either sum (series or continued fraction) takes
 MAX_TERMS = 10_000
@@ -114,33 +113,12 @@ def gammainc_dk(k: Any, x: Any) -> np.ndarray:
     return out.reshape(shape)
 
 
-def _out_dtype(k: Any, x: Any) -> np.dtype:
-    # SciPy's dtype for gammainc on these inputs (float32 stays float32)
-    return np.asarray(sps.gammainc(np.ones(1, np.asarray(k).dtype), np.ones(1, np.asarray(x).dtype))).dtype
-
-
-def _gammainc_der(k: Any, x: Any) -> np.ndarray:
-    return np.asarray(gammainc_dk(k, x)).astype(_out_dtype(k, x), copy=False)
-
-
-def _gammaincc_der(k: Any, x: Any) -> np.ndarray:
-    return np.asarray(-gammainc_dk(k, x)).astype(_out_dtype(k, x), copy=False)
-
-
-@dataclass(frozen=True)
-class GammaIncDer(ScalarOp):
-    """d/dk of the regularized lower incomplete gamma function P(k, x) (no derivative of its own)."""
-    nin = 2
-    float_result = True
-    nfunc = staticmethod(_gammainc_der)
-
-
-@dataclass(frozen=True)
-class GammaIncCDer(ScalarOp):
-    """d/dk of the regularized upper incomplete gamma function Q(k, x) = -d/dk P(k, x)."""
-    nin = 2
-    float_result = True
-    nfunc = staticmethod(_gammaincc_der)
+GammaIncDer = parameter_derivative_op(
+    "GammaIncDer", "d/dk of the regularized lower incomplete gamma function P(k, x).",
+    sps.gammainc, gammainc_dk, 2, __name__)
+GammaIncCDer = parameter_derivative_op(
+    "GammaIncCDer", "d/dk of the regularized upper incomplete gamma function Q(k, x) = -d/dk P(k, x).",
+    sps.gammaincc, lambda k, x: -gammainc_dk(k, x), 2, __name__)
 
 
 __all__ = ["MAX_TERMS", "GammaIncCDer", "GammaIncDer", "gammainc_dk"]

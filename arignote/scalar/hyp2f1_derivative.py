@@ -32,13 +32,12 @@ correspondingly more where they do (1.5e-11 at a = b = 7, c = 0.7, z = -5).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import scipy.special as sps
 
-from arignote.scalar.basic import ScalarOp
+from arignote.scalar.parameter_derivative import parameter_derivative_op
 
 #: the most terms a series takes
 MAX_TERMS = 30_000
@@ -173,45 +172,11 @@ def hyp2f1_grad(a: Any, b: Any, c: Any, z: Any, wrt: int) -> np.ndarray:
     return out.reshape(shape)
 
 
-def _out_dtype(*args: Any) -> np.dtype:
-    # SciPy's dtype for hyp2f1 on these inputs (float32 stays float32)
-    return np.asarray(sps.hyp2f1(*(np.ones(1, np.asarray(v).dtype) for v in args))).dtype
-
-
-def _hyp2f1_da(a: Any, b: Any, c: Any, z: Any) -> np.ndarray:
-    return hyp2f1_grad(a, b, c, z, 0).astype(_out_dtype(a, b, c, z), copy=False)
-
-
-def _hyp2f1_db(a: Any, b: Any, c: Any, z: Any) -> np.ndarray:
-    return hyp2f1_grad(a, b, c, z, 1).astype(_out_dtype(a, b, c, z), copy=False)
-
-
-def _hyp2f1_dc(a: Any, b: Any, c: Any, z: Any) -> np.ndarray:
-    return hyp2f1_grad(a, b, c, z, 2).astype(_out_dtype(a, b, c, z), copy=False)
-
-
-@dataclass(frozen=True)
-class Hyp2F1Da(ScalarOp):
-    """d/da of the Gauss hypergeometric function 2F1(a, b; c; z) (no derivative of its own)."""
-    nin = 4
-    float_result = True
-    nfunc = staticmethod(_hyp2f1_da)
-
-
-@dataclass(frozen=True)
-class Hyp2F1Db(ScalarOp):
-    """d/db of the Gauss hypergeometric function 2F1(a, b; c; z) (no derivative of its own)."""
-    nin = 4
-    float_result = True
-    nfunc = staticmethod(_hyp2f1_db)
-
-
-@dataclass(frozen=True)
-class Hyp2F1Dc(ScalarOp):
-    """d/dc of the Gauss hypergeometric function 2F1(a, b; c; z) (no derivative of its own)."""
-    nin = 4
-    float_result = True
-    nfunc = staticmethod(_hyp2f1_dc)
+Hyp2F1Da, Hyp2F1Db, Hyp2F1Dc = (
+    parameter_derivative_op(
+        f"Hyp2F1D{name}", f"d/d{name} of the Gauss hypergeometric function 2F1(a, b; c; z).",
+        sps.hyp2f1, lambda a, b, c, z, wrt=wrt: hyp2f1_grad(a, b, c, z, wrt), 4, __name__)
+    for wrt, name in enumerate("abc"))
 
 
 __all__ = ["MAX_TERMS", "Hyp2F1Da", "Hyp2F1Db", "Hyp2F1Dc", "hyp2f1_grad"]
