@@ -84,17 +84,13 @@ class PermuteRowElements(OpKind):
 class ScalarFromTensor(OpKind):
     """``ScalarFromTensor()(t)``: the 0-d tensor ``t`` itself (scalars are 0-d tensors)."""
 
-    @classmethod
-    def build(cls) -> Any:
-        return OpBuilder("ScalarFromTensor", scalar_from_tensor)
+    builds = staticmethod(scalar_from_tensor)
 
 
 class TensorFromScalar(OpKind):
     """``TensorFromScalar()(s)``: ``s`` as a 0-d tensor (a 0-d tensor is returned as is)."""
 
-    @classmethod
-    def build(cls) -> Any:
-        return OpBuilder("TensorFromScalar", tensor_from_scalar)
+    builds = staticmethod(tensor_from_scalar)
 
 
 def alloc_diag(diag: Any, offset: int = 0, axis1: int = 0, axis2: int = 1) -> TensorVariable:

@@ -17,7 +17,7 @@ from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.diag import fill_diagonal, fill_diagonal_offset
 from arignote.tensor.extra_ops import SearchSorted
 from arignote.tensor.extra_ops_compat import bartlett
-from arignote.tensor.op_kinds import OpBuilder, OpKind
+from arignote.tensor.op_kinds import OpKind
 from arignote.tensor.shape import shape_i
 from arignote.tensor.subtensor_inc import set_subtensor
 from arignote.tensor.variable import TensorVariable
@@ -41,25 +41,19 @@ class SearchsortedOp(OpKind):
 class Bartlett(OpKind):
     """``Bartlett()(M)``: ``np.bartlett``."""
 
-    @classmethod
-    def build(cls) -> Any:
-        return OpBuilder("Bartlett", bartlett)
+    builds = staticmethod(bartlett)
 
 
 class FillDiagonal(OpKind):
     """``FillDiagonal()(a, val)``: ``a`` with ``val`` on its main diagonal."""
 
-    @classmethod
-    def build(cls) -> Any:
-        return OpBuilder("FillDiagonal", fill_diagonal)
+    builds = staticmethod(fill_diagonal)
 
 
 class FillDiagonalOffset(OpKind):
     """``FillDiagonalOffset()(a, val, offset)``: ``a`` with ``val`` on its ``offset`` diagonal."""
 
-    @classmethod
-    def build(cls) -> Any:
-        return OpBuilder("FillDiagonalOffset", fill_diagonal_offset)
+    builds = staticmethod(fill_diagonal_offset)
 
 
 def cpu_contiguous(x: Any) -> TensorVariable:
@@ -70,9 +64,7 @@ def cpu_contiguous(x: Any) -> TensorVariable:
 class CpuContiguous(OpKind):
     """``CpuContiguous()(x)``: :func:`cpu_contiguous`."""
 
-    @classmethod
-    def build(cls) -> Any:
-        return OpBuilder("CpuContiguous", cpu_contiguous)
+    builds = staticmethod(cpu_contiguous)
 
 
 def to_one_hot(y: Any, nb_class: Any, dtype: Any = None) -> TensorVariable:

@@ -15,7 +15,7 @@ for such a PyTensor class:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 __all__ = ["OpBuilder", "OpKind", "OpKindMeta"]
 
@@ -31,7 +31,11 @@ class OpKindMeta(type):
 
 
 class OpKind(metaclass=OpKindMeta):
-    """Base of the kinds; subclasses define :meth:`matches` and :meth:`build`."""
+    """Base of the kinds; subclasses define :meth:`matches` and :meth:`build`, or, for a
+    kind without constructor arguments that arignote computes with a function, ``builds``."""
+
+    #: the function an argument-less kind stands for (``Bartlett()`` builds ``bartlett``)
+    builds: ClassVar[Callable[..., Any] | None] = None
 
     @classmethod
     def matches(cls, op: Any) -> bool:
@@ -41,7 +45,11 @@ class OpKind(metaclass=OpKindMeta):
     @classmethod
     def build(cls, *args: Any, **kwargs: Any) -> Any:
         """The op (or :class:`OpBuilder`) for PyTensor's constructor arguments."""
-        raise NotImplementedError(f"{cls.__name__} cannot be built")
+        if cls.builds is None:
+            raise NotImplementedError(f"{cls.__name__} cannot be built")
+        if args or kwargs:
+            raise TypeError(f"{cls.__name__}() takes no arguments")
+        return OpBuilder(cls.__name__, cls.builds)
 
 
 class OpBuilder:
