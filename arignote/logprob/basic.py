@@ -20,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from arignote.graph.basic import Variable
 from arignote.graph.registry import Registry
 from arignote.tensor import math as tm
@@ -114,5 +112,3 @@ def icdf(rv: Any, q: Any, check_parameters: bool = True) -> TensorVariable:
     """The ``q``-quantile of ``rv``'s distribution (``q`` in [0, 1]; NaN outside)."""
     return _apply(icdf_rules, "icdf", rv, q, check_parameters)
 
-
-NEG_INF = -np.inf

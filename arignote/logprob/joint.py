@@ -45,25 +45,28 @@ def conditional_logp(rv_values: Mapping[Variable, Any], check_parameters: bool =
     plain value) to its elementwise log-density term, in the order given."""
     if not isinstance(rv_values, Mapping) or not rv_values:
         raise TypeError("conditional_logp: expected a non-empty mapping {random variable: value}")
-    values: dict[Variable, Variable] = {}
-    for rv, value in rv_values.items():
-        random_variable_node(rv, "conditional_logp")
-        # a plain value (observed data) takes the random variable's dtype
-        values[rv] = value if isinstance(value, Variable) else as_tensor_variable(value, dtype=rv.type.dtype)
+    nodes = {rv: random_variable_node(rv, "conditional_logp") for rv in rv_values}
+    # a plain value (observed data) takes the random variable's dtype
+    values: dict[Variable, Variable] = {
+        rv: value if isinstance(value, Variable) else as_tensor_variable(value, dtype=rv.type.dtype)
+        for rv, value in rv_values.items()}
+    params = {rv: list(node.op.dist_params(node)) for rv, node in nodes.items()}
+    every_param = [p for ps in params.values() for p in ps]
+    # one walk and one rebuild of the whole graph, not one per random variable
+    missing = _unvalued_draws(every_param, set(values))
+    if missing:
+        other = missing[0]
+        rv = next(rv for rv, ps in params.items() if other in ancestors(ps))
+        name = random_variable_node(other, "conditional_logp").op.name
+        raise ValueError(f"conditional_logp: the density of {rv} depends on the random variable "
+                         f"{other} ({name}), which has no value; give it one")
+    given = iter(graph_replace(every_param, list(values.items()), strict=False) if every_param else [])
     terms: dict[Variable, TensorVariable] = {}
     for rv, value in values.items():
-        node = random_variable_node(rv, "conditional_logp")
-        params = node.op.dist_params(node)
-        missing = _unvalued_draws(params, set(values))
-        if missing:
-            other = missing[0]
-            name = random_variable_node(other, "conditional_logp").op.name
-            raise ValueError(f"conditional_logp: the density of {rv} depends on the random variable "
-                             f"{other} ({name}), which has no value; give it one")
-        given = graph_replace(params, list(values.items()), strict=False) if params else []
         if value in terms:
             raise ValueError(f"conditional_logp: the value {value} is given to two random variables")
-        terms[value] = logp(rv, value, check_parameters=check_parameters, params=list(given))
+        own = [next(given) for _ in params[rv]]
+        terms[value] = logp(rv, value, check_parameters=check_parameters, params=own)
     return terms
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from arignote.config import config
 from arignote.graph.type import Type
-from arignote.tensor.approx import values_eq_approx
+from arignote.tensor import approx as _approx
 
 DTYPES = (
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
@@ -151,7 +151,7 @@ class TensorType(Type):
         return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc" and b.dtype.kind in "fc"))
 
     #: approximate equality with tolerances by dtype (:func:`arignote.tensor.approx.values_eq_approx`)
-    values_eq_approx = staticmethod(values_eq_approx)
+    values_eq_approx = staticmethod(_approx.values_eq_approx)
 
     def filter_variable(self, other: Any, allow_convert: bool = True) -> Any:
         """As :meth:`Type.filter_variable`; a value (not a variable) becomes a constant first."""
@@ -372,8 +372,6 @@ continuous_dtypes = float_dtypes + complex_dtypes
 all_dtypes = discrete_dtypes + continuous_dtypes
 
 # PyTensor's comparisons of values of this type (the module has them; tests pass them around)
-from arignote.tensor import approx as _approx  # noqa: E402 (it needs nothing of this module)
-
 values_eq_approx = _approx.values_eq_approx
 values_eq_approx_remove_inf = _approx.values_eq_approx_remove_inf
 values_eq_approx_remove_nan = _approx.values_eq_approx_remove_nan

@@ -110,11 +110,13 @@ def _check_lowered(node: Apply, var: Variable, value: Any) -> None:
     while tracing, so this costs nothing at run time): a mismatch is a bug in the lowering,
     which would otherwise give numbers of the wrong shape further on."""
     expected = getattr(var.type, "shape", None)
+    if expected is None:
+        return  # not a tensor output (a generator, say): nothing to compare
+    if isinstance(value, tuple):
+        raise TypeError(f"internal error: the JAX lowering of {node.op} gave a tuple for its "
+                        f"output {var} ({var.type})")
     found = getattr(value, "shape", None)
-    if expected is None or found is None or isinstance(value, tuple):
-        if isinstance(value, tuple) and expected is not None:
-            raise TypeError(f"internal error: the JAX lowering of {node.op} gave a tuple for its "
-                            f"output {var} ({var.type})")
+    if found is None:
         return
     if len(found) != len(expected) or any(e is not None and e != f for e, f in zip(expected, found)):
         raise TypeError(f"internal error: the JAX lowering of {node.op} gave a value of shape "
