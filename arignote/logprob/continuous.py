@@ -428,13 +428,12 @@ def _gengamma_icdf(q: Any, alpha: Any, p: Any, lambd: Any, checks: ParameterChec
 
 # --- beta ---------------------------------------------------------------------------------
 
-def _xlog1my(c: Any, x: Any) -> Any:
-    """``c * log(1 - x)`` for x in [0, 1], 0 when c = 0: ``log1p(-x)`` for a small x, and
-    ``log(1 - x)`` above 1/2, where ``1 - x`` is exact and reaches 0 at x = 1 (``xlogy`` then
-    gives 0 for c = 0 rather than 0 * -inf)."""
-    small = at.switch(x < 0.5, x, 0.0)
-    large = at.switch(x < 0.5, 1.0, x)
-    return at.switch(x < 0.5, c * at.log1p(-small), at.xlogy(c, 1.0 - large))
+def _times_log(c: Any, log_x: Any) -> Any:
+    """``c * log_x``, 0 where ``c == 0`` (a density's ``0 * log 0`` is 0).  The logarithm is
+    passed as written (``log(x)``, ``log1p(-x)``) so that the stabilize rules see it: for a
+    value ``sigmoid(u)`` (a beta on the log-odds scale) they become ``-softplus(-u)`` and
+    ``-softplus(u)``, finite where ``sigmoid(u)`` rounds to 0 or 1."""
+    return at.switch(at.eq(c, 0), 0.0, c * log_x)
 
 
 def _beta_checks(checks: ParameterChecks, expr: Any, alpha: Any, beta: Any) -> Any:
@@ -444,9 +443,9 @@ def _beta_checks(checks: ParameterChecks, expr: Any, alpha: Any, beta: Any) -> A
 @logp_rules.register(BetaRV)
 def _beta_logp(value: Any, alpha: Any, beta: Any, checks: ParameterChecks) -> Any:
     inside = (value >= 0) & (value <= 1)
-    x = at.switch(inside, value, 0.5)
     log_beta = at.gammaln(alpha) + at.gammaln(beta) - at.gammaln(alpha + beta)
-    body = at.xlogy(alpha - 1.0, x) + _xlog1my(beta - 1.0, x) - log_beta
+    # the logarithms are NaN outside [0, 1], where the switch takes -inf instead
+    body = _times_log(alpha - 1.0, at.log(value)) + _times_log(beta - 1.0, at.log1p(-value)) - log_beta
     return _beta_checks(checks, at.switch(inside, body, _NEG_INF), alpha, beta)
 
 
