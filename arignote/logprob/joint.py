@@ -22,8 +22,8 @@ from typing import Any
 from arignote.graph.basic import Constant, Variable
 from arignote.graph.replace import graph_replace
 from arignote.graph.traversal import ancestors
-from arignote.logprob.basic import NotMeasurable, logp, random_variable_node
-from arignote.logprob.measurable import Derivation, is_draw
+from arignote.logprob.basic import NotMeasurable, logp
+from arignote.logprob.measurable import Derivation, is_draw, is_random_source
 from arignote.tensor import math as tm
 from arignote.tensor.basic import as_tensor_variable
 from arignote.tensor.join import stack
@@ -61,11 +61,11 @@ def _given_values(terms: Sequence[Variable], owners: list[list[Variable]], value
     graph); ValueError naming an unvalued random variable a term still depends on.
     ``owners[i]``: the valued variables whose density ``terms[i]`` is."""
     given = graph_replace(terms, list(values.items()), strict=False)
-    missing = [var for var in ancestors(given) if is_draw(var) and var not in values]
+    missing = [var for var in ancestors(given) if is_random_source(var) and var not in values]
     if missing:
         other = missing[0]
         rv = next(rvs[0] for rvs, term in zip(owners, given) if other in ancestors([term]))
-        name = random_variable_node(other, "conditional_logp").op.name
+        name = other.owner.op.name if is_draw(other) else str(other.owner.op)  # type: ignore[union-attr]
         raise ValueError(f"conditional_logp: the density of {rv} depends on the random variable "
                          f"{other} ({name}), which has no value; give it one")
     return given

@@ -37,7 +37,9 @@ from arignote.tensor.random.op import RandomVariable
 from arignote.tensor.random.type import RandomGeneratorType
 from arignote.tensor.variable import TensorVariable
 
-__all__ = ["Derivation", "ElemwiseRule", "MeasurableRule", "elemwise_rules", "measurable_rules"]
+__all__ = ["Derivation", "ElemwiseRule", "MeasurableRule", "elemwise_logcdf_rules", "elemwise_rules",
+           "inner_draw_rules", "is_draw", "is_random_source", "measurable_logcdf_rules",
+           "measurable_rules"]
 
 #: ``rule(var, value, derivation)``: the density of ``value`` for ``var`` (computed by a node of
 #: the registered op type), or None when the node is not measurable
@@ -51,10 +53,27 @@ elemwise_rules: Registry[ElemwiseRule] = Registry("measurable elementwise")
 measurable_logcdf_rules: Registry[MeasurableRule] = Registry("measurable logcdf")
 
 
+#: ``rule(var) -> bool``: whether an output of an op with an inner graph (a loop) depends on
+#: draws made inside it, which a walk over the outer graph does not see
+inner_draw_rules: Registry[Callable[[Variable], bool]] = Registry("inner draws")
+
+
 def is_draw(var: Variable) -> bool:
     """Whether ``var`` is the draw output of a RandomVariable node."""
     node = var.owner
     return node is not None and isinstance(node.op, RandomVariable) and var is node.outputs[1]
+
+
+def is_random_source(var: Variable) -> bool:
+    """Whether ``var`` is random by itself: a draw, or an output of an op whose inner graph
+    draws (a loop of draws), whatever its inputs."""
+    if is_draw(var):
+        return True
+    node = var.owner
+    if node is None:
+        return False
+    rule = inner_draw_rules.lookup(type(node.op))
+    return rule is not None and rule(var)
 
 
 class Derivation:
@@ -91,7 +110,7 @@ class Derivation:
                 known[top] = False
                 stack.pop()
                 continue
-            if is_draw(top):
+            if is_random_source(top):
                 known[top] = True
                 stack.pop()
                 continue
