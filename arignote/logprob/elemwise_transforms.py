@@ -17,7 +17,7 @@ import numpy as np
 
 import arignote.tensor as at
 from arignote.graph.basic import Apply, Variable
-from arignote.logprob.measurable import Derivation, elemwise_logcdf_rules, elemwise_rules, measurable_rules
+from arignote.logprob.measurable import Derivation, elemwise_rules, measurable_rules
 from arignote.scalar import math as sm
 from arignote.tensor.dimshuffle import DimShuffle
 from arignote.tensor.elemwise import Elemwise
@@ -224,41 +224,6 @@ def _pow(node: Apply, value: TensorVariable, d: Derivation) -> TensorVariable | 
     return _outside(inside, density + jacobian)
 
 
-# --- cumulative distributions of monotone transforms (for censoring and rounding of them) ---
-
-@elemwise_logcdf_rules.register(sm.Add)
-def _add_logcdf(node: Apply, value: TensorVariable, d: Derivation) -> TensorVariable | None:
-    found = random_operand(node, d)
-    if found is None:
-        return None
-    i, x = found
-    others = _others(node, i)
-    return d.logcdf(x, value - (others[0] if len(others) == 1 else at.add(*others)))
-
-
-@elemwise_logcdf_rules.register(sm.Mul)
-def _mul_logcdf(node: Apply, value: TensorVariable, d: Derivation) -> TensorVariable | None:
-    found = random_operand(node, d)
-    if found is None or _is_discrete(found[1]):
-        return None
-    i, x = found
-    others = _others(node, i)
-    scale = others[0] if len(others) == 1 else at.mul(*others)
-    # P(s x <= v) is P(x <= v / s) for s > 0; a negative scale flips the inequality, which
-    # needs the survival function: only a positive scale is derived, checked at run time
-    below = d.logcdf(x, value / scale)
-    return at.switch(at.gt(scale, 0), below, np.nan)
-
-
-@elemwise_logcdf_rules.register(sm.Exp)
-def _exp_logcdf(node: Apply, value: TensorVariable, d: Derivation) -> TensorVariable | None:
-    found = random_operand(node, d)
-    if found is None or _is_discrete(found[1]):
-        return None
-    inside, safe = _positive(value)
-    return at.switch(inside, d.logcdf(found[1], at.log(safe)), -np.inf)
-
-
 # --- DimShuffle of a random variable --------------------------------------------------------
 
 @measurable_rules.register(DimShuffle)
@@ -280,4 +245,16 @@ def _dimshuffle(var: Variable, value: TensorVariable, d: Derivation) -> TensorVa
     term = d.logp(x, inner_value)
     if term.type.ndim == x.type.ndim:  # an elementwise term follows the value's axes
         return at.as_tensor_variable(term.dimshuffle(*op.new_order))
-    return term
+    # a multivariate term has x's batch axes: it follows them when the core axes stay last and
+    # in order (an added axis before them is a batch axis of the term, one among them is not)
+    batch = term.type.ndim
+    core = [a for a in op.new_order if a != "x" and int(a) >= batch]
+    if core != list(range(batch, x.type.ndim)):
+        return None
+    first_core = op.new_order.index(core[0]) if core else len(op.new_order)
+    if any(axis != "x" and position > first_core for position, axis in enumerate(op.new_order)
+           if axis == "x" or int(axis) < batch):
+        return None  # a batch axis after a core axis
+    term_order = [axis for position, axis in enumerate(op.new_order)
+                  if position < first_core and (axis == "x" or int(axis) < batch)]
+    return at.as_tensor_variable(term.dimshuffle(*term_order))

@@ -215,3 +215,18 @@ def test_float32_values_keep_their_dtype():
     expected = st.lognorm(1.0, loc=1.0, scale=2.0).logpdf(values.astype(float))
     # a dozen float32 operations: relative error of a few 1e-7 on terms of order 1
     np.testing.assert_allclose(got, expected, rtol=2e-6, atol=2e-6)
+
+
+def test_dimshuffle_of_a_multivariate_draw_keeps_its_batch_axes():
+    rng = np.random.default_rng(6)
+    cov = np.array([[2.0, 0.3, 0.1], [0.3, 1.0, 0.2], [0.1, 0.2, 1.5]])
+    mean = rng.normal(size=(2, 3))
+    x = at.random.multivariate_normal(mean, cov)  # batch (2,), core (3,)
+    v = rng.normal(size=(2, 1, 3))
+    got = _density(x.dimshuffle(0, "x", 1), at.dtensor3)(v)
+    expected = np.array([st.multivariate_normal(mean[i], cov).logpdf(v[i, 0]) for i in range(2)])
+    assert got.shape == (2, 1)
+    np.testing.assert_allclose(got[:, 0], expected, rtol=1e-12)
+    # moving the core axis in front of a batch axis leaves no term layout to follow
+    with pytest.raises(NotMeasurable, match="not a measurable operation"):
+        conditional_logp({x.T: np.zeros((3, 2))})
