@@ -23,6 +23,7 @@ from arignote.graph.replace import graph_replace
 from arignote.graph.traversal import ancestors
 from arignote.logprob.basic import random_variable_node
 from arignote.logprob.joint import conditional_logp
+from arignote.logprob.measurable import is_draw
 from arignote.logprob.transforms import Interval, Transform, as_float_tensor, log, lower_bounded
 from arignote.logprob.transforms_matrix import simplex
 from arignote.tensor import math as tm
@@ -99,7 +100,10 @@ def _chosen_transforms(rv_values: Mapping[Variable, Any], transforms: Any
         if transforms != "default":
             raise ValueError(f"transformed_conditional_logp: transforms must be a mapping "
                              f"{{random variable: Transform}} or 'default', got {transforms!r}")
-        chosen = {rv: default_transform(rv) for rv, value in rv_values.items() if not _is_data(value)}
+        # a transformed random variable (loc + scale * z) has no default: its support is the
+        # image of its transformation
+        chosen = {rv: default_transform(rv) for rv, value in rv_values.items()
+                  if not _is_data(value) and is_draw(rv)}
         return {rv: t for rv, t in chosen.items() if t is not None}
     if not isinstance(transforms, Mapping):
         raise TypeError(f"transformed_conditional_logp: transforms must be a mapping "
@@ -120,8 +124,8 @@ def _chosen_transforms(rv_values: Mapping[Variable, Any], transforms: Any
 
 def _unconstrained_value(rv: Variable, value: Any, transform: Transform) -> TensorVariable:
     """``value`` as the tensor ``u`` of ``rv`` under ``transform``, its rank checked."""
-    name = random_variable_node(rv, "transformed_conditional_logp").op.name
-    where = f"transformed_conditional_logp: {rv} ({name}) with the {transform.name} transform"
+    name = f" ({rv.owner.op.name})" if is_draw(rv) else ""  # type: ignore[union-attr]
+    where = f"transformed_conditional_logp: {rv}{name} with the {transform.name} transform"
     if rv.type.ndim < transform.ndim_supp:
         raise ValueError(f"{where}: the transform spans {transform.ndim_supp} event axes but the "
                          f"random variable has {rv.type.ndim} ({rv.type})")
@@ -169,8 +173,6 @@ def transformed_conditional_logp(rv_values: Mapping[Variable, Any], transforms: 
     if not isinstance(rv_values, Mapping) or not rv_values:
         raise TypeError("transformed_conditional_logp: expected a non-empty mapping "
                         "{random variable: value}")
-    for rv in rv_values:
-        random_variable_node(rv, "transformed_conditional_logp")
     chosen = _chosen_transforms(rv_values, transforms)
     unconstrained = {rv: _unconstrained_value(rv, rv_values[rv], t) for rv, t in chosen.items()}
     # the constrained values and Jacobians, still written in terms of the random variables

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.integrate
+import scipy.special
 import scipy.stats as st
 from scipy.special import expit, log_expit, logsumexp
 
@@ -272,3 +273,38 @@ def test_errors_name_what_is_wrong():
     # b's bound is tau, which has no value
     with pytest.raises(ValueError, match=r"on the random variable .*\(halfcauchy\), which has no value"):
         transformed_conditional_logp({b: ub})
+
+
+def test_transformed_random_variables_among_the_values():
+    # a valued loc + scale * z has no default transform (its support is the image of its map);
+    # exp(z) with an explicit log transform has the density of z at u again: the log-normal
+    # density at e^u times the Jacobian e^u is the normal density at u
+    mu = at.random.normal(0.0, 10.0)
+    tau = at.random.halfcauchy(0.0, 5.0)
+    theta = mu + tau * at.random.normal(0.0, 1.0, size=3)
+    mu_v, u_tau, theta_v = at.dscalar("mu"), at.dscalar("u_tau"), at.dvector("theta")
+    total = transformed_logp({mu: mu_v, tau: u_tau, theta: theta_v})
+    f = arignote.function([mu_v, u_tau, theta_v], total)
+    th = np.array([0.3, -1.0, 2.0])
+    expected = (st.norm(0, 10).logpdf(0.4) + st.halfcauchy(0, 5).logpdf(np.exp(0.2)) + 0.2
+                + st.norm(0.4, np.exp(0.2)).logpdf(th).sum())
+    np.testing.assert_allclose(f(0.4, 0.2, th), expected, rtol=1e-13)
+    z = at.random.normal(0.5, 1.5, size=2)
+    u = at.dvector("u")
+    term = transformed_logp({at.exp(z): u}, transforms={at.exp(z): log})
+    np.testing.assert_allclose(arignote.function([u], term)(np.array([-1.0, 2.0])),
+                               st.norm(0.5, 1.5).logpdf([-1.0, 2.0]).sum(), rtol=1e-13)
+
+
+def test_a_beta_on_the_log_odds_scale_is_stable_at_extreme_values():
+    # the beta's value sigmoid(u) rounds to 0 or 1 for |u| > 37, but the stabilize rules write
+    # its log(p) and log1p(-p) as -softplus(-u) and -softplus(u): the log-density (with the
+    # Jacobian's log sigmoid(u) + log sigmoid(-u)) keeps every digit: two softplus terms and a constant
+    p = at.random.beta(2.0, 3.0)
+    u = at.dscalar("u")
+    f = arignote.function([u], [transformed_logp({p: u}), arignote.grad(transformed_logp({p: u}), u)])
+    for uv in [-700.0, -40.0, 0.3, 40.0, 700.0]:
+        value, slope = f(uv)
+        expected = -scipy.special.betaln(2, 3) + 2 * log_expit(uv) + 3 * log_expit(-uv)
+        np.testing.assert_allclose(value, expected, rtol=1e-14)
+        np.testing.assert_allclose(slope, 2 * expit(-uv) - 3 * expit(uv), rtol=1e-13, atol=1e-300)
