@@ -30,7 +30,7 @@ import arignote.tensor as at
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.registry import Registry
 from arignote.logprob.basic import ParameterChecks, logcdf_rules
-from arignote.logprob.elemwise_transforms import random_operand
+from arignote.logprob.elemwise_transforms import operand_and_rest, random_operand
 from arignote.logprob.measurable import Derivation, elemwise_logcdf_rules, elemwise_rules, is_draw
 from arignote.scalar import math as sm
 from arignote.tensor.elemwise import Elemwise
@@ -115,12 +115,8 @@ def _exponential_logsf(value: Any, scale: Any, checks: ParameterChecks) -> Any:
 
 @elemwise_logsf_rules.register(sm.Add)
 def _add_logsf(node: Apply, value: TensorVariable, d: Derivation) -> Any:
-    found = random_operand(node, d)
-    if found is None:
-        return None
-    i, x = found
-    others = [v for j, v in enumerate(node.inputs) if j != i]
-    return logsf(x, value - (others[0] if len(others) == 1 else at.add(*others)), d)
+    found = operand_and_rest(node, d)
+    return None if found is None else logsf(found[0], value - found[1], d)
 
 
 @elemwise_logsf_rules.register(sm.Sub)
@@ -136,12 +132,10 @@ def _sub_logsf(node: Apply, value: TensorVariable, d: Derivation) -> Any:
 
 @elemwise_logsf_rules.register(sm.Mul)
 def _mul_logsf(node: Apply, value: TensorVariable, d: Derivation) -> Any:
-    found = random_operand(node, d)
-    if found is None or is_discrete(found[1]):
+    found = operand_and_rest(node, d, continuous=True)
+    if found is None:
         return None
-    i, x = found
-    others = [v for j, v in enumerate(node.inputs) if j != i]
-    scale = others[0] if len(others) == 1 else at.mul(*others)
+    x, scale = found
     # s x > v iff x > v / s for s > 0, x < v / s for s < 0
     return at.switch(at.gt(scale, 0), logsf(x, value / scale, d), d.logcdf(x, value / scale))
 
@@ -169,22 +163,16 @@ def _exp_logsf(node: Apply, value: TensorVariable, d: Derivation) -> Any:
 
 @elemwise_logcdf_rules.register(sm.Add)
 def _add_logcdf(node: Apply, value: TensorVariable, d: Derivation) -> Any:
-    found = random_operand(node, d)
-    if found is None:
-        return None
-    i, x = found
-    others = [v for j, v in enumerate(node.inputs) if j != i]
-    return d.logcdf(x, value - (others[0] if len(others) == 1 else at.add(*others)))
+    found = operand_and_rest(node, d)
+    return None if found is None else d.logcdf(found[0], value - found[1])
 
 
 @elemwise_logcdf_rules.register(sm.Mul)
 def _mul_logcdf(node: Apply, value: TensorVariable, d: Derivation) -> Any:
-    found = random_operand(node, d)
-    if found is None or is_discrete(found[1]):
+    found = operand_and_rest(node, d, continuous=True)
+    if found is None:
         return None
-    i, x = found
-    others = [v for j, v in enumerate(node.inputs) if j != i]
-    scale = others[0] if len(others) == 1 else at.mul(*others)
+    x, scale = found
     # s x <= v iff x <= v / s for s > 0, x >= v / s (continuous: x > v / s) for s < 0
     return at.switch(at.gt(scale, 0), d.logcdf(x, value / scale), logsf(x, value / scale, d))
 

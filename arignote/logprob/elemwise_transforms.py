@@ -48,20 +48,29 @@ def _outside(condition: Any, term: Any) -> TensorVariable:
     return at.switch(condition, term, -np.inf)
 
 
-def _others(node: Apply, skip: int) -> list[Variable]:
-    return [x for i, x in enumerate(node.inputs) if i != skip]
+def operand_and_rest(node: Apply, d: Derivation, continuous: bool = False
+                     ) -> tuple[Variable, TensorVariable] | None:
+    """``(x, rest)`` for a sum or product ``node`` of one random operand ``x``: ``rest`` is the
+    sum or product of the others (the shift or the scale); None when it has no such operand,
+    or (``continuous``) when ``x`` is discrete."""
+    found = random_operand(node, d)
+    if found is None or (continuous and _is_discrete(found[1])):
+        return None
+    i, x = found
+    others = [v for j, v in enumerate(node.inputs) if j != i]
+    combine = at.add if isinstance(node.op.scalar_op, sm.Add) else at.mul
+    return x, at.as_tensor_variable(others[0] if len(others) == 1 else combine(*others))
 
 
 # --- shifts and scalings --------------------------------------------------------------------
 
 @elemwise_rules.register(sm.Add)
 def _add(node: Apply, value: TensorVariable, d: Derivation) -> TensorVariable | None:
-    found = random_operand(node, d)
+    found = operand_and_rest(node, d)
     if found is None:
         return None
-    i, x = found
-    return d.logp(x, value - at.add(*_others(node, i)) if len(node.inputs) > 2
-                  else value - _others(node, i)[0])
+    x, shift = found
+    return d.logp(x, value - shift)
 
 
 @elemwise_rules.register(sm.Sub)
@@ -82,12 +91,10 @@ def _neg(node: Apply, value: TensorVariable, d: Derivation) -> TensorVariable | 
 
 @elemwise_rules.register(sm.Mul)
 def _mul(node: Apply, value: TensorVariable, d: Derivation) -> TensorVariable | None:
-    found = random_operand(node, d)
-    if found is None or _is_discrete(found[1]):
+    found = operand_and_rest(node, d, continuous=True)
+    if found is None:
         return None
-    i, x = found
-    others = _others(node, i)
-    scale = others[0] if len(others) == 1 else at.mul(*others)
+    x, scale = found
     return d.logp(x, value / scale) - at.log(at.abs(scale))
 
 
