@@ -218,7 +218,9 @@ def _environment(cache: str, program_cache: bool = True) -> dict[str, str]:
     if not program_cache:
         env["ARIGNOTE_FLAGS"] = "program_cache=False"
     env["ARIGNOTE_CACHE_DIR"] = os.path.join(cache, "arignote")
-    env["PYTENSOR_FLAGS"] = f"compiledir={os.path.join(cache, 'pytensor')}"
+    # base_compiledir, not compiledir: PyTensor 3 keeps its numba cache in base_compiledir/numba,
+    # which a compiledir flag alone leaves warm in the user's home folder
+    env["PYTENSOR_FLAGS"] = f"base_compiledir={os.path.join(cache, 'pytensor')}"
     env["NUMBA_CACHE_DIR"] = os.path.join(cache, "numba")
     env["JAX_PLATFORMS"] = "cpu"
     # bytecode caches as in a normal installation (some shells disable them), and one BLAS

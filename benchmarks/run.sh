@@ -2,8 +2,8 @@
 # The one command for the benchmarks (`make bench`): set up .bench-venv once, then run.
 #
 # The environment gets a Python 3.12 interpreter when one is found (PyTensor 3.x
-# needs 3.12+), arignote installed editable with its `bench` extra, and PyTensor
-# and JAX beside it.  A comparison whose install fails is skipped, not fatal.
+# needs 3.12+), arignote installed editable with its `bench` extra, and PyTensor,
+# JAX, PyMC and numba beside it.  A comparison whose install fails is skipped, not fatal.
 # Arguments go to benchmarks/run.py (`bash benchmarks/run.sh build --quick`).
 set -euo pipefail
 
@@ -59,7 +59,7 @@ pip_install() {  # pip's chatter goes to a log; its tail is shown only when an i
 }
 
 if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ benchmarks/run.sh -nt "$STAMP" ]; then
-    echo "bench: installing arignote[bench], PyTensor and JAX into $VENV (a few minutes the first time;"
+    echo "bench: installing arignote[bench], PyTensor, JAX, PyMC and numba into $VENV (a few minutes the first time;"
     echo "       pip's log: $LOG)"
     : > "$NOTES"
     : > "$LOG"
@@ -68,7 +68,9 @@ if [ ! -f "$STAMP" ] || [ pyproject.toml -nt "$STAMP" ] || [ benchmarks/run.sh -
         echo "bench: installing arignote with the 'bench' extra failed; installing arignote alone" | tee -a "$NOTES"
         pip_install -e . || { echo "bench: cannot install arignote into $VENV" >&2; exit 1; }
     fi
-    for pkg in pytensor jax; do
+    # PyMC (for the `logprob` benchmark) keeps the PyTensor it supports; numba is PyTensor's
+    # default backend in its 3.x versions
+    for pkg in pytensor jax pymc numba; do
         if ! pip_install "$pkg"; then
             echo "bench: could not install $pkg; its comparison is skipped" | tee -a "$NOTES"
         fi
