@@ -7,14 +7,14 @@ STAMP := $(VENV)/.installed-stamp
 
 .PHONY: demo test test-jax test-slow lint bench conformance clean
 
-# The op, loop and gradient suites on the JAX backend.  `make test` runs this subset (about
-# 6 minutes on 2 cores: each test compiles with XLA); `make test-jax` runs all of it (reductions,
-# special functions and extra ops add about 10 minutes).  Skipped, with a note, without JAX.
+# The op, loop, gradient and log-density suites on the JAX backend.  `make test` runs this
+# subset (about 5 minutes on 2 cores: each test compiles with XLA); `make test-jax` runs all
+# of it (reductions, special functions and extra ops add about 10 minutes).  Skipped, with a note, without JAX.
 JAX_SUBSET := tests/tensor/test_elemwise.py tests/tensor/test_shape.py tests/tensor/test_alloc.py \
 	tests/tensor/test_join.py tests/tensor/test_products.py tests/tensor/test_sort.py \
 	tests/tensor/test_subtensor.py tests/tensor/test_subtensor_inc.py \
-	tests/tensor/test_subtensor_take.py tests/tensor/linalg tests/loop tests/autodiff
-JAX_ALL := tests/tensor tests/loop tests/autodiff --ignore=tests/tensor/rewrites
+	tests/tensor/test_subtensor_take.py tests/tensor/linalg tests/loop tests/autodiff tests/logprob
+JAX_ALL := tests/tensor tests/loop tests/autodiff tests/logprob --ignore=tests/tensor/rewrites
 HAVE_JAX = $(PY) -c 'import jax' 2>/dev/null
 
 # setup.py builds the C runtime module at install: a changed runtime source reinstalls
@@ -28,10 +28,10 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 
 # The default suite runs on FAST_RUN (the C backend where a compiler works, else py);
-# the op suite then runs again on the other linker, so both give the same results.
+# the op and log-density suites then run again on the other linker, so both give the same results.
 test: $(STAMP)
 	$(PY) -m pytest -q -n 2 tests
-	$(PY) -m pytest -q -n 2 --mode PY tests/tensor
+	$(PY) -m pytest -q -n 2 --mode PY tests/tensor tests/logprob
 	@if $(HAVE_JAX); then $(PY) -m pytest -q -n 2 --mode JAX $(JAX_SUBSET); \
 	else echo "JAX is not installed: the JAX runs of the op suite are skipped"; fi
 

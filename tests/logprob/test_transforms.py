@@ -170,8 +170,15 @@ def test_interval_with_tensor_bounds_broadcasts():
     lv, uv = np.array([-1.0, 0.0, 0.5]), 2.0
     uu = RNG.normal(size=(2, 3))
     x, j = f(uu, lv, uv)
-    np.testing.assert_allclose(x, lv + (uv - lv) * expit(uu), rtol=1e-15)
-    np.testing.assert_allclose(j, np.log((uv - lv) * expit(uu) * expit(-uu)), rtol=1e-14)
+    # lower + width * sigmoid(u): a few ulps of each of the two terms, absolute (the sum can
+    # cancel to near 0, so no relative bound holds); the log-Jacobian log(width) - softplus(u)
+    # - softplus(-u) likewise, a few ulps of its terms (|u| + log 2 each at most)
+    eps = np.finfo(np.float64).eps
+    width = uv - lv
+    np.testing.assert_allclose(x, lv + width * expit(uu), rtol=0,
+                               atol=8 * eps * (np.abs(lv) + np.abs(width)).max())
+    np.testing.assert_allclose(j, np.log(width * expit(uu) * expit(-uu)), rtol=0,
+                               atol=8 * eps * (np.abs(np.log(width)).max() + 2 * np.abs(uu).max() + 2))
 
 
 def test_lower_bounded_is_log_at_zero():
