@@ -1,0 +1,31 @@
+"""PyTensor graphs in arignote: ``from_pytensor`` and a PyTensor ``Mode`` compiling with arignote.
+
+PyTensor is an optional dependency: importing this package without it raises ImportError saying
+so.  Converters are found by PyTensor op type in :data:`converters` (third parties register
+their own ops there); each family of ops has its module:
+
+- ``convert.py``: the registry, types, the graph walk, constants and shared variables;
+- ``elemwise.py``: elementwise ops (by scalar op, composites included), ``DimShuffle``,
+  reductions;
+- ``linker.py``: the linker and :func:`mode`.
+"""
+
+try:
+    import pytensor
+except ImportError as exc:  # pragma: no cover - exercised without PyTensor installed
+    raise ImportError("arignote.interop.pytensor needs PyTensor: pip install pytensor") from exc
+
+from arignote.graph.registry import import_submodules
+from arignote.interop.pytensor.convert import (
+    ConvertedGraph,
+    Converter,
+    UnsupportedOps,
+    converters,
+    from_pytensor,
+)
+from arignote.interop.pytensor.linker import ArignoteLinker, mode
+
+import_submodules(__name__)  # the op families register their converters
+
+__all__ = ["ArignoteLinker", "ConvertedGraph", "Converter", "UnsupportedOps", "converters",
+           "from_pytensor", "mode"]
