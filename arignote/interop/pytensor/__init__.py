@@ -7,6 +7,12 @@ their own ops there); each family of ops has its module:
 - ``convert.py``: the registry, types, the graph walk, constants and shared variables;
 - ``elemwise.py``: elementwise ops (by scalar op, composites included), ``DimShuffle``,
   reductions;
+- ``shape_ops.py``, ``indexing.py``, ``products.py``: shapes, allocation, joins, extra ops,
+  indexing and increments, products, sorting;
+- ``linalg.py``, ``random.py``, ``checks.py``, ``op_from_graph.py``: linear algebra and
+  ``Blockwise``, random variables, run-time checks, ``OpFromGraph`` (inlined);
+- ``scan.py``: ``Scan`` as one arignote loop (taps, while loops, updated shared variables and
+  generators, the mit-mot states of its gradient);
 - ``linker.py``: the linker and :func:`mode`.
 """
 

@@ -27,6 +27,7 @@ from pytensor.graph.traversal import graph_inputs, io_toposort
 from pytensor.scalar.basic import ScalarType as PtScalarType
 from pytensor.tensor.random.type import RandomGeneratorType as PtRandomGeneratorType
 from pytensor.tensor.type import TensorType as PtTensorType
+from pytensor.tensor.type_other import NoneTypeT
 
 import arignote.tensor as at
 from arignote.graph.basic import Variable
@@ -34,8 +35,10 @@ from arignote.graph.registry import Registry
 from arignote.tensor.random.type import RandomGeneratorType
 from arignote.tensor.sharedvar import shared
 from arignote.tensor.type import TensorType
+from arignote.tensor.type_other import NoneTypeT as ArignoteNoneType
 
-__all__ = ["ConvertedGraph", "Converter", "UnsupportedOps", "convert_type", "converters", "from_pytensor"]
+__all__ = ["ConvertedGraph", "Converter", "UnsupportedOps", "check_outputs", "convert_type", "converters",
+           "from_pytensor"]
 
 #: ``converter(op, node, *inputs)``: the arignote outputs of the PyTensor ``node`` (an op of
 #: the registered type) from its converted inputs
@@ -64,13 +67,16 @@ class ConvertedGraph(NamedTuple):
 
 
 def convert_type(pt_type: Any) -> Any:
-    """The arignote type of a PyTensor type (tensor, scalar as a 0-d tensor, random generator)."""
+    """The arignote type of a PyTensor type (tensor, scalar as a 0-d tensor, random generator,
+    none)."""
     if isinstance(pt_type, PtTensorType):
         return TensorType(pt_type.dtype, pt_type.shape)
     if isinstance(pt_type, PtScalarType):
         return TensorType(pt_type.dtype, ())
     if isinstance(pt_type, PtRandomGeneratorType):
         return RandomGeneratorType()
+    if isinstance(pt_type, NoneTypeT):  # a "no size" input of an op
+        return ArignoteNoneType()
     raise TypeError(f"from_pytensor: no arignote type for the PyTensor type {pt_type}")
 
 
@@ -78,6 +84,8 @@ def _constant(var: PtConstant) -> Variable:
     data = var.data
     if isinstance(var.type, (PtTensorType, PtScalarType)):
         return at.constant(np.asarray(data, dtype=var.type.dtype))
+    if isinstance(var.type, NoneTypeT):  # "no size", "no axis"
+        return at.NoneConst
     raise TypeError(f"from_pytensor: no arignote constant for {var} of type {var.type}")
 
 
@@ -90,7 +98,7 @@ def _root(var: PtVariable, shared_as_inputs: bool) -> Variable:
     return convert_type(var.type).make_variable(var.name)
 
 
-def _check_outputs(node: Any, built: Any) -> list[Variable]:
+def check_outputs(node: Any, built: Any) -> list[Variable]:
     """``built`` as a list matching ``node``'s outputs: ranks checked, dtypes cast to PyTensor's."""
     outs = list(built) if isinstance(built, (list, tuple)) else [built]
     if len(outs) != len(node.outputs):
@@ -148,7 +156,7 @@ def from_pytensor(outputs: Any, inputs: Sequence[PtVariable] | None = None, *,
         converter = converters.lookup(type(node.op))
         assert converter is not None
         built = converter(node.op, node, *[memo[v] for v in node.inputs])
-        for pt_out, out in zip(node.outputs, _check_outputs(node, built), strict=True):
+        for pt_out, out in zip(node.outputs, check_outputs(node, built), strict=True):
             memo[pt_out] = out
     for var in outputs:  # an output that is a root (an input or a constant)
         if var not in memo:

@@ -1,0 +1,150 @@
+"""PyTensor's indexing ops converted to arignote (arignote/interop/pytensor/indexing.py):
+``Subtensor``, ``AdvancedSubtensor`` (integer arrays, boolean masks, newaxis, slices with
+symbolic parts) and the increments ``IncSubtensor`` / ``AdvancedIncSubtensor``.
+
+Each graph is evaluated by PyTensor (its default mode) and by arignote, both through
+``from_pytensor`` + ``arignote.function`` and through PyTensor's function with arignote's
+``mode()`` linker, on the run's backend (``--mode``).  Indexing and setting copy values, so
+they agree exactly.  Increments add one value per element, except repeated indices, which
+accumulate a few terms in an order that may differ: in float64 that is a few ulps of the sum,
+within 1e-12 relative; the gradients are such accumulations too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytensor = pytest.importorskip("pytensor")
+import pytensor.tensor as pt  # noqa: E402
+from pytensor.tensor.subtensor import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor, Subtensor  # noqa: E402
+
+import arignote  # noqa: E402
+from arignote.interop.pytensor import from_pytensor, mode  # noqa: E402
+
+ACCUMULATED = {"float64": 1e-12, "float32": 1e-5, "int64": 0.0}
+RNG = np.random.default_rng(1802)
+
+
+@pytest.fixture(autouse=True)
+def _reseed():
+    """Each test draws the same values whatever ran before it (in this process, under xdist)."""
+    global RNG
+    RNG = np.random.default_rng(1802)
+
+
+def _backend() -> str:
+    """The linker backend matching the run's default arignote mode (``--mode``)."""
+    return {"PY": "py", "JAX": "jax"}.get(str(arignote.config.mode).upper(), "c")
+
+
+def check(inputs, outputs, *values, rtol=0.0, op_types=()):
+    """PyTensor's results against arignote's, through from_pytensor and through the linker;
+    ``op_types``: PyTensor op types the graph must contain (so the test covers them)."""
+    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    graph_ops = {type(n.op) for n in pytensor.graph.traversal.io_toposort(inputs, outputs)}
+    assert set(op_types) <= graph_ops
+    want = pytensor.function(inputs, outputs)(*values)
+    converted = from_pytensor(outputs, inputs)
+    got_direct = arignote.function(converted.inputs, converted.outputs)(*values)
+    got_linker = pytensor.function(inputs, outputs, mode=mode(_backend()))(*values)
+    for got in (got_direct, got_linker):
+        for g, w in zip(got, want, strict=True):
+            g, w = np.asarray(g), np.asarray(w)
+            assert g.dtype == w.dtype and g.shape == w.shape
+            if rtol == 0:
+                np.testing.assert_array_equal(g, w)
+            else:
+                np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
+
+
+def _values(shape, dtype):
+    if dtype == "int64":
+        return RNG.integers(-9, 10, size=shape)
+    return RNG.normal(size=shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_basic_subtensor(dtype):
+    x = pt.tensor("x", dtype=dtype, shape=(None, None, None))
+    i, j = pt.lscalar("i"), pt.lscalar("j")
+    outputs = [x[1], x[-1, 1:], x[i], x[i:j, -1], x[:, ::-1], x[::2, j:, i], x[j:i:-1],
+               x[1:i, 0, ::j], x[None, 0], x[:, None, 1], x[..., i], x[-i:], x[:100]]
+    check([x, i, j], outputs, _values((4, 3, 5), dtype), 1, 3, op_types=[Subtensor])
+
+
+def test_basic_subtensor_out_of_bounds_raises():
+    x = pt.dvector("x")
+    i = pt.lscalar("i")
+    converted = from_pytensor([x[i]], [x, i])
+    fn = arignote.function(converted.inputs, converted.outputs)
+    with pytest.raises(IndexError):
+        fn(np.arange(3.0), 3)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+def test_advanced_subtensor_integer_arrays(dtype):
+    x = pt.tensor("x", dtype=dtype, shape=(None, None, None))
+    iv, jv = pt.lvector("iv"), pt.lvector("jv")
+    im = pt.lmatrix("im")
+    i = pt.lscalar("i")
+    outputs = [x[iv], x[:, iv], x[iv, jv], x[iv, :, jv], x[iv, None, 1:], x[im], x[:, im, i],
+               x[iv, i:], x[1:, jv, ::-1], x[iv[:, None], jv], pt.take(x, iv, axis=2)]
+    check([x, iv, jv, im, i], outputs, _values((4, 3, 5), dtype), np.array([0, -1, 2]),
+          np.array([2, 0, 1]), np.array([[0, 1], [2, 2]]), 1, op_types=[AdvancedSubtensor])
+
+
+def test_advanced_subtensor_boolean_masks():
+    x = pt.dmatrix("x")
+    rows = pt.vector("rows", dtype="bool")
+    outputs = [x[x > 0], x[rows], x[rows, 1:], x[:, x[0] > 0], x[(x > 0).nonzero()]]
+    check([x, rows], outputs, _values((4, 3), "float64"), np.array([True, False, True, True]),
+          op_types=[AdvancedSubtensor])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_inc_and_set_subtensor(dtype):
+    x = pt.tensor("x", dtype=dtype, shape=(None, None))
+    y = pt.tensor("y", dtype=dtype, shape=(None,))
+    i = pt.lscalar("i")
+    outputs = [pt.inc_subtensor(x[1:, 0], y[:3]), pt.set_subtensor(x[i], y), pt.inc_subtensor(x[:, i:], 2),
+               pt.set_subtensor(x[::-1, ::2], y[:2]), pt.inc_subtensor(x[-1], y[0])]
+    check([x, y, i], outputs, _values((4, 4), dtype), _values(4, dtype), 1, op_types=[IncSubtensor])
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_advanced_inc_and_set_subtensor(dtype):
+    x = pt.tensor("x", dtype=dtype, shape=(None, None))
+    y = pt.tensor("y", dtype=dtype, shape=(None,))
+    iv = pt.lvector("iv")
+    outputs = [pt.inc_subtensor(x[iv], y),  # repeated rows accumulate (np.add.at)
+               pt.inc_subtensor(x[iv], y, ignore_duplicates=True),  # the last write wins
+               pt.set_subtensor(x[iv, iv], y[0]), pt.set_subtensor(x[x > 0], 0),
+               pt.inc_subtensor(x[:, iv], y[:, None]), pt.set_subtensor(x[iv[:2], 1:], y[1:])]
+    check([x, y, iv], outputs, _values((4, 4), dtype), _values(4, dtype), np.array([2, 0, 2, -1]),
+          rtol=ACCUMULATED[dtype], op_types=[AdvancedIncSubtensor])
+
+
+def test_gradients_of_indexing():
+    x = pt.dmatrix("x")
+    iv = pt.lvector("iv")
+    i = pt.lscalar("i")
+    cost = ((x[iv] ** 2).sum() + (x[1:i, ::-1] * x[0]).sum() + pt.exp(x[x > 0]).sum()
+            + (pt.set_subtensor(x[iv, 0], 1.0) ** 3).sum() + (pt.inc_subtensor(x[i], x[0]) * x).sum())
+    check([x, iv, i], pt.grad(cost, x), _values((4, 3), "float64"), np.array([1, 3, 1]), 3,
+          rtol=ACCUMULATED["float64"], op_types=[AdvancedIncSubtensor, IncSubtensor])
+
+
+def test_indexing_with_static_result_shapes():
+    # every result shape known from the types (constant slices, scalar and array indices):
+    # the graph JAX can trace too, unlike the symbolic slice bounds above
+    x = pt.tensor("x", dtype="float64", shape=(4, 3, 5))
+    y = pt.tensor("y", dtype="float64", shape=(3,))
+    iv = pt.tensor("iv", dtype="int64", shape=(3,))
+    i = pt.lscalar("i")
+    outputs = [x[i], x[1:, i, ::-2], x[iv], x[:, iv, 0], x[iv, None, 1:], pt.inc_subtensor(x[i, :, 0], y),
+               pt.set_subtensor(x[iv, 0, 1], y), pt.inc_subtensor(x[iv, 1, :3], y[:, None]),
+               pt.grad((x[iv, :, i] ** 2).sum() + x[-1, ::2].sum(), x)]
+    check([x, y, iv, i], outputs, _values((4, 3, 5), "float64"), _values(3, "float64"),
+          np.array([2, 0, -1]), -2, rtol=ACCUMULATED["float64"],
+          op_types=[Subtensor, AdvancedSubtensor, IncSubtensor, AdvancedIncSubtensor])
