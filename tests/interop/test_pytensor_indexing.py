@@ -20,7 +20,8 @@ import pytensor.tensor as pt  # noqa: E402
 from pytensor.tensor.subtensor import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor, Subtensor  # noqa: E402
 
 import arignote  # noqa: E402
-from arignote.interop.pytensor import from_pytensor, mode  # noqa: E402
+from arignote.interop.pytensor import from_pytensor  # noqa: E402
+from tests.interop.helpers import check  # noqa: E402
 
 ACCUMULATED = {"float64": 1e-12, "float32": 1e-5, "int64": 0.0}
 RNG = np.random.default_rng(1802)
@@ -31,31 +32,6 @@ def _reseed():
     """Each test draws the same values whatever ran before it (in this process, under xdist)."""
     global RNG
     RNG = np.random.default_rng(1802)
-
-
-def _backend() -> str:
-    """The linker backend matching the run's default arignote mode (``--mode``)."""
-    return {"PY": "py", "JAX": "jax"}.get(str(arignote.config.mode).upper(), "c")
-
-
-def check(inputs, outputs, *values, rtol=0.0, op_types=()):
-    """PyTensor's results against arignote's, through from_pytensor and through the linker;
-    ``op_types``: PyTensor op types the graph must contain (so the test covers them)."""
-    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-    graph_ops = {type(n.op) for n in pytensor.graph.traversal.io_toposort(inputs, outputs)}
-    assert set(op_types) <= graph_ops
-    want = pytensor.function(inputs, outputs)(*values)
-    converted = from_pytensor(outputs, inputs)
-    got_direct = arignote.function(converted.inputs, converted.outputs)(*values)
-    got_linker = pytensor.function(inputs, outputs, mode=mode(_backend()))(*values)
-    for got in (got_direct, got_linker):
-        for g, w in zip(got, want, strict=True):
-            g, w = np.asarray(g), np.asarray(w)
-            assert g.dtype == w.dtype and g.shape == w.shape
-            if rtol == 0:
-                np.testing.assert_array_equal(g, w)
-            else:
-                np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
 
 
 def _values(shape, dtype):

@@ -27,6 +27,7 @@ from pytensor.tensor.math import Dot, ProdWithoutZeros  # noqa: E402
 
 import arignote  # noqa: E402
 from arignote.interop.pytensor import from_pytensor, mode  # noqa: E402
+from tests.interop.helpers import backend, check  # noqa: E402
 
 TOL = {"float64": 1e-12, "float32": 1e-5, "int64": 0.0, "int32": 0.0}
 RNG = np.random.default_rng(1803)
@@ -37,31 +38,6 @@ def _reseed():
     """Each test draws the same values whatever ran before it (in this process, under xdist)."""
     global RNG
     RNG = np.random.default_rng(1803)
-
-
-def _backend() -> str:
-    """The linker backend matching the run's default arignote mode (``--mode``)."""
-    return {"PY": "py", "JAX": "jax"}.get(str(arignote.config.mode).upper(), "c")
-
-
-def check(inputs, outputs, *values, rtol=0.0, op_types=()):
-    """PyTensor's results against arignote's, through from_pytensor and through the linker;
-    ``op_types``: PyTensor op types the graph must contain (so the test covers them)."""
-    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-    graph_ops = {type(n.op) for n in pytensor.graph.traversal.io_toposort(inputs, outputs)}
-    assert set(op_types) <= graph_ops
-    want = pytensor.function(inputs, outputs)(*values)
-    converted = from_pytensor(outputs, inputs)
-    got_direct = arignote.function(converted.inputs, converted.outputs)(*values)
-    got_linker = pytensor.function(inputs, outputs, mode=mode(_backend()))(*values)
-    for got in (got_direct, got_linker):
-        for g, w in zip(got, want, strict=True):
-            g, w = np.asarray(g), np.asarray(w)
-            assert g.dtype == w.dtype and g.shape == w.shape
-            if rtol == 0:
-                np.testing.assert_array_equal(g, w)
-            else:
-                np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
 
 
 def _values(shape, dtype):
@@ -130,7 +106,7 @@ def test_pytensor_rewrites_then_arignote():
     out = [z + 2 * pt.dot(x, y), pt.dot(x, y[:, 0]) * 3 + z[0]]
     values = [_values((5, 5), "float64") for _ in range(3)]
     want = pytensor.function([x, y, z], out)(*values)
-    got = pytensor.function([x, y, z], out, mode=mode(_backend(), pytensor_rewrites="fast_run"))(*values)
+    got = pytensor.function([x, y, z], out, mode=mode(backend(), pytensor_rewrites="fast_run"))(*values)
     for g, w in zip(got, want, strict=True):
         np.testing.assert_allclose(g, w, rtol=1e-12, atol=1e-12)
 

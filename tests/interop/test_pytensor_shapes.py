@@ -25,7 +25,8 @@ from pytensor.tensor.basic import Split  # noqa: E402
 from pytensor.tensor.extra_ops import CpuContiguous  # noqa: E402
 
 import arignote  # noqa: E402
-from arignote.interop.pytensor import UnsupportedOps, from_pytensor, mode  # noqa: E402
+from arignote.interop.pytensor import UnsupportedOps, from_pytensor  # noqa: E402
+from tests.interop.helpers import check  # noqa: E402
 
 EXACT = 0.0
 TOL = {"float64": 1e-12, "float32": 1e-5, "int64": 0.0, "int32": 0.0}
@@ -37,31 +38,6 @@ def _reseed():
     """Each test draws the same values whatever ran before it (in this process, under xdist)."""
     global RNG
     RNG = np.random.default_rng(1801)
-
-
-def _backend() -> str:
-    """The linker backend matching the run's default arignote mode (``--mode``)."""
-    return {"PY": "py", "JAX": "jax"}.get(str(arignote.config.mode).upper(), "c")
-
-
-def check(inputs, outputs, *values, rtol=EXACT, compare_values=True):
-    """PyTensor's results against arignote's, through from_pytensor and through the linker."""
-    outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-    want = pytensor.function(inputs, outputs)(*values)
-    converted = from_pytensor(outputs, inputs)
-    got_direct = arignote.function(converted.inputs, converted.outputs)(*values)
-    got_linker = pytensor.function(inputs, outputs, mode=mode(_backend()))(*values)
-    for got in (got_direct, got_linker):
-        assert len(got) == len(want)
-        for g, w in zip(got, want, strict=True):
-            g, w = np.asarray(g), np.asarray(w)
-            assert g.dtype == w.dtype and g.shape == w.shape
-            if compare_values:
-                if rtol == 0:
-                    np.testing.assert_array_equal(g, w)
-                else:
-                    np.testing.assert_allclose(g, w, rtol=rtol, atol=rtol)
-    return want
 
 
 def _values(shape, dtype):
