@@ -201,9 +201,14 @@ def _helmert(k: int) -> np.ndarray:
 
 
 def _numerical_slogdet(transform, u, take):
-    """log |det| of the Jacobian of ``take(backward(u))`` (an R^m -> R^m map) by autodiff."""
+    """log |det| of the Jacobian of ``take(backward(u))`` (an R^m -> R^m map) by autodiff.
+
+    A reference, so computed on the py backend (NumPy's kernels) whatever backend is under
+    test: under JAX, the softmax Jacobian's entries for components of ~1e-50 came out 1e-5
+    off relative (log |det| off by 3e-5 at -120), while the transform's own log-Jacobian
+    under JAX matched the closed form to 1e-13."""
     uv = at.tensor("u", dtype="float64", shape=(None,) * u.ndim)
-    full = arignote.function([uv], jacobian(take(transform.backward(uv)), uv))(u)
+    full = arignote.function([uv], jacobian(take(transform.backward(uv)), uv), mode="PY")(u)
     sign, logdet = np.linalg.slogdet(full)
     assert sign != 0
     return logdet
@@ -213,7 +218,7 @@ def _slogdet_tolerance(transform, u, take, want):
     """The rounding of ``slogdet`` of the autodiff Jacobian: LU's backward error moves
     ``log |det|`` by up to ``m eps cond(J)``; plus ulps of the log itself."""
     uv = at.tensor("u", dtype="float64", shape=(None,) * u.ndim)
-    full = arignote.function([uv], jacobian(take(transform.backward(uv)), uv))(u)
+    full = arignote.function([uv], jacobian(take(transform.backward(uv)), uv), mode="PY")(u)
     m = full.shape[0]
     return 8 * m * _eps("float64") * np.linalg.cond(full) + 64 * _eps("float64") * (1 + abs(want))
 
@@ -233,9 +238,11 @@ def test_simplex_against_the_helmert_basis_and_its_jacobian(k):
         # drop the last coordinate: x[:K-1] is the map R^(K-1) -> R^(K-1).  The autodiff
         # Jacobian of the softmax forms x_i - x_i x_j: for a component near 1 that difference
         # keeps eps / (1 - x_i) of relative accuracy, and the log-determinant inherits it; so
-        # it is a reference only where no component is within 1e-6 of 1 (the closed form
-        # below is checked at every scale)
-        if x.max() < 1 - 1e-6:
+        # it is a reference only where no component is within 1e-6 of 1, and only at moderate
+        # scales: at |u| ~ 10 components of ~1e-50 make slogdet of the autodiff Jacobian miss
+        # by up to 26 times the cond-based bound (150 random points, k = 7).  The closed form
+        # below is checked at every scale
+        if scale <= 3.0 and x.max() < 1 - 1e-6:
             want = _numerical_slogdet(simplex, u, lambda v: v[:-1])
             tol = (_slogdet_tolerance(simplex, u, lambda v: v[:-1], want)
                    + 64 * k * _eps("float64") / (1 - x.max()))
