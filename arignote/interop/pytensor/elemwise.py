@@ -93,26 +93,13 @@ def _prod(op: Any, node: Any, x: Any) -> Any:
     return at.prod(x, axis=_axis(op), dtype=node.outputs[0].type.dtype)
 
 
-@converters.register(ptm.Max)
-def _max(op: Any, node: Any, x: Any) -> Any:
-    return at.max(x, axis=_axis(op))
+def _over_axes(reduce: Any) -> Any:
+    """The converter of a reduction with no parameter but its axes: ``reduce(x, axis=...)``."""
+    def convert(op: Any, node: Any, x: Any) -> Any:
+        return reduce(x, axis=_axis(op))
+    return convert
 
 
-@converters.register(ptm.Min)
-def _min(op: Any, node: Any, x: Any) -> Any:
-    return at.min(x, axis=_axis(op))
-
-
-@converters.register(ptm.All)
-def _all(op: Any, node: Any, x: Any) -> Any:
-    return at.all(x, axis=_axis(op))
-
-
-@converters.register(ptm.Any)
-def _any(op: Any, node: Any, x: Any) -> Any:
-    return at.any(x, axis=_axis(op))
-
-
-@converters.register(ptm.Argmax)
-def _argmax(op: Any, node: Any, x: Any) -> Any:
-    return at.argmax(x, axis=_axis(op))
+for _op_type, _reduce in ((ptm.Max, at.max), (ptm.Min, at.min), (ptm.All, at.all), (ptm.Any, at.any),
+                          (ptm.Argmax, at.argmax)):
+    converters.add(_op_type, _over_axes(_reduce))
