@@ -101,6 +101,15 @@ def test_errors_name_what_is_wrong():
         from_pytensor([x + y], [x])
 
 
+def test_unsupported_ops_inside_inner_graphs_are_listed_with_the_outer_ones():
+    x = pt.dvector("x")
+    inlined = pytensor.compile.builders.OpFromGraph([x], [_Opaque()(x) * 2])(x)
+    looped = pytensor.scan(lambda v: _OtherOpaque()(v) + 1, sequences=[x], return_updates=False)
+    with pytest.raises(UnsupportedOps) as info:
+        from_pytensor([inlined.sum() + looped.sum()], [x])
+    assert {t.__name__ for t in info.value.op_types} == {"_Opaque", "_OtherOpaque"}
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_mode_keeps_pytensors_function_interface(backend):
     x = pt.dvector("x")
@@ -118,3 +127,18 @@ def test_mode_keeps_pytensors_function_interface(backend):
     np.testing.assert_allclose(s.get_value(), 1 + 2 * xv)
     with pytest.raises(ValueError, match="backend must be one of"):
         mode("fortran")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_mode_honours_trust_input(backend):
+    x = pt.dvector("x")
+    out = (x**2).sum()
+    filtered = pytensor.function([x], out, mode=mode(backend))
+    assert filtered([1, 2, 3]) == 14.0  # a list is filtered into a float64 vector
+    with pytest.raises(TypeError):
+        filtered(np.ones(3, dtype="complex128"))  # PyTensor's filter refuses the downcast
+    trusted = pytensor.function([x], out, mode=mode(backend), trust_input=True)
+    xv = RNG.normal(size=4)
+    np.testing.assert_allclose(trusted(xv), (xv**2).sum(), rtol=RTOL)
+    filtered.trust_input = True  # as PyMC sets it on its compiled functions
+    np.testing.assert_allclose(filtered(xv), (xv**2).sum(), rtol=RTOL)

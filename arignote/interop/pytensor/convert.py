@@ -37,14 +37,27 @@ from arignote.tensor.sharedvar import shared
 from arignote.tensor.type import TensorType
 from arignote.tensor.type_other import NoneTypeT as ArignoteNoneType
 
-__all__ = ["ConvertedGraph", "Converter", "UnsupportedOps", "check_outputs", "convert_type", "converters",
-           "from_pytensor"]
+__all__ = ["ConvertedGraph", "Converter", "UnsupportedOps", "check_outputs", "constant_converters",
+           "convert_type", "converters", "from_pytensor", "inner_graph_missing", "missing_op_types",
+           "nested_missing", "type_converters"]
 
 #: ``converter(op, node, *inputs)``: the arignote outputs of the PyTensor ``node`` (an op of
 #: the registered type) from its converted inputs
 Converter = Callable[..., Any]
 
 converters: Registry[Converter] = Registry("PyTensor converters")
+
+#: ``type_converter(pt_type) -> arignote type``, by PyTensor type class, for the types beyond
+#: tensors, scalars, generators and none (sparse matrices, typed lists...)
+type_converters: Registry[Callable[[Any], Any]] = Registry("PyTensor type converters")
+
+#: ``nested(op) -> op types``: for ops holding other ops (inner graphs, core ops), the types among
+#: those that cannot be converted, so that one error lists them with the outer graph's
+nested_missing: Registry[Callable[[Any], list[type]]] = Registry("PyTensor nested-op checks")
+
+#: ``constant_converter(pt_constant) -> arignote variable``, by PyTensor type class, for the
+#: constants of those types
+constant_converters: Registry[Callable[[Any], Variable]] = Registry("PyTensor constant converters")
 
 
 class UnsupportedOps(NotImplementedError):
@@ -77,7 +90,31 @@ def convert_type(pt_type: Any) -> Any:
         return RandomGeneratorType()
     if isinstance(pt_type, NoneTypeT):  # a "no size" input of an op
         return ArignoteNoneType()
+    type_converter = type_converters.lookup(type(pt_type))
+    if type_converter is not None:
+        return type_converter(pt_type)
     raise TypeError(f"from_pytensor: no arignote type for the PyTensor type {pt_type}")
+
+
+def missing_op_types(nodes: Sequence[Any]) -> set[type]:
+    """The op types of ``nodes`` (and of the ops nested in them) that have no converter."""
+    missing: set[type] = set()
+    for node in nodes:
+        op_type = type(node.op)
+        if converters.lookup(op_type) is None:
+            missing.add(op_type)
+            continue
+        nested = nested_missing.lookup(op_type)
+        if nested is not None:
+            missing.update(nested(node.op))
+    return missing
+
+
+def inner_graph_missing(op: Any) -> list[type]:
+    """:data:`nested_missing` of an op with an inner graph (``Scan``, ``OpFromGraph``)."""
+    inner = op.fgraph
+    return sorted(missing_op_types(io_toposort(list(inner.inputs), list(inner.outputs))),
+                  key=lambda t: t.__qualname__)
 
 
 def _constant(var: PtConstant) -> Variable:
@@ -86,6 +123,9 @@ def _constant(var: PtConstant) -> Variable:
         return at.constant(np.asarray(data, dtype=var.type.dtype))
     if isinstance(var.type, NoneTypeT):  # "no size", "no axis"
         return at.NoneConst
+    constant_converter = constant_converters.lookup(type(var.type))
+    if constant_converter is not None:
+        return constant_converter(var)
     raise TypeError(f"from_pytensor: no arignote constant for {var} of type {var.type}")
 
 
@@ -138,7 +178,7 @@ def from_pytensor(outputs: Any, inputs: Sequence[PtVariable] | None = None, *,
         inputs = [v for v in roots if shared_as_inputs or not isinstance(v, SharedVariable)]
     inputs = list(inputs)
     nodes = io_toposort(inputs, outputs)
-    missing = {type(node.op) for node in nodes if converters.lookup(type(node.op)) is None}
+    missing = missing_op_types(nodes)
     if missing:
         raise UnsupportedOps(sorted(missing, key=lambda t: t.__qualname__))
     memo: dict[PtVariable, Variable] = {var: _root(var, True) if var in inputs else None  # type: ignore[misc]

@@ -19,9 +19,12 @@ from typing import Any
 from pytensor.compile.builders import OpFromGraph as PtOpFromGraph
 
 from arignote.graph.replace import graph_replace
-from arignote.interop.pytensor.convert import converters, from_pytensor
+from arignote.interop.pytensor.convert import converters, from_pytensor, inner_graph_missing, nested_missing
 
 __all__: list[str] = []
+
+
+nested_missing.register(PtOpFromGraph)(inner_graph_missing)
 
 
 @converters.register(PtOpFromGraph)

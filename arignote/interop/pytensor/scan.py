@@ -41,7 +41,7 @@ from pytensor.scan.op import Scan as PtScan
 
 import arignote.tensor as at
 from arignote.graph.basic import Variable
-from arignote.interop.pytensor.convert import converters, from_pytensor
+from arignote.interop.pytensor.convert import converters, from_pytensor, inner_graph_missing, nested_missing
 from arignote.loop.body import build_loop, substitute
 from arignote.loop.formals import formal, tracing_body
 from arignote.tensor.type import TensorType
@@ -77,6 +77,9 @@ def _as_buffer(history: Any, size: Any, n_steps: Any, done: Any, as_while: bool)
         return padded[start:]
     stop = at.switch(at.gt(size, total), size - (n_steps - done), total)
     return padded[start:stop]
+
+
+nested_missing.register(PtScan)(inner_graph_missing)
 
 
 @converters.register(PtScan)

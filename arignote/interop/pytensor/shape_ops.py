@@ -92,6 +92,9 @@ def _specify_shape(op: Any, node: Any, x: Any, *shape: Any) -> Any:
 
 @register(Reshape)
 def _reshape(op: Any, node: Any, x: Any, shape: Any) -> Any:
+    if op.ndim == 0:
+        # PyTensor lets the empty shape of a reshape to a scalar be a float vector (`[]`)
+        shape = at.cast(shape, "int64")
     return at.reshape(x, shape, ndim=op.ndim)
 
 
