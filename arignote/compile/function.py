@@ -246,6 +246,7 @@ class Function:
         self._explicit = [k for k, spec in enumerate(self.input_specs) if not spec.implicit]
         self._plain_call = all(d is None for d in self._defaults) and not self._stateful
         self._run = self.program.run if self.profile is None else _timed(self.program.run, self.profile)
+        self._run_explained = _explaining(self._run, self._explain_failure)
         # Calls with updates are atomic: read shared values, run, store updates under one lock,
         # else two threads read the same old value and one update overwrites the other.
         # Re-entrant so that a signal handler (or an op's Python code) calling the function
@@ -364,13 +365,7 @@ class Function:
         try:
             if self.shared:
                 values = [*values, *[s._value for s in self.shared]]
-            try:
-                results = self._run(*values)
-            except Exception as exc:
-                explained = self._explain_failure(exc)
-                if explained is exc:
-                    raise  # unchanged: keep its own cause (`raise exc from exc` would lose it)
-                raise explained from exc
+            results = self._run_explained(*values)
             for position in self._copy_positions:
                 value = results[position]
                 # an array is copied; any other value (a random generator) is copied whole
@@ -391,6 +386,20 @@ class Function:
         if self.single_output:
             return results[0]
         return results
+
+    def direct_runner(self) -> Callable[..., Any]:
+        """A callable taking every input's value positionally and returning the list of output
+        values, as :meth:`__call__` does with ``trust_input`` but without its Python steps, for
+        callers that check inputs and manage outputs themselves (a PyTensor linker).  The
+        function itself when a call has more to do (shared variables, updates, states,
+        defaults, outputs aliasing inputs, profiling)."""
+        if (self.shared or self.updates or self._stateful or self._copy_positions
+                or not self._plain_call or self.profile is not None):
+            def call(*values: Any) -> Any:
+                results = self(*values)
+                return [results] if self.single_output else results
+            return call
+        return self._run_explained
 
     def _merge_kwargs(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> list[Any]:
         """The values of all inputs: the positional arguments fill the explicit inputs in
@@ -564,6 +573,19 @@ class _Missing:
 
 
 _MISSING = _Missing()
+
+
+def _explaining(run: Callable[..., Any], explain: Callable[[Exception], Exception]) -> Callable[..., Any]:
+    """``run``, its exceptions explained (the node that failed, where the user built it)."""
+    def run_explained(*values: Any) -> Any:
+        try:
+            return run(*values)
+        except Exception as exc:
+            explained = explain(exc)
+            if explained is exc:
+                raise  # unchanged: keep its own cause (`raise exc from exc` would lose it)
+            raise explained from exc
+    return run_explained
 
 
 def _value_cell(value: Any, check: Callable[[Any], Any], holds_state: bool) -> list[Any] | None:

@@ -12,6 +12,7 @@ import pytest
 import arignote
 import arignote.tensor as at
 from arignote.compile.io import Container, In
+from arignote.tensor.check_and_raise import CheckAndRaise
 
 MODES = ["PY", "FAST_RUN"]
 
@@ -171,3 +172,22 @@ def test_shared_cells_stay_shared_through_pickle_and_deepcopy_not_copy():
     alone = counter.copy()  # a state given as a plain value is the copy's own
     alone(5.0)
     assert counter(0.0) == 1.0 and alone(0.0) == 6.0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_direct_runner_returns_every_output_and_explains_failures(mode, rng):
+    x = at.vector("x")
+    plain = arignote.function([x], [at.exp(x).sum(), x * 2], mode=mode)
+    value = rng.normal(size=4)
+    got = plain.direct_runner()(value)
+    np.testing.assert_allclose(got[0], np.exp(value).sum(), rtol=1e-15 * 4)
+    np.testing.assert_array_equal(got[1], value * 2)
+    checked = arignote.function([x], CheckAndRaise(ValueError, "x must be positive")(x, at.all(x > 0)),
+                                mode=mode)
+    with pytest.raises(ValueError, match="x must be positive"):
+        checked.direct_runner()(-np.ones(2))
+    # with updates, the runner is the function's own call (the update runs), as a list
+    f, w, _ = _counter(mode)
+    (total,) = f.direct_runner()(value[:3])
+    np.testing.assert_allclose(total, (np.exp(value[:3]) * np.arange(3.0)).sum(), rtol=1e-15 * 3)
+    np.testing.assert_array_equal(w.get_value(), np.arange(3.0) + 1)

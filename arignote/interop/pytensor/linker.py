@@ -46,9 +46,11 @@ class ArignoteLinker(JITLinker):
                        output_storage: Any = None, storage_map: Any = None,
                        **kwargs: Any) -> Callable[..., Any]:
         converted = from_pytensor(fgraph, shared_as_inputs=True)
-        # PyTensor has filtered the inputs already (trust_input)
-        return compile_function(converted.inputs, converted.outputs, mode=_BACKENDS[self.backend],
-                                on_unused_input="ignore", trust_input=True)
+        # PyTensor has filtered the inputs already (trust_input) and stores the outputs: the
+        # program runs without arignote's own call steps
+        compiled = compile_function(converted.inputs, converted.outputs, mode=_BACKENDS[self.backend],
+                                    on_unused_input="ignore", trust_input=True)
+        return compiled.direct_runner()
 
     def create_thunk_inputs(self, storage_map: dict[Any, list[Any]]) -> list[Any]:
         assert self.fgraph is not None  # accept() has set it

@@ -12,6 +12,10 @@
   nothing is allocated.  A product ``v * n`` is as exact as or more exact
   than summing ``v`` n times.
 
+- ``reduction_of_make_vector``: ``all(stack([a, b, c])) -> a & b & c`` for reductions whose
+  result does not depend on the order of the elements (and, or, max, min), and
+  ``reduce(stack([a])) -> a`` for any: scalars need no vector.
+
 A reduction with an ``initial`` value is left alone (it changes what an
 empty reduction gives, which the merged forms would have to reproduce).
 """
@@ -24,13 +28,15 @@ from arignote.graph.basic import Apply, Variable
 from arignote.rewrite import canonicalize
 from arignote.rewrite.phases import FAST_COMPILE
 from arignote.rewrite.toolkit import kind_of
-from arignote.scalar.math import Add, Mul
+from arignote.scalar.math import Add, LogicalAnd, LogicalOr, Maximum, Minimum, Mul
 from arignote.tensor.alloc import Alloc, alloc
 from arignote.tensor.basic import cast
 from arignote.tensor.dimshuffle import DimShuffle, dimshuffle
+from arignote.tensor.elemwise import Elemwise
 from arignote.tensor.math import mul
 from arignote.tensor.math import pow as tensor_pow
 from arignote.tensor.reduction import CAReduce
+from arignote.tensor.shape import MakeVector
 from arignote.tensor.shape_inference import vector_entries
 
 
@@ -113,3 +119,29 @@ def sum_of_alloc(node: Apply) -> Variable | None:
     total = cast(total, out.type.dtype)
     kept = [lengths[a] for a in range(source.op.ndim) if a not in reduced]
     return alloc(total, *kept) if kept else total
+
+
+#: reductions whose result does not depend on the order the elements are combined in
+_ORDER_FREE = (LogicalAnd, LogicalOr, Maximum, Minimum)
+
+
+@canonicalize.rule(CAReduce, tags=[FAST_COMPILE])
+def reduction_of_make_vector(node: Apply) -> Variable | None:
+    """reduce(make_vector(a, b, ...)) -> a (op) b (op) ... on the scalars themselves."""
+    op: CAReduce = node.op  # type: ignore[assignment]
+    vector = node.inputs[0].owner
+    if vector is None or not isinstance(vector.op, MakeVector) or op.initial is not None:
+        return None
+    elements = vector.inputs
+    if not elements or (len(elements) > 1 and not isinstance(op.scalar_op, _ORDER_FREE)):
+        return None
+    out_dtype, vector_dtype = node.outputs[0].dtype, vector.outputs[0].dtype
+    if len(elements) > 1 and op.accumulator_dtype(vector_dtype) != out_dtype:
+        return None  # combined in another dtype than the result's: keep the reduction
+    combine = Elemwise(op.scalar_op)
+    # each element as the vector holds it (MakeVector casts), then as the result's dtype
+    scalars = [cast(cast(e, vector_dtype), out_dtype) for e in elements]
+    result = scalars[0]
+    for element in scalars[1:]:
+        result = combine(result, element)
+    return result

@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 
+import arignote
 import arignote.tensor as at
+from arignote.tensor.check_and_raise import CheckAndRaise
+from arignote.tensor.shape import MakeVector
 from tests.tensor.rewrites.numerics_checks import apply_rule, assert_same_values, fires, op_names
 
 # --- dimshuffle ----------------------------------------------------------------------------
@@ -100,3 +103,43 @@ def test_sum_of_alloc_in_small_integers_upcasts_like_numpy():
     out = at.sum(at.alloc(v, 100, 3))
     got = assert_same_values([v], out, np.int8(100))
     assert got.dtype == np.int64 and got == 30000
+
+
+# --- reductions of stacked scalars and checks settled at compile time -------------------------
+
+@pytest.mark.parametrize("reduce", [at.all, at.any, at.max, at.min])
+def test_order_free_reduction_of_make_vector_combines_the_scalars(reduce, rng):
+    a, b, c = at.dscalar("a"), at.dscalar("b"), at.dscalar("c")
+    vector = MakeVector("float64")(a, b, c) if reduce in (at.max, at.min) else \
+        MakeVector("bool")(a > 0, b > 0, c > 0)
+    out = reduce(vector)
+    assert fires("reduction_of_make_vector", out)
+    assert "MakeVector" not in op_names(out)
+    for values in ([1.0, -2.0, 3.0], [0.5, 0.25, 2.0], [-1.0, -3.0, -0.5], [np.nan, 1.0, 2.0]):
+        assert_same_values([a, b, c], out, *map(np.float64, values))
+
+
+def test_reduction_of_one_element_vector_keeps_the_vectors_cast(rng):
+    a = at.lscalar("a")
+    out = at.sum(MakeVector("int8")(a))  # the vector wraps 300 to 44; the int64 sum keeps it
+    assert "MakeVector" not in op_names(out)
+    for value in (300, -129, 5):
+        assert_same_values([a], out, np.int64(value))
+
+
+def test_sum_of_several_scalars_is_left_to_the_reduction():
+    a, b = at.dscalar("a"), at.dscalar("b")
+    assert not fires("reduction_of_make_vector", at.sum(MakeVector("float64")(a, b)))
+
+
+def test_check_with_true_constant_conditions_is_its_value(rng):
+    x, c = at.dvector("x"), at.bscalar("c")
+    check = CheckAndRaise(ValueError, "x must be positive")
+    assert apply_rule("drop_true_conditions", check(x, at.constant(True))) is x
+    kept = check(x, at.constant(True), at.cast(c, "bool"))
+    assert op_names(kept).count("CheckAndRaise") == 1
+    assert len(apply_rule("drop_true_conditions", kept).owner.inputs) == 2
+    # a false constant still raises, when the function runs
+    failing = arignote.function([x], check(x * 2, at.constant(False)))
+    with pytest.raises(ValueError, match="x must be positive"):
+        failing(rng.normal(size=3))
