@@ -20,6 +20,8 @@ accept/U-turn decision unless one falls within ~1e-12 of its threshold (probabil
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -52,10 +54,13 @@ def _points(model: pm.Model, count: int = 3) -> list[dict[str, np.ndarray]]:
     return points
 
 
+@pytest.mark.parametrize("backend", ["c", pytest.param("jax", marks=pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="JAX is not installed"))])
 @pytest.mark.parametrize("name", sorted(MODELS))
-def test_log_density_and_gradient_match_pymc(name):
+def test_log_density_and_gradient_match_pymc(name, backend):
     model = MODELS[name]("test")
-    logp, dlogp = model.compile_logp(mode=mode()), model.compile_dlogp(mode=mode())
+    logp = model.compile_logp(mode=mode(backend))
+    dlogp = model.compile_dlogp(mode=mode(backend))
     with _python_only():
         ref_logp = model.compile_logp(mode=_reference_mode())
         ref_dlogp = model.compile_dlogp(mode=_reference_mode())

@@ -1,6 +1,7 @@
 """PyTensor's indexing ops converted to arignote (arignote/interop/pytensor/indexing.py):
 ``Subtensor``, ``AdvancedSubtensor`` (integer arrays, boolean masks, newaxis, slices with
-symbolic parts) and the increments ``IncSubtensor`` / ``AdvancedIncSubtensor``.
+symbolic parts), the increments ``IncSubtensor`` / ``AdvancedIncSubtensor``, ``Choose`` and
+the slices ``MakeSlice`` builds (for typed lists and xtensors).
 
 Each graph is evaluated by PyTensor (its default mode) and by arignote, both through
 ``from_pytensor`` + ``arignote.function`` and through PyTensor's function with arignote's
@@ -17,11 +18,13 @@ import pytest
 
 pytensor = pytest.importorskip("pytensor")
 import pytensor.tensor as pt  # noqa: E402
+from pytensor.tensor.basic import Choose  # noqa: E402
 from pytensor.tensor.subtensor import AdvancedIncSubtensor, AdvancedSubtensor, IncSubtensor, Subtensor  # noqa: E402
+from pytensor.tensor.type_other import MakeSlice  # noqa: E402
 
 import arignote  # noqa: E402
-from arignote.interop.pytensor import from_pytensor  # noqa: E402
-from tests.interop.helpers import check  # noqa: E402
+from arignote.interop.pytensor import from_pytensor, mode  # noqa: E402
+from tests.interop.helpers import backend, check  # noqa: E402
 
 ACCUMULATED = {"float64": 1e-12, "float32": 1e-5, "int64": 0.0}
 RNG = np.random.default_rng(1802)
@@ -124,3 +127,103 @@ def test_indexing_with_static_result_shapes():
     check([x, y, iv, i], outputs, _values((4, 3, 5), "float64"), _values(3, "float64"),
           np.array([2, 0, -1]), -2, rtol=ACCUMULATED["float64"],
           op_types=[Subtensor, AdvancedSubtensor, IncSubtensor, AdvancedIncSubtensor])
+
+
+# --- Choose and MakeSlice (indexing.py) -----------------------------------------------------
+
+def _check_on_python_linker(inputs, outputs, *values):
+    """``check`` with PyTensor's reference on its Python linker: its Numba linker has no slice
+    values, and runs ``Choose`` of a typed list in object mode, which crashed the process on
+    some of the graphs below (PyTensor 3.3.8)."""
+    from pytensor.compile.mode import Mode
+
+    want = pytensor.function(inputs, outputs, mode=Mode(linker="py", optimizer="fast_compile"))(*values)
+    converted = from_pytensor(outputs, inputs)
+    got_direct = arignote.function(converted.inputs, converted.outputs)(*values)
+    got_linker = pytensor.function(inputs, outputs, mode=mode(backend()))(*values)
+    for got in (got_direct, got_linker):
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            g, w = np.asarray(g), np.asarray(w)
+            assert g.dtype == w.dtype and g.shape == w.shape
+            np.testing.assert_array_equal(g, w)
+
+
+@pytest.mark.parametrize("choose_mode", ["raise", "wrap", "clip"])
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64"])
+def test_choose(dtype, choose_mode):
+    a = pt.lmatrix("a")
+    column = pt.tensor("column", dtype="int64", shape=(None, 1))
+    c = pt.tensor("c", dtype=dtype, shape=(None, None))
+    d = pt.tensor("d", dtype=dtype, shape=(None, None))
+    row = pt.tensor("row", dtype=dtype, shape=(1, None))
+    stacked = pt.tensor("stacked", dtype=dtype, shape=(None, None, None))
+    # a list of choices (a typed list made by MakeList) and a tensor whose first axis lists
+    # them, broadcasting against a where the types declare it; out-of-range indices for wrap
+    # and clip
+    outputs = [pt.choose(a, [c, d, c * 2], mode=choose_mode), pt.choose(a, stacked, mode=choose_mode),
+               pt.choose(column, [c, row, d], mode=choose_mode),
+               pt.choose(a[0], [c[0], d[0], d[1]], mode=choose_mode),
+               pt.choose(a[0, 0], stacked, mode=choose_mode)]
+    low, high = (0, 3) if choose_mode == "raise" else (-4, 7)
+    assert any(isinstance(n.op, Choose) for n in pytensor.graph.traversal.io_toposort([a], outputs))
+    _check_on_python_linker([a, column, c, d, row, stacked], outputs, RNG.integers(low, high, size=(2, 3)),
+          RNG.integers(low, high, size=(2, 1)), _values((2, 3), dtype), _values((2, 3), dtype),
+          _values((1, 3), dtype), _values((3, 2, 3), dtype))
+
+
+def test_choose_of_a_list_beyond_the_rank_of_the_index_is_refused():
+    # PyTensor types it with the index's shape (here 0-d), which its value does not have
+    a = pt.lscalar("a")
+    c = pt.dmatrix("c")
+    with pytest.raises(NotImplementedError, match="stack the choices"):
+        from_pytensor([pt.choose(a, [c, c])], [a, c])
+
+
+def test_choose_broadcasting_at_run_time_is_refused():
+    # np.choose (PyTensor's perform) stretches a length-1 axis the types do not declare;
+    # arignote's choose broadcasts only what the types declare, and says so when it runs
+    a = pt.lmatrix("a")
+    c = pt.dmatrix("c")
+    converted = from_pytensor([pt.choose(a, [c, c])], [a, c])
+    fn = arignote.function(converted.inputs, converted.outputs)
+    with pytest.raises(ValueError, match="broadcast"):
+        fn(np.zeros((2, 3), dtype="int64"), np.ones((1, 3)))
+
+
+def test_choose_out_of_range_raises():
+    a = pt.lvector("a")
+    c = pt.dmatrix("c")
+    converted = from_pytensor([pt.choose(a, c)], [a, c])
+    fn = arignote.function(converted.inputs, converted.outputs)
+    with pytest.raises(IndexError):
+        fn(np.array([0, 2]), np.ones((2, 2)))
+
+
+@pytest.mark.skipif(str(arignote.config.mode).upper() == "JAX",
+                    reason="arignote's JAX backend does not carry typed lists, by design")
+def test_make_slice_indexes_typed_lists():
+    import pytensor.typed_list as ptl
+    from pytensor.tensor.type_other import make_slice
+    from pytensor.typed_list.basic import getitem
+
+    lst = ptl.TypedListType(pt.dvector)("lst")
+    i, j = pt.lscalar("i"), pt.lscalar("j")
+    parts = [getitem(lst, make_slice(i, j)), getitem(lst, make_slice(None, j, i)),
+             getitem(lst, make_slice(j, None, -1))]
+    outputs = [ptl.length(p) for p in parts] + [p[0] for p in parts]
+    nodes = pytensor.graph.traversal.io_toposort([lst, i, j], outputs)
+    assert any(isinstance(n.op, MakeSlice) for n in nodes)
+    values = [[RNG.normal(size=k) for k in (2, 3, 1, 4)], 1, 3]
+    _check_on_python_linker([lst, i, j], outputs, *values)
+
+
+def test_make_slice_indexes_xtensors():
+    # xtensor slices with symbolic bounds reach Index as MakeSlice (xtensor.py lowers them)
+    import pytensor.xtensor as px
+
+    x = px.xtensor("x", dims=("a", "b"), dtype="float64")
+    i, j = pt.lscalar("i"), pt.lscalar("j")
+    outputs = [x.isel(a=slice(i, j), b=slice(None, None, i)), x.isel(b=slice(-j, None))]
+    assert any(isinstance(n.op, MakeSlice) for n in pytensor.graph.traversal.io_toposort([x, i, j], outputs))
+    check([x, i, j], outputs, _values((4, 5), "float64"), 1, 3)

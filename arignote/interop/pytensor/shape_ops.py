@@ -31,6 +31,7 @@ from pytensor.tensor.shape import Reshape, Shape, Shape_i, SpecifyShape
 
 import arignote.tensor as at
 from arignote.interop.pytensor.convert import Converter, converters
+from arignote.tensor.type import TensorType
 from arignote.tensor.type_other import NoneTypeT
 
 __all__ = ["register", "with_static_shapes"]
@@ -124,7 +125,8 @@ def _pass_through(op: Any, node: Any, x: Any) -> Any:
 
 @register(pt_compile_ops.DeepCopyOp)
 def _deep_copy(op: Any, node: Any, x: Any) -> Any:
-    return at.tensor_copy(x)
+    # a typed list or a generator passes: arignote's function copies an output that is an input
+    return at.tensor_copy(x) if isinstance(x.type, TensorType) else x
 
 
 # --- allocation -----------------------------------------------------------------------------
