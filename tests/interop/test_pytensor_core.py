@@ -18,6 +18,7 @@ import pytensor.tensor as pt  # noqa: E402
 from pytensor.graph.basic import Apply  # noqa: E402
 from pytensor.graph.fg import FunctionGraph  # noqa: E402
 from pytensor.graph.op import Op  # noqa: E402
+from pytensor.tensor.blockwise import Blockwise  # noqa: E402
 from pytensor.tensor.elemwise import Elemwise  # noqa: E402
 
 import arignote  # noqa: E402
@@ -92,6 +93,10 @@ class _OtherOpaque(_Opaque):
     pass
 
 
+class _CoreOpaque(_Opaque):
+    pass
+
+
 def test_errors_name_what_is_wrong():
     x, y = pt.dvector("x"), pt.dvector("y")
     with pytest.raises(UnsupportedOps, match=r"_OtherOpaque.*_Opaque|_Opaque.*_OtherOpaque") as info:
@@ -108,6 +113,11 @@ def test_unsupported_ops_inside_inner_graphs_are_listed_with_the_outer_ones():
     with pytest.raises(UnsupportedOps) as info:
         from_pytensor([inlined.sum() + looped.sum()], [x])
     assert {t.__name__ for t in info.value.op_types} == {"_Opaque", "_OtherOpaque"}
+    # a Blockwise's core op counts too
+    batched = Blockwise(_CoreOpaque(), signature="(n)->(n)")(pt.dmatrix("m"))
+    with pytest.raises(UnsupportedOps) as info:
+        from_pytensor([batched.sum() + _Opaque()(x).sum()])
+    assert {t.__name__ for t in info.value.op_types} == {"_Opaque", "_CoreOpaque"}
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -299,3 +299,140 @@ def test_least_squares_tensor_inverses_and_generalized_eigenvalues():
     values = [RNG.normal(size=(5, 3)), b_value, well.reshape(2, 3, 2, 3), well.reshape(6, 2, 3),
               RNG.normal(size=6)]
     _compare([a, b, t4, t3, v], outputs, values, TOL["float64"], reference_mode="FAST_COMPILE")
+
+
+# --- block diagonals, trsyl, every solver -----------------------------------------------------
+
+@pytest.mark.parametrize("batch", [(), (2,)])
+def test_block_diag_of_several_blocks_dtypes_and_batches(batch):
+    # blocks of three shapes and two dtypes (the result is the largest common one); a batch
+    # broadcast against unbatched blocks; placing values moves them: exact
+    a = pt.tensor("a", dtype="float32", shape=(*[None] * len(batch), None, None))
+    b, c = pt.dmatrix("b"), pt.tensor("c", dtype="float32", shape=(None, None))
+    outputs = [L.block_diag(a, b, c), L.block_diag(a, c), L.block_diag(b, b)]
+    values = [RNG.normal(size=(*batch, 2, 3)).astype("float32"), RNG.normal(size=(4, 1)),
+              RNG.normal(size=(3, 3)).astype("float32")]
+    got, linked, want = _run_both([a, b, c], outputs, values)
+    for g, k, w in zip(got, linked, want, strict=True):
+        assert np.asarray(g).dtype == np.asarray(w).dtype == np.asarray(k).dtype
+        np.testing.assert_array_equal(g, w)
+        np.testing.assert_array_equal(k, w)
+
+
+def test_block_diag_converts_through_its_base_class():
+    from pytensor.tensor.linalg.constructors import BaseBlockDiagonal, BlockDiagonal
+
+    from arignote.interop.pytensor import converters
+
+    class Renamed(BlockDiagonal):  # a subclass PyTensor code might define
+        pass
+
+    assert converters.lookup(Renamed) is converters.lookup(BaseBlockDiagonal) is not None
+    x, y = pt.dmatrix("x"), pt.dmatrix("y")
+    values = [_general(n=2), _general(n=3)]
+    _compare([x, y], [Renamed(n_inputs=2)(x, y)], values, 0.0)
+
+
+def test_block_diag_gradient_pytensor_builds():
+    # PyTensor's gradient cuts each block out of the cotangent (ix_ indexing): exact
+    a, b = pt.tensor3("a"), pt.dmatrix("b")
+    w = RNG.normal(size=(2, 5, 7))
+    grads = pt.grad((L.block_diag(a, b) * w).sum() + (L.block_diag(a, b) ** 2).sum(), [a, b])
+    values = [RNG.normal(size=(2, 3, 3)), RNG.normal(size=(2, 4))]
+    got, linked, want = _run_both([a, b], grads, values)
+    for g, k, w_ in zip(got, linked, want, strict=True):
+        np.testing.assert_array_equal(g, w_)
+        np.testing.assert_array_equal(k, w_)
+
+
+def _real_schur(*batch: int, n: int, shift: float = 0.0) -> np.ndarray:
+    """Real Schur forms (quasi upper triangular: some 2 x 2 blocks) of random matrices."""
+    import scipy.linalg
+
+    mats = RNG.normal(size=(*batch, n, n)) + shift * np.eye(n)
+    flat = [scipy.linalg.schur(m, output="real")[0] for m in mats.reshape(-1, n, n)]
+    return np.reshape(flat, (*batch, n, n))
+
+
+@pytest.mark.parametrize("batch", [(), (2,)])
+def test_trsyl_on_schur_forms(batch):
+    """LAPACK's trsyl step, bare and under a Blockwise: ``R X + X S = F`` for R, S in real Schur
+    form (eigenvalues of R about N(0, 4), of S shifted by 6: R and -S share none, the equation
+    is well conditioned; the Sylvester operator's smallest singular value is ~ the gap)."""
+    from pytensor.tensor.linalg.solvers.linear_control import TRSYL
+
+    r = pt.tensor("r", shape=(*[None] * len(batch), None, None))
+    s, f = pt.dmatrix("s"), pt.dmatrix("f")
+    op = TRSYL() if not batch else Blockwise(TRSYL())
+    values = [_real_schur(*batch, n=4), _real_schur(n=3, shift=6.0), RNG.normal(size=(4, 3))]
+    _compare([r, s, f], [op(r, s, f)], values, TOL["float64"])
+
+
+@pytest.mark.parametrize("which", ["solve_sylvester", "solve_continuous_lyapunov"])
+def test_sylvester_graphs_inlined(which):
+    """The graphs PyTensor's ``solve_sylvester`` and ``solve_continuous_lyapunov`` build (Schur
+    decompositions, trsyl, products), converted op by op rather than as arignote's solver:
+    the inner graph of the ``SolveSylvester`` op, and the op inlined by the generic
+    ``OpFromGraph`` converter."""
+    from pytensor.tensor.linalg.solvers.linear_control import TRSYL
+
+    from arignote.interop.pytensor.op_from_graph import _op_from_graph
+
+    a, b, q = pt.dmatrix("a"), pt.dmatrix("b"), pt.dmatrix("q")
+    out = L.solve_sylvester(a, b, q) if which == "solve_sylvester" else \
+        L.solve_continuous_lyapunov(a - 3 * pt.eye(4), q)
+    core = out.owner.op.core_op
+    inner = core.fgraph.unfreeze()
+    assert TRSYL in {type(getattr(n.op, "core_op", n.op)) for n in inner.apply_nodes}
+    av, bv, qv = _general(), _spd(), _spd()
+    values = [av, bv, qv] if which == "solve_sylvester" else [av - 3 * np.eye(4), (av - 3 * np.eye(4)).T, qv]
+    got = arignote.function(*from_pytensor(list(inner.outputs), list(inner.inputs))[:2])(*values)
+    want = pytensor.function([a, b, q], out, mode="FAST_COMPILE", on_unused_input="ignore")(av, bv, qv)
+    _close(got[0], want, TOL["float64"])
+    # the whole node inlined through the OpFromGraph converter
+    ins = [at_input.type.make_variable(n) for at_input, n in zip(
+        from_pytensor(list(inner.outputs), list(inner.inputs)).inputs, "abq", strict=True)]
+    inlined = _op_from_graph(core, core.make_node(*inner.inputs), *ins)
+    _close(arignote.function(ins, inlined)(*values)[0], want, TOL["float64"])
+
+
+def _solve_base_subclasses():
+    from pytensor.tensor.linalg.solvers.core import SolveBase
+
+    found, todo = [], [SolveBase]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            found.append(sub)
+            todo.append(sub)
+    return found
+
+
+#: a graph of each concrete solver (SolveBase subclass) on SPD / lower triangular a and b
+SOLVER_GRAPHS = {
+    "Solve": lambda a, t, b: [L.solve(a, b, assume_a=kind, b_ndim=2) for kind in ("gen", "sym", "pos")]
+    + [L.solve(a, b[:, 0], b_ndim=1), L.solve(t, b, assume_a="lower triangular", b_ndim=2)],
+    "SolveTriangular": lambda a, t, b: [L.solve_triangular(t, b, lower=True, b_ndim=2),
+                                        L.solve_triangular(t.T, b, lower=False, b_ndim=2),
+                                        L.solve_triangular(t, b[:, 0], lower=True, unit_diagonal=True,
+                                                           b_ndim=1)],
+    "CholeskySolve": lambda a, t, b: [L.cho_solve((L.cholesky(a), True), b, b_ndim=2),
+                                      L.cho_solve((L.cholesky(a, lower=False), False), b[:, 0], b_ndim=1)],
+}
+
+
+def test_every_solver_subclass_converts():
+    from arignote.interop.pytensor import converters
+
+    subclasses = _solve_base_subclasses()
+    assert subclasses, "PyTensor has no SolveBase subclass any more"
+    a, t, b = pt.dmatrix("a"), pt.dmatrix("t"), pt.dmatrix("b")
+    values = [_spd(), _lower(), RNG.normal(size=(4, 3))]
+    for cls in subclasses:
+        assert converters.lookup(cls) is not None, cls
+        assert cls.__name__ in SOLVER_GRAPHS, f"no test graph for the solver {cls.__name__}"
+        outputs = SOLVER_GRAPHS[cls.__name__](a, t, b)
+        nodes = pytensor.graph.traversal.io_toposort([a, t, b], outputs)
+        assert cls in {type(getattr(n.op, "core_op", n.op)) for n in nodes}
+        used = [v for v in (a, t, b) if v in pytensor.graph.traversal.graph_inputs(outputs)]
+        _compare(used, outputs, [v for v, x in zip(values, (a, t, b), strict=True) if x in used],
+                 TOL["float64"])

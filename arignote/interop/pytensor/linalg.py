@@ -16,7 +16,9 @@ This keeps one route for every core op, linear algebra or not (any PyTensor op w
 converter can sit inside a ``Blockwise``), and the batch broadcasting is arignote's, checked
 once, rather than repeated per converter.  A converter called on a bare core op (no
 ``Blockwise``, as ``Blockwise``'s dummy node or a user building ``Cholesky()(x)``) builds the
-same core graph directly.
+same core graph directly.  A core op whose parameters are inputs that must be known while
+converting (a convolution's mode, ``fourier.py``) registers in :data:`blockwise_converters`
+and is given the batched inputs instead.
 
 The core converters build with ``arignote.tensor.linalg``'s functions where their parameters
 map one to one, and with its op classes (same names and parameters as PyTensor's, minus
@@ -25,7 +27,9 @@ would add graph around the op.  PyTensor's solvers report failure as NaN (``Chol
 matrix that is not positive definite, a singular triangular system); arignote's ops do
 the same.  ``KroneckerProduct`` and the matrix-equation solvers (Sylvester, discrete Lyapunov,
 discrete Riccati) are ``OpFromGraph`` s in PyTensor; they convert to arignote's own ops here
-rather than being inlined.
+rather than being inlined.  ``TRSYL``, the LAPACK step inside PyTensor's Sylvester graph (seen
+when that graph is inlined), converts to arignote's Sylvester solver on its Schur-form inputs.
+``BlockDiagonal`` converts through its base class ``BaseBlockDiagonal``.
 """
 
 from __future__ import annotations
@@ -34,21 +38,52 @@ from typing import Any
 
 from pytensor.tensor import blockwise as ptbw
 from pytensor.tensor import linalg as ptl
+from pytensor.tensor.linalg.constructors import BaseBlockDiagonal
 from pytensor.tensor.linalg.solvers import linear_control as ptlc
+from pytensor.tensor.type import TensorType as PtTensorType
 
 import arignote.tensor as at
-from arignote.interop.pytensor.convert import UnsupportedOps, check_outputs, convert_type, converters
+from arignote.graph.registry import Registry
+from arignote.interop.pytensor.convert import (
+    Converter,
+    UnsupportedOps,
+    check_outputs,
+    convert_type,
+    converters,
+    nested_missing,
+)
 from arignote.tensor import linalg as atl
 from arignote.tensor.functional import vectorize_graph
 from arignote.tensor.type_other import NoneTypeT
 
-__all__: list[str] = []
+__all__ = ["blockwise_converters"]
+
+#: ``converter(core_op, node, *batched_inputs)`` of a ``Blockwise`` (``node``) by its core op type,
+#: for core ops that must see the batched inputs themselves: a core op whose parameter is an
+#: input that must be known while converting (a convolution's mode), which the generic route
+#: would hide behind a stand-in
+blockwise_converters: Registry[Converter] = Registry("PyTensor Blockwise converters")
+
+
+@nested_missing.register(ptbw.Blockwise)
+def _core_missing(op: Any) -> list[type]:
+    """The core op's type when nothing converts it (with the ops nested in it in turn)."""
+    core_type = type(op.core_op)
+    if blockwise_converters.lookup(core_type) is not None:
+        return []
+    if converters.lookup(core_type) is None:
+        return [core_type]
+    nested = nested_missing.lookup(core_type)
+    return nested(op.core_op) if nested is not None else []
 
 
 @converters.register(ptbw.Blockwise)
 def _blockwise(op: Any, node: Any, *inputs: Any) -> Any:
     """The core op's converted graph on core stand-ins, vectorized over the real inputs."""
     core_op = op.core_op
+    special = blockwise_converters.lookup(type(core_op))
+    if special is not None:
+        return special(core_op, node, *inputs)
     converter = converters.lookup(type(core_op))
     if converter is None:
         raise UnsupportedOps([type(core_op)])
@@ -171,6 +206,15 @@ def _solve_sylvester(op: Any, node: Any, a: Any, b: Any, q: Any) -> Any:
     return atl.solve_sylvester(a, b, q)
 
 
+@converters.register(ptlc.TRSYL)
+def _trsyl(op: Any, node: Any, a: Any, b: Any, c: Any) -> Any:
+    """LAPACK's trsyl: ``A X + X B = C`` for ``A``, ``B`` in real Schur form (quasi upper
+    triangular), as inside PyTensor's ``solve_sylvester`` graph.  trsyl reads only the upper
+    Hessenberg part of each (its subdiagonal marks the 2 x 2 blocks): the general solver on
+    that part solves the same equation."""
+    return atl.solve_sylvester(at.triu(a, -1), at.triu(b, -1), c)
+
+
 @converters.register(ptlc.SolveBilinearDiscreteLyapunov)
 def _solve_discrete_lyapunov(op: Any, node: Any, a: Any, q: Any) -> Any:
     return atl.solve_discrete_lyapunov(a, q, method="bilinear")
@@ -225,8 +269,12 @@ def _kron(op: Any, node: Any, a: Any, b: Any) -> Any:
     return atl.kron(a, b)
 
 
-@converters.register(ptl.BlockDiagonal)
+@converters.register(BaseBlockDiagonal)
 def _block_diag(op: Any, node: Any, *matrices: Any) -> Any:
+    # the base class: BlockDiagonal, and any subclass with a dense (tensor) output
+    if not isinstance(node.outputs[0].type, PtTensorType):
+        raise NotImplementedError(f"from_pytensor: {type(op).__name__} builds a "
+                                  f"{node.outputs[0].type}, not a dense tensor: not supported")
     return atl.block_diag(*matrices)
 
 
