@@ -43,8 +43,8 @@ def _elemwise(v: Variable) -> Apply | None:
 
 
 def _constant_values(v: Variable) -> list[float] | None:
-    if not isinstance(v, Constant):
-        return None
+    if not isinstance(v, Constant) or np.iscomplexobj(v.data):
+        return None  # a complex number has no sign
     try:
         return [float(x) for x in np.ravel(v.data)]
     except (TypeError, ValueError):
@@ -72,8 +72,8 @@ def is_nonnegative(v: Variable, depth: int = SIGN_DEPTH) -> bool:
 
 
 def _sign(v: Variable, depth: int, strict: bool) -> bool:
-    if depth <= 0:
-        return False
+    if depth <= 0 or getattr(v.type, "dtype", "").startswith("complex"):
+        return False  # nor has exp(z), sqrt(z)... of a complex z
     v = _through_broadcast(v)
     values = _constant_values(v)
     if values is not None:

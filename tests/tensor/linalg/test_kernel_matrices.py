@@ -93,3 +93,11 @@ def test_signs_of_scalars(rng, build, positive, nonnegative):
             assert value > 0
         if nonnegative:
             assert value >= 0
+
+
+def test_complex_values_have_no_sign():
+    z = at.zscalar("z")
+    assert not is_positive(at.constant(np.complex128(2 + 3j)))
+    assert not is_nonnegative(at.constant(np.array([1 + 1j, 2 - 1j])))
+    assert not is_positive(at.exp(z))  # exp(i pi) = -1
+    assert not is_nonnegative(at.sqrt(at.exp(z)))
