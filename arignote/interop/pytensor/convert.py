@@ -82,6 +82,10 @@ class ConvertedGraph(NamedTuple):
 def convert_type(pt_type: Any) -> Any:
     """The arignote type of a PyTensor type (tensor, scalar as a 0-d tensor, random generator,
     none)."""
+    # the registries first: PyTensor's sparse type is a subclass of its TensorType
+    type_converter = type_converters.lookup(type(pt_type))
+    if type_converter is not None:
+        return type_converter(pt_type)
     if isinstance(pt_type, PtTensorType):
         return TensorType(pt_type.dtype, pt_type.shape)
     if isinstance(pt_type, PtScalarType):
@@ -90,9 +94,6 @@ def convert_type(pt_type: Any) -> Any:
         return RandomGeneratorType()
     if isinstance(pt_type, NoneTypeT):  # a "no size" input of an op
         return ArignoteNoneType()
-    type_converter = type_converters.lookup(type(pt_type))
-    if type_converter is not None:
-        return type_converter(pt_type)
     raise TypeError(f"from_pytensor: no arignote type for the PyTensor type {pt_type}")
 
 
@@ -118,14 +119,14 @@ def inner_graph_missing(op: Any) -> list[type]:
 
 
 def _constant(var: PtConstant) -> Variable:
-    data = var.data
-    if isinstance(var.type, (PtTensorType, PtScalarType)):
-        return at.constant(np.asarray(data, dtype=var.type.dtype))
-    if isinstance(var.type, NoneTypeT):  # "no size", "no axis"
-        return at.NoneConst
     constant_converter = constant_converters.lookup(type(var.type))
     if constant_converter is not None:
         return constant_converter(var)
+    data = var.data
+    if isinstance(var.type, (PtTensorType, PtScalarType)):
+        return at.constant(np.asarray(data, dtype=var.type.dtype))
+    if isinstance(var.type, NoneTypeT) or data is None:  # "no size", "no axis", a generic None
+        return at.NoneConst
     raise TypeError(f"from_pytensor: no arignote constant for {var} of type {var.type}")
 
 
