@@ -4,15 +4,19 @@ PyTensor is an optional dependency: importing this package without it raises Imp
 so.  Converters are found by PyTensor op type in :data:`converters` (third parties register
 their own ops there); each family of ops has its module:
 
-- ``convert.py``: the registry, types, the graph walk, constants and shared variables;
+- ``convert.py``: the registries (op, type, constant and nested-op converters), types, the
+  graph walk, constants and shared variables;
 - ``elemwise.py``: elementwise ops (by scalar op, composites included), ``DimShuffle``,
   reductions;
 - ``shape_ops.py``, ``indexing.py``, ``products.py``: shapes, allocation, joins, extra ops,
-  indexing and increments, products, sorting;
-- ``linalg.py``, ``random.py``, ``checks.py``, ``op_from_graph.py``: linear algebra and
-  ``Blockwise``, random variables, run-time checks, ``OpFromGraph`` (inlined);
-- ``scan.py``: ``Scan`` as one arignote loop (taps, while loops, updated shared variables and
-  generators, the mit-mot states of its gradient);
+  indexing and increments, slices and ``Choose``, products, sorting;
+- ``linalg.py``, ``fourier.py``: linear algebra and ``Blockwise``; FFTs and convolutions;
+- ``random.py``, ``checks.py``, ``op_from_graph.py``, ``python_ops.py``: random variables,
+  run-time checks, ``OpFromGraph`` (inlined), ops wrapping Python functions;
+- ``control_flow.py``, ``scan.py``: ``IfElse``; ``Scan`` as one arignote loop (taps, while
+  loops, updated shared variables and generators, the mit-mot states of its gradient);
+- ``typed_lists.py``, ``sparse_basic.py``, ``sparse_math.py``, ``xtensor.py``: typed lists,
+  sparse matrices, named-dimension tensors (lowered by PyTensor's rewrites, then converted);
 - ``linker.py``: the linker and :func:`mode`.
 """
 
