@@ -224,11 +224,11 @@ _ENTRY = {"int": 0, "symbolic": 1, "slice": 2, "newaxis": 3}
 _PART = {"none": 0, "const": 1, "symbolic": 2}
 
 
-@c_lowering(Subtensor)
-def _subtensor(node: Apply, context: LoweringContext) -> StepPlan:
-    x = node.inputs[0]
-    encoded: list[int] = [x.type.ndim, len(node.op.idx_list)]
-    for entry in node.op.idx_list:
+def encode_basic_key(idx_list: Any) -> list[int]:
+    """A basic key as the runtime reads it: the number of entries, then each entry's kind
+    (``_ENTRY``) and its constants (a slice: kind and value of start, stop, step)."""
+    encoded: list[int] = [len(idx_list)]
+    for entry in idx_list:
         if entry is None:
             encoded.append(_ENTRY["newaxis"])
         elif entry is SYMBOLIC:
@@ -246,7 +246,13 @@ def _subtensor(node: Apply, context: LoweringContext) -> StepPlan:
             encoded += [_ENTRY["int"], entry]
         else:
             raise Unsupported(f"index entry {entry!r}")
-    return _structural("SUBTENSOR", encoded, node=node)
+    return encoded
+
+
+@c_lowering(Subtensor)
+def _subtensor(node: Apply, context: LoweringContext) -> StepPlan:
+    x = node.inputs[0]
+    return _structural("SUBTENSOR", [x.type.ndim, *encode_basic_key(node.op.idx_list)], node=node)
 
 
 @c_lowering(Shape)

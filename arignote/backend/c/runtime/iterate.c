@@ -70,6 +70,16 @@ static void iter_collapse(Iter *it) {
 
 /* --- buffers ---------------------------------------------------------------------- */
 
+/* PyArray_EquivTypes, without its cast-safety lookup for the common cases: the same
+   descriptor (NumPy shares one per native builtin dtype), or two of one builtin numeric type
+   and byte order */
+static inline int same_dtype(PyArray_Descr *a, PyArray_Descr *b) {
+    if (a == b) return 1;
+    if (a->type_num == b->type_num && a->type_num < NPY_OBJECT && a->byteorder == b->byteorder)
+        return 1;
+    return PyArray_EquivTypes(a, b);
+}
+
 static int same_shape(PyArrayObject *a, int nd, const npy_intp *shape) {
     if (PyArray_NDIM(a) != nd) return 0;
     for (int d = 0; d < nd; d++)
@@ -88,7 +98,7 @@ static int reusable(PyObject *obj) {
 static PyArrayObject *pool_take(Pool *pool, PyArray_Descr *descr, int nd, const npy_intp *shape) {
     for (int i = 0; i < pool->n; i++) {
         PyArrayObject *a = pool->arrays[i];
-        if (PyArray_EquivTypes(PyArray_DESCR(a), descr) && same_shape(a, nd, shape)) {
+        if (same_dtype(PyArray_DESCR(a), descr) && same_shape(a, nd, shape)) {
             pool->arrays[i] = pool->arrays[--pool->n];
             return a;
         }
@@ -138,7 +148,7 @@ static PyArrayObject *checked_input(PyObject *obj, PyArray_Descr *want, int ndim
         return NULL;
     }
     PyArray_Descr *have = PyArray_DESCR(a);
-    if (have != want && !PyArray_EquivTypes(have, want)) {
+    if (!same_dtype(have, want)) {
         if (have->kind == want->kind && PyDataType_ELSIZE(have) == PyDataType_ELSIZE(want)) {
             /* same numbers in another byte order: read a converted copy */
             Py_INCREF(want);

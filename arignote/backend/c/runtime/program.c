@@ -253,7 +253,13 @@ static int parse_lapack(Step *st, PyObject *params) {
 }
 
 static int needs_descr(int kind) {
-    return kind == K_ALLOC || kind == K_DOT || kind == K_GEMM || kind == K_GEMV;
+    return kind == K_ALLOC || kind == K_DOT || kind == K_GEMM || kind == K_GEMV || kind == K_MAKE_VECTOR
+        || kind == K_JOIN;
+}
+
+/* steps that hand the cases C does not handle (and every error) to the op's NumPy code */
+static int needs_fallback(int kind) {
+    return kind == K_DOT || kind == K_GEMM || kind == K_GEMV || kind >= K_CHECK;
 }
 
 static int parse_step(Step *st, PyObject *desc, int n_slots) {
@@ -306,10 +312,20 @@ static int parse_step(Step *st, PyObject *desc, int n_slots) {
         if (!PyTuple_Check(params) || st->n_out < 1 || st->n_out > 2 || st->fallback == NULL) break;
         return parse_lapack(st, params);
     default:
-        if (!PyTuple_Check(params) || st->n_out != 1) break;
+        if (!PyTuple_Check(params) || (st->kind == K_SPLIT ? st->n_out < 1 : st->n_out != 1)) break;
         if (parse_structural(st, params) < 0) return -1;
         if (needs_descr(st->kind) && st->out_descr == NULL) break;
-        if ((st->kind == K_DOT || st->kind == K_GEMM || st->kind == K_GEMV) && st->fallback == NULL) break;
+        if (needs_fallback(st->kind) && st->fallback == NULL) break;
+        if (st->kind == K_INC_SUBTENSOR && (st->n_iparams < 3 || st->n_in < 2)) break;
+        if (st->kind == K_SPLIT && st->n_in != 2) break;
+        if (st->kind == K_TAKE && !(st->n_iparams == 2 && st->iparams[0] >= 0 && st->iparams[1] >= 1
+                                    && st->n_in == 1 + st->iparams[1]))
+            break;
+        if (st->kind == K_TAKE_INC && !(st->n_iparams == 3 && st->iparams[1] >= 0 && st->iparams[2] >= 1
+                                        && st->n_in == 2 + st->iparams[2]))
+            break;
+        if (st->kind == K_CHECK && st->n_in < 1) break;
+        if (st->kind == K_DIAGONAL && (st->n_iparams != 3 || st->n_in != 1)) break;
         return 0;
     }
     PyErr_Format(PyExc_ValueError, "malformed parameters for a step of kind %d", st->kind);
@@ -436,6 +452,14 @@ static int run_step(Step *st, PyObject **slots, Pool *pool) {
     case K_GEMM: return step_gemm(st, slots, pool);
     case K_GEMV: return step_gemv(st, slots, pool);
     case K_LAPACK: return step_lapack(st, slots, pool);
+    case K_CHECK: return step_check(st, slots);
+    case K_MAKE_VECTOR: return step_make_vector(st, slots, pool);
+    case K_JOIN: return step_join(st, slots, pool);
+    case K_SPLIT: return step_split(st, slots);
+    case K_INC_SUBTENSOR: return step_inc_subtensor(st, slots, pool);
+    case K_TAKE: return step_take(st, slots, pool);
+    case K_TAKE_INC: return step_take_inc(st, slots, pool);
+    case K_DIAGONAL: return step_diagonal(st, slots);
     }
     PyErr_SetString(PyExc_SystemError, "unknown step kind");
     return -1;
@@ -647,7 +671,8 @@ PyMODINIT_FUNC PyInit_arignote_runtime(void) {
     }
     static const char *kinds[K_COUNT] = {
         "PY", "ELEMWISE", "REDUCE", "ARGREDUCE", "DIMSHUFFLE", "RESHAPE", "SUBTENSOR", "SHAPE",
-        "SHAPE_I", "ALLOC", "SPECIFY_SHAPE", "DOT", "GEMM", "GEMV", "LAPACK"};
+        "SHAPE_I", "ALLOC", "SPECIFY_SHAPE", "DOT", "GEMM", "GEMV", "LAPACK", "CHECK", "MAKE_VECTOR",
+        "JOIN", "SPLIT", "INC_SUBTENSOR", "TAKE", "TAKE_INC", "DIAGONAL"};
     for (int k = 0; k < K_COUNT; k++)
         if (PyModule_AddIntConstant(m, kinds[k], k) < 0) return NULL;
     if (PyModule_AddIntConstant(m, "ABI", 2) < 0) return NULL;

@@ -17,7 +17,7 @@
  *
  * The sources are concatenated in this order and compiled as one unit:
  * runtime.h, threads.c, iterate.c, steps_kernels.c, steps_views.c,
- * steps_blas.c, steps_lapack.c, steps_loop.c, program.c.
+ * steps_structural.c, steps_gather.c, steps_blas.c, steps_lapack.c, steps_loop.c, program.c.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -53,7 +53,8 @@ typedef void (*ag_combine_fn)(char *dst, const char *src);
 
 enum ag_kind {
     K_PY = 0, K_ELEMWISE, K_REDUCE, K_ARGREDUCE, K_DIMSHUFFLE, K_RESHAPE, K_SUBTENSOR,
-    K_SHAPE, K_SHAPE_I, K_ALLOC, K_SPECIFY_SHAPE, K_DOT, K_GEMM, K_GEMV, K_LAPACK, K_COUNT
+    K_SHAPE, K_SHAPE_I, K_ALLOC, K_SPECIFY_SHAPE, K_DOT, K_GEMM, K_GEMV, K_LAPACK,
+    K_CHECK, K_MAKE_VECTOR, K_JOIN, K_SPLIT, K_INC_SUBTENSOR, K_TAKE, K_TAKE_INC, K_DIAGONAL, K_COUNT
 };
 
 /* slice and index entries of a Subtensor, as encoded by the Python side */
@@ -84,7 +85,8 @@ typedef struct {
     PyArray_Descr *acc_descr;           /* K_REDUCE: accumulator dtype; K_ARGREDUCE: element dtype */
     PyArrayObject *init;                /* K_REDUCE: 0-d initial value, accumulator dtype */
     const char *no_identity;            /* K_REDUCE: ufunc name when empty reductions fail */
-    int axis;                           /* K_ARGREDUCE, K_SHAPE_I: axis (-1: flattened) */
+    int axis;                           /* K_ARGREDUCE, K_SHAPE_I, K_JOIN, K_SPLIT: axis
+                                           (-1: flattened) */
     /* K_ARGREDUCE's name ("argmax") is kept in no_identity */
 
     /* structural ops */
@@ -154,6 +156,14 @@ static int step_dot(Step *st, PyObject **slots, Pool *pool);
 static int step_gemm(Step *st, PyObject **slots, Pool *pool);
 static int step_gemv(Step *st, PyObject **slots, Pool *pool);
 static int step_python(Step *st, PyObject **slots);
+static int step_check(Step *st, PyObject **slots);
+static int step_make_vector(Step *st, PyObject **slots, Pool *pool);
+static int step_join(Step *st, PyObject **slots, Pool *pool);
+static int step_split(Step *st, PyObject **slots);
+static int step_inc_subtensor(Step *st, PyObject **slots, Pool *pool);
+static int step_take(Step *st, PyObject **slots, Pool *pool);
+static int step_take_inc(Step *st, PyObject **slots, Pool *pool);
+static int step_diagonal(Step *st, PyObject **slots);
 
 /* program.c, used by the loop driver (steps_loop.c) */
 static PyTypeObject ProgramType;

@@ -153,8 +153,8 @@ static int step_dot(Step *st, PyObject **slots, Pool *pool) {
     const int which = blas_index(st->out_descr[0]);
     const int na = PyArray_NDIM(a), nb = PyArray_NDIM(b);
     if (which < 0 || na < 1 || na > 2 || nb < 1 || nb > 2 || !small_enough(a) || !small_enough(b)
-            || !PyArray_EquivTypes(PyArray_DESCR(a), st->out_descr[0])
-            || !PyArray_EquivTypes(PyArray_DESCR(b), st->out_descr[0]))
+            || !same_dtype(PyArray_DESCR(a), st->out_descr[0])
+            || !same_dtype(PyArray_DESCR(b), st->out_descr[0]))
         return step_python(st, slots);
     const npy_intp k = PyArray_DIM(a, na - 1), kb = PyArray_DIM(b, 0);
     if (k != kb) {
@@ -206,7 +206,7 @@ static int step_dot(Step *st, PyObject **slots, Pool *pool) {
 /* a finite nonzero 0-d float, as BLAS needs alpha and beta; 0 when it is not one */
 static int blas_scalar(PyObject *obj, PyArray_Descr *descr, double *value) {
     if (!PyArray_Check(obj) || PyArray_SIZE((PyArrayObject *)obj) != 1
-            || !PyArray_EquivTypes(PyArray_DESCR((PyArrayObject *)obj), descr))
+            || !same_dtype(PyArray_DESCR((PyArrayObject *)obj), descr))
         return 0;
     const char *p = PyArray_DATA((PyArrayObject *)obj);
     double v;
@@ -231,8 +231,8 @@ static int step_blas_update(Step *st, PyObject **slots, Pool *pool, int matrix) 
         return step_python(st, slots);
     PyArrayObject *z = (PyArrayObject *)oz, *x = (PyArrayObject *)ox, *y = (PyArrayObject *)oy;
     if (PyArray_NDIM(x) != 2 || PyArray_NDIM(y) != (matrix ? 2 : 1) || PyArray_NDIM(z) > (matrix ? 2 : 1)
-            || !PyArray_EquivTypes(PyArray_DESCR(x), descr) || !PyArray_EquivTypes(PyArray_DESCR(y), descr)
-            || !PyArray_EquivTypes(PyArray_DESCR(z), descr) || !small_enough(x) || !small_enough(y))
+            || !same_dtype(PyArray_DESCR(x), descr) || !same_dtype(PyArray_DESCR(y), descr)
+            || !same_dtype(PyArray_DESCR(z), descr) || !small_enough(x) || !small_enough(y))
         return step_python(st, slots);
     npy_intp shape[2] = {PyArray_DIM(x, 0), matrix ? PyArray_DIM(y, 1) : 0};
     const int nd = matrix ? 2 : 1;

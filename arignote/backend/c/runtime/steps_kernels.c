@@ -36,7 +36,7 @@ static PyArrayObject *donated_output(Step *st, PyObject **slots, unsigned char *
         PyObject *cand = slots[st->donors[i]];
         if (used[i] || cand == NULL || !reusable(cand)) continue;
         PyArrayObject *a = (PyArrayObject *)cand;
-        if (PyArray_EquivTypes(PyArray_DESCR(a), descr) && same_shape(a, nd, shape)) {
+        if (same_dtype(PyArray_DESCR(a), descr) && same_shape(a, nd, shape)) {
             used[i] = 1;
             Py_INCREF(cand);
             return a;
@@ -117,7 +117,7 @@ static int step_reduce(Step *st, PyObject **slots, Pool *pool) {
             goto done;
         }
     }
-    int direct = PyArray_EquivTypes(st->acc_descr, st->out_descr[0]);
+    int direct = same_dtype(st->acc_descr, st->out_descr[0]);
     acc = new_array(direct ? pool : NULL, st->acc_descr, out_nd, out_shape);
     if (acc == NULL) goto done;
     fill_with(acc, st->init);

@@ -20,7 +20,7 @@
  */
 
 static int same_layout(PyArrayObject *a, PyArrayObject *b) {
-    return PyArray_NDIM(a) == PyArray_NDIM(b) && PyArray_EquivTypes(PyArray_DESCR(a), PyArray_DESCR(b))
+    return PyArray_NDIM(a) == PyArray_NDIM(b) && same_dtype(PyArray_DESCR(a), PyArray_DESCR(b))
         && same_shape(a, PyArray_NDIM(b), PyArray_DIMS(b));
 }
 
@@ -28,7 +28,7 @@ static int loop_value_error(const char *what, int j, npy_intp t, PyArrayObject *
     char was[160], is[160];
     fmt_shape(was, sizeof(was), PyArray_NDIM(before), PyArray_DIMS(before));
     fmt_shape(is, sizeof(is), PyArray_NDIM(now), PyArray_DIMS(now));
-    if (!PyArray_EquivTypes(PyArray_DESCR(before), PyArray_DESCR(now)))
+    if (!same_dtype(PyArray_DESCR(before), PyArray_DESCR(now)))
         PyErr_Format(PyExc_ValueError, "%s %d has dtype %S at step %zd but %S before: a loop's carries "
                      "and per-step outputs keep their dtype from step to step", what, j,
                      (PyObject *)PyArray_DESCR(now), (Py_ssize_t)t, (PyObject *)PyArray_DESCR(before));

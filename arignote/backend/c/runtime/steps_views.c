@@ -105,25 +105,27 @@ static int step_reshape(Step *st, PyObject **slots) {
     return 0;
 }
 
-/* one part of a slice: iparams[*pos] is its kind, the next its value */
-static int slice_part(Step *st, PyObject **slots, int *pos, int *next_input, int *given, npy_intp *value) {
-    npy_intp kind = st->iparams[(*pos)++], constant = st->iparams[(*pos)++];
+/* one part of a slice: enc[*pos] is its kind, the next its value */
+static int slice_part(Step *st, PyObject **slots, const npy_intp *enc, int *pos, int *next_input,
+                      int *given, npy_intp *value) {
+    npy_intp kind = enc[(*pos)++], constant = enc[(*pos)++];
     *given = kind != P_NONE;
     if (kind == P_CONST) *value = constant;
     else if (kind == P_SYMBOLIC) return read_int(slots[st->in[(*next_input)++]], "a slice bound", value);
     return 0;
 }
 
-/* iparams: input rank, number of entries, then the entries (see ag_entry) */
-static int step_subtensor(Step *st, PyObject **slots) {
-    const int in_nd = (int)st->iparams[0], n_entries = (int)st->iparams[1];
-    PyArrayObject *x = array_arg(slots[st->in[0]], in_nd, 0);
-    if (x == NULL) return -1;
-    npy_intp dims[NPY_MAXDIMS], strides[NPY_MAXDIMS];
-    char *data = PyArray_DATA(x);
-    int pos = 2, axis = 0, out_nd = 0, next_input = 1;
+/* The part of an array (rank in_nd, lengths ``shape``, ``strides``, memory at ``*data``) that a
+   basic key selects: its rank, lengths and strides, ``*data`` moved to its first element.
+   ``enc``: number of entries, then the entries (see ag_entry); the key's symbolic parts are
+   the step's inputs from ``first_input`` on.  -1 with IndexError/ValueError/TypeError set. */
+static int basic_region(Step *st, PyObject **slots, const npy_intp *enc, int first_input, int in_nd,
+                        const npy_intp *shape, const npy_intp *in_strides, char **data, int *nd_out,
+                        npy_intp *dims, npy_intp *strides) {
+    const int n_entries = (int)enc[0];
+    int pos = 1, axis = 0, out_nd = 0, next_input = first_input;
     for (int e = 0; e < n_entries; e++) {
-        npy_intp kind = st->iparams[pos++];
+        npy_intp kind = enc[pos++];
         if (kind == E_NEWAXIS) {
             dims[out_nd] = 1;
             strides[out_nd++] = 0;
@@ -133,10 +135,10 @@ static int step_subtensor(Step *st, PyObject **slots) {
             PyErr_SetString(PyExc_IndexError, "too many indices for array");
             return -1;
         }
-        const npy_intp length = PyArray_DIM(x, axis), stride = PyArray_STRIDE(x, axis);
+        const npy_intp length = shape[axis], stride = in_strides[axis];
         if (kind == E_INT || kind == E_SYMBOLIC) {
             npy_intp index;
-            if (kind == E_INT) index = st->iparams[pos++];
+            if (kind == E_INT) index = enc[pos++];
             else if (read_int(slots[st->in[next_input++]], "an index", &index) < 0) return -1;
             npy_intp resolved = index < 0 ? index + length : index;
             if (resolved < 0 || resolved >= length) {
@@ -144,13 +146,13 @@ static int step_subtensor(Step *st, PyObject **slots) {
                              (long)index, axis, (long)length);
                 return -1;
             }
-            data += resolved * stride;
+            *data += resolved * stride;
         } else {  /* E_SLICE */
             npy_intp start = 0, stop = 0, step = 1;
             int has_start, has_stop, has_step;
-            if (slice_part(st, slots, &pos, &next_input, &has_start, &start) < 0
-                    || slice_part(st, slots, &pos, &next_input, &has_stop, &stop) < 0
-                    || slice_part(st, slots, &pos, &next_input, &has_step, &step) < 0)
+            if (slice_part(st, slots, enc, &pos, &next_input, &has_start, &start) < 0
+                    || slice_part(st, slots, enc, &pos, &next_input, &has_stop, &stop) < 0
+                    || slice_part(st, slots, enc, &pos, &next_input, &has_step, &step) < 0)
                 return -1;
             if (!has_step) step = 1;
             if (step == 0) {
@@ -161,16 +163,31 @@ static int step_subtensor(Step *st, PyObject **slots) {
             Py_ssize_t s1 = has_stop ? (Py_ssize_t)stop : (step < 0 ? PY_SSIZE_T_MIN : PY_SSIZE_T_MAX);
             if (step < -PY_SSIZE_T_MAX) step = -PY_SSIZE_T_MAX;  /* as PySlice_Unpack */
             Py_ssize_t count = PySlice_AdjustIndices(length, &s0, &s1, (Py_ssize_t)step);
-            data += s0 * stride;
+            *data += s0 * stride;
             dims[out_nd] = count;
             strides[out_nd++] = stride * step;
         }
         axis++;
     }
     for (; axis < in_nd; axis++) {
-        dims[out_nd] = PyArray_DIM(x, axis);
-        strides[out_nd++] = PyArray_STRIDE(x, axis);
+        dims[out_nd] = shape[axis];
+        strides[out_nd++] = in_strides[axis];
     }
+    *nd_out = out_nd;
+    return 0;
+}
+
+/* iparams: input rank, number of entries, then the entries (see ag_entry) */
+static int step_subtensor(Step *st, PyObject **slots) {
+    const int in_nd = (int)st->iparams[0];
+    PyArrayObject *x = array_arg(slots[st->in[0]], in_nd, 0);
+    if (x == NULL) return -1;
+    npy_intp dims[NPY_MAXDIMS], strides[NPY_MAXDIMS];
+    char *data = PyArray_DATA(x);
+    int out_nd = 0;
+    if (basic_region(st, slots, st->iparams + 1, 1, in_nd, PyArray_DIMS(x), PyArray_STRIDES(x), &data,
+                     &out_nd, dims, strides) < 0)
+        return -1;
     PyObject *view = make_view(x, out_nd, dims, strides, data);
     if (view == NULL) return -1;
     Py_XSETREF(slots[st->out[0]], view);
