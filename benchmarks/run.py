@@ -10,6 +10,7 @@
     python benchmarks/run.py linalg          # linear algebra beside NumPy/SciPy, JAX, PyTensor
     python benchmarks/run.py random          # random draws beside NumPy and JAX
     python benchmarks/run.py logprob         # model log-densities beside PyMC and JAX
+    python benchmarks/run.py pymc            # PyMC models through arignote's PyTensor mode
     python benchmarks/run.py --without jax   # leave a comparison system out
 
 Normally started through ``bash benchmarks/run.sh`` (``make bench``), which
@@ -38,6 +39,7 @@ import jax_backend  # noqa: E402
 import linalg  # noqa: E402
 import random_draws  # noqa: E402
 import logprob_models  # noqa: E402
+import pymc_models  # noqa: E402
 import loops  # noqa: E402
 import rewrite_time  # noqa: E402
 from bench_common import format_table  # noqa: E402
@@ -45,7 +47,7 @@ import optional_systems  # noqa: E402
 
 BENCHMARKS = {module.NAME: module for module in (graph_build, call_overhead, rewrite_time, loops, autodiff,
                                                   c_backend, c_compile, einsum, jax_backend,
-                                                  linalg, random_draws, logprob_models)}
+                                                  linalg, random_draws, logprob_models, pymc_models)}
 
 
 def main(argv: list[str] | None = None) -> int:
