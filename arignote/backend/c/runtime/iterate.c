@@ -1,37 +1,46 @@
 /* Iteration spaces, buffers and argument checks shared by the steps. */
 
 /* Run the loop over indices [begin, end) of the first axis (elements when the
-   space is 1-d, else blocks of rows); the innermost axis is one loop call. */
+   space is 1-d, else blocks of rows); the innermost axis is one loop call.
+   The operands' pointers advance by strides from row to row, so a row costs a
+   call and a few additions whatever the rank. */
 static int iter_range(const Iter *it, npy_intp begin, npy_intp end) {
     const int nops = it->nops, nd = it->nd;
     char *ptrs[nops];
     npy_intp steps[nops];
-    for (int k = 0; k < nops; k++) steps[k] = IT_STRIDE(it, k, nd - 1);
-    if (nd == 1) {
-        for (int k = 0; k < nops; k++) ptrs[k] = it->base[k] + begin * steps[k];
-        return it->loop(end - begin, ptrs, steps);
+    for (int k = 0; k < nops; k++) {
+        steps[k] = IT_STRIDE(it, k, nd - 1);
+        ptrs[k] = it->base[k] + begin * IT_STRIDE(it, k, 0);
+    }
+    if (nd == 1) return begin < end ? it->loop(end - begin, ptrs, steps) : 0;
+    const npy_intp inner = it->shape[nd - 1];
+    if (nd == 2) {
+        npy_intp s0[nops];
+        for (int k = 0; k < nops; k++) s0[k] = IT_STRIDE(it, k, 0);
+        for (npy_intp i = begin; i < end; i++) {
+            int rc = it->loop(inner, ptrs, steps);
+            if (rc) return rc;
+            for (int k = 0; k < nops; k++) ptrs[k] += s0[k];
+        }
+        return 0;
     }
     npy_intp idx[NPY_MAXDIMS];
-    const npy_intp inner = it->shape[nd - 1];
-    for (int d = 0; d < nd - 1; d++) idx[d] = 0;
+    for (int d = 1; d < nd - 1; d++) idx[d] = 0;
     idx[0] = begin;
-    for (;;) {
-        if (idx[0] >= end) return 0;
-        for (int k = 0; k < nops; k++) {
-            char *p = it->base[k];
-            for (int d = 0; d < nd - 1; d++) p += idx[d] * IT_STRIDE(it, k, d);
-            ptrs[k] = p;
-        }
+    while (idx[0] < end) {
         int rc = it->loop(inner, ptrs, steps);
         if (rc) return rc;
+        /* next row: advance the last outer axis, carrying into the ones before it */
         int d = nd - 2;
-        idx[d]++;
-        while (d > 0 && idx[d] == it->shape[d]) {
+        for (;;) {
+            for (int k = 0; k < nops; k++) ptrs[k] += IT_STRIDE(it, k, d);
+            if (++idx[d] < it->shape[d] || d == 0) break;
+            for (int k = 0; k < nops; k++) ptrs[k] -= it->shape[d] * IT_STRIDE(it, k, d);
             idx[d] = 0;
             d--;
-            idx[d]++;
         }
     }
+    return 0;
 }
 
 /* Drop length-1 axes and merge neighbouring axes that every operand walks
@@ -66,6 +75,94 @@ static void iter_collapse(Iter *it) {
         }
     }
     it->nd = out + 1;
+}
+
+/* --- the inner axis ------------------------------------------------------------------ */
+
+/* An iteration space whose innermost axis is short costs a loop call per few
+   elements, and a kernel that calls vector math computes a whole block of
+   lanes per call.  Any axis can be the inner one (the loop takes one stride per
+   operand, 0 for a broadcast one), so a longer axis is moved there.  A moved
+   axis walks memory with a larger stride, and each outer index walks it again:
+   a long one is cut into tiles of AG_TILE elements, the tiles outermost, so
+   that the memory one tile touches stays in cache while every row of the tile
+   runs.  Elementwise kernels give the same results in any order (every element
+   goes through the same function wherever it lies in a row); a reduction may
+   only move an axis its accumulator walks (each accumulator element then still
+   folds its values in the same order), and only where the caller knows the
+   fold itself does not change (see step_reduce). */
+#define AG_SHORT_ROW 16
+#define AG_TILE 1024
+
+/* the axis to move innermost (-1: none): the longest that is longer than the
+   innermost one (the later one on ties: usually the smaller strides), among the
+   axes operand ``acc`` walks (every axis when acc < 0) */
+static int iter_pick_inner(const Iter *it, int acc) {
+    const int nd = it->nd;
+    if (nd < 2 || it->shape[nd - 1] >= AG_SHORT_ROW) return -1;
+    int best = -1;
+    for (int d = 0; d < nd - 1; d++) {
+        if (acc >= 0 && IT_STRIDE(it, acc, d) == 0) continue;
+        if (best < 0 || it->shape[d] >= it->shape[best]) best = d;
+    }
+    return best >= 0 && it->shape[best] > it->shape[nd - 1] ? best : -1;
+}
+
+/* axis ``axis`` moved to the innermost position, the others keeping their order */
+static void iter_move_inner(Iter *it, int axis) {
+    const int nd = it->nd;
+    const npy_intp length = it->shape[axis];
+    for (int d = axis; d < nd - 1; d++) it->shape[d] = it->shape[d + 1];
+    it->shape[nd - 1] = length;
+    for (int k = 0; k < it->nops; k++) {
+        const npy_intp stride = IT_STRIDE(it, k, axis);
+        for (int d = axis; d < nd - 1; d++) IT_STRIDE(it, k, d) = IT_STRIDE(it, k, d + 1);
+        IT_STRIDE(it, k, nd - 1) = stride;
+    }
+}
+
+/* the splittable flag ag_run_iter takes: the first axis may be cut unless ``acc`` (>= 0)
+   does not walk it */
+static int iter_splittable(const Iter *it, int acc) {
+    return acc < 0 || IT_STRIDE(it, acc, 0) != 0;
+}
+
+/* Run the collapsed space ``it`` (threads as ag_run_iter): with a long axis innermost
+   when the innermost one is short and ``may_reorder``.  ``acc``: a reduction's
+   accumulator operand (-1 for elementwise loops).  Tiling needs one spare axis:
+   it->ndcap > it->nd. */
+static int iter_run(Iter *it, double cost, int acc, int may_reorder, int threads) {
+    const int axis = may_reorder ? iter_pick_inner(it, acc) : -1;
+    if (axis < 0) return ag_run_iter(it, cost, iter_splittable(it, acc), threads);
+    iter_move_inner(it, axis);
+    const int nd = it->nd, nops = it->nops;
+    const npy_intp length = it->shape[nd - 1];
+    if (length <= 2 * AG_TILE || it->ndcap <= nd || nd + 1 > NPY_MAXDIMS)
+        return ag_run_iter(it, cost, iter_splittable(it, acc), threads);
+    /* the rest after whole tiles: the same space, with a shorter inner axis further on */
+    const npy_intp tiles = length / AG_TILE, rest = length - tiles * AG_TILE;
+    char *rest_base[nops];
+    npy_intp rest_strides[(size_t)nops * nd];
+    Iter tail = {.loop = it->loop, .nops = nops, .nd = nd, .ndcap = nd, .base = rest_base,
+                 .strides = rest_strides};
+    for (int d = 0; d < nd; d++) tail.shape[d] = it->shape[d];
+    tail.shape[nd - 1] = rest;
+    for (int k = 0; k < nops; k++) {
+        rest_base[k] = it->base[k] + tiles * AG_TILE * IT_STRIDE(it, k, nd - 1);
+        for (int d = 0; d < nd; d++) IT_STRIDE(&tail, k, d) = IT_STRIDE(it, k, d);
+    }
+    /* whole tiles: (tiles, outer axes..., AG_TILE) */
+    for (int d = nd; d > 0; d--) it->shape[d] = it->shape[d - 1];
+    it->shape[0] = tiles;
+    it->shape[nd] = AG_TILE;
+    for (int k = 0; k < nops; k++) {
+        for (int d = nd; d > 0; d--) IT_STRIDE(it, k, d) = IT_STRIDE(it, k, d - 1);
+        IT_STRIDE(it, k, 0) = AG_TILE * IT_STRIDE(it, k, nd);
+    }
+    it->nd = nd + 1;
+    int rc = ag_run_iter(it, cost, iter_splittable(it, acc), threads);
+    if (rc || rest == 0) return rc;
+    return ag_run_iter(&tail, cost, iter_splittable(&tail, acc), threads);
 }
 
 /* --- buffers ---------------------------------------------------------------------- */

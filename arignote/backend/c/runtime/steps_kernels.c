@@ -47,7 +47,7 @@ static PyArrayObject *donated_output(Step *st, PyObject **slots, unsigned char *
 
 static int step_elemwise(Step *st, PyObject **slots, Pool *pool) {
     const int nin = st->n_in, nout = st->n_out, nd = st->ndim;
-    const int nops = nin + nout, ndcap = nd > 0 ? nd : 1;
+    const int nops = nin + nout, ndcap = nd + 1;   /* a spare axis for iter_run's tiles */
     PyArrayObject *ins[nin + 1], *outs[nout];
     unsigned char used[st->n_donors + 1];
     char *base[nops];
@@ -74,7 +74,7 @@ static int step_elemwise(Step *st, PyObject **slots, Pool *pool) {
         for (int d = 0; d < nd; d++) IT_STRIDE(&it, nin + j, d) = PyArray_STRIDE(outs[j], d);
     }
     iter_collapse(&it);
-    int rc = ag_run_iter(&it, st->cost, 1, st->threads);
+    int rc = iter_run(&it, st->cost, -1, 1, st->threads);
     if (rc) {
         raise_loop_error(rc);
         goto done;
@@ -101,7 +101,7 @@ static void fill_with(PyArrayObject *a, PyArrayObject *value) {
 }
 
 static int step_reduce(Step *st, PyObject **slots, Pool *pool) {
-    const int nin = st->n_in, nd = st->ndim, nops = nin + 1, ndcap = nd > 0 ? nd : 1;
+    const int nin = st->n_in, nd = st->ndim, nops = nin + 1, ndcap = nd + 1;  /* a spare axis */
     PyArrayObject *ins[nin + 1], *acc = NULL;
     char *base[nops];
     npy_intp strides[(size_t)nops * ndcap];
@@ -132,8 +132,21 @@ static int step_reduce(Step *st, PyObject **slots, Pool *pool) {
     for (int d = 0, kept = 0; d < nd; d++)
         IT_STRIDE(&it, nin, d) = st->reduced[d] ? 0 : PyArray_STRIDE(acc, kept++);
     iter_collapse(&it);
-    /* the first axis may be split across threads when it is not reduced */
-    int rc = ag_run_iter(&it, st->cost, IT_STRIDE(&it, nin, 0) != 0, st->threads);
+    /* A short inner axis may give way to a long one the accumulator walks (iter_run).
+       When the accumulator walks the inner axis too, every element already folds into
+       its own accumulator, in the order of the reduced (outer) axes, and still does:
+       the same values, whatever the operation.  A short reduced inner axis (a row folded
+       into one accumulator) gives way only for maximum and minimum: node_lowering gives no
+       other reduction without an identity; their folds give the same value in any order
+       (the first NaN, else the greatest value: only which of -0.0 and +0.0, or of two
+       NaNs, could depend on the order, and with GCC a row shorter than one vector already
+       folded one value at a time).  A sum's row fold is NumPy's pairwise summation, and
+       the runtime cannot tell a sum from another fold with the same initial value: those
+       keep their order.  The first axis may be split across threads when the accumulator
+       walks it (iter_run). */
+    const int order_free = IT_STRIDE(&it, nin, it.nd - 1) != 0 || (st->no_identity != NULL
+        && (strcmp(st->no_identity, "maximum") == 0 || strcmp(st->no_identity, "minimum") == 0));
+    int rc = iter_run(&it, st->cost, nin, order_free, st->threads);
     if (rc) {
         raise_loop_error(rc);
         goto done;
