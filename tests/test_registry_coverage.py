@@ -33,8 +33,7 @@ except ImportError:
 
 # Ops that run on NumPy in the C backend although a kernel (or a runtime step) of ours
 # would pay: fusable or allocation-heavy work, each a Python step today.
-C_GAPS = {"ARange", "CheckSteps", "CumOp", "Diff", "Eye", "LogSoftmax", "Repeat", "Roll", "Softmax",
-          "SumTo", "Tile", "Tri"}
+C_GAPS = {"ARange", "CheckSteps", "Diff", "Eye", "Repeat", "Roll", "SumTo", "Tile", "Tri"}
 # Ops without a batching rule: a Jacobian through a pullback that builds one of them is
 # built row by row.  Most are never built by a pullback (integer results, BLAS forms made
 # by later rewrites), the rest have no rule yet.

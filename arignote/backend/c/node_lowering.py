@@ -286,7 +286,10 @@ def _specify_shape(node: Apply, context: LoweringContext) -> StepPlan:
 def _dot(node: Apply, context: LoweringContext) -> StepPlan:
     a, b = node.inputs
     if not (1 <= a.type.ndim <= 2 and 1 <= b.type.ndim <= 2):
-        raise Unsupported("batched products run on NumPy (which calls BLAS per matrix)")
+        if isinstance(node.op, MatMul) and a.type.ndim >= 1 and b.type.ndim >= 1:
+            from arignote.backend.c.axis_lowering import batched_matmul  # it imports this module
+            return batched_matmul(node)
+        raise Unsupported("batched dot products run on NumPy")
     return _structural("DOT", descr=node.outputs[0].type.numpy_dtype, node=node)
 
 

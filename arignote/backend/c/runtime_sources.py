@@ -13,8 +13,8 @@ from pathlib import Path
 
 #: the files of ``runtime/``, in the order they are concatenated (each uses what precedes it)
 SOURCE_FILES = ("runtime.h", "threads.c", "iterate.c", "steps_kernels.c", "steps_views.c",
-                "steps_structural.c", "steps_gather.c",
-                "steps_blas.c", "steps_lapack.c", "steps_loop.c", "program.c")
+                "steps_structural.c", "steps_gather.c", "steps_axis.c",
+                "steps_blas.c", "steps_matmul.c", "steps_lapack.c", "steps_loop.c", "program.c")
 FOLDER = Path(__file__).with_name("runtime")
 
 

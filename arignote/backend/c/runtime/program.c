@@ -254,7 +254,7 @@ static int parse_lapack(Step *st, PyObject *params) {
 
 static int needs_descr(int kind) {
     return kind == K_ALLOC || kind == K_DOT || kind == K_GEMM || kind == K_GEMV || kind == K_MAKE_VECTOR
-        || kind == K_JOIN;
+        || kind == K_JOIN || kind == K_CUMULATIVE || kind == K_SOFTMAX || kind == K_MATMUL;
 }
 
 /* steps that hand the cases C does not handle (and every error) to the op's NumPy code */
@@ -326,6 +326,14 @@ static int parse_step(Step *st, PyObject *desc, int n_slots) {
             break;
         if (st->kind == K_CHECK && st->n_in < 1) break;
         if (st->kind == K_DIAGONAL && (st->n_iparams != 3 || st->n_in != 1)) break;
+        if (st->kind == K_CUMULATIVE && (st->n_iparams != 2 || st->n_in != 1)) break;
+        if (st->kind == K_SOFTMAX && (st->n_iparams < 2 || st->n_in != 1)) break;
+        if (st->kind == K_MATMUL && !(st->n_in == 2 && st->n_iparams >= 2 && st->iparams[0] >= 1
+                                      && st->iparams[1] >= 1 && st->iparams[0] <= NPY_MAXDIMS
+                                      && st->iparams[1] <= NPY_MAXDIMS
+                                      && st->n_iparams == 2 + (st->iparams[0] > st->iparams[1]
+                                                                   ? st->iparams[0] : st->iparams[1]) - 2))
+            break;
         return 0;
     }
     PyErr_Format(PyExc_ValueError, "malformed parameters for a step of kind %d", st->kind);
@@ -460,6 +468,9 @@ static int run_step(Step *st, PyObject **slots, Pool *pool) {
     case K_TAKE: return step_take(st, slots, pool);
     case K_TAKE_INC: return step_take_inc(st, slots, pool);
     case K_DIAGONAL: return step_diagonal(st, slots);
+    case K_CUMULATIVE: return step_cumulative(st, slots, pool);
+    case K_SOFTMAX: return step_softmax(st, slots, pool);
+    case K_MATMUL: return step_matmul(st, slots, pool);
     }
     PyErr_SetString(PyExc_SystemError, "unknown step kind");
     return -1;
@@ -672,7 +683,8 @@ PyMODINIT_FUNC PyInit_arignote_runtime(void) {
     static const char *kinds[K_COUNT] = {
         "PY", "ELEMWISE", "REDUCE", "ARGREDUCE", "DIMSHUFFLE", "RESHAPE", "SUBTENSOR", "SHAPE",
         "SHAPE_I", "ALLOC", "SPECIFY_SHAPE", "DOT", "GEMM", "GEMV", "LAPACK", "CHECK", "MAKE_VECTOR",
-        "JOIN", "SPLIT", "INC_SUBTENSOR", "TAKE", "TAKE_INC", "DIAGONAL"};
+        "JOIN", "SPLIT", "INC_SUBTENSOR", "TAKE", "TAKE_INC", "DIAGONAL", "CUMULATIVE", "SOFTMAX",
+        "MATMUL"};
     for (int k = 0; k < K_COUNT; k++)
         if (PyModule_AddIntConstant(m, kinds[k], k) < 0) return NULL;
     if (PyModule_AddIntConstant(m, "ABI", 2) < 0) return NULL;

@@ -17,7 +17,8 @@
  *
  * The sources are concatenated in this order and compiled as one unit:
  * runtime.h, threads.c, iterate.c, steps_kernels.c, steps_views.c,
- * steps_structural.c, steps_gather.c, steps_blas.c, steps_lapack.c, steps_loop.c, program.c.
+ * steps_structural.c, steps_gather.c, steps_axis.c, steps_blas.c, steps_matmul.c, steps_lapack.c,
+ * steps_loop.c, program.c.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -54,7 +55,8 @@ typedef void (*ag_combine_fn)(char *dst, const char *src);
 enum ag_kind {
     K_PY = 0, K_ELEMWISE, K_REDUCE, K_ARGREDUCE, K_DIMSHUFFLE, K_RESHAPE, K_SUBTENSOR,
     K_SHAPE, K_SHAPE_I, K_ALLOC, K_SPECIFY_SHAPE, K_DOT, K_GEMM, K_GEMV, K_LAPACK,
-    K_CHECK, K_MAKE_VECTOR, K_JOIN, K_SPLIT, K_INC_SUBTENSOR, K_TAKE, K_TAKE_INC, K_DIAGONAL, K_COUNT
+    K_CHECK, K_MAKE_VECTOR, K_JOIN, K_SPLIT, K_INC_SUBTENSOR, K_TAKE, K_TAKE_INC, K_DIAGONAL,
+    K_CUMULATIVE, K_SOFTMAX, K_MATMUL, K_COUNT
 };
 
 /* slice and index entries of a Subtensor, as encoded by the Python side */
@@ -164,6 +166,9 @@ static int step_inc_subtensor(Step *st, PyObject **slots, Pool *pool);
 static int step_take(Step *st, PyObject **slots, Pool *pool);
 static int step_take_inc(Step *st, PyObject **slots, Pool *pool);
 static int step_diagonal(Step *st, PyObject **slots);
+static int step_cumulative(Step *st, PyObject **slots, Pool *pool);
+static int step_softmax(Step *st, PyObject **slots, Pool *pool);
+static int step_matmul(Step *st, PyObject **slots, Pool *pool);
 
 /* program.c, used by the loop driver (steps_loop.c) */
 static PyTypeObject ProgramType;
