@@ -7,12 +7,14 @@ them all alike, and reports the median with its interquartile range.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 BASELINE = "arignote"
 
@@ -127,3 +129,46 @@ def time_once(fn: Callable[[], object]) -> tuple[float, object]:
 
 def verdict(met: bool | None) -> str:
     return "n/a" if met is None else "MET" if met else "NOT MET"
+
+
+def one_blas_thread() -> Any:
+    """A context holding NumPy's and SciPy's BLAS to one thread (as compile children are), or a
+    no-op without threadpoolctl: on a small shared machine spinning BLAS threads make times
+    erratic (a 200x200 Cholesky went from 1 ms to 400 ms under load)."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def interleaved_calls(rows: dict[Any, Row], calls: dict[Any, Callable[[], Any]], reps: int,
+                      batch_seconds: float) -> None:
+    """Seconds per call of each system into ``rows[system].samples``: ``reps`` samples, each a
+    batch of calls lasting about ``batch_seconds`` for the slowest system (each system's
+    fastest of three calls sets it: one slow call on a busy machine must not), the systems
+    taking turns in a rotating order, BLAS on one thread."""
+    if not calls:
+        return
+    with one_blas_thread():
+        slowest = 0.0
+        for call in calls.values():
+            fastest = float("inf")
+            for _ in range(3):
+                start = time.perf_counter()
+                call()
+                fastest = min(fastest, time.perf_counter() - start)
+            slowest = max(slowest, fastest)
+        batch = max(1, int(batch_seconds / max(slowest, 1e-7)))
+        order = list(calls)
+        for rep in range(reps):
+            shift = rep % len(order)
+            for system in order[shift:] + order[:shift]:
+                call = calls[system]
+                with quiet_gc():
+                    start = time.perf_counter()
+                    for _ in range(batch):
+                        call()
+                    rows[system].samples.append((time.perf_counter() - start) / batch)
+    for system in calls:
+        rows[system].extra = f"{batch} calls/sample"

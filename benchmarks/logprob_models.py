@@ -40,7 +40,6 @@ Goals (issue 17): compile at most 1/10 of PyMC's time; each call no slower than 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -53,7 +52,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bench_common import Row, Table, quiet_gc, verdict
+from bench_common import Row, Table, interleaved_calls, verdict
 from optional_systems import SKIPPED, Unavailable
 
 NAME = "logprob"
@@ -465,17 +464,6 @@ def _flat(result: list[Any]) -> np.ndarray:
     return np.concatenate([np.atleast_1d(np.asarray(r, dtype=np.float64)) for r in result])
 
 
-def _one_blas_thread() -> Any:
-    """A context holding NumPy's and SciPy's BLAS to one thread (as the compile children are),
-    or a no-op without threadpoolctl: on a small shared machine, spinning BLAS threads make the
-    GP's times erratic (a 200x200 Cholesky went from 1 ms to 400 ms under load)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def measure_calls(model: str, reps: int) -> tuple[list[Row], list[str]]:
     """Seconds per call of log-density plus gradient, each system's values checked first;
     and notes (the warnings the systems gave while compiling)."""
@@ -509,30 +497,7 @@ def measure_calls(model: str, reps: int) -> tuple[list[Row], list[str]]:
         runners[key] = call
     if not runners:
         return list(rows.values()), notes
-    with _one_blas_thread():
-        # a batch of calls per sample, lasting about BATCH_SECONDS for the slowest system (each
-        # system's fastest of three calls: one slow call on a busy machine must not set it)
-        slowest = 0.0
-        for call in runners.values():
-            fastest = np.inf
-            for _ in range(3):
-                start = time.perf_counter()
-                call()
-                fastest = min(fastest, time.perf_counter() - start)
-            slowest = max(slowest, fastest)
-        batch = max(1, int(BATCH_SECONDS / max(slowest, 1e-7)))
-        order = list(runners)
-        for rep in range(reps):
-            shift = rep % len(order)
-            for key in order[shift:] + order[:shift]:
-                call = runners[key]
-                with quiet_gc():
-                    start = time.perf_counter()
-                    for _ in range(batch):
-                        call()
-                    rows[key].samples.append((time.perf_counter() - start) / batch)
-    for key in runners:
-        rows[key].extra = f"{batch} calls/sample"
+    interleaved_calls(rows, runners, reps, BATCH_SECONDS)
     return list(rows.values()), notes
 
 

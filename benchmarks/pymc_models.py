@@ -33,7 +33,6 @@ directly: ``.bench-venv/bin/python benchmarks/pymc_models.py --help``.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -47,7 +46,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bench_common import Row, Table, format_table, quiet_gc, verdict
+from bench_common import Row, Table, format_table, interleaved_calls, verdict
 from optional_systems import SKIPPED
 
 NAME = "pymc"
@@ -252,16 +251,6 @@ def measure_compile(model: str, systems: list[str], reps: int, reference: list[A
 
 # --- time per call -----------------------------------------------------------------------------
 
-def _one_blas_thread() -> Any:
-    """NumPy's and SciPy's BLAS held to one thread, as in the compile children (spinning BLAS
-    threads make times erratic on a small shared machine); a no-op without threadpoolctl."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def prepare_calls(model: str, systems: list[str]) -> tuple[dict[str, Row], dict[str, Callable[[], Any]],
                                                             list[Any] | None, list[str]]:
     """Compile ``model`` for PyTensor's default mode (the reference, compiled even when its row
@@ -304,30 +293,7 @@ def prepare_calls(model: str, systems: list[str]) -> tuple[dict[str, Row], dict[
 
 def measure_calls(rows: dict[str, Row], calls: dict[str, Callable[[], Any]], reps: int) -> None:
     """Seconds per call into ``rows``: each sample a batch of calls, systems interleaved."""
-    if not calls:
-        return
-    with _one_blas_thread():
-        slowest = 0.0  # the batch lasts about BATCH_SECONDS for the slowest system's fastest call
-        for call in calls.values():
-            fastest = np.inf
-            for _ in range(3):
-                start = time.perf_counter()
-                call()
-                fastest = min(fastest, time.perf_counter() - start)
-            slowest = max(slowest, fastest)
-        batch = max(1, int(BATCH_SECONDS / max(slowest, 1e-7)))
-        order = list(calls)
-        for rep in range(reps):
-            shift = rep % len(order)
-            for system in order[shift:] + order[:shift]:
-                call = calls[system]
-                with quiet_gc():
-                    start = time.perf_counter()
-                    for _ in range(batch):
-                        call()
-                    rows[system].samples.append((time.perf_counter() - start) / batch)
-    for system in calls:
-        rows[system].extra = f"{batch} calls/sample"
+    interleaved_calls(rows, calls, reps, BATCH_SECONDS)
 
 
 # --- goals and tables --------------------------------------------------------------------------

@@ -14,14 +14,15 @@ def backend() -> str:
     return {"PY": "py", "JAX": "jax"}.get(str(arignote.config.mode).upper(), "c")
 
 
-def check(inputs, outputs, *values, rtol=0.0, op_types=(), compare_values=True):
+def check(inputs, outputs, *values, rtol=0.0, op_types=(), compare_values=True, reference_mode=None):
     """PyTensor's results against arignote's, through from_pytensor and through the linker
     (``rtol`` 0: exactly equal); ``op_types``: PyTensor op types the graph must contain (so
-    the test covers them); returns PyTensor's results."""
+    the test covers them); ``reference_mode``: PyTensor's mode for its own results (its
+    default: numba); returns PyTensor's results."""
     outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
     graph_ops = {type(n.op) for n in pytensor.graph.traversal.io_toposort(inputs, outputs)}
     assert set(op_types) <= graph_ops
-    want = pytensor.function(inputs, outputs)(*values)
+    want = pytensor.function(inputs, outputs, mode=reference_mode)(*values)
     converted = from_pytensor(outputs, inputs)
     got_direct = arignote.function(converted.inputs, converted.outputs)(*values)
     got_linker = pytensor.function(inputs, outputs, mode=mode(backend()))(*values)
