@@ -5,9 +5,11 @@ The hot ones (``cholesky``, ``solve`` of a general or positive-definite matrix,
 factor) call LAPACK from the runtime
 (``runtime/steps_lapack.c``, SciPy's Cython LAPACK found at run time as BLAS is), for one
 matrix or for a stack of them (a ``Blockwise`` node: one C loop over the batch, no Python call
-per matrix).  Real float and integer inputs only; the step falls back to the op's NumPy
-implementation for anything else, and whenever a routine fails, so that errors and NaNs are
-the op's own.
+per matrix).  A stack of float64 vectors against one small triangular matrix (order up to 8,
+broadcast over the batch) is solved by a plain loop in trsv's own order of operations,
+several vectors side by side, rather than by a trsv call per vector.  Real float and
+integer inputs only; the step falls back to the op's NumPy implementation for anything else,
+and whenever a routine fails, so that errors and NaNs are the op's own.
 
 The others are one call of a routine that NumPy or SciPy already runs in compiled code: they
 run that implementation as a Python step (a few microseconds around the call).

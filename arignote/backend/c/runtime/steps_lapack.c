@@ -322,6 +322,78 @@ static int solve_one(Problem *p) {
     return 1;
 }
 
+/* x = a^-1 x in place for one small triangular float64 a and one contiguous vector x, in the
+   order of operations of the trsv call it replaces (its unblocked loop, for these orders):
+   a with contiguous rows ('T' to BLAS): entry i is (b_i - dot) / a_ii, the dot product of a's
+   row with the solved entries summed from zero in increasing column order; contiguous
+   columns ('N'): b_i less each solved entry times a_ij in turn, in solving order (the axpy
+   updates), then divided by a_ii.  A true division each, as trsv's. */
+static void small_trsv(const char *a, npy_intp s0, npy_intp s1, int n, int lower, int unit,
+                       int by_rows, double *x, int count) {
+    /* ``count`` vectors (x's rows, n apart) solved side by side: their dependency chains
+       (each entry waits for the previous ones and a division) overlap; each vector's own
+       operations are unchanged */
+    for (int r = 0; r < n; r++) {
+        const int i = lower ? r : n - 1 - r;
+        const char *row = a + i * s0;
+        const double diag = *(const double *)(row + i * s1);
+        for (int v = 0; v < count; v++) {
+            double *xv = x + (size_t)v * n;
+            double value = xv[i];
+            if (by_rows) {
+                double dot = 0;
+                const int from = lower ? 0 : i + 1, to = lower ? i : n;
+                for (int j = from; j < to; j++) dot += *(const double *)(row + j * s1) * xv[j];
+                if (to > from) value -= dot;
+            } else {
+                for (int q = 0; q < r; q++) {
+                    const int j = lower ? q : n - 1 - q;
+                    value -= xv[j] * *(const double *)(row + j * s1);
+                }
+            }
+            xv[i] = unit ? value : value / diag;
+        }
+    }
+}
+
+/* Triangular systems up to this order are solved vector by vector by the loop above: a trsv
+   call's fixed cost is several times a small system's arithmetic. */
+#define SMALL_TRIANGULAR 8
+#define TRSV_BLOCK 16   /* vectors solved side by side */
+
+/* A stack of vectors against one triangular matrix (a's batch axes all broadcast, b_ndim 1,
+   order up to SMALL_TRIANGULAR): the zero-diagonal check once, then each vector copied into
+   the C-ordered output and solved there.  0 on success, 1 on a zero diagonal entry (the op's
+   NaNs). */
+static int solve_triangular_stack(Problem *p, npy_intp total, int batch_nd, const npy_intp *batch,
+                                  const npy_intp *b_strides, char *b_data, char *out) {
+    const int n = p->n, isz = p->isz;
+    if (!p->unit_diagonal)
+        for (int i = 0; i < n; i++)
+            if (element(p->a + i * p->as0 + i * p->as1, isz) == 0.0) return 1;
+    int ld_unused;   /* the layout the trsv call would have read a in: rows unless columns */
+    const int by_rows = in_place_layout(p->as0, p->as1, n, isz, &ld_unused) != 'C';
+    npy_intp index[NPY_MAXDIMS];
+    memset(index, 0, sizeof(index));
+    npy_intp done = 0;   /* vectors copied; solved in blocks of TRSV_BLOCK */
+    for (npy_intp t = 0; t < total; t++) {   /* b's vectors, in the batch's C order */
+        char *pb = b_data;
+        for (int d = 0; d < batch_nd; d++) pb += index[d] * b_strides[d];
+        double *x = (double *)(out + t * n * isz);
+        for (int j = 0; j < n; j++) memcpy(x + j, pb + j * p->bs0, sizeof(double));   /* aligned input */
+        if (t + 1 - done == TRSV_BLOCK || t + 1 == total) {
+            small_trsv(p->a, p->as0, p->as1, n, p->lower, p->unit_diagonal, by_rows,
+                       (double *)(out + done * n * isz), (int)(t + 1 - done));
+            done = t + 1;
+        }
+        for (int d = batch_nd - 1; d >= 0; d--) {
+            if (++index[d] < batch[d]) break;
+            index[d] = 0;
+        }
+    }
+    return 0;
+}
+
 /* the rank of each input's core, and the core shape of each output, for a routine */
 static int core_rank(int input, int b_ndim) {
     return input == 0 ? 2 : b_ndim;
@@ -435,8 +507,16 @@ static int step_lapack(Step *st, PyObject **slots, Pool *pool) {
         for (int j = 0; j < st->n_out; j++)
             out_core[j] = (PyArray_NDIM(outs[j]) > batch_nd ? PyArray_SIZE(outs[j]) / total : 1) * isz;
         memset(index, 0, sizeof(index));
+        int a_broadcast = routine == LA_SOLVE_TRIANGULAR && b_ndim == 1 && total > 1 && n <= SMALL_TRIANGULAR
+            && which == 1;
+        for (int d = 0; d < batch_nd; d++) a_broadcast = a_broadcast && strides[0][d] == 0;
         Py_BEGIN_ALLOW_THREADS
-        for (npy_intp t = 0; t < total && !failed; t++) {
+        if (a_broadcast) {
+            p.a = PyArray_BYTES(a);
+            failed = solve_triangular_stack(&p, total, batch_nd, batch, strides[1], PyArray_BYTES(b),
+                                            PyArray_BYTES(outs[0]));
+        }
+        for (npy_intp t = 0; t < total && !failed && !a_broadcast; t++) {
             char *pa = PyArray_BYTES(a), *pb = b ? PyArray_BYTES(b) : NULL;
             for (int d = 0; d < batch_nd; d++) {
                 pa += index[d] * strides[0][d];

@@ -78,6 +78,20 @@ static int mat_operand(PyArrayObject *x, int left, int blas, MatOperand *op) {
     static void small_matmul_##type(const MatOperand *A, const MatOperand *B, const char *pa, \
                                     const char *pb, char *pc, npy_intp m, npy_intp n, npy_intp k) { \
         type *out = (type *)pc;                                                            \
+        if (k == 1) { /* an outer product: the same sum of one term, 0 + a_i b_j, per entry */ \
+            for (npy_intp i = 0; i < m; i++) {                                             \
+                const type ai = *(const type *)(pa + i * A->rs);                           \
+                type *row = out + i * n;                                                   \
+                if (B->cs == (npy_intp)sizeof(type)) {                                     \
+                    const type *bj = (const type *)pb;                                     \
+                    for (npy_intp j = 0; j < n; j++) row[j] = (type)0 + ai * bj[j];        \
+                } else {                                                                   \
+                    for (npy_intp j = 0; j < n; j++)                                       \
+                        row[j] = (type)0 + ai * *(const type *)(pb + j * B->cs);           \
+                }                                                                          \
+            }                                                                              \
+            return;                                                                        \
+        }                                                                                  \
         for (npy_intp i = 0; i < m; i++)                                                   \
             for (npy_intp j = 0; j < n; j++) {                                             \
                 const char *ra = pa + i * A->rs, *cb = pb + j * B->cs;                     \
