@@ -16,7 +16,8 @@ stacks of matrices: rules read the core op with :func:`core_of`.
 - specialize: ``solve`` with a diagonal, triangular or positive definite ``a`` -> a division,
   ``solve_triangular``, ``cho_solve(cholesky(a))``; ``det`` and ``slogdet`` of a triangular
   matrix from its diagonal; ``cholesky`` / ``inv`` of a diagonal matrix -> ``sqrt`` / ``1 /``
-  of its diagonal; ``trace(a @ b)`` -> ``sum(a * b.T)`` (n² products instead of n³).
+  of its diagonal; ``trace(a @ b)`` -> ``sum(a * b.T)`` (n² products instead of n³; not when
+  the graph computes ``a @ b`` for another user anyway).
 
 ``solve(a, eye(n))`` on its own stays a solve: it costs what ``inv`` costs (one LU
 factorisation and ``n`` substitutions) and is as accurate, and it gives NaNs for a singular
@@ -37,6 +38,7 @@ import arignote.tensor as at
 from arignote.graph.basic import Apply, Variable
 from arignote.graph.op import Op
 from arignote.rewrite import canonicalize, specialize, stabilize
+from arignote.rewrite.driver import given_node
 from arignote.rewrite.toolkit import fit_to, match
 from arignote.scalar.math import Abs, Add, Log
 from arignote.tensor.basic import as_tensor_variable
@@ -49,7 +51,7 @@ from arignote.tensor.linalg.inverses import Det, MatrixInverse, SLogDet
 from arignote.tensor.linalg.solves import Solve, cho_solve, solve, solve_triangular
 from arignote.tensor.products import Diagonal, Dot, MatMul
 from arignote.tensor.reduction import CAReduce
-from arignote.tensor.rewrites.linalg_inverses import inverse_of
+from arignote.tensor.rewrites.linalg_inverses import inverse_of, product_kept
 from arignote.tensor.rewrites.linalg_structure import assembled
 from arignote.tensor.shape import shape_i
 from arignote.tensor.shape_inference import same_dim, shape_of
@@ -204,6 +206,13 @@ def diagonal_factor_or_inverse(node: Apply) -> Any:
     return fit_to(diag_embed(entries), node.outputs[0])
 
 
+def _product_kept_under(trace: Apply) -> bool:
+    """Whether the product whose trace ``trace`` sums is computed for another user anyway."""
+    given = given_node(trace)
+    diag = None if given is None else given.inputs[0].owner
+    return diag is not None and isinstance(diag.op, Diagonal) and product_kept(diag)
+
+
 @specialize.rule(CAReduce)
 def trace_of_product(node: Apply) -> Any:
     """trace(a @ b) -> sum(a * b.T): the diagonal of the product alone, without the product."""
@@ -216,7 +225,7 @@ def trace_of_product(node: Apply) -> Any:
     if (diag.op.offset, diag.op.axis1, diag.op.axis2) != (0, 0, 1):
         return None
     product = diag.inputs[0].owner
-    if product is None or not isinstance(product.op, Dot):
+    if product is None or not isinstance(product.op, Dot) or _product_kept_under(node):
         return None
     a, b = product.inputs
     if a.type.ndim != 2 or b.type.ndim != 2:

@@ -13,7 +13,10 @@
   transpose;
 - ``a.T -> a`` for a symmetric ``a`` (a transpose of the last two axes only): so
   ``inv(a.T) -> inv(a)`` and ``solve(a.T, b) -> solve(a, b)``;
-- ``diag(a @ b) -> sum(a * b.T, axis=-1)``, batched too: n² products instead of n³.
+- ``diag(a @ b) -> sum(a * b.T, axis=-1)``, batched too: n² products instead of n³; not when
+  the graph computes ``a @ b`` anyway for another user (a Cholesky derivative reads both
+  ``L.T @ dL`` and its diagonal): the diagonal of the product is then a copy of n entries,
+  where the sum is one more pass over n² of them.
 
 No rule here undoes another: none makes a transpose of an inverse, or a transpose of a
 symmetric matrix.
@@ -28,7 +31,7 @@ import numpy as np
 import arignote.tensor as at
 from arignote.graph.basic import Apply, Constant, Variable
 from arignote.rewrite import canonicalize, specialize
-from arignote.rewrite.driver import sole_user
+from arignote.rewrite.driver import given_node, sole_user
 from arignote.rewrite.toolkit import fit_to
 from arignote.tensor.alloc import Eye
 from arignote.tensor.basic import as_tensor_variable
@@ -41,7 +44,7 @@ from arignote.tensor.products import Diagonal, Dot, MatMul, matmul
 from arignote.tensor.shape import shape_i
 from arignote.tensor.shape_inference import same_dim, shape_of
 
-__all__ = ["inverse_of", "is_identity"]
+__all__ = ["inverse_of", "is_identity", "product_kept"]
 
 
 def _same_length(n: Variable, m: Variable) -> bool:
@@ -162,6 +165,18 @@ def transpose_of_symmetric(node: Apply) -> Any:
 
 # --- specialize -----------------------------------------------------------------------------
 
+def product_kept(diagonal: Apply) -> bool:
+    """Whether the graph as given computes the product whose diagonal ``diagonal`` (the node
+    offered to a rule) takes for something else too: another user, or as an output of the
+    graph.  False when that cannot be told (a node made by a rule, or outside a rewrite).
+    The product is asked of the given graph through ``diagonal``: the product node itself
+    may have been rebuilt with rewritten inputs."""
+    given = given_node(diagonal)
+    if given is None or given.inputs[0].owner is None:
+        return False
+    return sole_user(given.inputs[0].owner) is not given
+
+
 @specialize.rule(Diagonal)
 def diagonal_of_product(node: Apply) -> Any:
     """diag(a @ b) -> sum(a * b.T, axis=-1) (over the last two axes of stacks too): the
@@ -171,7 +186,7 @@ def diagonal_of_product(node: Apply) -> Any:
     ndim = x.type.ndim
     if op.offset != 0 or (op.axis1, op.axis2) != (ndim - 2, ndim - 1) or x.owner is None:
         return None
-    if not isinstance(x.owner.op, (Dot, MatMul)):
+    if not isinstance(x.owner.op, (Dot, MatMul)) or product_kept(node):
         return None
     operands = _matrix_product_operands(x.owner)
     if operands is None:
