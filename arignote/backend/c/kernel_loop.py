@@ -72,6 +72,9 @@ class _Writer:
         self.names: dict[Variable, str] = {}
         self.lines: list[str] = []
         self.parts = KernelParts()
+        # a counter, not len(names): names also holds aliases, and a composite used by two
+        # nodes renames its own values, which would give two locals one name
+        self.count = 0
 
     def ref(self, var: Variable) -> str:
         name = self.names.get(var)
@@ -85,7 +88,8 @@ class _Writer:
         raise Unsupported(f"{var} is neither an inner input nor computed by the body")
 
     def define(self, var: Variable, expr: str) -> None:
-        name = f"v{len(self.names)}"
+        name = f"v{self.count}"
+        self.count += 1
         self.lines.append(f"const {c_type(var.type.numpy_dtype)} {name} = {expr};")
         self.names[var] = name
 

@@ -7,6 +7,8 @@
   accumulations turned into sums and matrix products.
 - ``passes.py``, ``merge.py``: whole-graph passes: unused outputs and carries,
   loops in lockstep merged, only the last rows kept where only they are read.
+- ``carried_buffers.py``: a buffer carried only to pass one element per step
+  (a scan gradient's mit-mot buffer) becomes a scalar carry and a sequence.
 """
 
 from arignote.graph.registry import import_submodules
