@@ -45,6 +45,47 @@ def wants_ordered_fold(scalar_op: ScalarOp, acc_dtype: np.dtype, vector_math: bo
     return vector_math or (np.dtype(acc_dtype).kind == "f" and isinstance(scalar_op, (sm.Add, sm.Mul)))
 
 
+# :func:`row_fold_order`'s flags (runtime.h's AG_FOLD_*)
+#: rows fold their own way (lane-parallel, or pairwise over long rows)
+FOLD_ANY = 0
+#: every row folds one value at a time, starting from the accumulator's value
+FOLD_IN_ORDER = 1
+#: a row shorter than 8 values is added in order starting from +0.0, the result then added to
+#: the accumulator: the in-order fold when the accumulator starts at +0.0 and gets one row
+FOLD_SHORT_ROWS_FROM_ZERO = 2
+#: called with ``-n`` values, the kernel folds the row one value at a time from the
+#: accumulator's value (every kernel of this module)
+FOLD_ROWS_ON_REQUEST = 4
+#: the values come from vector math, computed in blocks: a short call costs a whole block
+FOLD_BLOCK_VALUES = 8
+
+
+def row_fold_order(scalar_op: ScalarOp, acc_dtype: np.dtype, vector_math: bool,
+                   init: np.ndarray) -> int:
+    """How a row folded into one accumulator by :func:`reduce_kernel` orders its operations,
+    for the runtime, which may then run the row as an outer axis (each accumulator element
+    folding one value per pass) where that gives the same value bit for bit.
+
+    A float sum (``ag_pairwise``) adds a row of fewer than 8 values in order from +0.0 and
+    adds the result to the accumulator: ``a + (((+0 + v0) + v1) + v2)``, which is the
+    in-order ``((a + v0) + v1) + v2`` when ``a`` is +0.0 (``+0 + r`` is ``r`` unless ``r`` is
+    -0.0, and a sum started from +0.0 is never -0.0 in round-to-nearest).  The other ordered
+    folds (products, vector-math functions with other operations) combine each value into
+    the accumulator's value in order, whatever the row's length.  Every kernel of this
+    module folds a row one value at a time from the accumulator when called with ``-n``
+    (``FOLD_ROWS_ON_REQUEST``): the runtime's way to run a long reduced axis innermost
+    where each accumulator element would otherwise take one value per short call.
+    """
+    if not wants_ordered_fold(scalar_op, acc_dtype, vector_math):
+        return FOLD_ANY
+    if isinstance(scalar_op, sm.Add) and np.dtype(acc_dtype).kind == "f":
+        zero = init.size == 1 and float(init.reshape(())) == 0.0 and not np.signbit(init.reshape(()))
+        order = FOLD_SHORT_ROWS_FROM_ZERO if zero else FOLD_ANY
+    else:
+        order = FOLD_IN_ORDER
+    return order | FOLD_ROWS_ON_REQUEST | (FOLD_BLOCK_VALUES if vector_math else 0)
+
+
 def ordered_reduce_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], scalar_op: ScalarOp,
                           acc_dtype: np.dtype, combine: str, vector_functions: frozenset[str],
                           vector_math: bool, title: str) -> str:
@@ -88,7 +129,18 @@ def ordered_reduce_kernel(body: ScalarBody, scalar_inputs: Sequence[bool], scala
     lines.append(f"""
 int ag_kernel(intptr_t n, char **ptrs, const intptr_t *steps) {{
     int err = 0;
-    if (n <= 0) return 0;
+    if (__builtin_expect(n <= 0, 0)) {{
+        if (n == 0 || steps[{nin}] != 0) return 0;
+        /* on request: the row's -n values one at a time, in order */
+        {a} r = *({a} *)ptrs[{nin}], v[{WIDTH}];
+        for (intptr_t start = 0; start < -n; start += {WIDTH}) {{
+            const intptr_t m = -n - start < {WIDTH} ? -n - start : {WIDTH};
+            err |= ag_values(ptrs, steps, start, m, v);
+            for (intptr_t i = 0; i < m; i++) r = ag_combine_values(r, v[i]);
+        }}
+        *({a} *)ptrs[{nin}] = r;
+        return err;
+    }}
     if (steps[{nin}] == 0) {{  /* the row folds into one accumulator */
         {a} r = {first};
 {fold_row}

@@ -15,8 +15,10 @@ from typing import Any, cast
 
 import numpy as np
 
+from arignote.backend.c.kernel_blocks import uses_vector_math
 from arignote.backend.c.kernel_elemwise import elemwise_kernel, node_scalar_inputs, scalar_body
 from arignote.backend.c.kernel_reduce import argreduce_kernel, reduce_kernel
+from arignote.backend.c.kernel_reduce_ordered import row_fold_order
 from arignote.backend.c.ops import ElemwiseReduce
 from arignote.backend.c.scalar_registry import Unsupported
 from arignote.graph.basic import Apply
@@ -159,10 +161,13 @@ def _reduce_plan(node: Apply, context: LoweringContext, reduce: CAReduce, scalar
                            _title(node))
     init, no_identity = _initial_value(reduce, acc_dtype)
     reduced = set(reduce.reduced_axes(ndim))
+    # how the kernel orders a row's fold: lets the runtime reorder short rows exactly
+    fold_order = row_fold_order(reduce.scalar_op, acc_dtype,
+                                uses_vector_math(body.parts.math, context.vector_functions), init)
     params = (body.in_dtypes, _operand_ndims(node, body), tuple(scalars),
               (out_dtype,), ndim, max(body.parts.cost, 1.0),
               tuple(a in reduced for a in range(ndim)), acc_dtype, init, no_identity,
-              _fixed_axes(node, body))
+              fold_order, _fixed_axes(node, body))
     return StepPlan("REDUCE", params, source, label=str(node.op), constants=body.constants)
 
 

@@ -5,9 +5,12 @@ long one into tiles), so these tests compare values with NumPy and, bit for
 bit, with the same kernel run over contiguous copies of the broadcast inputs
 (one long row: every element goes through the same function wherever it lies,
 so the order of the loop must not change any value).  Reductions are checked
-against NumPy; sums keep their order (only maximum and minimum reductions may
-run with another axis innermost), bit for bit NumPy's where it adds in the
-same order.
+against NumPy, and bit for bit against the fold in the order they must keep:
+a reduction runs with another axis innermost only where each accumulator
+element still folds the same values in the same order (maximum and minimum;
+float sums of rows shorter than 8, which the kernel adds in order from +0.0;
+products and vector-math folds, one value at a time; a long reduced axis the
+kernel folds in order on request, for a few accumulators).
 """
 
 from __future__ import annotations
@@ -207,3 +210,136 @@ def test_outer_axis_folds_keep_their_order(dtype, n, rng):
     assert_same(total, want_sum, ulps=0)
     assert_same(product, want_prod, ulps=0)
     assert_same(doubled, want_doubled, ulps=0)
+
+
+def special_pool(dtype):
+    """Signed zeros, infinities, NaN, overflowing and subnormal values (in float32: inf, 0)."""
+    with np.errstate(over="ignore", under="ignore"):
+        return np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 1e308, -1e308, 1.0, -2.5, 1e-310],
+                        dtype=dtype)
+
+
+def in_order_sum(a, axis, start=0.0):
+    """``a`` summed along ``axis`` one value at a time from ``start`` (NumPy's order for
+    rows shorter than 8)."""
+    acc = np.full(np.delete(a.shape, axis), start, dtype=a.dtype)
+    for row in np.moveaxis(a, axis, 0):
+        acc = acc + row
+    return acc
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("k", [2, 3, 7, 8, 9])
+def test_short_row_sums_are_bit_identical_whichever_axis_runs_inside(threads, dtype, k, rng):
+    # a float sum over a short last axis (fewer than 8 values: added in order from +0.0)
+    # may run with the long axis innermost, each accumulator adding one value per pass:
+    # bit for bit the same, special values included; 8 or more keep the pairwise fold
+    n = 3001
+    pool = special_pool(dtype)
+    a = rng.choice(pool, size=(n, k)) if threads == 1 else rng.normal(size=(n, k)).astype(dtype)
+    a[: n // 2] = (rng.normal(size=(n // 2, k)) * 10.0 ** rng.integers(-8, 8, size=(n // 2, k))).astype(dtype)
+    a[-5:] = -0.0
+    with arignote.config.change_flags(c_threads=threads):
+        x = symbolic(a, "x")
+        f = arignote.function([x], [x.sum(axis=1), (x * x).sum(axis=1), at.exp(x / 8).sum(axis=1),
+                                    x.prod(axis=1)], mode=C)
+        exp = arignote.function([x], at.exp(x / 8), mode=C)
+    def pairwise(v):   # NumPy's pairwise rows: it sums a C-contiguous copy's rows so
+        return np.add.reduce(np.ascontiguousarray(v), axis=1)
+
+    with np.errstate(all="ignore"):
+        for view in (a, a[::-1], np.asfortranarray(a)):
+            total, squares, exps, product = f(view)
+            want = pairwise(view) if k >= 8 else in_order_sum(view, 1)
+            assert_same(total, want, ulps=0)
+            zeros = np.all((view == 0) & np.signbit(view), axis=1)
+            assert zeros.sum() >= 5 and not np.signbit(total[zeros]).any()  # +0.0 + -0.0 is +0.0
+            assert_same(squares, pairwise(view * view) if k >= 8
+                        else in_order_sum(view * view, 1), ulps=0)
+            e = exp(view)   # the same vector function as the fused reduction's
+            assert_same(exps, pairwise(e) if k >= 8 else in_order_sum(e, 1), ulps=0)
+            want_prod = np.ones(n, dtype)
+            for j in range(k):
+                want_prod = want_prod * view[:, j]
+            assert_same(product, want_prod, ulps=0)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_short_rows_of_several_reduced_axes_keep_the_pairwise_fold(dtype, rng):
+    # reducing axes 0 and 2 of (4, n, 3): each accumulator gets 4 rows of 3, added row by
+    # row (each row from +0.0, then into the accumulator): not the in-order fold, so the
+    # space keeps its order; the result is the kernel's fold of each row added in turn
+    a = (rng.normal(size=(4, 500, 3)) * 10.0 ** rng.integers(-8, 8, size=(4, 500, 3))).astype(dtype)
+    x = symbolic(a, "x")
+    got = arignote.function([x], x.sum(axis=(0, 2)), mode=C)(a)
+    want = np.zeros(500, dtype)
+    for block in a:
+        want = want + in_order_sum(block, 1)
+    assert_same(got, want, ulps=0)
+
+
+def test_row_fold_order_of_each_kind():
+    from arignote.backend.c import kernel_reduce_ordered as ko
+    from arignote.scalar import math as sm
+    f64 = np.dtype("float64")
+    zero, minus_zero, one = np.array(0.0), np.array(-0.0), np.array(1.0)
+    on_request = ko.FOLD_ROWS_ON_REQUEST
+    assert ko.row_fold_order(sm.Add(), f64, False, zero) == ko.FOLD_SHORT_ROWS_FROM_ZERO | on_request
+    assert ko.row_fold_order(sm.Add(), f64, True, zero) == (ko.FOLD_SHORT_ROWS_FROM_ZERO | on_request
+                                                           | ko.FOLD_BLOCK_VALUES)
+    # another initial value: the kernel's +0.0 start differs from the accumulator's
+    assert ko.row_fold_order(sm.Add(), f64, False, minus_zero) == on_request
+    assert ko.row_fold_order(sm.Add(), f64, False, one) == on_request
+    assert ko.row_fold_order(sm.Mul(), f64, False, one) == ko.FOLD_IN_ORDER | on_request
+    assert ko.row_fold_order(sm.Maximum(), f64, True, one) == (ko.FOLD_IN_ORDER | on_request
+                                                              | ko.FOLD_BLOCK_VALUES)
+    # the lane-parallel kernel folds a row its own way
+    assert ko.row_fold_order(sm.Maximum(), f64, False, one) == ko.FOLD_ANY
+    assert ko.row_fold_order(sm.Add(), np.dtype("int64"), False, np.array(0)) == ko.FOLD_ANY
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("shape, axis", [((3001, 3), 0), ((200, 2), 0), ((4, 2001, 3), 1),
+                                         ((4, 501, 3), (0, 1)), ((2001, 3, 2), 0),
+                                         ((1000, 4), 0), ((1000, 5), 0), ((300, 15), 0)])
+def test_column_folds_run_the_long_axis_inside_in_order(threads, dtype, shape, axis, rng):
+    # a reduction over a long axis into a few accumulators runs that axis innermost,
+    # the kernel folding each column one value at a time from its accumulator: bit for
+    # bit the fold row after row (NumPy's order along an outer axis), special values included
+    pool = special_pool(dtype)
+    a = (rng.normal(size=shape) * 10.0 ** rng.integers(-8, 8, size=shape)).astype(dtype)
+    a.reshape(-1)[: a.size // 4] = rng.choice(pool, size=a.size // 4)
+    with arignote.config.change_flags(c_threads=threads):
+        x = symbolic(a, "x")
+        f = arignote.function([x], [x.sum(axis=axis), (x * x).sum(axis=axis),
+                                    at.exp(x / 8).sum(axis=axis), (x / 4).prod(axis=axis)], mode=C)
+        exp = arignote.function([x], at.exp(x / 8), mode=C)
+    axes = axis if isinstance(axis, tuple) else (axis,)
+
+    def in_order(v, start, op):
+        # the kept axes first, the reduced ones flattened last (C order), folded in turn
+        kept = [d for d in range(v.ndim) if d not in axes]
+        flat = np.transpose(v, kept + list(axes)).reshape([v.shape[d] for d in kept] + [-1])
+        acc = np.full(flat.shape[:-1], start, dtype)
+        for i in range(flat.shape[-1]):
+            acc = op(acc, flat[..., i])
+        return acc
+
+    with np.errstate(all="ignore"):
+        for view in (a, a[::-1], np.asfortranarray(a)):
+            total, squares, exps, product = f(view)
+            assert_same(total, in_order(view, 0.0, np.add), ulps=0)
+            assert_same(squares, in_order(view * view, 0.0, np.add), ulps=0)
+            assert_same(exps, in_order(exp(view), 0.0, np.add), ulps=0)
+            assert_same(product, in_order(view / np.asarray(4, dtype), 1.0, np.multiply), ulps=0)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "int32"])
+def test_integer_column_sums(dtype, rng):
+    a = rng.integers(-1000, 1000, size=(3001, 3)).astype(dtype)
+    x = symbolic(a, "x")
+    f = arignote.function([x], [x.sum(axis=0), x.sum(axis=1), (x * 3).sum(axis=0)], mode=C)
+    for got, want in zip(f(a), [a.sum(axis=0), a.sum(axis=1), (a * 3).sum(axis=0)]):
+        np.testing.assert_array_equal(got, want)

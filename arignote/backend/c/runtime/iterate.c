@@ -12,8 +12,8 @@ static int iter_range(const Iter *it, npy_intp begin, npy_intp end) {
         steps[k] = IT_STRIDE(it, k, nd - 1);
         ptrs[k] = it->base[k] + begin * IT_STRIDE(it, k, 0);
     }
-    if (nd == 1) return begin < end ? it->loop(end - begin, ptrs, steps) : 0;
-    const npy_intp inner = it->shape[nd - 1];
+    if (nd == 1) return begin < end ? it->loop(it->fold_rows ? begin - end : end - begin, ptrs, steps) : 0;
+    const npy_intp inner = it->fold_rows ? -it->shape[nd - 1] : it->shape[nd - 1];
     if (nd == 2) {
         npy_intp s0[nops];
         for (int k = 0; k < nops; k++) s0[k] = IT_STRIDE(it, k, 0);
@@ -144,7 +144,7 @@ static int iter_run(Iter *it, double cost, int acc, int may_reorder, int threads
     char *rest_base[nops];
     npy_intp rest_strides[(size_t)nops * nd];
     Iter tail = {.loop = it->loop, .nops = nops, .nd = nd, .ndcap = nd, .base = rest_base,
-                 .strides = rest_strides};
+                 .strides = rest_strides, .fold_rows = it->fold_rows};
     for (int d = 0; d < nd; d++) tail.shape[d] = it->shape[d];
     tail.shape[nd - 1] = rest;
     for (int k = 0; k < nops; k++) {

@@ -129,7 +129,8 @@ static int parse_fixed(Step *st, PyObject *params, int count) {
 }
 
 /* kernel parameters: (loop, in_descrs, in_ndims, in_scalar, out_descrs, ndim, cost[, reduced,
-   acc_descr, init, no_identity], fixed) */
+   acc_descr, init, no_identity,
+   fold_order], fixed) */
 static int parse_kernel(Step *st, PyObject *params) {
     Py_ssize_t n = PyTuple_GET_SIZE(params);
     if (n < 8) {
@@ -154,7 +155,7 @@ static int parse_kernel(Step *st, PyObject *params) {
         return -1;
     }
     if (st->kind != K_REDUCE) return 0;
-    if (n < 12) {
+    if (n < 13) {
         PyErr_SetString(PyExc_ValueError, "reduction step: too few parameters");
         return -1;
     }
@@ -174,7 +175,14 @@ static int parse_kernel(Step *st, PyObject *params) {
         return -1;
     }
     st->no_identity = name == Py_None ? NULL : PyUnicode_AsUTF8(name);
-    return PyErr_Occurred() ? -1 : 0;
+    if (PyErr_Occurred()) return -1;
+    st->fold_order = (int)PyLong_AsLong(PyTuple_GET_ITEM(params, 11));
+    if (PyErr_Occurred()) return -1;
+    if (st->fold_order < 0 || (st->fold_order & ~(AG_FOLD_ROWS_ON_REQUEST | AG_FOLD_BLOCK_VALUES)) > AG_FOLD_SHORT_ROWS_FROM_ZERO) {
+        PyErr_SetString(PyExc_ValueError, "reduction step: bad fold order");
+        return -1;
+    }
+    return 0;
 }
 
 /* arg-reduction parameters: (argloop, in_descrs, in_ndims, in_scalar, (element_descr,), ndim,

@@ -49,6 +49,22 @@ typedef int (*ag_argloop_fn)(npy_intp n, char **ptrs, const npy_intp *steps, cha
 /* a generated reduction's combine: dst = dst (op) src, for one accumulator element */
 typedef void (*ag_combine_fn)(char *dst, const char *src);
 
+/* K_REDUCE fold orders (kernel_reduce_ordered.row_fold_order): a row's fold is the kernel's
+   own (AG_FOLD_ANY); one value at a time from the accumulator's value (AG_FOLD_IN_ORDER); or,
+   for a row of fewer than AG_SHORT_FOLD values, in order from +0.0, then added to the
+   accumulator, whose initial value is +0.0 (AG_FOLD_SHORT_ROWS_FROM_ZERO); one of these, and
+   the AG_FOLD_ROWS_ON_REQUEST and AG_FOLD_BLOCK_VALUES flags */
+enum { AG_FOLD_ANY = 0, AG_FOLD_IN_ORDER = 1, AG_FOLD_SHORT_ROWS_FROM_ZERO = 2,
+       AG_FOLD_ROWS_ON_REQUEST = 4 /* flag: called with -n, the kernel folds the row one value
+                                      at a time from the accumulator (Iter.fold_rows) */,
+       AG_FOLD_BLOCK_VALUES = 8     /* flag: values come in blocks (vector math), so a short
+                                       call costs as much as a long one */ };
+/* a kernel folding columns on request gets them when at most this many accumulator elements
+   share a row (an in-order fold is one dependent chain per column: wider rows run faster
+   as calls per row), or when AG_FOLD_BLOCK_VALUES and the row is short (AG_SHORT_ROW) */
+#define AG_FOLD_COLUMNS 4
+#define AG_SHORT_FOLD 8
+
 /* error codes a generated loop may return */
 #define AG_ERR_NEGATIVE_POWER 1
 
@@ -87,6 +103,8 @@ typedef struct {
     PyArray_Descr *acc_descr;           /* K_REDUCE: accumulator dtype; K_ARGREDUCE: element dtype */
     PyArrayObject *init;                /* K_REDUCE: 0-d initial value, accumulator dtype */
     const char *no_identity;            /* K_REDUCE: ufunc name when empty reductions fail */
+    int fold_order;                     /* K_REDUCE: how the kernel folds a row into one
+                                           accumulator (AG_FOLD_*), for iter_run's reordering */
     int axis;                           /* K_ARGREDUCE, K_SHAPE_I, K_JOIN, K_SPLIT: axis
                                            (-1: flattened) */
     /* K_ARGREDUCE's name ("argmax") is kept in no_identity */
@@ -124,6 +142,8 @@ typedef struct {
     npy_intp shape[NPY_MAXDIMS];
     char **base;
     npy_intp *strides;
+    int fold_rows;      /* the loop is called with -n: a reduction kernel folding each row
+                           one value at a time from its accumulator (AG_FOLD_ROWS_ON_REQUEST) */
 } Iter;
 #define IT_STRIDE(it, k, d) ((it)->strides[(size_t)(k) * (it)->ndcap + (d)])
 

@@ -136,16 +136,51 @@ static int step_reduce(Step *st, PyObject **slots, Pool *pool) {
        When the accumulator walks the inner axis too, every element already folds into
        its own accumulator, in the order of the reduced (outer) axes, and still does:
        the same values, whatever the operation.  A short reduced inner axis (a row folded
-       into one accumulator) gives way only for maximum and minimum: node_lowering gives no
-       other reduction without an identity; their folds give the same value in any order
-       (the first NaN, else the greatest value: only which of -0.0 and +0.0, or of two
-       NaNs, could depend on the order, and with GCC a row shorter than one vector already
-       folded one value at a time).  A sum's row fold is NumPy's pairwise summation, and
-       the runtime cannot tell a sum from another fold with the same initial value: those
-       keep their order.  The first axis may be split across threads when the accumulator
-       walks it (iter_run). */
-    const int order_free = IT_STRIDE(&it, nin, it.nd - 1) != 0 || (st->no_identity != NULL
-        && (strcmp(st->no_identity, "maximum") == 0 || strcmp(st->no_identity, "minimum") == 0));
+       into one accumulator) gives way only where the kernel's row fold is the one the
+       accumulator gets one value per pass:
+       - maximum and minimum (node_lowering gives no other reduction without an identity):
+         their folds give the same value in any order (the first NaN, else the greatest
+         value: only which of -0.0 and +0.0, or of two NaNs, could depend on the order, and
+         with GCC a row shorter than one vector already folded one value at a time);
+       - folds the kernel makes one value at a time from the accumulator (AG_FOLD_IN_ORDER);
+       - a float sum's row shorter than AG_SHORT_FOLD, which the kernel adds in order from
+         +0.0 before adding it to the accumulator (AG_FOLD_SHORT_ROWS_FROM_ZERO): the same
+         as the accumulator's in-order fold when that starts from +0.0 (the initial value)
+         and gets no other row, i.e. the inner axis is the only reduced one.
+       Other folds (a sum's longer rows are NumPy's pairwise summation) keep their order.
+       The first axis may be split across threads when the accumulator walks it (iter_run). */
+    const int fold = st->fold_order & ~(AG_FOLD_ROWS_ON_REQUEST | AG_FOLD_BLOCK_VALUES);
+    int order_free = IT_STRIDE(&it, nin, it.nd - 1) != 0 || fold == AG_FOLD_IN_ORDER
+        || (st->no_identity != NULL && (strcmp(st->no_identity, "maximum") == 0
+                                        || strcmp(st->no_identity, "minimum") == 0));
+    if (!order_free && fold == AG_FOLD_SHORT_ROWS_FROM_ZERO
+            && it.shape[it.nd - 1] < AG_SHORT_FOLD) {
+        order_free = 1;
+        for (int d = 0; d < it.nd - 1 && order_free; d++)
+            order_free = IT_STRIDE(&it, nin, d) != 0;
+    }
+    /* The accumulator walks a short inner axis and one long axis is reduced (a column sum
+       of a tall matrix): each accumulator element would take one value per loop call.
+       Kernels that fold a row one value at a time on request (AG_FOLD_ROWS_ON_REQUEST)
+       take the reduced axis innermost instead: each accumulator element still folds the
+       same values in the same order (the only reduced axis, walked from its start).  An
+       in-order fold is one chain of dependent operations per column: plain values take it
+       for a few columns (AG_FOLD_COLUMNS), values computed in blocks for any short row. */
+    int reduced_axis = -1, n_reduced = 0;
+    if ((st->fold_order & AG_FOLD_ROWS_ON_REQUEST) && it.nd > 1)
+        for (int d = 0; d < it.nd; d++)
+            if (IT_STRIDE(&it, nin, d) == 0) {
+                reduced_axis = d;
+                n_reduced++;
+            }
+    if (n_reduced == 1 && reduced_axis < it.nd - 1
+            && it.shape[it.nd - 1] <= ((st->fold_order & AG_FOLD_BLOCK_VALUES) ? AG_SHORT_ROW - 1
+                                                                                : AG_FOLD_COLUMNS)
+            && it.shape[reduced_axis] > it.shape[it.nd - 1]) {
+        iter_move_inner(&it, reduced_axis);
+        it.fold_rows = 1;
+        order_free = 0;
+    }
     int rc = iter_run(&it, st->cost, nin, order_free, st->threads);
     if (rc) {
         raise_loop_error(rc);
