@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -172,3 +175,17 @@ def interleaved_calls(rows: dict[Any, Row], calls: dict[Any, Callable[[], Any]],
                     rows[system].samples.append((time.perf_counter() - start) / batch)
     for system in calls:
         rows[system].extra = f"{batch} calls/sample"
+
+
+def run_child(script: str, args: list[str], env: dict[str, str], timeout: float) -> Any:
+    """Run ``script --child *args`` in a fresh Python process with ``env``; its last line of
+    output, as JSON.  RuntimeError with the child's last error line when it fails."""
+    try:
+        done = subprocess.run([sys.executable, script, "--child", *args], env=env, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"took over {timeout} s") from None
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
+    return json.loads(done.stdout.strip().splitlines()[-1])

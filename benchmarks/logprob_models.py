@@ -43,7 +43,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,7 +51,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bench_common import Row, Table, interleaved_calls, verdict
+from bench_common import Row, Table, interleaved_calls, run_child, verdict
 from optional_systems import SKIPPED, Unavailable
 
 NAME = "logprob"
@@ -412,15 +411,7 @@ def _environment(cache: str) -> dict[str, str]:
 
 
 def _one(system: str, variant: str, model: str, cache: str) -> dict[str, float]:
-    try:
-        done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", system, variant, model],
-                              env=_environment(cache), capture_output=True, text=True, timeout=CHILD_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"took over {CHILD_TIMEOUT} s") from None
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(os.path.abspath(__file__), [system, variant, model], _environment(cache), CHILD_TIMEOUT)
 
 
 def _available(system: str) -> bool:

@@ -37,7 +37,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,7 +45,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bench_common import Row, Table, format_table, interleaved_calls, verdict
+from bench_common import Row, Table, format_table, interleaved_calls, run_child, verdict
 from optional_systems import SKIPPED
 
 NAME = "pymc"
@@ -190,15 +189,7 @@ def _environment(cache: str) -> dict[str, str]:
 
 
 def _one(system: str, model: str, cache: str) -> dict[str, Any]:
-    try:
-        done = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", system, model],
-                              env=_environment(cache), capture_output=True, text=True, timeout=CHILD_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise RuntimeError(f"took over {CHILD_TIMEOUT} s") from None
-    if done.returncode != 0:
-        lines = (done.stderr or done.stdout).strip().splitlines()
-        raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(os.path.abspath(__file__), [system, model], _environment(cache), CHILD_TIMEOUT)
 
 
 def measure_compile(model: str, systems: list[str], reps: int, reference: list[Any]) -> dict[str, list[Row]]:

@@ -125,3 +125,16 @@ def kernels_of(fn: Any) -> list[str]:
 
 __all__: Sequence[str] = ["C", "PY", "check", "assert_same", "specials", "pairs", "compile_both",
                           "run_both", "kernels_of", "int_specials", "assert_close"]
+
+
+def same_error(c: Any, py: Any, *values: Any) -> BaseException:
+    """``c(*values)`` raises what ``py(*values)`` raises: the same exception type and message
+    (after the node prefix a compiled function adds); returns the C side's exception."""
+    import pytest
+
+    with pytest.raises(Exception) as expected:
+        py(*values)
+    with pytest.raises(type(expected.value)) as got:
+        c(*values)
+    assert str(got.value).split(": ", 1)[-1] == str(expected.value).split(": ", 1)[-1]
+    return got.value

@@ -17,7 +17,7 @@ from arignote.tensor.check_and_raise import Assert, CheckAndRaise
 from arignote.tensor.join import Split
 from arignote.tensor.shape import MakeVector
 from arignote.tensor.subtensor_inc import AdvancedIncSubtensor
-from tests.backend.c.helpers import PY
+from tests.backend.c.helpers import PY, same_error
 
 RAW = arignote.Mode(linker="c", optimizer=None)
 PY_RAW = arignote.Mode(linker="py", optimizer=None)
@@ -41,15 +41,6 @@ def _same(c, py, *values):
         assert a.dtype == b.dtype and a.shape == b.shape
         np.testing.assert_array_equal(a, b)
     return got
-
-
-def _same_error(c, py, *values):
-    with pytest.raises(Exception) as expected:
-        py(*values)
-    with pytest.raises(type(expected.value)) as got:
-        c(*values)
-    assert str(got.value).split(": ", 1)[-1] == str(expected.value).split(": ", 1)[-1]
-    return got.value
 
 
 def _values(rng, dtype, shape):
@@ -76,7 +67,7 @@ def test_check_and_raise(op, rng):
     value = rng.normal(size=5)
     _same(c, py, value, 3.0)
     for bad in (-1.0, 10.0, np.nan):
-        err = _same_error(c, py, value, bad)
+        err = same_error(c, py, value, bad)
         assert type(err) is op.exc_type and str(err).endswith(op.msg)
 
 
@@ -145,7 +136,7 @@ def test_join_mixed_dtypes_and_errors(rng):
     m, n = at.dmatrix("m"), at.dmatrix("n")
     c, py = _both([m, n], [at.concatenate([m, n], axis=1)])
     _same(c, py, rng.normal(size=(2, 3)), rng.normal(size=(2, 1)))
-    _same_error(c, py, rng.normal(size=(2, 3)), rng.normal(size=(3, 1)))
+    same_error(c, py, rng.normal(size=(2, 3)), rng.normal(size=(3, 1)))
 
 
 def test_join_untrusted_dtype_runs_numpy(rng):
@@ -169,8 +160,8 @@ def test_split(axis, rng):
         strided = value[::-1, 1:]  # 6 rows, 5 columns
         _same(c, py, strided, np.array(split if axis == 0 else [1, 2, 2]))
     for bad in ([1, 2, 2], [-1, 4, 3], [7, 0, -1]):
-        _same_error(c, py, value, np.array(bad))
-    _same_error(c, py, value, np.array([3, 3]))
+        same_error(c, py, value, np.array(bad))
+    same_error(c, py, value, np.array([3, 3]))
 
 
 def test_split_sizes_of_other_int_dtypes(rng):
@@ -212,7 +203,7 @@ def test_inc_subtensor_keys(key, set_, rng):
         if shape:  # a value broadcast along its first axis
             _same(c, py, value, a, b, rng.normal(size=(1,) + shape[1:]))
     if key in (3, 5):
-        _same_error(c, py, value, 9, 2, rng.normal(size=np.shape(KEYS[key](value, 0, 2))))
+        same_error(c, py, value, 9, 2, rng.normal(size=np.shape(KEYS[key](value, 0, 2))))
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "int32", "int16", "int8", "uint8",
@@ -243,7 +234,7 @@ def test_inc_subtensor_value_broadcasting(rng):
     value = rng.normal(size=(3, 4, 5))
     _same(c, py, value, 1.5, rng.normal(size=(2, 1, 5)), rng.normal(size=(1, 1, 1, 5)))
     _same(c, py, value, 1.5, rng.normal(size=(1, 2, 1)), rng.normal(size=(1, 2, 4, 5)))
-    _same_error(c, py, value, 1.5, rng.normal(size=(3, 2, 5)), rng.normal(size=(1, 2, 4, 5)))
+    same_error(c, py, value, 1.5, rng.normal(size=(3, 2, 5)), rng.normal(size=(1, 2, 4, 5)))
 
 
 def test_inc_subtensor_in_place_on_a_dead_value(rng):
@@ -279,8 +270,8 @@ def test_take_rows(dtype, ndim, idx_dtype, rng):
     _same(c, py, np.flip(value), idx[::2])
     if np.dtype(idx_dtype).kind == "i":
         _same(c, py, value, np.array([-1, -6, 3], dtype=idx_dtype))
-        _same_error(c, py, value, np.array([1, -7], dtype=idx_dtype))
-    _same_error(c, py, value, np.array([6], dtype=idx_dtype))
+        same_error(c, py, value, np.array([1, -7], dtype=idx_dtype))
+    same_error(c, py, value, np.array([6], dtype=idx_dtype))
 
 
 def test_take_many_indices(rng):
@@ -314,9 +305,9 @@ def test_scatter_rows(dtype, set_, ndim, rng):
     # a strided x (copied before the write) and a strided value
     _same(c, py, np.flip(value), _values(rng, dtype, (14, 6)[:ndim])[::2, ...][..., ::2] if ndim == 2
           else _values(rng, dtype, (14,))[::2], _values(rng, dtype, ()), idx)
-    _same_error(c, py, value, _values(rng, dtype, (7, 3)[:ndim]), _values(rng, dtype, ()),
+    same_error(c, py, value, _values(rng, dtype, (7, 3)[:ndim]), _values(rng, dtype, ()),
                 np.array([0, 5, 0, 0, 0, 0, 0]))
-    _same_error(c, py, value, _values(rng, dtype, (6, 3)[:ndim]), _values(rng, dtype, ()), idx)
+    same_error(c, py, value, _values(rng, dtype, (6, 3)[:ndim]), _values(rng, dtype, ()), idx)
 
 
 def test_scatter_add_matches_add_at(rng):
@@ -372,8 +363,8 @@ def test_vectors_among_full_slices(key, dtype, rng):
     _same(c, py, np.flip(value), idx_i[:0], idx_j[:0], _values(rng, dtype, empty))
     if key in (0, 1, 3):  # vectors of other lengths: NumPy broadcasts them (or raises)
         _same(c, py, value, idx_i[:1], idx_j, _values(rng, dtype, shape))
-        _same_error(c, py, value, idx_i[:2], idx_j, _values(rng, dtype, shape))
-    _same_error(c, py, value, idx_i * 2, idx_j, _values(rng, dtype, shape))
+        same_error(c, py, value, idx_i[:2], idx_j, _values(rng, dtype, shape))
+    same_error(c, py, value, idx_i * 2, idx_j, _values(rng, dtype, shape))
 
 
 def test_diagonal_set(rng):
