@@ -189,3 +189,13 @@ def run_child(script: str, args: list[str], env: dict[str, str], timeout: float)
         lines = (done.stderr or done.stdout).strip().splitlines()
         raise RuntimeError(lines[-1] if lines else f"exit status {done.returncode}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def note_user_warnings(caught: list[Any], label: str, notes: list[str]) -> None:
+    """Add to ``notes``, once each, the first line of every UserWarning in ``caught`` (warnings
+    recorded while a system compiled: PyTensor's C mode finding no BLAS to link to...)."""
+    for warning in caught:
+        if issubclass(warning.category, UserWarning):
+            line = f"{label} warned: {str(warning.message).strip().splitlines()[0]}"
+            if line not in notes:
+                notes.append(line)

@@ -51,7 +51,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bench_common import Row, Table, interleaved_calls, run_child, verdict
+from bench_common import Row, Table, interleaved_calls, note_user_warnings, run_child, verdict
 from optional_systems import SKIPPED, Unavailable
 
 NAME = "logprob"
@@ -474,11 +474,7 @@ def measure_calls(model: str, reps: int) -> tuple[list[Row], list[str]]:
         except Exception as exc:
             rows[key].missing = f"failed: {type(exc).__name__}: {exc}"[:140]
             continue
-        for warning in caught:  # e.g. PyTensor's C VM finding no BLAS to link to
-            if issubclass(warning.category, UserWarning):
-                line = f"{LABELS[key]} warned: {str(warning.message).splitlines()[0]}"
-                if line not in notes:
-                    notes.append(line)
+        note_user_warnings(caught, LABELS[key], notes)
         if reference is None:
             reference = got
         elif got.shape != reference.shape or not np.allclose(got, reference, rtol=1e-8, atol=1e-10):

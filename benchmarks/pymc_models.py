@@ -45,7 +45,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from bench_common import Row, Table, format_table, interleaved_calls, run_child, verdict
+from bench_common import Row, Table, format_table, interleaved_calls, note_user_warnings, run_child, verdict
 from optional_systems import SKIPPED
 
 NAME = "pymc"
@@ -265,11 +265,7 @@ def prepare_calls(model: str, systems: list[str]) -> tuple[dict[str, Row], dict[
                     row.missing = row.missing or "not timed: PyTensor's default mode (the reference) failed"
                 return rows, {}, None, notes
             continue
-        for warning in caught:  # e.g. PyTensor's C mode finding no BLAS to link to
-            if issubclass(warning.category, UserWarning):
-                line = f"{SYSTEMS[system]} warned: {str(warning.message).strip().splitlines()[0]}"
-                if line not in notes:
-                    notes.append(line)
+        note_user_warnings(caught, SYSTEMS[system], notes)
         if reference is None:
             reference = [np.array(v, dtype=np.float64) for v in got]
         else:
